@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Cascade;
+using Cascade.Cli;
+
+namespace Cascade.Cli
+{
+    /// <summary>Parses the command line, calls the library, prints. No model logic lives here.</summary>
+    public static class Cli
+    {
+        public static int Main(string[] args) => Run(args);
+
+        public static int Run(string[] args)
+        {
+            var root = BuildRoot();
+            ParseResult parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                // One line: an unknown word is the most useful thing to name, else the parser's first complaint.
+                string message = parse.UnmatchedTokens.Count > 0
+                    ? $"unknown command or argument '{parse.UnmatchedTokens[0]}'"
+                    : parse.Errors[0].Message;
+                Console.Error.WriteLine($"cascade: error: {message} (see 'cascade --help')");
+                return ExitCodes.BadInput;
+            }
+            try
+            {
+                return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            }
+            catch (InputException e)
+            {
+                Console.Error.WriteLine($"cascade: error: {e.Describe()}");
+                return ExitCodes.BadInput;
+            }
+        }
+
+        public static RootCommand BuildRoot()
+        {
+            var root = new RootCommand(
+                "Cascade: a deterministic simulator of Kubernetes fleets under control-plane overload.\n\n" +
+                "Exit codes: 0 success; 1 a check's objective failed; 2 bad input (file, flag or override); 3 internal error.");
+            root.Add(CommonOptions.Output);
+            root.Add(CommonOptions.Quiet);
+            root.Add(BenchCommand.Build());
+            return root;
+        }
+    }
+
+    public static class ExitCodes
+    {
+        public const int Ok = 0;
+        public const int ObjectiveFailed = 1;
+        public const int BadInput = 2;
+        public const int InternalError = 3;
+    }
+}

@@ -1,0 +1,73 @@
+namespace Cascade.Engine;
+
+/// <summary>
+/// The discrete-event kernel: a clock, the pending-event set and a run loop, nothing else (SimPy's
+/// core.py is the model: pop the earliest event, advance the clock, run it). It knows nothing of
+/// Kubernetes. One simulation runs on one thread; parallelism lives above it (independent runs, or
+/// clusters between synchronisation points), which is what keeps a seed's run byte-identical.
+/// </summary>
+public sealed class Simulation
+{
+    private readonly EventQueue _queue;
+
+    public Simulation(ulong seed, int initialEventCapacity = 1024)
+    {
+        _queue = new EventQueue(initialEventCapacity);
+        Random = new RandomStreams(seed);
+    }
+
+    /// <summary>Current simulated time in ticks (<see cref="SimTime"/>).</summary>
+    public long Now { get; private set; }
+
+    /// <summary>Events executed so far.</summary>
+    public long EventsProcessed { get; private set; }
+
+    public int PendingEvents => _queue.Count;
+
+    /// <summary>The run's seed, split into named independent streams.</summary>
+    public RandomStreams Random { get; }
+
+    public long NextEventTime => _queue.PeekTime;
+
+    public EventHandle Schedule(long delayTicks, IEventHandler handler, int kind, long arg = 0)
+    {
+        if (delayTicks < 0) throw new ArgumentOutOfRangeException(nameof(delayTicks), delayTicks, "an event cannot be scheduled in the past");
+        return _queue.Push(Now + delayTicks, handler, kind, arg);
+    }
+
+    public EventHandle ScheduleAt(long timeTicks, IEventHandler handler, int kind, long arg = 0)
+    {
+        if (timeTicks < Now) throw new ArgumentOutOfRangeException(nameof(timeTicks), timeTicks, $"an event cannot be scheduled in the past (now {Now})");
+        return _queue.Push(timeTicks, handler, kind, arg);
+    }
+
+    /// <summary>Cancels a pending event; false if it already ran or was cancelled.</summary>
+    public bool Cancel(EventHandle handle) => _queue.Cancel(handle);
+
+    public bool IsPending(EventHandle handle) => _queue.IsPending(handle);
+
+    /// <summary>
+    /// Runs events in (time, insertion) order until the queue is empty, the next event lies after
+    /// <paramref name="untilTicks"/>, or <paramref name="maxEvents"/> events have run. The clock ends
+    /// at <paramref name="untilTicks"/> when the horizon was the reason to stop, so that a following
+    /// call resumes from there. Returns the number of events run.
+    /// </summary>
+    public long Run(long untilTicks = SimTime.Never, long maxEvents = long.MaxValue)
+    {
+        long ran = 0;
+        while (ran < maxEvents)
+        {
+            if (_queue.PeekTime > untilTicks)
+            {
+                if (untilTicks != SimTime.Never && untilTicks > Now) Now = untilTicks;
+                break;
+            }
+            if (!_queue.TryPop(out long time, out IEventHandler handler, out int kind, out long arg)) break;
+            Now = time;
+            ran++;
+            handler.OnEvent(kind, arg);
+        }
+        EventsProcessed += ran;
+        return ran;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Cascade.Cli;
+
+namespace Cascade.Tests.Cli;
+
+/// <summary>The command line as a user meets it: exit codes, one-line errors, machine output.</summary>
+[Collection("console")]
+public class CliTests
+{
+    internal static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var oldOut = Console.Out;
+        var oldErr = Console.Error;
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try
+        {
+            int code = Cascade.Cli.Cli.Run(args);
+            return (code, o.ToString(), e.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
+    [Fact]
+    public void An_unknown_verb_is_a_one_line_error_with_exit_code_2()
+    {
+        var (code, _, err) = Run("frobnicate");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("frobnicate", err);
+    }
+
+    [Fact]
+    public void A_bad_flag_value_is_a_one_line_error_with_exit_code_2()
+    {
+        var (code, _, err) = Run("bench", "kernel", "--servers", "many");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Single(err.Trim().Split('\n'));
+        var (code2, _, err2) = Run("bench", "kernel", "--utilization", "1.5");
+        Assert.Equal(ExitCodes.BadInput, code2);
+        Assert.Contains("--utilization", err2);
+    }
+
+    [Fact]
+    public void Bench_kernel_prints_one_json_object_with_the_promised_fields()
+    {
+        var (code, stdout, _) = Run("bench", "kernel", "--customers", "20000", "-o", "json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        foreach (var field in new[] { "customers", "servers", "utilization", "wallSeconds", "customersPerSecond", "eventsPerSecond", "meanWait", "erlangCMeanWait" })
+            Assert.True(root.TryGetProperty(field, out _), field);
+        Assert.Equal(20000, root.GetProperty("customers").GetInt64());
+        Assert.Equal(4, root.GetProperty("servers").GetInt32());
+        Assert.Equal(40000, root.GetProperty("events").GetInt64());
+    }
+
+    [Fact]
+    public void Help_lists_the_verbs_and_the_exit_codes()
+    {
+        var (code, stdout, _) = Run("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("bench", stdout);
+        Assert.Contains("Exit codes", stdout);
+    }
+}

@@ -1,0 +1,123 @@
+using Cascade.Engine;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Cascade.Tests.Engine;
+
+public class EventQueueTests
+{
+    private sealed class Recorder : IEventHandler
+    {
+        public readonly List<(long Time, int Kind, long Arg)> Seen = new();
+        private readonly Simulation _sim;
+        public Recorder(Simulation sim) => _sim = sim;
+        public void OnEvent(int kind, long arg) => Seen.Add((_sim.Now, kind, arg));
+    }
+
+    [Fact]
+    public void Events_run_in_time_order_and_simultaneous_events_in_insertion_order()
+    {
+        var sim = new Simulation(1);
+        var r = new Recorder(sim);
+        sim.Schedule(5, r, 0, 1);
+        sim.Schedule(3, r, 0, 2);
+        sim.Schedule(5, r, 0, 3);
+        sim.Schedule(3, r, 0, 4);
+        sim.Schedule(0, r, 0, 5);
+        sim.Run();
+        Assert.Equal(new long[] { 5, 2, 4, 1, 3 }, r.Seen.Select(e => e.Arg));
+        Assert.Equal(new long[] { 0, 3, 3, 5, 5 }, r.Seen.Select(e => e.Time));
+    }
+
+    [Fact]
+    public void A_cancelled_event_never_runs_and_a_stale_handle_cancels_nothing()
+    {
+        var sim = new Simulation(1);
+        var r = new Recorder(sim);
+        var a = sim.Schedule(10, r, 0, 1);
+        sim.Schedule(20, r, 0, 2);
+        Assert.True(sim.Cancel(a));
+        Assert.False(sim.Cancel(a));
+        // The freed slot is reused by the next event; the old handle must not reach it.
+        var c = sim.Schedule(15, r, 0, 3);
+        Assert.Equal(a.Slot, c.Slot);
+        Assert.False(sim.Cancel(a));
+        sim.Run();
+        Assert.Equal(new long[] { 3, 2 }, r.Seen.Select(e => e.Arg));
+        Assert.False(sim.Cancel(c));
+    }
+
+    [Fact]
+    public void Run_stops_at_the_horizon_and_resumes_from_it()
+    {
+        var sim = new Simulation(1);
+        var r = new Recorder(sim);
+        sim.Schedule(SimTime.FromSeconds(1), r, 0, 1);
+        sim.Schedule(SimTime.FromSeconds(3), r, 0, 2);
+        sim.Run(untilTicks: SimTime.FromSeconds(2));
+        Assert.Single(r.Seen);
+        Assert.Equal(SimTime.FromSeconds(2), sim.Now);
+        sim.Run();
+        Assert.Equal(2, r.Seen.Count);
+    }
+
+    [Fact]
+    public void Run_stops_after_the_event_budget()
+    {
+        var sim = new Simulation(1);
+        var r = new Recorder(sim);
+        for (int i = 0; i < 10; i++) sim.Schedule(i, r, 0, i);
+        Assert.Equal(4, sim.Run(maxEvents: 4));
+        Assert.Equal(4, r.Seen.Count);
+        Assert.Equal(6, sim.PendingEvents);
+    }
+
+    [Fact]
+    public void Scheduling_in_the_past_is_refused()
+    {
+        var sim = new Simulation(1);
+        var r = new Recorder(sim);
+        sim.Schedule(10, r, 0);
+        sim.Run();
+        Assert.Throws<ArgumentOutOfRangeException>(() => sim.ScheduleAt(5, r, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => sim.Schedule(-1, r, 0));
+    }
+
+    /// <summary>Any interleaving of pushes, cancels and pops pops exactly what a sorted reference list would.</summary>
+    [Fact]
+    public void The_heap_agrees_with_a_sorted_list_under_random_pushes_cancels_and_pops()
+    {
+        var ops = Gen.Choose(0, 99).Select(x => x).ArrayOf();
+        Prop.ForAll(ops.ToArbitrary(), codes =>
+        {
+            var q = new EventQueue(4);
+            var handler = new Recorder(new Simulation(0));
+            var reference = new List<(long Time, long Seq, EventHandle H)>();
+            long seq = 0;
+            foreach (int code in codes)
+            {
+                if (code < 55)
+                {
+                    long t = code % 7;
+                    var h = q.Push(t, handler, 0, seq);
+                    reference.Add((t, seq++, h));
+                }
+                else if (code < 75 && reference.Count > 0)
+                {
+                    var victim = reference[code % reference.Count];
+                    if (!q.Cancel(victim.H)) return false;
+                    reference.Remove(victim);
+                }
+                else if (reference.Count > 0)
+                {
+                    var expected = reference.OrderBy(e => e.Time).ThenBy(e => e.Seq).First();
+                    if (!q.TryPop(out long time, out _, out _, out long arg)) return false;
+                    if (time != expected.Time || arg != expected.Seq) return false;
+                    reference.Remove(expected);
+                }
+                if (q.Count != reference.Count) return false;
+            }
+            return true;
+        }).QuickCheckThrowOnFailure();
+    }
+}
