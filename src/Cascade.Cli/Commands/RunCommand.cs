@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Cascade.Results;
+using Cascade.Scenarios;
+using Spectre.Console;
+
+namespace Cascade.Cli;
+
+/// <summary>`cascade run SCENARIO`: simulate a scenario and write result.json and timeseries.csv.</summary>
+public static class RunCommand
+{
+    public static Command Build()
+    {
+        var scenario = new Argument<string>("scenario") { Description = "Scenario file (YAML, apiVersion cascade/v1, kind Scenario)" };
+        var cmd = new Command("run", "Simulate a scenario; write DIR/result.json and DIR/timeseries.csv")
+        {
+            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out,
+        };
+        cmd.SetAction(parse =>
+        {
+            var loaded = ScenarioOptions.Load(parse, parse.GetValue(scenario)!);
+            bool json = parse.GetValue(CommonOptions.Output) == OutputFormat.Json;
+            bool quiet = parse.GetValue(CommonOptions.Quiet);
+            var watch = Stopwatch.StartNew();
+            var output = ScenarioRunner.Run(loaded.Scenario, loaded.Seed, loaded.BaseDirectory,
+                Progress.Reporter(quiet, watch));
+            Progress.Done(quiet);
+            double wall = watch.Elapsed.TotalSeconds;
+
+            var outDir = parse.GetValue(ScenarioOptions.Out) ?? Path.Combine("out", loaded.Scenario.Metadata.Name);
+            AtomicFile.WriteAllText(Path.Combine(outDir, "result.json"), Json.Serialize(output.Result));
+            AtomicFile.WriteAllText(Path.Combine(outDir, "timeseries.csv"), TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api))));
+
+            if (json)
+            {
+                Console.Out.Write(Json.Serialize(output.Result));
+                return ExitCodes.Ok;
+            }
+            Summary.Print(output.Result);
+            if (!quiet)
+                Console.Error.WriteLine($"{output.Result.Events:N0} events in {wall:F2} s wall ({output.Result.Events / Math.Max(wall, 1e-9):N0} events/s); wrote {Path.Combine(outDir, "result.json")} and timeseries.csv");
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using Cascade.Scenarios;
+using Cascade.Scenarios.Schema;
+
+namespace Cascade.Cli;
+
+/// <summary>Options shared by the verbs that take a scenario.</summary>
+public static class ScenarioOptions
+{
+    public static readonly Option<string[]> Set = new("--set")
+    {
+        Description = "Override a scenario field, Helm style: --set cluster.nodes=5000 (repeatable; dotted paths, list indices)",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public static readonly Option<ulong?> Seed = new("--seed") { Description = "Run seed (default: the scenario's)" };
+
+    public static readonly Option<string?> Out = new("--out") { Description = "Directory for result.json and timeseries.csv (default: out/<scenario name>)" };
+
+    public sealed record Loaded(Scenario Scenario, ulong Seed, string BaseDirectory);
+
+    public static Loaded Load(ParseResult parse, string path)
+    {
+        var overrides = parse.GetValue(Set) ?? Array.Empty<string>();
+        var scenario = ScenarioLoader.LoadFile(path, overrides);
+        ulong seed = parse.GetValue(Seed) ?? (ulong)scenario.Seed;
+        return new Loaded(scenario, seed, Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+}

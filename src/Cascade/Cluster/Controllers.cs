@@ -1,0 +1,66 @@
+using Cascade.ControlPlane;
+using Cascade.Engine;
+
+namespace Cascade.Cluster;
+
+/// <summary>
+/// kube-controller-manager and kube-scheduler as API clients: their informers (cluster-wide pods, nodes,
+/// services, endpointslices; MODEL.md §3 client limits 20/30 and 50/100) and the controller manager's
+/// steady stream of writes (status and endpoint updates), Poisson at a configured rate. Their own
+/// control loops (node lifecycle, scheduling, endpoints) are modelled with the data plane.
+/// </summary>
+public sealed class Controllers : IApiCaller, IEventHandler
+{
+    private readonly Simulation _sim;
+    private readonly ApiServerSet _api;
+    private readonly ApiClient _kcm, _scheduler;
+    private readonly List<Informer> _informers = new();
+    private readonly ApiCall[] _writes;
+    private readonly double _writeRate;
+    private readonly RandomStream _rng;
+
+    public Controllers(Simulation sim, ApiServerSet api, double writeRatePerSecond)
+    {
+        _sim = sim;
+        _api = api;
+        _writeRate = writeRatePerSecond;
+        _rng = sim.Random.Stream($"{api.Cluster}/controllers");
+        _kcm = api.CreateClient(20, 30);        // MODEL.md §3: kube-controller-manager 20/30
+        _scheduler = api.CreateClient(50, 100); // MODEL.md §3: kube-scheduler 50/100
+        foreach (var res in new[] { "pods", "nodes", "services", "endpointslices" })
+            _informers.Add(InformerFor(Identity.KubeControllerManager, _kcm, res));
+        foreach (var res in new[] { "pods", "nodes" })
+            _informers.Add(InformerFor(Identity.KubeScheduler, _scheduler, res));
+        var kcm = Identity.KubeControllerManager;
+        _writes = new[]
+        {
+            api.DefineCall("kcm pod status", kcm.User, kcm.Groups, "update", "pods", "default"),
+            api.DefineCall("kcm endpointslice", kcm.User, kcm.Groups, "update", "endpointslices", "default"),
+        };
+    }
+
+    private Informer InformerFor(Identity id, ApiClient client, string resource)
+    {
+        var list = _api.DefineCall($"{id.User} {resource}", id.User, id.Groups, "list", resource, null, "0");
+        var relist = _api.DefineCall($"{id.User} {resource} relist", id.User, id.Groups, "list", resource, null, "");
+        var watch = _api.DefineCall($"{id.User} {resource} watch", id.User, id.Groups, "watch", resource, null, "0");
+        return new Informer(_sim, _api, client, list, relist, watch, _sim.Random.Stream($"{_api.Cluster}/informer/{id.User}/{resource}"));
+    }
+
+    public void Start()
+    {
+        foreach (var inf in _informers) inf.Start((long)(_rng.NextDouble() * SimTime.TicksPerSecond));
+        if (_writeRate > 0) ScheduleWrite();
+    }
+
+    private void ScheduleWrite() =>
+        _sim.Schedule((long)(_rng.NextExponential(1 / _writeRate) * SimTime.TicksPerSecond), this, 0);
+
+    public void OnEvent(int kind, long arg)
+    {
+        _api.Send(_kcm, _writes[_rng.NextInt(_writes.Length)], this, 0);
+        ScheduleWrite();
+    }
+
+    public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch) { }
+}

@@ -1,0 +1,121 @@
+using Cascade.ControlPlane;
+using Cascade.Engine;
+
+namespace Cascade.Cluster;
+
+/// <summary>
+/// Every node's kubelet as an API client (MODEL.md §4): the node Lease renewed every 10 s by the
+/// heartbeat client (no rate limit, 10 s timeout), retried on failure with back-off from 200 ms doubling
+/// to 7 s; node status patched every 5 min; and a pod informer for the node's own pods (fieldSelector
+/// spec.nodeName, one watcher per node on pods). Classified by APF as system:nodes (node-high for
+/// leases and node status, system for the rest). The kubelet keeps its containers running whatever the
+/// API server does; only its writes fail.
+/// </summary>
+public sealed class Kubelets : IApiCaller, IEventHandler
+{
+    private const int RenewLease = 0, PatchStatus = 1;
+    private static readonly long RetryInitial = SimTime.FromMilliseconds(200);  // MODEL.md §4
+    private static readonly long RetryMax = SimTime.FromSeconds(7);             // MODEL.md §4
+
+    private readonly Simulation _sim;
+    private readonly ApiServerSet _api;
+    private readonly ApiCall[] _lease, _status;
+    private readonly ApiClient[] _heartbeat, _main;
+    private readonly Informer[] _pods;
+    private readonly long _renewTicks, _statusTicks;
+    private readonly long[] _retry;
+    private readonly long[] _renewedAt;
+    private readonly RandomStream _rng;
+
+    public Kubelets(Simulation sim, ApiServerSet api, int nodes, long renewTicks, long leaseTimeoutTicks, long statusTicks, bool watchPods)
+    {
+        _sim = sim;
+        _api = api;
+        _renewTicks = renewTicks;
+        _statusTicks = statusTicks;
+        _rng = sim.Random.Stream($"{api.Cluster}/kubelets");
+        _lease = new ApiCall[nodes];
+        _status = new ApiCall[nodes];
+        _heartbeat = new ApiClient[nodes];
+        _main = new ApiClient[nodes];
+        _pods = watchPods ? new Informer[nodes] : Array.Empty<Informer>();
+        _retry = new long[nodes];
+        _renewedAt = new long[nodes];
+        double podShare = 1.0 / nodes;
+        for (int n = 0; n < nodes; n++)
+        {
+            var id = Identity.Node($"node-{n}");
+            // All nodes classify alike; resolving once per node keeps each node its own flow (ByUser).
+            _lease[n] = api.DefineCall("kubelet lease", id.User, id.Groups, "update", "leases", "kube-node-lease");
+            _status[n] = api.DefineCall("kubelet node status", id.User, id.Groups, "patch", "nodes", null);
+            _heartbeat[n] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks, maxRetries: 0); // MODEL.md §3: heartbeat client unlimited, 10 s timeout
+            _main[n] = api.CreateClient(50, 100);                                                            // MODEL.md §3: kubelet kubeAPIQPS 50 / burst 100
+            if (watchPods)
+            {
+                var list = api.DefineCall("kubelet pods", id.User, id.Groups, "list", "pods", null, "0", true, podShare);
+                var relist = api.DefineCall("kubelet pods relist", id.User, id.Groups, "list", "pods", null, "", true, podShare);
+                var watch = api.DefineCall("kubelet pods watch", id.User, id.Groups, "watch", "pods", null, "0", true, podShare);
+                _pods[n] = new Informer(sim, api, _main[n], list, relist, watch, sim.Random.Stream($"{api.Cluster}/kubelet-informer", n));
+            }
+        }
+    }
+
+    public int Nodes => _lease.Length;
+    public long LeaseRenewals { get; private set; }
+    public long LeaseFailures { get; private set; }
+
+    /// <summary>Relists (RV="") by the kubelets' pod informers, after their watch broke.</summary>
+    public long Relists
+    {
+        get
+        {
+            long n = 0;
+            foreach (var inf in _pods) n += inf.Relists;
+            return n;
+        }
+    }
+
+    /// <summary>When node <paramref name="n"/>'s lease was last renewed (ticks).</summary>
+    public long LeaseRenewedAt(int n) => _renewedAt[n];
+
+    public void Start()
+    {
+        for (int n = 0; n < Nodes; n++)
+        {
+            _renewedAt[n] = _sim.Now;
+            _sim.Schedule((long)(_rng.NextDouble() * _renewTicks), this, RenewLease, n);
+            _sim.Schedule((long)(_rng.NextDouble() * _statusTicks), this, PatchStatus, n);
+            if (_pods.Length > 0) _pods[n].Start((long)(_rng.NextDouble() * SimTime.TicksPerSecond));
+        }
+    }
+
+    public void OnEvent(int kind, long arg)
+    {
+        int n = (int)arg;
+        if (kind == RenewLease) _api.Send(_heartbeat[n], _lease[n], this, n);
+        else _api.Send(_main[n], _status[n], this, ((long)1 << 32) | (uint)n);
+    }
+
+    public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
+    {
+        int n = (int)(tag & 0xFFFFFFFF);
+        if (tag >> 32 == 1)
+        {
+            _sim.Schedule(_statusTicks, this, PatchStatus, n);
+            return;
+        }
+        if (outcome == RequestOutcome.Ok)
+        {
+            LeaseRenewals++;
+            _renewedAt[n] = _sim.Now;
+            _retry[n] = 0;
+            _sim.Schedule(_renewTicks, this, RenewLease, n);
+        }
+        else
+        {
+            LeaseFailures++;
+            _retry[n] = _retry[n] == 0 ? RetryInitial : Math.Min(RetryMax, _retry[n] * 2);
+            _sim.Schedule(_retry[n], this, RenewLease, n);
+        }
+    }
+}

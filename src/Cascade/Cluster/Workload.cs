@@ -1,0 +1,100 @@
+using Cascade.ControlPlane;
+using Cascade.Engine;
+
+namespace Cascade.Cluster;
+
+/// <summary>One periodic API call of a workload, resolved against its cluster.</summary>
+public sealed record PeriodicCall(ApiCall Call, Periodic Schedule);
+
+/// <summary>
+/// A set of pods that call the API server: a DaemonSet (one pod per node) or a Deployment (N replicas).
+/// Each pod has its own client-go client (token bucket, connection) and runs each call in a loop the way
+/// wait.JitterUntil does with sliding = true: call, wait for the answer, sleep the jittered period, again —
+/// so a slow API server slows the loop down instead of piling requests up. Pods may also run informers.
+/// </summary>
+public sealed class Workload : IApiCaller, IEventHandler
+{
+    private const int Fire = 0;
+
+    private readonly Simulation _sim;
+    private readonly ApiServerSet _api;
+    private readonly PeriodicCall[] _calls;
+    private readonly ApiClient[] _clients;
+    private readonly Informer[][] _informers;
+    private readonly RandomStream _rng;
+    private readonly EventHandle[] _pending;
+    private bool _running;
+
+    public Workload(string name, Simulation sim, ApiServerSet api, int pods, Func<int, ApiClient> client,
+        IReadOnlyList<PeriodicCall> calls, Func<int, ApiClient, IReadOnlyList<Informer>> informers)
+    {
+        Name = name;
+        _sim = sim;
+        _api = api;
+        _calls = calls.ToArray();
+        _clients = new ApiClient[pods];
+        _informers = new Informer[pods][];
+        _pending = new EventHandle[pods * Math.Max(1, _calls.Length)];
+        _rng = sim.Random.Stream($"{api.Cluster}/workload/{name}");
+        for (int i = 0; i < pods; i++)
+        {
+            _clients[i] = client(i);
+            _informers[i] = informers(i, _clients[i]).ToArray();
+        }
+    }
+
+    public string Name { get; }
+    public int Pods => _clients.Length;
+    public bool Running => _running;
+    public long Responses { get; private set; }
+    public long Failures { get; private set; }
+
+    /// <summary>The workload's periodic calls (their cost counters included).</summary>
+    public IReadOnlyList<PeriodicCall> Calls => _calls;
+
+    /// <summary>Starts every pod's loops, each at a random phase of its period so the pods do not march in step.</summary>
+    public void Start()
+    {
+        if (_running) return;
+        _running = true;
+        for (int i = 0; i < _clients.Length; i++)
+        {
+            for (int c = 0; c < _calls.Length; c++)
+                _pending[i * _calls.Length + c] = _sim.Schedule(_calls[c].Schedule.FirstDelayTicks(_rng), this, Fire, i * _calls.Length + c);
+            foreach (var inf in _informers[i]) inf.Start(SimTime.FromSeconds(_rng.NextDouble()));
+        }
+    }
+
+    /// <summary>Stops the pods (the workload was deleted): no new calls; requests in flight run out.</summary>
+    public void Stop()
+    {
+        if (!_running) return;
+        _running = false;
+        for (int k = 0; k < _pending.Length; k++)
+        {
+            if (!_pending[k].IsNone) _sim.Cancel(_pending[k]);
+            _pending[k] = EventHandle.None;
+        }
+        foreach (var pod in _informers)
+            foreach (var inf in pod) inf.Stop();
+    }
+
+    public void OnEvent(int kind, long arg)
+    {
+        int k = (int)arg;
+        _pending[k] = EventHandle.None;
+        if (!_running) return;
+        int pod = k / _calls.Length, c = k % _calls.Length;
+        _api.Send(_clients[pod], _calls[c].Call, this, k);
+    }
+
+    public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
+    {
+        Responses++;
+        if (outcome != RequestOutcome.Ok) Failures++;
+        if (!_running) return;
+        int k = (int)tag;
+        int c = k % _calls.Length;
+        _pending[k] = _sim.Schedule(_calls[c].Schedule.NextDelayTicks(_rng), this, Fire, k);
+    }
+}

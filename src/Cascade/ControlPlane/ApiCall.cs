@@ -1,0 +1,65 @@
+using Cascade.ControlPlane.Apf;
+
+namespace Cascade.ControlPlane;
+
+public enum VerbClass : byte { Get, List, Watch, Mutating }
+
+/// <summary>
+/// One kind of request a client makes, resolved once against its cluster: the resource, how it reads
+/// (resourceVersion, selector, page size), and its APF classification, which depends only on who sends
+/// it and what it is, so it is computed once here instead of on every request.
+/// </summary>
+public sealed class ApiCall
+{
+    public ApiCall(string name, string verb, ApiResource resource, bool clusterScope, string resourceVersion,
+        bool hasSelector, double selectivity, long limit, in Classification classification, double scopeFraction = 1.0)
+    {
+        ScopeFraction = scopeFraction;
+        Name = name;
+        Verb = verb;
+        Resource = resource;
+        ClusterScope = clusterScope;
+        ResourceVersion = resourceVersion;
+        HasSelector = hasSelector;
+        Selectivity = selectivity;
+        Limit = limit;
+        Classification = classification;
+        Class = verb switch
+        {
+            "get" => VerbClass.Get,
+            "list" => VerbClass.List,
+            "watch" => VerbClass.Watch,
+            _ => VerbClass.Mutating,
+        };
+    }
+
+    public string Name { get; }
+    public string Verb { get; }
+    public VerbClass Class { get; }
+    public ApiResource Resource { get; }
+    public bool ClusterScope { get; }
+    public string ResourceVersion { get; }
+    public bool HasSelector { get; }
+
+    /// <summary>Fraction of the stored objects (in scope) that the request returns.</summary>
+    public double Selectivity { get; }
+
+    public long Limit { get; }
+
+    /// <summary>Share of the resource's objects inside the request's scope (1 for cluster scope, a namespace's share otherwise).</summary>
+    public double ScopeFraction { get; }
+
+    /// <summary>Objects a LIST of this call ranges over now (at least one).</summary>
+    public long ObjectsInScope => Math.Max(1, (long)Math.Round(Resource.Count * ScopeFraction));
+    public Classification Classification { get; }
+    public bool IsMutating => Class == VerbClass.Mutating;
+
+    /// <summary>Work this call has asked of the API servers' CPUs so far (single-core ticks).</summary>
+    public long CpuTicksDemanded { get; internal set; }
+
+    /// <summary>Work this call has asked of etcd so far (single-core ticks of range time).</summary>
+    public long EtcdTicksDemanded { get; internal set; }
+
+    /// <summary>Requests of this call that were dispatched (got their seats).</summary>
+    public long Dispatched { get; internal set; }
+}

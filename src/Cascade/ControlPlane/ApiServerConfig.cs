@@ -1,0 +1,36 @@
+using Cascade.ControlPlane.Apf;
+using Cascade.Engine;
+
+namespace Cascade.ControlPlane;
+
+/// <summary>The resolved settings of a cluster's API servers and etcd, in model units (ticks, bytes, cores).</summary>
+public sealed class ApiServerConfig
+{
+    public int Replicas { get; init; } = 3;
+    public int SeatsPerReplica { get; init; } = 600;
+    public double CpuCores { get; init; } = 32;
+    public long MemoryBytes { get; init; } = 128L << 30;
+    public long BaseMemoryBytes { get; init; } = 2L << 30;
+    public long RequestTimeoutTicks { get; init; } = SimTime.FromSeconds(60);
+    public long RestartTicks { get; init; } = SimTime.FromSeconds(30);
+    public bool ConsistentListFromCache { get; init; }
+
+    public long BaseCpuTicks { get; init; } = SimTime.FromMilliseconds(1);
+    public long MutatingCpuTicks { get; init; } = SimTime.FromMilliseconds(1);
+    public double DecodeBytesPerSecond { get; init; } = 500e6;
+    public double EncodeBytesPerSecond { get; init; } = 150e6;
+    public double CacheScanTicksPerObject { get; init; } = 1;
+    public double EtcdListMemoryFactor { get; init; } = 5;
+    public double CacheListMemoryFactor { get; init; } = 2;
+    public double WatchCacheMemoryFactor { get; init; } = 2;
+
+    public double EtcdCores { get; init; } = 8;
+    public double EtcdRangeBytesPerSecond { get; init; } = 112e6;
+    public long EtcdRequestTicks { get; init; } = SimTime.FromMilliseconds(1);
+    public long EtcdWriteTicks { get; init; } = SimTime.FromMilliseconds(3);
+
+    public ApfConfiguration Apf { get; init; } = ApfConfiguration.Default;
+
+    /// <summary>MODEL.md §2.4: queue-wait limit is a quarter of the request's deadline, at most 1 min.</summary>
+    public long QueueWaitLimitTicks => Math.Min(RequestTimeoutTicks / 4, SimTime.TicksPerMinute);
+}

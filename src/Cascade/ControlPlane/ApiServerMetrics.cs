@@ -1,0 +1,277 @@
+using Cascade.ControlPlane.Apf;
+using Cascade.Engine;
+using Cascade.Results;
+
+namespace Cascade.ControlPlane;
+
+/// <summary>One 10-second bucket of a cluster's API-server measurements (a row of timeseries.csv).</summary>
+public sealed class ApiServerSample
+{
+    public double TimeSeconds { get; init; }
+    public long Issued { get; init; }
+    public long Completed { get; init; }
+    public long RejectedQueueFull { get; init; }
+    public long RejectedTimeOut { get; init; }
+    public long RejectedConcurrencyLimit { get; init; }
+    public long RejectedUnavailable { get; init; }
+    public long TimedOut { get; init; }
+    public long ClientTimeouts { get; init; }
+    public double SeatsInUse { get; init; }
+    public double SeatsInUseMax { get; init; }
+    public double SeatLimit { get; init; }
+    public double Queued { get; init; }
+    public double[] SeatsByLevel { get; init; } = [];
+    public double[] QueuedByLevel { get; init; } = [];
+    public long[] RejectedByLevel { get; init; } = [];
+    public double[] P50ByLevel { get; init; } = [];
+    public double[] P99ByLevel { get; init; } = [];
+    public double[] P50ByVerb { get; init; } = [];
+    public double[] P99ByVerb { get; init; } = [];
+    public double[] CpuCoresByReplica { get; init; } = [];
+    public double[] MemoryBytesByReplica { get; init; } = [];
+    public bool[] UpByReplica { get; init; } = [];
+    public int OomKills { get; init; }
+    /// <summary>p99 of non-exempt requests over the 60 s ending here, and their failure ratio: the saturation test's inputs.</summary>
+    public double WindowP99Seconds { get; init; }
+    public double WindowFailureRatio { get; init; }
+}
+
+/// <summary>
+/// Accumulates a cluster's API-server measurements into fixed 10 s buckets as the run goes (no
+/// per-request records), samples seat use every second, and applies the saturation test: the first 60 s
+/// window in which non-exempt requests have p99 latency over 1 s or more than 1% fail (429, timeout,
+/// unavailable).
+/// </summary>
+public sealed class ApiServerMetrics
+{
+    public const double BucketSeconds = 10;
+    public const double SaturationP99Seconds = 1.0;
+    public const double SaturationFailureRatio = 0.01;
+    private const int WindowBuckets = 6;
+    private const int Verbs = 4;
+
+    private readonly int _levels;
+    private readonly int _replicas;
+    private readonly List<ApiServerSample> _samples = new();
+
+    // current bucket
+    private long _issued, _completed, _timedOut, _clientTimeouts, _unavailable;
+    private readonly long[] _rejected = new long[3];
+    private readonly long[] _rejectedByLevel;
+    private readonly long[] _levelHist;   // levels × bins
+    private readonly long[] _verbHist;    // verbs × bins
+    private double _seatSum, _seatMax, _seatLimitSum, _queuedSum;
+    private readonly double[] _seatsByLevelSum, _queuedByLevelSum;
+    private readonly double[] _memMax;
+    private int _seatSamples;
+    private int _ooms;
+
+    // sliding window of non-exempt requests
+    private readonly long[] _windowHist = new long[WindowBuckets * LatencyHistogram.Bins];
+    private readonly long[] _windowTotal = new long[WindowBuckets];
+    private readonly long[] _windowFailed = new long[WindowBuckets];
+    private int _windowSlot;
+
+    public ApiServerMetrics(int levels, int replicas)
+    {
+        _levels = levels;
+        _replicas = replicas;
+        _rejectedByLevel = new long[levels];
+        _levelHist = new long[levels * LatencyHistogram.Bins];
+        _verbHist = new long[Verbs * LatencyHistogram.Bins];
+        _seatsByLevelSum = new double[levels];
+        _queuedByLevelSum = new double[levels];
+        _memMax = new double[replicas];
+    }
+
+    public IReadOnlyList<ApiServerSample> Samples => _samples;
+
+    // Run totals
+    public long Issued { get; private set; }
+    public long Completed { get; private set; }
+    public long Rejected { get; private set; }
+    public long TimedOut { get; private set; }
+    public long RejectedQueueFull { get; private set; }
+    public long RejectedQueueTimeOut { get; private set; }
+    public long RejectedConcurrencyLimit { get; private set; }
+    public long RejectedUnavailable { get; private set; }
+    public long ClientTimeouts { get; private set; }
+    public int Ooms { get; private set; }
+    public double PeakSeatUtilization { get; private set; }
+    public double? SaturatedAtSeconds { get; private set; }
+
+    public void OnIssued() { _issued++; Issued++; }
+
+    public void OnCompleted(int level, VerbClass verb, bool exempt, long latencyTicks)
+    {
+        _completed++;
+        Completed++;
+        if (verb == VerbClass.Watch) return; // long-running: not a latency (as the SLOs define it)
+        RecordLatency(level, verb, exempt, latencyTicks);
+    }
+
+    public void OnTimedOut(int level, VerbClass verb, bool exempt, long latencyTicks)
+    {
+        _timedOut++;
+        TimedOut++;
+        if (!exempt) _windowFailed[_windowSlot]++;
+        RecordLatency(level, verb, exempt, latencyTicks);
+    }
+
+    public void OnRejected(int level, RejectReason reason, bool exempt)
+    {
+        _rejected[(int)reason]++;
+        Rejected++;
+        if (level >= 0) _rejectedByLevel[level]++;
+        switch (reason)
+        {
+            case RejectReason.QueueFull: RejectedQueueFull++; break;
+            case RejectReason.TimeOut: RejectedQueueTimeOut++; break;
+            default: RejectedConcurrencyLimit++; break;
+        }
+        if (!exempt)
+        {
+            _windowTotal[_windowSlot]++;
+            _windowFailed[_windowSlot]++;
+        }
+    }
+
+    public void OnUnavailable(bool exempt)
+    {
+        _unavailable++;
+        Rejected++;
+        RejectedUnavailable++;
+        if (!exempt)
+        {
+            _windowTotal[_windowSlot]++;
+            _windowFailed[_windowSlot]++;
+        }
+    }
+
+    public void OnClientTimeout() { _clientTimeouts++; ClientTimeouts++; }
+
+    public void OnOom() { _ooms++; Ooms++; }
+
+    private void RecordLatency(int level, VerbClass verb, bool exempt, long latencyTicks)
+    {
+        int bin = LatencyHistogram.Bin(latencyTicks);
+        _levelHist[level * LatencyHistogram.Bins + bin]++;
+        _verbHist[(int)verb * LatencyHistogram.Bins + bin]++;
+        if (!exempt)
+        {
+            _windowHist[_windowSlot * LatencyHistogram.Bins + bin]++;
+            _windowTotal[_windowSlot]++;
+        }
+    }
+
+    /// <summary>Once a second: seat use and queues of the running replicas.</summary>
+    public void SampleSeats(ReadOnlySpan<int> seatsByLevel, ReadOnlySpan<int> queuedByLevel, int seatLimit, ReadOnlySpan<long> memoryByReplica)
+    {
+        int seats = 0, queued = 0;
+        for (int l = 0; l < _levels; l++)
+        {
+            seats += seatsByLevel[l];
+            queued += queuedByLevel[l];
+            _seatsByLevelSum[l] += seatsByLevel[l];
+            _queuedByLevelSum[l] += queuedByLevel[l];
+        }
+        _seatSum += seats;
+        _queuedSum += queued;
+        _seatLimitSum += seatLimit;
+        _seatMax = Math.Max(_seatMax, seats);
+        _seatSamples++;
+        if (seatLimit > 0) PeakSeatUtilization = Math.Max(PeakSeatUtilization, Math.Min(1.0, seats / (double)seatLimit));
+        for (int r = 0; r < _replicas; r++) _memMax[r] = Math.Max(_memMax[r], memoryByReplica[r]);
+    }
+
+    /// <summary>Closes the bucket ending at <paramref name="now"/>.</summary>
+    public void Flush(long now, ReadOnlySpan<double> cpuCoresByReplica, ReadOnlySpan<bool> upByReplica)
+    {
+        int n = Math.Max(1, _seatSamples);
+        var sample = new ApiServerSample
+        {
+            TimeSeconds = SimTime.ToSeconds(now),
+            Issued = _issued,
+            Completed = _completed,
+            RejectedQueueFull = _rejected[(int)RejectReason.QueueFull],
+            RejectedTimeOut = _rejected[(int)RejectReason.TimeOut],
+            RejectedConcurrencyLimit = _rejected[(int)RejectReason.ConcurrencyLimit],
+            RejectedUnavailable = _unavailable,
+            TimedOut = _timedOut,
+            ClientTimeouts = _clientTimeouts,
+            SeatsInUse = _seatSum / n,
+            SeatsInUseMax = _seatMax,
+            SeatLimit = _seatLimitSum / n,
+            Queued = _queuedSum / n,
+            SeatsByLevel = Averages(_seatsByLevelSum, n),
+            QueuedByLevel = Averages(_queuedByLevelSum, n),
+            RejectedByLevel = (long[])_rejectedByLevel.Clone(),
+            P50ByLevel = Quantiles(_levelHist, _levels, 0.5),
+            P99ByLevel = Quantiles(_levelHist, _levels, 0.99),
+            P50ByVerb = Quantiles(_verbHist, Verbs, 0.5),
+            P99ByVerb = Quantiles(_verbHist, Verbs, 0.99),
+            CpuCoresByReplica = cpuCoresByReplica.ToArray(),
+            MemoryBytesByReplica = (double[])_memMax.Clone(),
+            UpByReplica = upByReplica.ToArray(),
+            OomKills = _ooms,
+            WindowP99Seconds = WindowP99(),
+            WindowFailureRatio = WindowFailureRatio(),
+        };
+        _samples.Add(sample);
+        if (SaturatedAtSeconds is null &&
+            (sample.WindowP99Seconds > SaturationP99Seconds || sample.WindowFailureRatio > SaturationFailureRatio))
+            SaturatedAtSeconds = sample.TimeSeconds;
+
+        _issued = _completed = _timedOut = _clientTimeouts = _unavailable = 0;
+        Array.Clear(_rejected);
+        Array.Clear(_rejectedByLevel);
+        Array.Clear(_levelHist);
+        Array.Clear(_verbHist);
+        Array.Clear(_seatsByLevelSum);
+        Array.Clear(_queuedByLevelSum);
+        Array.Clear(_memMax);
+        _seatSum = _seatMax = _seatLimitSum = _queuedSum = 0;
+        _seatSamples = 0;
+        _ooms = 0;
+        _windowSlot = (_windowSlot + 1) % WindowBuckets;
+        Array.Clear(_windowHist, _windowSlot * LatencyHistogram.Bins, LatencyHistogram.Bins);
+        _windowTotal[_windowSlot] = 0;
+        _windowFailed[_windowSlot] = 0;
+    }
+
+    private double WindowP99()
+    {
+        Span<long> merged = stackalloc long[LatencyHistogram.Bins];
+        for (int w = 0; w < WindowBuckets; w++)
+            for (int b = 0; b < LatencyHistogram.Bins; b++)
+                merged[b] += _windowHist[w * LatencyHistogram.Bins + b];
+        double q = LatencyHistogram.Quantile(merged, 0.99);
+        return double.IsNaN(q) ? 0 : q;
+    }
+
+    private double WindowFailureRatio()
+    {
+        long total = 0, failed = 0;
+        for (int w = 0; w < WindowBuckets; w++)
+        {
+            total += _windowTotal[w];
+            failed += _windowFailed[w];
+        }
+        return total == 0 ? 0 : failed / (double)total;
+    }
+
+    private static double[] Averages(double[] sums, int n)
+    {
+        var a = new double[sums.Length];
+        for (int i = 0; i < a.Length; i++) a[i] = sums[i] / n;
+        return a;
+    }
+
+    private static double[] Quantiles(long[] hist, int rows, double q)
+    {
+        var a = new double[rows];
+        for (int r = 0; r < rows; r++)
+            a[r] = LatencyHistogram.Quantile(hist.AsSpan(r * LatencyHistogram.Bins, LatencyHistogram.Bins), q);
+        return a;
+    }
+}

@@ -1,0 +1,647 @@
+using Cascade.ControlPlane.Apf;
+using Cascade.Engine;
+using Cascade.Results;
+
+namespace Cascade.ControlPlane;
+
+/// <summary>
+/// A cluster's control plane: kube-apiserver replicas behind a load balancer, and the etcd they read and
+/// write. It carries every request from the client's rate limiter to its answer:
+///
+///   client token bucket → connection (load balancer picks a live replica; the client stays on it)
+///   → APF (classify, estimate seats, queue or reject with 429) → execute: etcd range (shared etcd
+///   CPU) and/or watch-cache scan, then decode/encode on the replica's CPU (processor-shared, one core
+///   per request at most), holding memory for LISTs → answer, or 504 at --request-timeout, or the
+///   connection dies with its replica (OOM kill).
+///
+/// Retries follow client-go (429 with Retry-After, up to the client's limit); LIST pagination is a
+/// chain of requests with continue tokens. What is left out is written in docs/model.md.
+/// </summary>
+public sealed class ApiServerSet : IEventHandler, IApfHost
+{
+    private const int Transmit = 0, ServerTimeoutKind = 1, ClientTimeoutKind = 2, EtcdWriteDone = 3,
+        DeliverUnavailable = 4, Restart = 5, SampleTick = 6, RetryKind = 7;
+
+    /// <summary>A refused connection answers after about one network round trip (assumption).</summary>
+    private static readonly long RefusedTicks = SimTime.FromMilliseconds(1);
+
+    private readonly Simulation _sim;
+    private readonly ApiServerConfig _config;
+    private readonly RequestTable _requests = new();
+    private readonly List<ApiServerReplica> _replicas = new();
+    private readonly ProcessorSharingServer _etcd;
+    private readonly RandomStream _lb;
+    private readonly Timeline _timeline;
+    private readonly List<ApiClient> _clients = new();
+    private readonly int[] _seatScratch, _queuedScratch;
+
+    public ApiServerSet(Simulation sim, string cluster, ApiServerConfig config, ResourceRegistry resources, Timeline timeline)
+    {
+        _sim = sim;
+        _config = config;
+        Cluster = cluster;
+        Resources = resources;
+        _timeline = timeline;
+        _lb = sim.Random.Stream($"{cluster}/apiserver/lb");
+        _etcd = new ProcessorSharingServer(sim, config.EtcdCores, new EtcdStage(this));
+        for (int i = 0; i < config.Replicas; i++) AddReplica();
+        var probe = _replicas[0].Dispatcher;
+        Levels = probe.PriorityLevelCount;
+        _seatScratch = new int[Levels];
+        _queuedScratch = new int[Levels];
+        Metrics = new ApiServerMetrics(Levels, config.Replicas);
+        _sim.Schedule(SimTime.TicksPerSecond, this, SampleTick);
+    }
+
+    public static readonly Dictionary<string, long> DebugCounts = new();
+    public string Cluster { get; }
+    public ApiServerConfig Config => _config;
+    public ResourceRegistry Resources { get; }
+    public ApiServerMetrics Metrics { get; }
+    public int Levels { get; }
+    public int ReplicaCount => _replicas.Count;
+    public string LevelName(int level) => _replicas[0].Dispatcher.PriorityLevelName(level);
+    public bool ReplicaUp(int replica) => _replicas[replica].Up;
+    public long ReplicaMemoryBytes(int replica) => _replicas[replica].MemoryBytes;
+    public int ReplicaSeatsInUse(int replica) => _replicas[replica].Dispatcher.TotalSeatsInUse;
+    public int WatchCount(int replica, int resource) => _replicas[replica].Watches.Count(resource);
+
+    /// <summary>Requests sent and not yet answered (including those waiting for a token or a retry).</summary>
+    public long InFlight => Metrics.Issued - Metrics.Completed - Metrics.Rejected - Metrics.TimedOut;
+
+    private void AddReplica()
+    {
+        var r = new ApiServerReplica(_replicas.Count, _sim, _config, this, new CpuStage(this), Resources.All.Count);
+        r.ResidentBytes = WarmResidentBytes();
+        _replicas.Add(r);
+    }
+
+    private long WarmResidentBytes()
+    {
+        double b = _config.BaseMemoryBytes;
+        foreach (var res in Resources.All) b += _config.WatchCacheMemoryFactor * res.StoredBytes;
+        return (long)b;
+    }
+
+    // ---------------------------------------------------------------- clients and calls
+
+    public ApiClient CreateClient(double qps, int burst, long timeoutTicks = 0, int maxRetries = 10)
+    {
+        var c = new ApiClient(_clients.Count, qps, burst, timeoutTicks, maxRetries);
+        _clients.Add(c);
+        return c;
+    }
+
+    /// <summary>Resolves a call against this cluster: its resource and its APF classification for this identity.</summary>
+    public ApiCall DefineCall(string name, string user, IReadOnlyList<string> groups, string verb, string resource,
+        string? ns, string resourceVersion = "", bool hasSelector = false, double selectivity = 1, long limit = 0,
+        double scopeFraction = 1)
+    {
+        var res = Resources.GetOrAdd(resource);
+        foreach (var r in _replicas) r.EnsureResources(Resources.All.Count);
+        var digest = new RequestDigest(user, groups, verb, res.ApiGroup, res.Name, ns, true, null);
+        var c = _config.Apf.Classify(digest);
+        return new ApiCall(name, verb, res, ns is null, resourceVersion, hasSelector, selectivity, limit, c, scopeFraction);
+    }
+
+    /// <summary>Sends a request on behalf of <paramref name="client"/>; <paramref name="caller"/> hears how it ended.</summary>
+    public void Send(ApiClient client, ApiCall call, IApiCaller caller, long tag)
+    {
+        var r = _requests.Allocate();
+        r.Call = call;
+        r.Client = client;
+        r.Caller = caller;
+        r.Tag = tag;
+        r.StartedAt = _sim.Now;
+        if (client.TimeoutTicks > 0) r.ClientTimeout = _sim.Schedule(client.TimeoutTicks, this, ClientTimeoutKind, r.Id);
+        Launch(r);
+    }
+
+    public void CloseWatch(WatchHandle h)
+    {
+        if (h.IsNone) return;
+        var rep = _replicas[h.Replica];
+        if (ReplicaLife(rep) != h.Life) return; // the replica died since: the watch is gone already
+        rep.Watches.Close(h.Id);
+    }
+
+    private readonly List<int> _replicaLife = new();
+
+    private int ReplicaLife(ApiServerReplica rep)
+    {
+        while (_replicaLife.Count <= rep.Index) _replicaLife.Add(0);
+        return _replicaLife[rep.Index];
+    }
+
+    /// <summary>One attempt: wait for a token, then go on the wire.</summary>
+    private void Launch(Request r)
+    {
+        r.Phase = RequestPhase.Throttled;
+        long wait = r.Client.ReserveToken(_sim.Now);
+        if (wait == 0) OnTransmit(r);
+        else r.StageEvent = _sim.Schedule(wait, this, Transmit, r.Id);
+    }
+
+    private void OnTransmit(Request r)
+    {
+        r.StageEvent = EventHandle.None;
+        Metrics.OnIssued();
+        DebugCounts[r.Call.Name] = DebugCounts.GetValueOrDefault(r.Call.Name) + 1;
+        var client = r.Client;
+        if (client.Blocked)
+        {
+            // Blocked at the network: the packets are dropped, so nothing answers until the client gives up.
+            r.Phase = RequestPhase.Answering;
+            r.Replica = -1;
+            Metrics.OnUnavailable(r.Call.Classification.Exempt);
+            if (r.ClientTimeout.IsNone) Finish(r, RequestOutcome.Unavailable);
+            return;
+        }
+        if (client.Replica < 0 || !_replicas[client.Replica].Up) client.Replica = PickReplica();
+        if (client.Replica < 0)
+        {
+            Metrics.OnUnavailable(r.Call.Classification.Exempt);
+            r.Phase = RequestPhase.Answering;
+            r.StageEvent = _sim.Schedule(RefusedTicks, this, DeliverUnavailable, r.Id);
+            return;
+        }
+        var rep = _replicas[client.Replica];
+        r.Replica = rep.Index;
+        r.ReplicaLife = ReplicaLife(rep);
+        r.ArrivedAt = _sim.Now;
+        r.Phase = RequestPhase.Queued;
+        r.ServerTimeout = _sim.Schedule(_config.RequestTimeoutTicks, this, ServerTimeoutKind, r.Id);
+        var call = r.Call;
+        if (call.Class == VerbClass.Watch && !rep.CacheReady[call.Resource.Index])
+        {
+            // ResilientWatchCacheInitialization (1.31+): watches get 429 until the cache is initialised.
+            OnRejected(r.Id, RejectReason.ConcurrencyLimit, 1);
+            return;
+        }
+        r.FromCache = ServedFromCache(rep, r);
+        r.Work = EstimateWork(rep, r);
+        rep.Dispatcher.Admit(r.Id, call.Classification, r.Work, _config.QueueWaitLimitTicks);
+    }
+
+    private int PickReplica()
+    {
+        int up = 0;
+        foreach (var rep in _replicas) if (rep.Up) up++;
+        if (up == 0) return -1;
+        int k = _lb.NextInt(up);
+        foreach (var rep in _replicas)
+            if (rep.Up && k-- == 0) return rep.Index;
+        return -1;
+    }
+
+    private bool ServedFromCache(ApiServerReplica rep, Request r)
+    {
+        var call = r.Call;
+        if (!rep.CacheReady[call.Resource.Index]) return false; // delegated to etcd while the cache initialises
+        return call.Class switch
+        {
+            VerbClass.List => WorkEstimator.ListServedFromCache(call.ResourceVersion, call.Limit, r.Page > 0, _config.ConsistentListFromCache),
+            VerbClass.Get => call.ResourceVersion == "0",
+            VerbClass.Watch => true,
+            _ => false,
+        };
+    }
+
+    private WorkEstimate EstimateWork(ApiServerReplica rep, Request r)
+    {
+        var call = r.Call;
+        return call.Class switch
+        {
+            VerbClass.List => WorkEstimator.ForList(call.ObjectsInScope, r.FromCache, call.HasSelector, call.Limit),
+            VerbClass.Watch => WorkEstimator.ForWatchInit(call.ObjectsInScope),
+            VerbClass.Mutating => WorkEstimator.ForMutating(rep.Watches.Count(call.Resource.Index)),
+            _ => WorkEstimator.ForGet(),
+        };
+    }
+
+    // ---------------------------------------------------------------- APF callbacks
+
+    public void OnDispatched(int requestId)
+    {
+        var r = _requests[requestId];
+        if (r.Phase != RequestPhase.Queued)
+            throw new InvalidOperationException($"APF dispatched request {requestId}, which is {r.Phase}, not queued");
+        var rep = _replicas[r.Replica];
+        PlanExecution(r);
+        var call = r.Call;
+        call.Dispatched++;
+        call.CpuTicksDemanded += r.CpuTicks;
+        if (r.ObjectsRead > 0 && !r.FromCache)
+        {
+            // Memory is taken when etcd's response lands in the replica, not while etcd is still ranging.
+            long etcdTicks = EtcdRangeTicks(r.ObjectsRead * call.Resource.BytesPerObject);
+            call.EtcdTicksDemanded += etcdTicks;
+            r.Phase = RequestPhase.EtcdRead;
+            _etcd.Add(r.Id, etcdTicks);
+            return;
+        }
+        StartCpu(rep, r);
+    }
+
+    /// <summary>The replica's CPU phase: take the request's memory (maybe OOM-killing the replica), then decode/encode.</summary>
+    private void StartCpu(ApiServerReplica rep, Request r)
+    {
+        r.Phase = RequestPhase.Cpu;
+        if (r.MemoryPlanned > 0)
+        {
+            r.MemoryBytes = r.MemoryPlanned;
+            rep.RequestBytes += r.MemoryBytes;
+            if (rep.MemoryBytes > rep.MemoryLimitBytes)
+            {
+                OomKill(rep, $"memory {Gib(rep.MemoryBytes)} over the {Gib(rep.MemoryLimitBytes)} limit, {rep.Dispatcher.TotalSeatsInUse} seats in use");
+                return;
+            }
+        }
+        rep.Cpu.Add(r.Id, r.CpuTicks);
+    }
+
+    public void OnRejected(int requestId, RejectReason reason, int retryAfterSeconds)
+    {
+        var r = _requests[requestId];
+        CancelServerTimeout(r);
+        Metrics.OnRejected(r.Call.Classification.PriorityLevel, reason, r.Call.Classification.Exempt);
+        if (!r.Abandoned && retryAfterSeconds > 0 && r.Attempt < r.Client.MaxRetries)
+        {
+            // client-go: a 429 with Retry-After is slept on and retried (MODEL.md §3).
+            r.Attempt++;
+            r.Phase = RequestPhase.Throttled;
+            r.StageEvent = _sim.Schedule(retryAfterSeconds * SimTime.TicksPerSecond, this, RetryKind, r.Id);
+            return;
+        }
+        Finish(r, RequestOutcome.TooManyRequests);
+    }
+
+    // ---------------------------------------------------------------- execution
+
+    /// <summary>What the request will read, return, hold and burn; see docs/model.md for the calibration.</summary>
+    private void PlanExecution(Request r)
+    {
+        var call = r.Call;
+        long bytesPerObject = call.Resource.BytesPerObject;
+        long cpu = _config.BaseCpuTicks;
+        long read = 0, returned = 0, memory = 0;
+        switch (call.Class)
+        {
+            case VerbClass.List:
+            {
+                long n = call.ObjectsInScope;
+                if (r.FromCache)
+                {
+                    // The watch cache ignores the limit for RV="0" and scans everything in scope.
+                    returned = Math.Max(0, (long)Math.Round(n * call.Selectivity));
+                    cpu += (long)(n * _config.CacheScanTicksPerObject);
+                    memory = (long)(_config.CacheListMemoryFactor * returned * bytesPerObject);
+                }
+                else
+                {
+                    long remaining = Math.Max(0, n - r.Page * call.Limit);
+                    read = call.Limit > 0 ? Math.Min(call.Limit, remaining) : n;
+                    returned = (long)Math.Round(read * call.Selectivity);
+                    cpu += BytesTicks(read * bytesPerObject, _config.DecodeBytesPerSecond);
+                    memory = (long)(_config.EtcdListMemoryFactor * read * bytesPerObject);
+                }
+                cpu += BytesTicks(returned * bytesPerObject, _config.EncodeBytesPerSecond);
+                break;
+            }
+            case VerbClass.Get:
+                returned = 1;
+                if (!r.FromCache)
+                {
+                    read = 1;
+                    cpu += BytesTicks(bytesPerObject, _config.DecodeBytesPerSecond);
+                }
+                cpu += BytesTicks(bytesPerObject, _config.EncodeBytesPerSecond);
+                break;
+            case VerbClass.Mutating:
+                cpu += _config.MutatingCpuTicks + BytesTicks(2 * bytesPerObject, _config.EncodeBytesPerSecond);
+                break;
+            case VerbClass.Watch:
+                break;
+        }
+        r.ObjectsRead = read;
+        r.ObjectsReturned = returned;
+        r.CpuTicks = cpu;
+        r.MemoryPlanned = memory;
+    }
+
+    private long EtcdRangeTicks(long bytes) =>
+        _config.EtcdRequestTicks + BytesTicks(bytes, _config.EtcdRangeBytesPerSecond);
+
+    private static long BytesTicks(long bytes, double bytesPerSecond) =>
+        (long)(bytes / bytesPerSecond * SimTime.TicksPerSecond);
+
+    private void OnEtcdRead(int id)
+    {
+        var r = _requests[id];
+        if (r.Phase != RequestPhase.EtcdRead) throw new InvalidOperationException($"etcd finished request {id} in phase {r.Phase} init={r.CacheInitResource}");
+        StartCpu(_replicas[r.Replica], r);
+    }
+
+    private void OnCpuDone(int id)
+    {
+        var r = _requests[id];
+        if (r.Phase != RequestPhase.Cpu) throw new InvalidOperationException($"CPU finished request {id} in phase {r.Phase} init={r.CacheInitResource}");
+        if (r.CacheInitResource >= 0)
+        {
+            CacheInitialised(r);
+            return;
+        }
+        if (r.Call.IsMutating)
+        {
+            r.Phase = RequestPhase.EtcdWrite;
+            r.StageEvent = _sim.Schedule(_config.EtcdWriteTicks, this, EtcdWriteDone, id);
+            return;
+        }
+        Complete(r);
+    }
+
+    private void Complete(Request r)
+    {
+        var rep = _replicas[r.Replica];
+        CancelServerTimeout(r);
+        ReleaseMemory(rep, r);
+        var call = r.Call;
+        Metrics.OnCompleted(call.Classification.PriorityLevel, call.Class, call.Classification.Exempt, _sim.Now - r.ArrivedAt);
+        // Answered: no longer the replica's, even if freeing its seats dispatches a LIST that OOM-kills it.
+        r.Phase = RequestPhase.Answering;
+        rep.Dispatcher.Finish(r.Id);
+
+        if (call.Class == VerbClass.List && !r.Abandoned && !r.FromCache && call.Limit > 0 &&
+            (r.Page + 1) * call.Limit < call.ObjectsInScope)
+        {
+            // More pages: the client follows the continue token with another request.
+            r.Page++;
+            r.Attempt = 0;
+            Launch(r);
+            return;
+        }
+        var watch = WatchHandle.None;
+        if (call.Class == VerbClass.Watch && !r.Abandoned && r.Caller is IWatcher w && rep.Up)
+            watch = new WatchHandle(rep.Index, rep.Watches.Open(call.Resource.Index, w, r.Tag), ReplicaLife(rep));
+        Finish(r, RequestOutcome.Ok, watch);
+    }
+
+    private void ReleaseMemory(ApiServerReplica rep, Request r)
+    {
+        rep.RequestBytes -= r.MemoryBytes;
+        r.MemoryBytes = 0;
+    }
+
+    private void CancelServerTimeout(Request r)
+    {
+        if (!r.ServerTimeout.IsNone)
+        {
+            _sim.Cancel(r.ServerTimeout);
+            r.ServerTimeout = EventHandle.None;
+        }
+    }
+
+    private void OnServerTimeout(int id)
+    {
+        var r = _requests[id];
+        r.ServerTimeout = EventHandle.None;
+        var rep = _replicas[r.Replica];
+        Abort(rep, r);
+        Metrics.OnTimedOut(r.Call.Classification.PriorityLevel, r.Call.Class, r.Call.Classification.Exempt, _sim.Now - r.ArrivedAt);
+        r.Phase = RequestPhase.Answering;
+        rep.Dispatcher.Finish(id);
+        Finish(r, RequestOutcome.ServerTimeout);
+    }
+
+    /// <summary>Stops a request wherever it is executing and releases what it holds (not its seats).</summary>
+    private void Abort(ApiServerReplica rep, Request r)
+    {
+        switch (r.Phase)
+        {
+            case RequestPhase.EtcdRead: _etcd.Remove(r.Id); break;
+            case RequestPhase.Cpu: rep.Cpu.Remove(r.Id); break;
+        }
+        if (!r.StageEvent.IsNone)
+        {
+            _sim.Cancel(r.StageEvent);
+            r.StageEvent = EventHandle.None;
+        }
+        ReleaseMemory(rep, r);
+    }
+
+    /// <summary>The request is over: tell the caller (unless it stopped waiting) and recycle it.</summary>
+    private void Finish(Request r, RequestOutcome outcome, WatchHandle watch = default)
+    {
+        if (watch == default) watch = WatchHandle.None;
+        var caller = r.Caller;
+        long tag = r.Tag;
+        long latency = _sim.Now - r.StartedAt;
+        bool tell = !r.Abandoned && caller is not null;
+        if (!r.ClientTimeout.IsNone) _sim.Cancel(r.ClientTimeout);
+        CancelServerTimeout(r);
+        _requests.Free(r);
+        if (tell) caller!.OnResponse(tag, outcome, latency, watch);
+    }
+
+    private void OnClientTimeout(int id)
+    {
+        var r = _requests[id];
+        r.ClientTimeout = EventHandle.None;
+        Metrics.OnClientTimeout();
+        var caller = r.Caller;
+        long tag = r.Tag, latency = _sim.Now - r.StartedAt;
+        if (r.Phase is RequestPhase.Throttled or RequestPhase.Answering)
+        {
+            // Not at the server (waiting for a token or a retry, or already answered): just drop it.
+            if (!r.StageEvent.IsNone) _sim.Cancel(r.StageEvent);
+            CancelServerTimeout(r);
+            _requests.Free(r);
+        }
+        else
+        {
+            r.Abandoned = true; // the server goes on with it; its answer will be dropped
+        }
+        caller?.OnResponse(tag, RequestOutcome.ClientTimeout, latency, WatchHandle.None);
+    }
+
+    // ---------------------------------------------------------------- failures and restarts
+
+    /// <summary>The replica is OOM-killed: requests on it are lost, its watches break, it restarts cold.</summary>
+    public void OomKill(int replica, string why) => OomKill(_replicas[replica], why);
+
+    private void OomKill(ApiServerReplica rep, string why)
+    {
+        if (!rep.Up) return;
+        Metrics.OnOom();
+        _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "oom-kill", $"apiserver-{rep.Index} OOM-killed: {why}");
+        Kill(rep);
+        rep.UpAgainAt = _sim.Now + _config.RestartTicks;
+        _sim.Schedule(_config.RestartTicks, this, Restart, rep.Index);
+    }
+
+    private void Kill(ApiServerReplica rep)
+    {
+        rep.Up = false;
+        while (_replicaLife.Count <= rep.Index) _replicaLife.Add(0);
+        _replicaLife[rep.Index]++;
+        // Everything that was on the replica dies with its connections.
+        var victims = new List<int>();
+        for (int id = 0; id < _requests.HighWater; id++)
+        {
+            var r = _requests[id];
+            if (r.Replica == rep.Index &&
+                r.Phase is RequestPhase.Queued or RequestPhase.EtcdRead or RequestPhase.Cpu or RequestPhase.EtcdWrite)
+                victims.Add(id);
+        }
+        foreach (int id in victims)
+        {
+            var r = _requests[id];
+            Abort(rep, r);
+            if (r.CacheInitResource >= 0)
+            {
+                _requests.Free(r);
+                continue;
+            }
+            Metrics.OnUnavailable(r.Call.Classification.Exempt);
+            Finish(r, RequestOutcome.Unavailable);
+        }
+        rep.Dispatcher.Reset();
+        rep.Cpu.Clear();
+        rep.RequestBytes = 0;
+        rep.ResidentBytes = 0;
+        Array.Fill(rep.CacheReady, false);
+        rep.Watches.BreakAll();
+    }
+
+    private void OnRestart(int index)
+    {
+        var rep = _replicas[index];
+        rep.Up = true;
+        rep.ResidentBytes = _config.BaseMemoryBytes;
+        _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "restart", $"apiserver-{index} serving again; watch cache initialising");
+        // The watch cache lists every resource from etcd before it can serve (MODEL.md §2.6: cold after restart).
+        foreach (var res in Resources.All)
+        {
+            var r = _requests.Allocate();
+            r.CacheInitResource = res.Index;
+            r.Replica = index;
+            r.ReplicaLife = ReplicaLife(rep);
+            r.ArrivedAt = _sim.Now;
+            r.ObjectsRead = res.Count;
+            r.CpuTicks = BytesTicks(res.StoredBytes, _config.DecodeBytesPerSecond);
+            r.MemoryPlanned = (long)(_config.EtcdListMemoryFactor * res.StoredBytes);
+            r.Phase = RequestPhase.EtcdRead;
+            _etcd.Add(r.Id, EtcdRangeTicks(res.StoredBytes));
+        }
+    }
+
+    private void CacheInitialised(Request r)
+    {
+        var rep = _replicas[r.Replica];
+        var res = Resources.All[r.CacheInitResource];
+        rep.RequestBytes -= r.MemoryBytes;
+        rep.ResidentBytes += (long)(_config.WatchCacheMemoryFactor * res.StoredBytes);
+        rep.CacheReady[res.Index] = true;
+        _requests.Free(r);
+    }
+
+    private static string Gib(long bytes) => $"{bytes / (double)(1L << 30):F1} GiB";
+
+    // ---------------------------------------------------------------- events
+
+    public void OnEvent(int kind, long arg)
+    {
+        int id = (int)arg;
+        switch (kind)
+        {
+            case Transmit:
+            case RetryKind:
+                OnTransmit(_requests[id]);
+                break;
+            case ServerTimeoutKind:
+                OnServerTimeout(id);
+                break;
+            case ClientTimeoutKind:
+                OnClientTimeout(id);
+                break;
+            case EtcdWriteDone:
+                _requests[id].StageEvent = EventHandle.None;
+                Complete(_requests[id]);
+                break;
+            case DeliverUnavailable:
+                _requests[id].StageEvent = EventHandle.None;
+                Finish(_requests[id], RequestOutcome.Unavailable);
+                break;
+            case Restart:
+                OnRestart(id);
+                break;
+            case SampleTick:
+                Sample();
+                break;
+        }
+    }
+
+    private int _ticks;
+
+    private void Sample()
+    {
+        Array.Clear(_seatScratch);
+        Array.Clear(_queuedScratch);
+        int limit = 0;
+        Span<long> mem = stackalloc long[_replicas.Count];
+        foreach (var rep in _replicas)
+        {
+            mem[rep.Index] = rep.Up ? rep.MemoryBytes : 0;
+            if (!rep.Up) continue;
+            limit += _config.SeatsPerReplica;
+            for (int l = 0; l < Levels; l++)
+            {
+                _seatScratch[l] += rep.Dispatcher.SeatsInUse(l);
+                _queuedScratch[l] += rep.Dispatcher.QueuedRequests(l);
+            }
+        }
+        Metrics.SampleSeats(_seatScratch, _queuedScratch, limit, mem);
+        if (++_ticks % (int)ApiServerMetrics.BucketSeconds == 0)
+        {
+            Span<double> cpu = stackalloc double[_replicas.Count];
+            Span<bool> up = stackalloc bool[_replicas.Count];
+            double bucketTicks = ApiServerMetrics.BucketSeconds * SimTime.TicksPerSecond;
+            foreach (var rep in _replicas)
+            {
+                double busy = rep.Cpu.BusyCoreTicks;
+                cpu[rep.Index] = (busy - rep.BusyCoreTicksAtLastFlush) / bucketTicks;
+                rep.BusyCoreTicksAtLastFlush = busy;
+                up[rep.Index] = rep.Up;
+            }
+            Metrics.Flush(_sim.Now, cpu, up);
+        }
+        _sim.Schedule(SimTime.TicksPerSecond, this, SampleTick);
+    }
+
+    /// <summary>Checks issued = completed + rejected + timedOut + inFlight against the requests actually alive; throws if it breaks.</summary>
+    public void CheckAccounting()
+    {
+        long alive = 0;
+        for (int id = 0; id < _requests.HighWater; id++)
+        {
+            var r = _requests[id];
+            if (r.CacheInitResource < 0 && r.Phase is RequestPhase.Queued or RequestPhase.EtcdRead or RequestPhase.Cpu or RequestPhase.EtcdWrite)
+                alive++;
+        }
+        if (alive != InFlight)
+            throw new InvalidOperationException(
+                $"{Cluster}: request accounting broke: issued {Metrics.Issued} − completed {Metrics.Completed} − rejected {Metrics.Rejected} − timed out {Metrics.TimedOut} = {InFlight}, but {alive} requests are in flight");
+    }
+
+    // ---------------------------------------------------------------- stage adapters
+
+    private sealed class EtcdStage(ApiServerSet set) : ProcessorSharingServer.IClient
+    {
+        public void OnServed(int job) => set.OnEtcdRead(job);
+    }
+
+    private sealed class CpuStage(ApiServerSet set) : ProcessorSharingServer.IClient
+    {
+        public void OnServed(int job) => set.OnCpuDone(job);
+    }
+}

@@ -1,0 +1,47 @@
+using Cascade.Engine;
+
+namespace Cascade.Results;
+
+/// <summary>
+/// Latencies counted into log-spaced bins (10 per decade from 100 µs to 1,000 s, like Prometheus'
+/// exponential buckets), so percentiles over any window cost a fixed amount of memory however many
+/// requests there were. A percentile is reported as its bin's geometric midpoint: ±12% at most.
+/// </summary>
+public static class LatencyHistogram
+{
+    public const int Bins = 72;  // bin 0: < 100 µs; bins 1..70: 10 per decade; bin 71: ≥ 1,000 s
+    private const double FirstEdgeSeconds = 1e-4;
+    private const int PerDecade = 10;
+
+    public static int Bin(long latencyTicks)
+    {
+        double s = SimTime.ToSeconds(latencyTicks);
+        if (s < FirstEdgeSeconds) return 0;
+        int b = 1 + (int)(Math.Log10(s / FirstEdgeSeconds) * PerDecade);
+        return Math.Min(b, Bins - 1);
+    }
+
+    /// <summary>Representative latency of a bin, in seconds.</summary>
+    public static double BinSeconds(int bin)
+    {
+        if (bin == 0) return FirstEdgeSeconds / 2;
+        double lower = FirstEdgeSeconds * Math.Pow(10, (bin - 1) / (double)PerDecade);
+        return bin == Bins - 1 ? lower : lower * Math.Pow(10, 0.5 / PerDecade);
+    }
+
+    /// <summary>The q-quantile (0..1) of the counts in <paramref name="bins"/>; NaN when empty.</summary>
+    public static double Quantile(ReadOnlySpan<long> bins, double q)
+    {
+        long total = 0;
+        foreach (long c in bins) total += c;
+        if (total == 0) return double.NaN;
+        long rank = (long)Math.Ceiling(q * total);
+        long seen = 0;
+        for (int i = 0; i < bins.Length; i++)
+        {
+            seen += bins[i];
+            if (seen >= rank) return BinSeconds(i);
+        }
+        return BinSeconds(bins.Length - 1);
+    }
+}

@@ -1,0 +1,77 @@
+namespace Cascade.Results;
+
+/// <summary>result.json: what a run measured. Deterministic: no wall-clock figures in here.</summary>
+public sealed class RunResult
+{
+    public string Scenario { get; init; } = "";
+    public ulong Seed { get; init; }
+    public double DurationSeconds { get; init; }
+    public long Events { get; init; }
+    public List<ClusterResult> Clusters { get; init; } = new();
+    public List<TimelineEntry> Timeline { get; init; } = new();
+}
+
+public sealed class ClusterResult
+{
+    public string Name { get; init; } = "";
+    public int Nodes { get; init; }
+    public ApiServerResult Apiserver { get; init; } = new();
+    public KubeletResult? Kubelets { get; init; }
+    public List<WorkloadResult> Workloads { get; init; } = new();
+}
+
+public sealed class ApiServerResult
+{
+    public int Replicas { get; init; }
+    /// <summary>First 60 s window with non-exempt p99 over 1 s or over 1% failed; null if never.</summary>
+    public double? SaturatedAtSeconds { get; init; }
+    public double PeakSeatUtilization { get; init; }
+    public int Ooms { get; init; }
+    public double PeakMemoryBytes { get; init; }
+    public double PeakCpuCores { get; init; }
+    public RequestCounts Requests { get; init; } = new();
+    public List<LevelResult> PriorityLevels { get; init; } = new();
+}
+
+/// <summary>issued = completed + rejected + timedOut + inFlight, checked at the end of every run.</summary>
+public sealed class RequestCounts
+{
+    public long Issued { get; init; }
+    public long Completed { get; init; }
+    public long Rejected { get; init; }
+    public long TimedOut { get; init; }
+    public long InFlight { get; init; }
+    public RejectedByReason RejectedByReason { get; init; } = new();
+    public long ClientTimeouts { get; init; }
+}
+
+public sealed class RejectedByReason
+{
+    public long QueueFull { get; init; }
+    public long QueueWaitTimeout { get; init; }
+    public long ConcurrencyLimit { get; init; }
+    public long Unavailable { get; init; }
+}
+
+public sealed class LevelResult
+{
+    public string Name { get; init; } = "";
+    public long Rejected { get; init; }
+    public double PeakSeats { get; init; }
+    /// <summary>Largest 10 s p99 latency of the level over the run, in seconds (null when it served nothing).</summary>
+    public double? WorstP99Seconds { get; init; }
+}
+
+public sealed class KubeletResult
+{
+    public long LeaseRenewals { get; init; }
+    public long LeaseFailures { get; init; }
+}
+
+public sealed class WorkloadResult
+{
+    public string Name { get; init; } = "";
+    public int Pods { get; init; }
+    public long Responses { get; init; }
+    public long Failures { get; init; }
+}

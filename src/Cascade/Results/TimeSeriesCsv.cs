@@ -1,0 +1,50 @@
+using System.Globalization;
+using System.Text;
+using Cascade.ControlPlane;
+
+namespace Cascade.Results;
+
+/// <summary>timeseries.csv: one row per cluster per 10 s bucket, invariant culture, fixed column order.</summary>
+public static class TimeSeriesCsv
+{
+    private static readonly string[] Verbs = { "get", "list", "watch", "mutating" };
+
+    public static string Write(IEnumerable<(string Cluster, ApiServerSet Api)> clusters)
+    {
+        var sb = new StringBuilder();
+        bool header = false;
+        foreach (var (name, api) in clusters)
+        {
+            if (!header)
+            {
+                sb.Append("timeSeconds,cluster,issued,completed,rejectedQueueFull,rejectedQueueWaitTimeout,rejectedConcurrencyLimit,rejectedUnavailable,timedOut,clientTimeouts,seatsInUse,seatsInUseMax,seatLimit,queued,oomKills,windowP99Seconds,windowFailureRatio");
+                for (int l = 0; l < api.Levels; l++)
+                {
+                    string n = api.LevelName(l);
+                    sb.Append($",seats[{n}],queued[{n}],rejected[{n}],p50[{n}],p99[{n}]");
+                }
+                foreach (var v in Verbs) sb.Append($",p50[{v}],p99[{v}]");
+                for (int r = 0; r < api.ReplicaCount; r++) sb.Append($",cpuCores[apiserver-{r}],memoryBytes[apiserver-{r}],up[apiserver-{r}]");
+                sb.Append('\n');
+                header = true;
+            }
+            foreach (var s in api.Metrics.Samples)
+            {
+                sb.Append(F(s.TimeSeconds)).Append(',').Append(name);
+                foreach (var v in new double[] { s.Issued, s.Completed, s.RejectedQueueFull, s.RejectedTimeOut, s.RejectedConcurrencyLimit, s.RejectedUnavailable, s.TimedOut, s.ClientTimeouts, s.SeatsInUse, s.SeatsInUseMax, s.SeatLimit, s.Queued, s.OomKills, s.WindowP99Seconds, s.WindowFailureRatio })
+                    sb.Append(',').Append(F(v));
+                for (int l = 0; l < s.SeatsByLevel.Length; l++)
+                    sb.Append(',').Append(F(s.SeatsByLevel[l])).Append(',').Append(F(s.QueuedByLevel[l])).Append(',').Append(s.RejectedByLevel[l])
+                      .Append(',').Append(F(s.P50ByLevel[l])).Append(',').Append(F(s.P99ByLevel[l]));
+                for (int v = 0; v < s.P50ByVerb.Length; v++) sb.Append(',').Append(F(s.P50ByVerb[v])).Append(',').Append(F(s.P99ByVerb[v]));
+                for (int r = 0; r < s.CpuCoresByReplica.Length; r++)
+                    sb.Append(',').Append(F(s.CpuCoresByReplica[r])).Append(',').Append(F(s.MemoryBytesByReplica[r])).Append(',').Append(s.UpByReplica[r] ? 1 : 0);
+                sb.Append('\n');
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Shortest round-trip form, empty for NaN (no requests in the bucket).</summary>
+    private static string F(double v) => double.IsNaN(v) ? "" : v.ToString("R", CultureInfo.InvariantCulture);
+}

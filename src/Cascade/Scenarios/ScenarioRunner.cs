@@ -1,0 +1,101 @@
+using Cascade.Cluster;
+using Cascade.Engine;
+using Cascade.Results;
+using Cascade.Scenarios.Schema;
+
+namespace Cascade.Scenarios;
+
+/// <summary>How far a run has got, for progress displays.</summary>
+public readonly record struct RunProgress(double SimulatedSeconds, double TotalSeconds, long Events);
+
+/// <summary>A finished run: the result document plus the live model, for time series and reports.</summary>
+public sealed record RunOutput(RunResult Result, IReadOnlyList<ClusterModel> Clusters);
+
+/// <summary>Builds a scenario, runs it to its duration, checks the request accounting, and collects the result.</summary>
+public static class ScenarioRunner
+{
+    public static RunOutput Run(Scenario scenario, ulong seed, string? baseDirectory = null, Action<RunProgress>? progress = null)
+    {
+        var sim = new Simulation(seed);
+        var timeline = new Timeline();
+        var cluster = ScenarioBuilder.BuildCluster(sim, scenario, timeline, baseDirectory);
+        cluster.Start(sim);
+        long end = scenario.Duration.Ticks;
+        long step = SimTime.FromMinutes(1);
+        for (long t = Math.Min(step, end); ; t = Math.Min(t + step, end))
+        {
+            sim.Run(untilTicks: t);
+            progress?.Invoke(new RunProgress(SimTime.ToSeconds(t), SimTime.ToSeconds(end), sim.EventsProcessed));
+            if (t >= end) break;
+        }
+        cluster.Api.CheckAccounting();
+        var result = new RunResult
+        {
+            Scenario = scenario.Metadata.Name,
+            Seed = seed,
+            DurationSeconds = SimTime.ToSeconds(end),
+            Events = sim.EventsProcessed,
+            Clusters = { Summarise(cluster) },
+            Timeline = timeline.Entries.ToList(),
+        };
+        return new RunOutput(result, new[] { cluster });
+    }
+
+    public static ClusterResult Summarise(ClusterModel cluster)
+    {
+        var api = cluster.Api;
+        var m = api.Metrics;
+        var levels = new List<LevelResult>();
+        for (int l = 0; l < api.Levels; l++)
+        {
+            long rejected = 0;
+            double peakSeats = 0, worst = double.NaN;
+            foreach (var s in m.Samples)
+            {
+                rejected += s.RejectedByLevel[l];
+                peakSeats = Math.Max(peakSeats, s.SeatsByLevel[l]);
+                if (!double.IsNaN(s.P99ByLevel[l])) worst = double.IsNaN(worst) ? s.P99ByLevel[l] : Math.Max(worst, s.P99ByLevel[l]);
+            }
+            levels.Add(new LevelResult { Name = api.LevelName(l), Rejected = rejected, PeakSeats = peakSeats, WorstP99Seconds = double.IsNaN(worst) ? null : worst });
+        }
+        double peakMem = 0, peakCpu = 0;
+        foreach (var s in m.Samples)
+        {
+            foreach (var b in s.MemoryBytesByReplica) peakMem = Math.Max(peakMem, b);
+            foreach (var c in s.CpuCoresByReplica) peakCpu = Math.Max(peakCpu, c);
+        }
+        return new ClusterResult
+        {
+            Name = cluster.Name,
+            Nodes = cluster.Nodes,
+            Apiserver = new ApiServerResult
+            {
+                Replicas = api.ReplicaCount,
+                SaturatedAtSeconds = m.SaturatedAtSeconds,
+                PeakSeatUtilization = m.PeakSeatUtilization,
+                Ooms = m.Ooms,
+                PeakMemoryBytes = peakMem,
+                PeakCpuCores = peakCpu,
+                Requests = new RequestCounts
+                {
+                    Issued = m.Issued,
+                    Completed = m.Completed,
+                    Rejected = m.Rejected,
+                    TimedOut = m.TimedOut,
+                    InFlight = api.InFlight,
+                    ClientTimeouts = m.ClientTimeouts,
+                    RejectedByReason = new RejectedByReason
+                    {
+                        QueueFull = m.RejectedQueueFull,
+                        QueueWaitTimeout = m.RejectedQueueTimeOut,
+                        ConcurrencyLimit = m.RejectedConcurrencyLimit,
+                        Unavailable = m.RejectedUnavailable,
+                    },
+                },
+                PriorityLevels = levels,
+            },
+            Kubelets = cluster.Kubelets is { } k ? new KubeletResult { LeaseRenewals = k.LeaseRenewals, LeaseFailures = k.LeaseFailures } : null,
+            Workloads = cluster.Workloads.Select(w => new WorkloadResult { Name = w.Workload.Name, Pods = w.Workload.Pods, Responses = w.Workload.Responses, Failures = w.Workload.Failures }).ToList(),
+        };
+    }
+}

@@ -1,0 +1,141 @@
+using Cascade.Scenarios.Binding;
+
+namespace Cascade.Scenarios.Schema;
+
+public sealed class ClusterSpec
+{
+    public string Name { get; set; } = "cluster";
+
+    [Range(1, 100_000)] public int Nodes { get; set; } = 100;
+
+    /// <summary>MODEL.md §2.6: the scalability envelope is 150,000 pods on 5,000 nodes, 30 per node.</summary>
+    [Range(0, 1000)] public int PodsPerNode { get; set; } = 30;
+
+    [Range(1, 64)] public int Zones { get; set; } = 3;
+
+    /// <summary>Stored objects per resource (e.g. `pods: {count: 120000, bytesPerObject: 8Ki}`); counts not given are derived from nodes and pods per node.</summary>
+    public Dictionary<string, ObjectsSpec> Objects { get; set; } = new();
+
+    public ApiServerSpec ApiServer { get; set; } = new();
+    public EtcdSpec Etcd { get; set; } = new();
+    public KubeletSpec Kubelets { get; set; } = new();
+    public ControllersSpec Controllers { get; set; } = new();
+}
+
+public sealed class ObjectsSpec
+{
+    [Range(0, 1e9)] public long? Count { get; set; }
+
+    /// <summary>Size of one object as stored in etcd (protobuf).</summary>
+    public Quantity? BytesPerObject { get; set; }
+}
+
+public sealed class ApiServerSpec
+{
+    [Range(1, 64)] public int Replicas { get; set; } = 3;
+
+    /// <summary>MODEL.md §2.1: --max-requests-inflight 400.</summary>
+    [Range(1, 100_000)] public int MaxRequestsInflight { get; set; } = 400;
+
+    /// <summary>MODEL.md §2.1: --max-mutating-requests-inflight 200.</summary>
+    [Range(0, 100_000)] public int MaxMutatingRequestsInflight { get; set; } = 200;
+
+    /// <summary>Cores per replica (assumption: a large control-plane VM; docs/model.md).</summary>
+    [Range(0.1, 1024)] public double CpuCores { get; set; } = 32;
+
+    /// <summary>Memory limit per replica (assumption: docs/model.md).</summary>
+    public Quantity Memory { get; set; } = new(128.0 * 1024 * 1024 * 1024);
+
+    /// <summary>MODEL.md §2.1: --request-timeout 60 s.</summary>
+    public Duration RequestTimeout { get; set; } = Duration.FromSeconds(60);
+
+    /// <summary>Time from an OOM kill until the replica serves again (kubelet restart back-off plus start-up).</summary>
+    public Duration RestartTime { get; set; } = Duration.FromSeconds(30);
+
+    /// <summary>ConsistentListFromCache (beta, on by default since 1.31; MODEL.md §2.5): RV="" lists served from the watch cache.</summary>
+    public bool ConsistentListFromCache { get; set; }
+
+    public ApiServerCostSpec Cost { get; set; } = new();
+
+    public ApfSpec Apf { get; set; } = new();
+}
+
+/// <summary>The per-request cost model; defaults calibrated against MODEL.md §2.6 (docs/model.md shows the arithmetic).</summary>
+public sealed class ApiServerCostSpec
+{
+    /// <summary>CPU per request regardless of size: authn/authz, admission, routing, response headers.</summary>
+    public Duration BaseCpu { get; set; } = Duration.FromSeconds(0.001);
+
+    /// <summary>Extra CPU of a mutating request (admission, validation, conversion).</summary>
+    public Duration MutatingCpu { get; set; } = Duration.FromSeconds(0.001);
+
+    /// <summary>Decoding objects read from etcd: bytes per CPU-second.</summary>
+    public Quantity DecodeBytesPerSecond { get; set; } = new(500e6);
+
+    /// <summary>Encoding objects returned to the client (JSON is ~2× the protobuf size in etcd): stored bytes per CPU-second.</summary>
+    public Quantity EncodeBytesPerSecond { get; set; } = new(150e6);
+
+    /// <summary>Scanning the watch cache, per object visited (in-memory filter).</summary>
+    public Duration CacheScanPerObject { get; set; } = Duration.FromSeconds(1e-6);
+
+    /// <summary>KEP-3157 (MODEL.md §2.6): a LIST from etcd holds ≈ 5× the etcd response in memory while it runs.</summary>
+    public double EtcdListMemoryFactor { get; set; } = 5;
+
+    /// <summary>A LIST from the watch cache holds its encoded response (assumption: ≈ 2× stored bytes, JSON).</summary>
+    public double CacheListMemoryFactor { get; set; } = 2;
+
+    /// <summary>Resident memory of the watch cache per stored byte (objects are kept decoded: assumption ≈ 2×).</summary>
+    public double WatchCacheMemoryFactor { get; set; } = 2;
+
+    /// <summary>Resident memory of a replica besides its watch cache.</summary>
+    public Quantity BaseMemory { get; set; } = new(2.0 * 1024 * 1024 * 1024);
+}
+
+public sealed class ApfSpec
+{
+    /// <summary>FlowSchema and PriorityLevelConfiguration objects (flowcontrol.apiserver.k8s.io/v1) to apply on top of the defaults.</summary>
+    public string? File { get; set; }
+
+    /// <summary>Keep Kubernetes' suggested objects for names the file does not define (the mandatory ones always stay).</summary>
+    public bool KeepDefaults { get; set; } = true;
+}
+
+public sealed class EtcdSpec
+{
+    /// <summary>Cores of the etcd leader that serves ranges (assumption: docs/model.md).</summary>
+    [Range(0.1, 1024)] public double CpuCores { get; set; } = 8;
+
+    /// <summary>MODEL.md §2.6: etcd ranged 602 MB of pods in 5.36 s ≈ 112 MB/s per range.</summary>
+    public Quantity RangeBytesPerSecond { get; set; } = new(112e6);
+
+    /// <summary>Fixed cost of one range or write round trip.</summary>
+    public Duration RequestLatency { get; set; } = Duration.FromSeconds(0.001);
+
+    /// <summary>A write commits after a raft round trip and fsync (assumption: 2–5 ms on SSDs).</summary>
+    public Duration WriteLatency { get; set; } = Duration.FromSeconds(0.003);
+}
+
+public sealed class KubeletSpec
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>MODEL.md §4: Lease renewed every 10 s (0.25 × nodeLeaseDurationSeconds 40).</summary>
+    public Duration LeaseRenewInterval { get; set; } = Duration.FromSeconds(10);
+
+    /// <summary>MODEL.md §3: the heartbeat client has a 10 s timeout.</summary>
+    public Duration LeaseTimeout { get; set; } = Duration.FromSeconds(10);
+
+    /// <summary>MODEL.md §4: node status forced every 5 min.</summary>
+    public Duration NodeStatusInterval { get; set; } = Duration.FromSeconds(300);
+
+    /// <summary>Each kubelet watches its own pods (fieldSelector spec.nodeName).</summary>
+    public bool WatchPods { get; set; } = true;
+}
+
+public sealed class ControllersSpec
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Steady write rate of kube-controller-manager (status updates, endpoints) in requests/s; bounded by its 20 QPS client (MODEL.md §3).</summary>
+    [Range(0, 10_000)] public double WriteRate { get; set; } = 5;
+}

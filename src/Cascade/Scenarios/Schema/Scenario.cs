@@ -1,0 +1,31 @@
+using Cascade.Scenarios.Binding;
+
+namespace Cascade.Scenarios.Schema;
+
+/// <summary>
+/// A scenario file (`apiVersion: cascade/v1`, `kind: Scenario`): the cluster, its control plane, and the
+/// workloads that call it. Every default below is the Kubernetes default or a MODEL.md figure, so a
+/// minimal file describes a stock cluster; docs/scenario-format.md documents each field.
+/// </summary>
+public sealed class Scenario
+{
+    [Required] public string ApiVersion { get; set; } = "";
+    [Required] public string Kind { get; set; } = "";
+    public ScenarioMetadata Metadata { get; set; } = new();
+
+    /// <summary>Simulated time to run.</summary>
+    public Duration Duration { get; set; } = Duration.FromSeconds(3600);
+
+    /// <summary>Run seed; `--seed` overrides it.</summary>
+    public long Seed { get; set; } = 1;
+
+    public ClusterSpec Cluster { get; set; } = new();
+
+    public List<WorkloadSpec> Workloads { get; set; } = new();
+}
+
+public sealed class ScenarioMetadata
+{
+    public string Name { get; set; } = "scenario";
+    public string Description { get; set; } = "";
+}

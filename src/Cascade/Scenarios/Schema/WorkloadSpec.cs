@@ -1,0 +1,85 @@
+using Cascade.Scenarios.Binding;
+
+namespace Cascade.Scenarios.Schema;
+
+public enum Placement { PerNode, Replicas }
+
+public enum Verb { Get, List, Watch, Create, Update, Patch, Delete }
+
+public enum Scope { Cluster, Namespace, Object }
+
+/// <summary>A set of pods calling the API server: a DaemonSet (`placement: per-node`) or a Deployment (`replicas`).</summary>
+public sealed class WorkloadSpec
+{
+    [Required] public string Name { get; set; } = "";
+    public IdentitySpec Identity { get; set; } = new();
+    public Placement Placement { get; set; } = Placement.Replicas;
+    [Range(0, 1_000_000)] public int Replicas { get; set; } = 1;
+    public ClientSpec Client { get; set; } = new();
+
+    /// <summary>When the workload starts (e.g. a rollout applying it).</summary>
+    public Duration StartAt { get; set; }
+
+    public List<CallSpec> Calls { get; set; } = new();
+    public List<InformerSpec> Informers { get; set; } = new();
+}
+
+/// <summary>Who the pods are to the API server; APF classifies them by it (MODEL.md §2.3).</summary>
+public sealed class IdentitySpec
+{
+    /// <summary>`namespace/name`: the pods run as system:serviceaccount:namespace:name, in groups system:serviceaccounts and system:serviceaccounts:namespace.</summary>
+    public string? ServiceAccount { get; set; }
+
+    public string? User { get; set; }
+    public List<string> Groups { get; set; } = new();
+}
+
+/// <summary>client-go's rest.Config knobs (MODEL.md §3).</summary>
+public sealed class ClientSpec
+{
+    /// <summary>MODEL.md §3: client-go default QPS 5.</summary>
+    [Range(0.001, 1e6)] public double Qps { get; set; } = 5;
+
+    /// <summary>MODEL.md §3: client-go default burst 10.</summary>
+    [Range(1, 1e6)] public int Burst { get; set; } = 10;
+
+    /// <summary>Client-side request timeout; none by default in client-go.</summary>
+    public Duration? Timeout { get; set; }
+
+    /// <summary>MODEL.md §3: a 429/5xx with Retry-After is retried up to 10 times.</summary>
+    [Range(0, 100)] public int MaxRetries { get; set; } = 10;
+}
+
+public sealed class CallSpec
+{
+    public Verb Verb { get; set; } = Verb.List;
+    public string Resource { get; set; } = "pods";
+    public Scope Scope { get; set; } = Scope.Cluster;
+    public string Namespace { get; set; } = "default";
+
+    /// <summary>"0" (any version: the watch cache), "" (most recent: a consistent read from etcd) or "exact".</summary>
+    public string ResourceVersion { get; set; } = "";
+
+    /// <summary>Label or field selector text; non-empty means the request has a selector.</summary>
+    public string Selector { get; set; } = "";
+
+    /// <summary>Fraction of the stored objects the selector matches; by default 1, or one node's share when the selector is `spec.nodeName=...`.</summary>
+    [Range(0, 1)] public double? Selectivity { get; set; }
+
+    /// <summary>Page size; 0 = no pagination.</summary>
+    [Range(0, 1e9)] public long Limit { get; set; }
+
+    public Duration Every { get; set; } = Duration.FromSeconds(60);
+
+    /// <summary>Each period is stretched by up to this factor (client-go's JitterUntil).</summary>
+    [Range(0, 10)] public double Jitter { get; set; } = 0.1;
+}
+
+public sealed class InformerSpec
+{
+    public string Resource { get; set; } = "pods";
+    public Scope Scope { get; set; } = Scope.Cluster;
+    public string Namespace { get; set; } = "default";
+    public string Selector { get; set; } = "";
+    [Range(0, 1)] public double? Selectivity { get; set; }
+}
