@@ -19,6 +19,7 @@ public sealed class ClusterModel
     public ApiServerSet Api { get; }
     public Kubelets? Kubelets { get; set; }
     public Controllers? Controllers { get; set; }
+    public DataPlane? DataPlane { get; set; }
     public List<(Workload Workload, long StartAt)> Workloads { get; } = new();
 
     /// <summary>Schedules everything to start; workloads start at their own start times.</summary>
@@ -26,6 +27,7 @@ public sealed class ClusterModel
     {
         Kubelets?.Start();
         Controllers?.Start();
+        DataPlane?.Start();
         foreach (var (w, at) in Workloads)
         {
             if (at <= sim.Now) w.Start();

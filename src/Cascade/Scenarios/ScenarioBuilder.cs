@@ -23,6 +23,7 @@ public static class ScenarioBuilder
             cluster.Controllers = new Controllers(sim, api, spec.Controllers.WriteRate);
         foreach (var w in scenario.Workloads)
             cluster.Workloads.Add((BuildWorkload(sim, api, spec, w), w.StartAt.Ticks));
+        cluster.DataPlane = DataPlaneBuilder.Build(sim, scenario, cluster, timeline);
         return cluster;
     }
 

@@ -36,9 +36,38 @@ public static class ScenarioRunner
             DurationSeconds = SimTime.ToSeconds(end),
             Events = sim.EventsProcessed,
             Clusters = { Summarise(cluster) },
+            Products = SummariseProducts(cluster),
             Timeline = timeline.Entries.ToList(),
         };
         return new RunOutput(result, new[] { cluster });
+    }
+
+    public static List<ProductResult> SummariseProducts(ClusterModel cluster)
+    {
+        var list = new List<ProductResult>();
+        if (cluster.DataPlane is not { } dp) return list;
+        for (int p = 0; p < dp.Products.Count; p++)
+            list.Add(ProductSeries.Summarise(cluster.Name, dp.Products[p].Name, dp.ProductSamples(p)));
+        return list;
+    }
+
+    private static DataPlaneResult? SummariseDataPlane(ClusterModel cluster)
+    {
+        if (cluster.DataPlane is not { } dp) return null;
+        return new DataPlaneResult
+        {
+            NodeTaints = dp.NodeLifecycle?.TaintsAdded ?? 0,
+            Evictions = dp.NodeLifecycle?.Evictions ?? 0,
+            Bindings = dp.Scheduler?.Bindings ?? 0,
+            EndpointSliceWrites = dp.Endpoints.Writes,
+            EndpointSliceWriteFailures = dp.Endpoints.WriteFailures,
+            CoreDnsRestarts = dp.CoreDns?.Restarts ?? 0,
+            CoreDnsPeakQps = dp.CoreDns?.PeakQueriesPerSecond ?? 0,
+            DnsUpstreamQueries = dp.Caches.UpstreamQueries,
+            DnsFailedUpstreamQueries = dp.Caches.FailedUpstreamQueries,
+            PodStatusPatches = cluster.Kubelets?.PodStatusPatches ?? 0,
+            PodStatusFailures = cluster.Kubelets?.PodStatusFailures ?? 0,
+        };
     }
 
     public static ClusterResult Summarise(ClusterModel cluster)
@@ -95,6 +124,10 @@ public static class ScenarioRunner
                 PriorityLevels = levels,
             },
             Kubelets = cluster.Kubelets is { } k ? new KubeletResult { LeaseRenewals = k.LeaseRenewals, LeaseFailures = k.LeaseFailures } : null,
+            NodesNotReadyPeak = cluster.DataPlane?.NodeLifecycle?.NotReadyPeak ?? 0,
+            PendingPodsPeak = cluster.DataPlane?.Scheduler?.PendingPeak ?? 0,
+            DnsFailureAtSeconds = cluster.DataPlane?.DnsFailureAtSeconds,
+            DataPlane = SummariseDataPlane(cluster),
             Workloads = cluster.Workloads.Select(w => new WorkloadResult { Name = w.Workload.Name, Pods = w.Workload.Pods, Responses = w.Workload.Responses, Failures = w.Workload.Failures }).ToList(),
         };
     }

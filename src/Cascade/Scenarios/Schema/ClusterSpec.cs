@@ -20,6 +20,12 @@ public sealed class ClusterSpec
     public EtcdSpec Etcd { get; set; } = new();
     public KubeletSpec Kubelets { get; set; } = new();
     public ControllersSpec Controllers { get; set; } = new();
+
+    /// <summary>Data plane (docs/scenario-format.md, "Data plane"): cluster DNS, node lifecycle, scheduler, endpoints.</summary>
+    public DnsSpec Dns { get; set; } = new();
+    public NodeLifecycleSpec NodeLifecycle { get; set; } = new();
+    public SchedulerSpec Scheduler { get; set; } = new();
+    public EndpointsSpec Endpoints { get; set; } = new();
 }
 
 public sealed class ObjectsSpec

@@ -22,6 +22,9 @@ public sealed class Scenario
     public ClusterSpec Cluster { get; set; } = new();
 
     public List<WorkloadSpec> Workloads { get; set; } = new();
+
+    /// <summary>User-facing services whose errors the run measures (docs/scenario-format.md, "Data plane").</summary>
+    public List<ProductSpec> Products { get; set; } = new();
 }
 
 public sealed class ScenarioMetadata
