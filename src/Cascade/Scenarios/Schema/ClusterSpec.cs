@@ -14,7 +14,7 @@ public sealed class ClusterSpec
     [Range(1, 64)] public int Zones { get; set; } = 3;
 
     /// <summary>Stored objects per resource (e.g. `pods: {count: 120000, bytesPerObject: 8Ki}`); counts not given are derived from nodes and pods per node.</summary>
-    public Dictionary<string, ObjectsSpec> Objects { get; set; } = new();
+    public OrderedDictionary<string, ObjectsSpec> Objects { get; set; } = new();
 
     public ApiServerSpec ApiServer { get; set; } = new();
     public EtcdSpec Etcd { get; set; } = new();
