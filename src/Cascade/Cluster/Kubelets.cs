@@ -26,6 +26,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     private readonly long[] _retry;
     private readonly long[] _renewedAt;
     private readonly RandomStream _rng;
+    private readonly bool[] _removed;
 
     public Kubelets(Simulation sim, ApiServerSet api, int nodes, long renewTicks, long leaseTimeoutTicks, long statusTicks, bool watchPods)
     {
@@ -41,6 +42,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         _pods = watchPods ? new Informer[nodes] : Array.Empty<Informer>();
         _retry = new long[nodes];
         _renewedAt = new long[nodes];
+        _removed = new bool[nodes];
         double podShare = 1.0 / nodes;
         for (int n = 0; n < nodes; n++)
         {
@@ -89,9 +91,20 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         }
     }
 
+    /// <summary>The node was removed from the cluster (scale-down): its kubelet stops calling.</summary>
+    public void RemoveNode(int n)
+    {
+        if (_removed[n]) return;
+        _removed[n] = true;
+        if (_pods.Length > 0) _pods[n].Stop();
+    }
+
+    public bool NodeRemoved(int n) => _removed[n];
+
     public void OnEvent(int kind, long arg)
     {
         int n = (int)arg;
+        if (_removed[n]) return;
         if (kind == RenewLease) _api.Send(_heartbeat[n], _lease[n], this, n);
         else _api.Send(_main[n], _status[n], this, ((long)1 << 32) | (uint)n);
     }
@@ -99,6 +112,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
     {
         int n = (int)(tag & 0xFFFFFFFF);
+        if (_removed[n]) return;
         if (tag >> 32 == 1)
         {
             _sim.Schedule(_statusTicks, this, PatchStatus, n);

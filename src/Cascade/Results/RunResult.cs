@@ -8,7 +8,21 @@ public sealed class RunResult
     public double DurationSeconds { get; init; }
     public long Events { get; init; }
     public List<ClusterResult> Clusters { get; init; } = new();
+    public RolloutResult? Rollout { get; init; }
+    /// <summary>When the first alert fired; null if none did.</summary>
+    public double? DetectedAtSeconds { get; init; }
     public List<TimelineEntry> Timeline { get; init; } = new();
+}
+
+public sealed class RolloutResult
+{
+    public string Change { get; init; } = "";
+    public int ClustersReached { get; init; }
+    public int Clusters { get; init; }
+    public double Reach { get; init; }
+    public bool Halted { get; init; }
+    public double? HaltedAtSeconds { get; init; }
+    public double? CompletedAtSeconds { get; init; }
 }
 
 public sealed class ClusterResult
@@ -17,6 +31,8 @@ public sealed class ClusterResult
     public int Nodes { get; init; }
     public ApiServerResult Apiserver { get; init; } = new();
     public KubeletResult? Kubelets { get; init; }
+    /// <summary>When the rollout's change reached this cluster; null if it never did.</summary>
+    public double? ChangeReachedAtSeconds { get; set; }
     public List<WorkloadResult> Workloads { get; init; } = new();
 }
 

@@ -6,6 +6,9 @@ public sealed class ClusterSpec
 {
     public string Name { get; set; } = "cluster";
 
+    /// <summary>In a fleet: this many clusters like this one, named NAME-1 … NAME-N.</summary>
+    [Range(1, 1000)] public int Count { get; set; } = 1;
+
     [Range(1, 100_000)] public int Nodes { get; set; } = 100;
 
     /// <summary>MODEL.md §2.6: the scalability envelope is 150,000 pods on 5,000 nodes, 30 per node.</summary>
@@ -20,6 +23,15 @@ public sealed class ClusterSpec
     public EtcdSpec Etcd { get; set; } = new();
     public KubeletSpec Kubelets { get; set; } = new();
     public ControllersSpec Controllers { get; set; } = new();
+
+    /// <summary>A copy under another name (the other settings are shared: they are read, never changed, after loading).</summary>
+    public ClusterSpec CopyNamed(string name)
+    {
+        var copy = (ClusterSpec)MemberwiseClone();
+        copy.Name = name;
+        copy.Count = 1;
+        return copy;
+    }
 }
 
 public sealed class ObjectsSpec
