@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Cascade.Results;
+using Cascade.Results.Report;
 using Cascade.Scenarios;
 using Spectre.Console;
 
@@ -14,7 +15,7 @@ public static class RunCommand
         var scenario = new Argument<string>("scenario") { Description = "Scenario file (YAML, apiVersion cascade/v1, kind Scenario)" };
         var cmd = new Command("run", "Simulate a scenario; write DIR/result.json and DIR/timeseries.csv")
         {
-            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out,
+            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report,
         };
         cmd.SetAction(parse =>
         {
@@ -30,6 +31,8 @@ public static class RunCommand
             var outDir = parse.GetValue(ScenarioOptions.Out) ?? Path.Combine("out", loaded.Scenario.Metadata.Name);
             AtomicFile.WriteAllText(Path.Combine(outDir, "result.json"), Json.Serialize(output.Result));
             AtomicFile.WriteAllText(Path.Combine(outDir, "timeseries.csv"), TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api))));
+            if (parse.GetValue(ScenarioOptions.Report) is { } report)
+                HtmlReport.Write(RunReport.Build(output.Result, output.Fleet, ReportKind.Run, $"cascade run {loaded.Scenario.Metadata.Name}"), report);
 
             if (json)
             {
