@@ -7,16 +7,24 @@ namespace Cascade.Cluster;
 /// <summary>One Kubernetes cluster in a simulation: its control plane and the clients that load it.</summary>
 public class ClusterModel
 {
-    public ClusterModel(Simulation sim, string name, int nodes, ApiServerSet api)
+    public ClusterModel(Simulation sim, string name, int nodes, ApiServerSet api, Timeline timeline)
     {
         Sim = sim;
+        Timeline = timeline;
         Name = name;
         Nodes = nodes;
         Api = api;
     }
 
+    /// <summary>This cluster's own event kernel: clusters run side by side between the fleet's synchronisation points.</summary>
     public Simulation Sim { get; }
+
+    /// <summary>What happened in this cluster (merged with the fleet's at the end of the run).</summary>
+    public Timeline Timeline { get; }
+
     public string Name { get; }
+
+    public void Log(string kind, string message) => Timeline.Add(SimTime.ToSeconds(Sim.Now), Name, kind, message);
     public int Nodes { get; }
     public ApiServerSet Api { get; }
     public Kubelets? Kubelets { get; set; }
@@ -59,11 +67,11 @@ public class ClusterModel
     public int ActiveNodes { get; private set; } = int.MaxValue;
 
     /// <summary>After a successful `kubectl delete`, the garbage collector deletes the workload's pods through the API server.</summary>
-    public void DeletePodsThroughApi(string workload, Action<string, string, string> log)
+    public void DeletePodsThroughApi(string workload)
     {
         var w = FindWorkload(workload);
         if (w is null) return;
-        var deleter = new PodDeleter(this, w.Workload, log);
+        var deleter = new PodDeleter(this, w.Workload);
         deleter.Start();
     }
 
@@ -74,8 +82,9 @@ public class ClusterModel
     }
 
     /// <summary>Schedules everything to start; workloads start at their own start times.</summary>
-    public void Start(Simulation sim)
+    public void Start()
     {
+        var sim = Sim;
         Kubelets?.Start();
         Controllers?.Start();
         foreach (var d in Workloads)

@@ -14,18 +14,16 @@ public sealed class PodDeleter : IApiCaller, IEventHandler
     private const int Workers = 20; // kube-controller-manager --concurrent-gc-syncs default
     private readonly ClusterModel _cluster;
     private readonly Workload _workload;
-    private readonly Action<string, string, string> _log;
     private readonly ApiClient _client;
     private readonly ApiCall _delete;
     private readonly long _startedAt;
     private int _next;
     private int _remaining;
 
-    public PodDeleter(ClusterModel cluster, Workload workload, Action<string, string, string> log)
+    public PodDeleter(ClusterModel cluster, Workload workload)
     {
         _cluster = cluster;
         _workload = workload;
-        _log = log;
         var kcm = Identity.KubeControllerManager;
         _client = cluster.Api.CreateClient(20, 30); // MODEL.md §3: kube-controller-manager 20/30
         _delete = cluster.Api.DefineCall("garbage collector delete pod", kcm.User, kcm.Groups, "delete", "pods", "monitoring");
@@ -57,7 +55,7 @@ public sealed class PodDeleter : IApiCaller, IEventHandler
         {
             _workload.StopPod(pod);
             if (--_remaining == 0)
-                _log(_cluster.Name, "action", $"all pods of {_workload.Name} deleted through the API server in {SimTime.ToMinutes(_cluster.Sim.Now - _startedAt):F1} min");
+                _cluster.Log("action", $"all pods of {_workload.Name} deleted through the API server in {SimTime.ToMinutes(_cluster.Sim.Now - _startedAt):F1} min");
         }
         Next();
     }

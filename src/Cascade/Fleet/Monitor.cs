@@ -41,9 +41,9 @@ public sealed class ConditionTracker
     }
 }
 
-/// <summary>When conditions are evaluated: every 10 s, 1 µs after the API servers close their buckets.</summary>
+/// <summary>When conditions are evaluated: every 10 s, once the clusters have closed that bucket.</summary>
 public static class Evaluation
 {
     public static readonly long Period = SimTime.FromSeconds(10);
-    public static long FirstDelay(long now) => Period - now % Period + 1;
+    public static long FirstDelay(long now) => Period - now % Period;
 }

@@ -36,7 +36,7 @@ public sealed record PlannedAction(
 /// </summary>
 public sealed class Remediation : IEventHandler
 {
-    private const int Begin = 0, Effect = 1, RetryRollback = 2, BreakGlassBatch = 3;
+    private const int Begin = 0, Effect = 1;
 
     private readonly FleetModel _fleet;
     private readonly PlannedAction[] _actions;
@@ -95,12 +95,7 @@ public sealed class Remediation : IEventHandler
             case Effect:
                 TakeEffect(_actions[arg]);
                 break;
-            case RetryRollback:
-                Send(_rollbacks[(int)arg]);
-                break;
-            case BreakGlassBatch:
-                BreakGlassStep(_breakGlass[(int)arg]);
-                break;
+
         }
     }
 
@@ -143,18 +138,40 @@ public sealed class Remediation : IEventHandler
 
     // ---------------------------------------------------------------- rollback through the API server
 
-    private sealed class RollbackAttempt(Remediation owner, int index, ClusterModel cluster, PlannedAction action, string workload, ApiClient client, ApiCall call) : IApiCaller
+    /// <summary>One cluster's rollback: it lives in that cluster's kernel (answers and retries happen on the cluster's thread).</summary>
+    private sealed class RollbackAttempt(ClusterModel cluster, PlannedAction action, string workload, ApiClient client, ApiCall call) : IApiCaller, IEventHandler
     {
         public readonly ClusterModel Cluster = cluster;
         public readonly PlannedAction Action = action;
         public readonly string Workload = workload;
         public readonly ApiClient Client = client;
         public readonly ApiCall Call = call;
-        public readonly int Index = index;
         public int Attempts;
         public long StartedAt;
         public bool Done;
-        public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch) => owner.OnRollbackAnswer(this, outcome);
+
+        public void Send()
+        {
+            Attempts++;
+            Cluster.Api.Send(Client, Call, this, 0);
+        }
+
+        public void OnEvent(int kind, long arg) => Send();
+
+        public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
+        {
+            if (Done) return;
+            if (outcome == RequestOutcome.Ok)
+            {
+                Done = true;
+                double minutes = SimTime.ToMinutes(Cluster.Sim.Now - StartedAt);
+                Cluster.Log("action", $"rollback of {Workload} succeeded after {Attempts} attempt(s), {minutes:F1} min; the garbage collector now deletes its pods");
+                Cluster.DeletePodsThroughApi(Workload);
+                return;
+            }
+            Cluster.Log("action", $"rollback of {Workload} failed: {Describe(outcome)} (attempt {Attempts}); retrying in {SimTime.ToMinutes(Action.RetryEveryTicks):F0} min");
+            Cluster.Sim.Schedule(Action.RetryEveryTicks, this, 0);
+        }
     }
 
     private void StartRollbacks(PlannedAction a)
@@ -166,36 +183,10 @@ public sealed class Remediation : IEventHandler
                 if (w is null || w.Workload.PodsRunning == 0) continue;
                 var client = c.Api.CreateClient(5, 10, a.TimeoutTicks, maxRetries: 10); // kubectl: client-go defaults
                 var call = c.Api.DefineCall("kubectl delete daemonset", a.Identity.User, a.Identity.Groups, "delete", "daemonsets", "monitoring");
-                var attempt = new RollbackAttempt(this, _rollbacks.Count, c, a, name, client, call) { StartedAt = _fleet.Sim.Now };
+                var attempt = new RollbackAttempt(c, a, name, client, call) { StartedAt = c.Sim.Now };
                 _rollbacks.Add(attempt);
-                Send(attempt);
+                c.Sim.Schedule(0, attempt, 0);
             }
-    }
-
-    private void Send(RollbackAttempt r)
-    {
-        r.Attempts++;
-        _fleet.Sim.Schedule(0, new Sender(r), 0);
-    }
-
-    private sealed class Sender(RollbackAttempt r) : IEventHandler
-    {
-        public void OnEvent(int kind, long arg) => r.Cluster.Api.Send(r.Client, r.Call, r, 0);
-    }
-
-    private void OnRollbackAnswer(RollbackAttempt r, RequestOutcome outcome)
-    {
-        if (r.Done) return;
-        if (outcome == RequestOutcome.Ok)
-        {
-            r.Done = true;
-            double minutes = SimTime.ToMinutes(_fleet.Sim.Now - r.StartedAt);
-            _fleet.Log(r.Cluster.Name, "action", $"rollback of {r.Workload} succeeded after {r.Attempts} attempt(s), {minutes:F1} min; the garbage collector now deletes its pods");
-            r.Cluster.DeletePodsThroughApi(r.Workload, _fleet.Log);
-            return;
-        }
-        _fleet.Log(r.Cluster.Name, "action", $"rollback of {r.Workload} failed: {Describe(outcome)} (attempt {r.Attempts}); retrying in {SimTime.ToMinutes(r.Action.RetryEveryTicks):F0} min");
-        _fleet.Sim.Schedule(r.Action.RetryEveryTicks, this, RetryRollback, r.Index);
     }
 
     private static string Describe(RequestOutcome o) => o switch
@@ -209,13 +200,31 @@ public sealed class Remediation : IEventHandler
 
     // ---------------------------------------------------------------- break-glass
 
-    private sealed class BreakGlassJob(ClusterModel cluster, DeployedWorkload workload, PlannedAction action, long startedAt)
+    /// <summary>Removing the change node by node without the API server, on the cluster's own kernel.</summary>
+    private sealed class BreakGlassJob(ClusterModel cluster, DeployedWorkload workload, PlannedAction action, long startedAt) : IEventHandler
     {
         public readonly ClusterModel Cluster = cluster;
         public readonly DeployedWorkload Workload = workload;
         public readonly PlannedAction Action = action;
         public readonly long StartedAt = startedAt;
         public int Next;
+
+        public void OnEvent(int kind, long arg)
+        {
+            var w = Workload.Workload;
+            int done = 0;
+            while (Next < w.Pods && done < Action.Parallelism)
+            {
+                if (!w.PodStopped(Next)) { w.StopPod(Next); done++; }
+                Next++;
+            }
+            if (Next < w.Pods)
+            {
+                Cluster.Sim.Schedule(Action.PerNodeTicks, this, 0);
+                return;
+            }
+            Cluster.Log("action", $"break-glass removed {w.Name} from every node without the API server in {SimTime.ToMinutes(Cluster.Sim.Now - StartedAt):F1} min");
+        }
     }
 
     private void StartBreakGlass(PlannedAction a)
@@ -224,26 +233,9 @@ public sealed class Remediation : IEventHandler
             foreach (var name in WorkloadsOf(a))
                 if (c.FindWorkload(name) is { } w && w.Workload.PodsRunning > 0)
                 {
-                    _breakGlass.Add(new BreakGlassJob(c, w, a, _fleet.Sim.Now));
-                    _fleet.Sim.Schedule(a.PerNodeTicks, this, BreakGlassBatch, _breakGlass.Count - 1);
+                    var job = new BreakGlassJob(c, w, a, c.Sim.Now);
+                    _breakGlass.Add(job);
+                    c.Sim.Schedule(a.PerNodeTicks, job, 0);
                 }
-    }
-
-    private void BreakGlassStep(BreakGlassJob job)
-    {
-        var w = job.Workload.Workload;
-        int done = 0;
-        while (job.Next < w.Pods && done < job.Action.Parallelism)
-        {
-            if (!w.PodStopped(job.Next)) { w.StopPod(job.Next); done++; }
-            job.Next++;
-        }
-        if (job.Next < w.Pods)
-        {
-            _fleet.Sim.Schedule(job.Action.PerNodeTicks, this, BreakGlassBatch, _breakGlass.IndexOf(job));
-            return;
-        }
-        double minutes = SimTime.ToMinutes(_fleet.Sim.Now - job.StartedAt);
-        _fleet.Log(job.Cluster.Name, "action", $"break-glass removed {w.Name} from every node without the API server in {minutes:F1} min");
     }
 }

@@ -19,7 +19,8 @@ public static class ScenarioBuilder
         foreach (var spec in scenario.ExpandedClusters())
         {
             if (!names.Add(spec.Name)) throw new InputException($"two clusters are named '{spec.Name}'", field: "clusters");
-            fleet.Clusters.Add(BuildCluster(sim, scenario, spec, timeline, baseDirectory));
+            // Each cluster has its own kernel and timeline; random streams are named per cluster, so one seed serves all.
+            fleet.Clusters.Add(BuildCluster(new Simulation(sim.Random.Seed), scenario, spec, new Timeline(), baseDirectory));
         }
         var change = scenario.Rollout?.Change;
         if (scenario.Rollout is { } r)
@@ -47,7 +48,7 @@ public static class ScenarioBuilder
         var resources = DeclareResources(spec);
         int maxReplicas = scenario.Remediation.Where(a => a.Action == ActionKind.ScaleApiServers).Select(a => a.Replicas).DefaultIfEmpty(0).Max();
         var api = new ApiServerSet(sim, spec.Name, ApiServerConfigFrom(spec, baseDirectory, maxReplicas), resources, timeline);
-        var cluster = new ClusterModel(sim, spec.Name, spec.Nodes, api);
+        var cluster = new ClusterModel(sim, spec.Name, spec.Nodes, api, timeline);
         if (spec.Kubelets.Enabled)
             cluster.Kubelets = new Kubelets(sim, api, spec.Nodes, spec.Kubelets.LeaseRenewInterval.Ticks,
                 spec.Kubelets.LeaseTimeout.Ticks, spec.Kubelets.NodeStatusInterval.Ticks, spec.Kubelets.WatchPods);

@@ -18,8 +18,9 @@ public sealed record RunOutput(RunResult Result, FleetModel Fleet)
 /// <summary>Builds a scenario, runs it to its duration, checks the request accounting, and collects the result.</summary>
 public static class ScenarioRunner
 {
-    public static RunOutput Run(Scenario scenario, ulong seed, string? baseDirectory = null, Action<RunProgress>? progress = null)
+    public static RunOutput Run(Scenario scenario, ulong seed, string? baseDirectory = null, Action<RunProgress>? progress = null, int threads = 0)
     {
+        if (threads <= 0) threads = Environment.ProcessorCount;
         var sim = new Simulation(seed);
         var timeline = new Timeline();
         var fleet = ScenarioBuilder.BuildFleet(sim, scenario, timeline, baseDirectory);
@@ -28,8 +29,8 @@ public static class ScenarioRunner
         long step = SimTime.FromMinutes(1);
         for (long t = Math.Min(step, end); ; t = Math.Min(t + step, end))
         {
-            sim.Run(untilTicks: t);
-            progress?.Invoke(new RunProgress(SimTime.ToSeconds(t), SimTime.ToSeconds(end), sim.EventsProcessed));
+            fleet.RunUntil(t, threads);
+            progress?.Invoke(new RunProgress(SimTime.ToSeconds(t), SimTime.ToSeconds(end), fleet.EventsProcessed));
             if (t >= end) break;
         }
         foreach (var c in fleet.Clusters) c.Api.CheckAccounting();
@@ -38,14 +39,14 @@ public static class ScenarioRunner
             Scenario = scenario.Metadata.Name,
             Seed = seed,
             DurationSeconds = SimTime.ToSeconds(end),
-            Events = sim.EventsProcessed,
+            Events = fleet.EventsProcessed,
             Clusters = fleet.Clusters.Select((c, i) =>
             {
                 var summary = Summarise(c);
                 if (fleet.Rollout?.ReachedAt is { Length: > 0 } at && at[i] is { } reached) summary.ChangeReachedAtSeconds = SimTime.ToSeconds(reached);
                 return summary;
             }).ToList(),
-            Timeline = timeline.Entries.ToList(),
+            Timeline = fleet.MergedTimeline(),
             Rollout = fleet.Rollout is { } r ? new RolloutResult
             {
                 Change = r.Change,
