@@ -87,7 +87,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             _renewedAt[n] = _sim.Now;
             _sim.Schedule((long)(_rng.NextDouble() * _renewTicks), this, RenewLease, n);
             _sim.Schedule((long)(_rng.NextDouble() * _statusTicks), this, PatchStatus, n);
-            if (_pods.Length > 0) _pods[n].Start((long)(_rng.NextDouble() * SimTime.TicksPerSecond));
+            if (_pods.Length > 0) _pods[n].StartSynced((long)(_rng.NextDouble() * _renewTicks));
         }
     }
 
