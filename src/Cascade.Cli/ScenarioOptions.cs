@@ -17,6 +17,8 @@ public static class ScenarioOptions
 
     public static readonly Option<string?> Out = new("--out") { Description = "Directory for result.json and timeseries.csv (default: out/<scenario name>)" };
 
+    public static readonly Option<string?> Report = new("--report") { Description = "Also write a self-contained HTML report to this file" };
+
     public sealed record Loaded(Scenario Scenario, ulong Seed, string BaseDirectory);
 
     public static Loaded Load(ParseResult parse, string path)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Cascade.Results;
+using Cascade.Results.Report;
 using Cascade.Scenarios;
 using Spectre.Console;
 
@@ -14,7 +15,7 @@ public static class RunCommand
         var scenario = new Argument<string>("scenario") { Description = "Scenario file (YAML, apiVersion cascade/v1, kind Scenario)" };
         var cmd = new Command("run", "Simulate a scenario; write DIR/result.json, DIR/timeseries.csv and DIR/products.csv")
         {
-            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out,
+            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report,
         };
         cmd.SetAction(parse =>
         {
@@ -31,6 +32,8 @@ public static class RunCommand
             AtomicFile.WriteAllText(Path.Combine(outDir, "result.json"), Json.Serialize(output.Result));
             AtomicFile.WriteAllText(Path.Combine(outDir, "timeseries.csv"), TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api))));
             AtomicFile.WriteAllText(Path.Combine(outDir, "products.csv"), ProductSeries.WriteCsv(output.Clusters.Where(c => c.DataPlane is not null).Select(c => (c.Name, c.DataPlane!))));
+            if (parse.GetValue(ScenarioOptions.Report) is { } report)
+                HtmlReport.Write(RunReport.Build(output.Result, output.Fleet, ReportKind.Run, $"cascade run {loaded.Scenario.Metadata.Name}"), report);
 
             if (json)
             {

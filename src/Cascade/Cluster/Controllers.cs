@@ -61,7 +61,7 @@ public sealed class Controllers : IApiCaller, IEventHandler
 
     public void Start()
     {
-        foreach (var inf in _informers) inf.Start((long)(_rng.NextDouble() * SimTime.TicksPerSecond));
+        foreach (var inf in _informers) inf.StartSynced((long)(_rng.NextDouble() * SimTime.TicksPerSecond));
         if (_writeRate > 0) ScheduleWrite();
     }
 

@@ -46,6 +46,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     private readonly List<ProductSample>[] _productSamples;
     private readonly List<DataPlaneSample> _samples = new();
     private int _ticks;
+    private double _traffic = 1;
 
     public DataPlane(Simulation sim, ApiServerSet api, int nodes, DataPlaneConfig cfg, Kubelets? kubelets, Controllers? controllers, Timeline timeline)
     {
@@ -97,6 +98,32 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     public IReadOnlyList<ProductConfig> Products => _cfg.Products;
     public IReadOnlyList<DataPlaneSample> Samples => _samples;
     public IReadOnlyList<ProductSample> ProductSamples(int product) => _productSamples[product];
+
+    /// <summary>Error rate of the cluster's product requests over the last 10 s bucket (request-weighted).</summary>
+    public double LastErrorRate { get; private set; }
+
+    /// <summary>Moves <paramref name="fraction"/> of the cluster's remaining product traffic elsewhere (a traffic shift).</summary>
+    public void ShiftTrafficAway(double fraction) => _traffic *= 1 - Math.Clamp(fraction, 0, 1);
+
+    /// <summary>
+    /// Nodes <paramref name="keep"/>.. were deleted (a scale-down): their containers are gone at once; the pod
+    /// garbage collector deletes their pods through the API server, which frees their ReplicaSets to replace them.
+    /// </summary>
+    public void OnNodesRemoved(int keep)
+    {
+        for (int n = keep; n < Nodes; n++) Pods.OtherPods[n] = 0;
+        NodeLifecycle?.OnNodesRemoved(keep);
+        for (int pod = 0; pod < Pods.Count; pod++)
+        {
+            if (Pods.Node[pod] < keep || Pods.Phase[pod] == PodPhase.Gone) continue;
+            if (Pods.Phase[pod] == PodPhase.Running && Pods.Service[pod] < _cfg.Products.Count)
+                Caches.OnPodRunning(pod, Pods.Node[pod], running: false, warm: false);
+            Pods.Phase[pod] = PodPhase.Lost;
+            Pods.Changed();
+            CoreDns?.OnPodGone(pod);
+            NodeLifecycle?.DeleteOrphan(pod);
+        }
+    }
 
     /// <summary>First time a lookup sent to CoreDNS went unanswered (SERVFAIL, dropped, or no endpoint), in seconds.</summary>
     public double? DnsFailureAtSeconds { get; private set; }
@@ -175,7 +202,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     /// <summary>The pod's deletion landed: its containers stop, its endpoint goes, its ReplicaSet replaces it.</summary>
     public void OnPodDeleted(int pod)
     {
-        if (Pods.Phase[pod] == PodPhase.Running && Pods.Service[pod] < _cfg.Products.Count)
+        if (Pods.Phase[pod] == PodPhase.Running && Pods.Node[pod] >= 0 && Pods.Service[pod] < _cfg.Products.Count)
             Caches.OnPodRunning(pod, Pods.Node[pod], running: false, warm: false);
         Pods.Phase[pod] = PodPhase.Gone;
         Pods.ReadyInApi[pod] = false;
@@ -380,7 +407,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
             double success = 1 - own;
             foreach (int c in product.Calls) success *= 1 - _errorShare[c];
             _errorShare[p] = 1 - success;
-            double requests = product.RequestRatePerSecond * SimTime.ToSeconds(TickTicks);
+            double requests = product.RequestRatePerSecond * _traffic * SimTime.ToSeconds(TickTicks);
             _bucketRequests[p] += requests;
             _bucketErrors[p] += requests * _errorShare[p];
             _bucketDns[p] += running == 0 ? 0 : 1 - dnsOk / running;
@@ -391,11 +418,15 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     private void Flush()
     {
         double t = SimTime.ToSeconds(_sim.Now);
+        double requests = 0, errors = 0;
         for (int p = 0; p < _productSamples.Length; p++)
         {
+            requests += _bucketRequests[p];
+            errors += _bucketErrors[p];
             _productSamples[p].Add(new ProductSample(t, _bucketRequests[p], _bucketErrors[p], _bucketDns[p] / BucketTicks, _bucketRoute[p] / BucketTicks));
             _bucketRequests[p] = _bucketErrors[p] = _bucketDns[p] = _bucketRoute[p] = 0;
         }
+        LastErrorRate = requests > 0 ? errors / requests : 0;
         _samples.Add(new DataPlaneSample(t, NodeLifecycle?.NotReady ?? 0, NodeLifecycle?.Tainted ?? 0, Scheduler?.Pending ?? 0,
             CoreDns?.AnsweringCount ?? 0, CoreDns?.QueriesPerSecond ?? 0, Caches.FailingNodeEntries, KubeProxies.Watching));
     }

@@ -33,6 +33,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     private readonly long[] _retry;
     private readonly long[] _renewedAt;
     private readonly RandomStream _rng;
+    private readonly bool[] _removed;
 
     public Kubelets(Simulation sim, ApiServerSet api, int nodes, long renewTicks, long leaseTimeoutTicks, long statusTicks, bool watchPods)
     {
@@ -48,6 +49,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         _pods = watchPods ? new Informer[nodes] : Array.Empty<Informer>();
         _retry = new long[nodes];
         _renewedAt = new long[nodes];
+        _removed = new bool[nodes];
         double podShare = 1.0 / nodes;
         for (int n = 0; n < nodes; n++)
         {
@@ -103,13 +105,15 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     {
         var t = _podTable!;
         t.WantReady[pod] = ready;
-        if (t.StatusInFlight[pod] || t.ReadyInApi[pod] == ready || t.Node[pod] < 0) return;
+        if (t.StatusInFlight[pod] || t.ReadyInApi[pod] == ready || t.Node[pod] < 0 || _removed[t.Node[pod]]) return;
         SendPodStatus(pod);
     }
 
     /// <summary>The status patch of an untracked pod that started on node <paramref name="node"/> (cost only).</summary>
-    public void PatchOtherPodStatus(int node) =>
-        _api.Send(_main[node], _podStatus[node], this, (TagOtherPodStatus << 32) | (uint)node);
+    public void PatchOtherPodStatus(int node)
+    {
+        if (!_removed[node]) _api.Send(_main[node], _podStatus[node], this, (TagOtherPodStatus << 32) | (uint)node);
+    }
 
     private void SendPodStatus(int pod)
     {
@@ -130,13 +134,24 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             _renewedAt[n] = _sim.Now;
             _sim.Schedule((long)(_rng.NextDouble() * _renewTicks), this, RenewLease, n);
             _sim.Schedule((long)(_rng.NextDouble() * _statusTicks), this, PatchStatus, n);
-            if (_pods.Length > 0) _pods[n].Start((long)(_rng.NextDouble() * SimTime.TicksPerSecond));
+            if (_pods.Length > 0) _pods[n].StartSynced((long)(_rng.NextDouble() * _renewTicks));
         }
     }
+
+    /// <summary>The node was removed from the cluster (scale-down): its kubelet stops calling.</summary>
+    public void RemoveNode(int n)
+    {
+        if (_removed[n]) return;
+        _removed[n] = true;
+        if (_pods.Length > 0) _pods[n].Stop();
+    }
+
+    public bool NodeRemoved(int n) => _removed[n];
 
     public void OnEvent(int kind, long arg)
     {
         int n = (int)arg;
+        if (kind != PodStatusRetry && _removed[n]) return;
         switch (kind)
         {
             case RenewLease: _api.Send(_heartbeat[n], _lease[n], this, n); break;
@@ -144,7 +159,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             case PodStatusRetry:
             {
                 var t = _podTable!;
-                if (t.Phase[n] != PodPhase.Gone && t.Node[n] >= 0 && !t.StatusInFlight[n] && t.WantReady[n] != t.ReadyInApi[n]) SendPodStatus(n);
+                if (t.Phase[n] != PodPhase.Gone && t.Node[n] >= 0 && !_removed[t.Node[n]] && !t.StatusInFlight[n] && t.WantReady[n] != t.ReadyInApi[n]) SendPodStatus(n);
                 break;
             }
             case OtherPodStatusRetry: PatchOtherPodStatus(n); break;
@@ -155,6 +170,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     {
         int n = (int)(tag & 0x7FFFFFFF);
         long kind = tag >> 32;
+        if (kind != TagPodStatus && _removed[n]) return;
         if (kind == TagNodeStatus)
         {
             _sim.Schedule(_statusTicks, this, PatchStatus, n);

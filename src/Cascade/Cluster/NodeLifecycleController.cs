@@ -36,7 +36,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
     private readonly ApiCall _nodeStatus, _taint, _podStatus, _deletePod;
     private readonly int _nodes, _zones;
     private readonly long[] _observed;
-    private readonly bool[] _unknown, _tainted, _taintQueued, _evicted;
+    private readonly bool[] _unknown, _tainted, _taintQueued, _evicted, _removed;
     private readonly long[] _taintedAt;
     private readonly int[] _zoneSize, _zoneNotReady;
     private readonly ZoneState[] _zoneState;
@@ -67,6 +67,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         _tainted = new bool[_nodes];
         _taintQueued = new bool[_nodes];
         _evicted = new bool[_nodes];
+        _removed = new bool[_nodes];
         _taintedAt = new long[_nodes];
         _zoneSize = new int[_zones];
         _zoneNotReady = new int[_zones];
@@ -87,7 +88,33 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
     public int Zone(int n) => n % _zones;
 
     /// <summary>The node is Ready and untainted, as the controller (and so the scheduler) sees it.</summary>
-    public bool Schedulable(int n) => !_unknown[n] && !_tainted[n];
+    public bool Schedulable(int n) => !_unknown[n] && !_tainted[n] && !_removed[n];
+
+    /// <summary>Nodes <paramref name="keep"/>.. were deleted: the controller stops judging them and their zones shrink.</summary>
+    public void OnNodesRemoved(int keep)
+    {
+        for (int n = keep; n < _nodes; n++)
+        {
+            if (_removed[n]) continue;
+            _removed[n] = true;
+            _zoneSize[Zone(n)]--;
+            if (_unknown[n])
+            {
+                _unknown[n] = false;
+                _zoneNotReady[Zone(n)]--;
+                NotReady--;
+            }
+            if (_tainted[n])
+            {
+                _tainted[n] = false;
+                Tainted--;
+            }
+        }
+    }
+
+    /// <summary>The pod garbage collector deletes a pod whose node is gone (kube-controller-manager, through the API server).</summary>
+    public void DeleteOrphan(int pod) =>
+        _api.Send(_evictionClient, _deletePod, this, Tag(TagDelete, pod) | ((long)_dp.Pods.Incarnation[pod] << 40));
 
     public void Start()
     {
@@ -125,6 +152,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         int becameUnknown = 0, becameReady = 0;
         for (int n = 0; n < _nodes; n++)
         {
+            if (_removed[n]) continue;
             bool healthy = now - _observed[n] <= _cfg.GracePeriodTicks;
             if (!_unknown[n] && !healthy)
             {

@@ -1,7 +1,10 @@
 namespace Cascade.Cluster;
 
-/// <summary>Where a tracked pod is: created and waiting for the scheduler, being bound, starting on its node, running, or deleted.</summary>
-public enum PodPhase : byte { Pending, Binding, Starting, Running, Gone }
+/// <summary>
+/// Where a tracked pod is: created and waiting for the scheduler, being bound, starting on its node, running,
+/// lost with its node (containers gone, the pod object not yet deleted), or deleted.
+/// </summary>
+public enum PodPhase : byte { Pending, Binding, Starting, Running, Lost, Gone }
 
 /// <summary>
 /// The pods the data plane follows one by one: the replicas of each product's Deployment and of CoreDNS.

@@ -23,7 +23,11 @@ public sealed class Workload : IApiCaller, IEventHandler
     private readonly Informer[][] _informers;
     private readonly RandomStream _rng;
     private readonly EventHandle[] _pending;
+    private readonly bool[] _podStopped;
+    private int _podsStopped;
     private bool _running;
+    private long _bytesReceived;
+    private long _largestResponseBytes;
 
     public Workload(string name, Simulation sim, ApiServerSet api, int pods, Func<int, ApiClient> client,
         IReadOnlyList<PeriodicCall> calls, Func<int, ApiClient, IReadOnlyList<Informer>> informers)
@@ -35,6 +39,7 @@ public sealed class Workload : IApiCaller, IEventHandler
         _clients = new ApiClient[pods];
         _informers = new Informer[pods][];
         _pending = new EventHandle[pods * Math.Max(1, _calls.Length)];
+        _podStopped = new bool[pods];
         _rng = sim.Random.Stream($"{api.Cluster}/workload/{name}");
         for (int i = 0; i < pods; i++)
         {
@@ -45,6 +50,18 @@ public sealed class Workload : IApiCaller, IEventHandler
 
     public string Name { get; }
     public int Pods => _clients.Length;
+    public int PodsRunning => _running ? _clients.Length - _podsStopped : 0;
+    public IReadOnlyList<ApiClient> Clients => _clients;
+
+    /// <summary>Response bytes received since the last call (for the pods' own CPU), and the largest single response seen.</summary>
+    public long TakeBytesReceived()
+    {
+        long b = _bytesReceived;
+        _bytesReceived = 0;
+        return b;
+    }
+
+    public long LargestResponseBytes => _largestResponseBytes;
     public bool Running => _running;
     public long Responses { get; private set; }
     public long Failures { get; private set; }
@@ -59,6 +76,7 @@ public sealed class Workload : IApiCaller, IEventHandler
         _running = true;
         for (int i = 0; i < _clients.Length; i++)
         {
+            if (_podStopped[i]) continue;
             for (int c = 0; c < _calls.Length; c++)
                 _pending[i * _calls.Length + c] = _sim.Schedule(_calls[c].Schedule.FirstDelayTicks(_rng), this, Fire, i * _calls.Length + c);
             foreach (var inf in _informers[i]) inf.Start(SimTime.FromSeconds(_rng.NextDouble()));
@@ -79,22 +97,49 @@ public sealed class Workload : IApiCaller, IEventHandler
             foreach (var inf in pod) inf.Stop();
     }
 
+    /// <summary>Stops one pod (its node was removed, or the pod was deleted): its loops and informers end.</summary>
+    public void StopPod(int pod)
+    {
+        if (_podStopped[pod]) return;
+        _podStopped[pod] = true;
+        _podsStopped++;
+        for (int c = 0; c < _calls.Length; c++)
+        {
+            int k = pod * _calls.Length + c;
+            if (!_pending[k].IsNone) _sim.Cancel(_pending[k]);
+            _pending[k] = EventHandle.None;
+        }
+        foreach (var inf in _informers[pod]) inf.Stop();
+    }
+
+    public bool PodStopped(int pod) => _podStopped[pod];
+
     public void OnEvent(int kind, long arg)
     {
         int k = (int)arg;
         _pending[k] = EventHandle.None;
         if (!_running) return;
         int pod = k / _calls.Length, c = k % _calls.Length;
+        if (_podStopped[pod]) return;
         _api.Send(_clients[pod], _calls[c].Call, this, k);
     }
 
     public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
     {
         Responses++;
-        if (outcome != RequestOutcome.Ok) Failures++;
-        if (!_running) return;
         int k = (int)tag;
         int c = k % _calls.Length;
+        if (outcome != RequestOutcome.Ok) Failures++;
+        else
+        {
+            var call = _calls[c].Call;
+            long bytes = call.Class == VerbClass.List
+                ? (long)(call.ObjectsInScope * call.Selectivity) * call.Resource.BytesPerObject
+                : call.Resource.BytesPerObject;
+            _bytesReceived += bytes;
+            if (bytes > _largestResponseBytes) _largestResponseBytes = bytes;
+        }
+        if (!_running || _podStopped[k / _calls.Length]) return;
         _pending[k] = _sim.Schedule(_calls[c].Schedule.NextDelayTicks(_rng), this, Fire, k);
     }
 }

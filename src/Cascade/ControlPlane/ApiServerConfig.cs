@@ -7,6 +7,9 @@ namespace Cascade.ControlPlane;
 public sealed class ApiServerConfig
 {
     public int Replicas { get; init; } = 3;
+
+    /// <summary>Most replicas the run may reach (remediation can add some); sizes the per-replica metrics.</summary>
+    public int MaxReplicas { get; init; }
     public int SeatsPerReplica { get; init; } = 600;
     public double CpuCores { get; init; } = 32;
     public long MemoryBytes { get; init; } = 128L << 30;

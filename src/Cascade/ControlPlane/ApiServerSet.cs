@@ -45,11 +45,12 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         _lb = sim.Random.Stream($"{cluster}/apiserver/lb");
         _etcd = new ProcessorSharingServer(sim, config.EtcdCores, new EtcdStage(this));
         for (int i = 0; i < config.Replicas; i++) AddReplica();
+        if (config.MaxReplicas > 64) throw new ArgumentOutOfRangeException(nameof(config));
         var probe = _replicas[0].Dispatcher;
         Levels = probe.PriorityLevelCount;
         _seatScratch = new int[Levels];
         _queuedScratch = new int[Levels];
-        Metrics = new ApiServerMetrics(Levels, config.Replicas);
+        Metrics = new ApiServerMetrics(Levels, Math.Max(config.Replicas, config.MaxReplicas));
         _sim.Schedule(SimTime.TicksPerSecond, this, SampleTick);
     }
 
@@ -60,6 +61,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     public ApiServerMetrics Metrics { get; }
     public int Levels { get; }
     public int ReplicaCount => _replicas.Count;
+
+    /// <summary>Replica slots in the metrics (the most replicas the run may reach).</summary>
+    public int ReplicaSlots => Math.Max(_config.Replicas, _config.MaxReplicas);
     public string LevelName(int level) => _replicas[0].Dispatcher.PriorityLevelName(level);
     public bool ReplicaUp(int replica) => _replicas[replica].Up;
     public long ReplicaMemoryBytes(int replica) => _replicas[replica].MemoryBytes;
@@ -69,11 +73,37 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     /// <summary>Requests sent and not yet answered (including those waiting for a token or a retry).</summary>
     public long InFlight => Metrics.Issued - Metrics.Completed - Metrics.Rejected - Metrics.TimedOut;
 
-    private void AddReplica()
+    private ApiServerReplica AddReplica()
     {
         var r = new ApiServerReplica(_replicas.Count, _sim, _config, this, new CpuStage(this), Resources.All.Count);
         r.ResidentBytes = WarmResidentBytes();
         _replicas.Add(r);
+        return r;
+    }
+
+    /// <summary>Scales out to <paramref name="replicas"/>: the new ones serve after <paramref name="startupTicks"/>, with cold caches.</summary>
+    public void ScaleOut(int replicas, long startupTicks)
+    {
+        int max = Math.Max(_config.Replicas, _config.MaxReplicas);
+        while (_replicas.Count < Math.Min(replicas, max))
+        {
+            var r = AddReplica();
+            r.Up = false;
+            r.UpAgainAt = _sim.Now + startupTicks;
+            r.ResidentBytes = 0;
+            Array.Fill(r.CacheReady, false);
+            _sim.Schedule(startupTicks, this, Restart, r.Index);
+        }
+    }
+
+    /// <summary>Gives every replica new CPU and memory limits (vertical scaling; the restart it takes is folded into the action's duration).</summary>
+    public void Resize(double cpuCores, long memoryBytes)
+    {
+        foreach (var r in _replicas)
+        {
+            if (cpuCores > 0) r.Cpu.SetCores(cpuCores);
+            if (memoryBytes > 0) r.MemoryLimitBytes = memoryBytes;
+        }
     }
 
     private long WarmResidentBytes()
@@ -588,7 +618,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         Array.Clear(_seatScratch);
         Array.Clear(_queuedScratch);
         int limit = 0;
-        Span<long> mem = stackalloc long[_replicas.Count];
+        Span<long> mem = stackalloc long[Math.Max(_config.Replicas, _config.MaxReplicas)];
         foreach (var rep in _replicas)
         {
             mem[rep.Index] = rep.Up ? rep.MemoryBytes : 0;
@@ -603,8 +633,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         Metrics.SampleSeats(_seatScratch, _queuedScratch, limit, mem);
         if (++_ticks % (int)ApiServerMetrics.BucketSeconds == 0)
         {
-            Span<double> cpu = stackalloc double[_replicas.Count];
-            Span<bool> up = stackalloc bool[_replicas.Count];
+            int slots = Math.Max(_config.Replicas, _config.MaxReplicas);
+            Span<double> cpu = stackalloc double[slots];
+            Span<bool> up = stackalloc bool[slots];
             double bucketTicks = ApiServerMetrics.BucketSeconds * SimTime.TicksPerSecond;
             foreach (var rep in _replicas)
             {

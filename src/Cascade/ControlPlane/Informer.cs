@@ -60,6 +60,18 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
         _timer = _sim.Schedule(delayTicks, this, BackoffDone);
     }
 
+    /// <summary>
+    /// Starts as an informer of a cluster that was already running: it has listed long ago and only
+    /// re-opens its watch (after <paramref name="delayTicks"/>, so a fleet of them does not arrive at once).
+    /// </summary>
+    public void StartSynced(long delayTicks)
+    {
+        HasSynced = true;
+        _nextIsWatchOnly = true;
+        _state = State.BackingOff;
+        _timer = _sim.Schedule(delayTicks, this, BackoffDone);
+    }
+
     public void Stop()
     {
         _state = State.Stopped;

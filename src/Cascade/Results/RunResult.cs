@@ -12,6 +12,9 @@ public sealed class RunResult
     /// <summary>User-facing products and the errors their users saw (docs/scenario-format.md, "Data plane").</summary>
     public List<ProductResult> Products { get; init; } = new();
 
+    public RolloutResult? Rollout { get; init; }
+    /// <summary>When the first alert fired; null if none did.</summary>
+    public double? DetectedAtSeconds { get; init; }
     public List<TimelineEntry> Timeline { get; init; } = new();
 }
 
@@ -34,6 +37,17 @@ public sealed class ProductResult
     public double? RecoveredAtSeconds { get; init; }
 }
 
+public sealed class RolloutResult
+{
+    public string Change { get; init; } = "";
+    public int ClustersReached { get; init; }
+    public int Clusters { get; init; }
+    public double Reach { get; init; }
+    public bool Halted { get; init; }
+    public double? HaltedAtSeconds { get; init; }
+    public double? CompletedAtSeconds { get; init; }
+}
+
 public sealed class ClusterResult
 {
     public string Name { get; init; } = "";
@@ -51,6 +65,8 @@ public sealed class ClusterResult
     public double? DnsFailureAtSeconds { get; init; }
 
     public DataPlaneResult? DataPlane { get; init; }
+    /// <summary>When the rollout's change reached this cluster; null if it never did.</summary>
+    public double? ChangeReachedAtSeconds { get; set; }
     public List<WorkloadResult> Workloads { get; init; } = new();
 }
 

@@ -24,7 +24,7 @@ public static class TimeSeriesCsv
                     sb.Append($",seats[{n}],queued[{n}],rejected[{n}],p50[{n}],p99[{n}]");
                 }
                 foreach (var v in Verbs) sb.Append($",p50[{v}],p99[{v}]");
-                for (int r = 0; r < api.ReplicaCount; r++) sb.Append($",cpuCores[apiserver-{r}],memoryBytes[apiserver-{r}],up[apiserver-{r}]");
+                for (int r = 0; r < api.ReplicaSlots; r++) sb.Append($",cpuCores[apiserver-{r}],memoryBytes[apiserver-{r}],up[apiserver-{r}]");
                 sb.Append('\n');
                 header = true;
             }

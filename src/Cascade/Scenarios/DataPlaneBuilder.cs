@@ -1,5 +1,6 @@
 using Cascade.Cluster;
 using Cascade.Engine;
+using Cascade.Fleet;
 using Cascade.Results;
 using Cascade.Scenarios.Schema;
 
@@ -8,16 +9,15 @@ namespace Cascade.Scenarios;
 /// <summary>Resolves the data-plane part of a scenario (dns, nodeLifecycle, scheduler, endpoints, products) into a <see cref="DataPlane"/>.</summary>
 public static class DataPlaneBuilder
 {
-    public static DataPlane Build(Simulation sim, Scenario scenario, ClusterModel cluster, Timeline timeline)
+    public static DataPlane Build(Simulation sim, Scenario scenario, ClusterSpec spec, ClusterModel cluster, Timeline timeline)
     {
-        var config = ConfigFrom(scenario);
+        var config = ConfigFrom(scenario, spec);
         return new DataPlane(sim, cluster.Api, cluster.Nodes, config, cluster.Kubelets, cluster.Controllers, timeline);
     }
 
-    public static DataPlaneConfig ConfigFrom(Scenario scenario)
+    public static DataPlaneConfig ConfigFrom(Scenario scenario, ClusterSpec spec)
     {
-        var spec = scenario.Cluster;
-        var products = ProductsOf(scenario);
+        var products = ProductsOf(scenario, spec.Name);
         var d = spec.Dns;
         var nl = spec.NodeLifecycle;
         var sch = spec.Scheduler;
@@ -61,27 +61,36 @@ public static class DataPlaneBuilder
         };
     }
 
-    private static List<ProductConfig> ProductsOf(Scenario scenario)
+    /// <summary>The products that run in cluster <paramref name="cluster"/>: those naming it (a name or glob), and those naming none.</summary>
+    private static List<ProductConfig> ProductsOf(Scenario scenario, string cluster)
     {
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var clusters = scenario.ExpandedClusters();
+        var here = new List<ProductSpec>();
         for (int i = 0; i < scenario.Products.Count; i++)
         {
             var p = scenario.Products[i];
             if (string.IsNullOrEmpty(p.Name)) throw new InputException("a product needs a name", field: $"products[{i}].name");
-            if (!index.TryAdd(p.Name, i)) throw new InputException($"product '{p.Name}' is declared twice", field: $"products[{i}].name");
-            if (p.Cluster is { } c && c != scenario.Cluster.Name)
-                throw new InputException($"cluster '{c}' is not declared (the scenario's cluster is '{scenario.Cluster.Name}')", field: $"products[{i}].cluster");
+            if (p.Cluster is { } c)
+            {
+                if (!clusters.Any(k => ClusterPattern.Matches(new[] { c }, k.Name)))
+                    throw new InputException($"no cluster of the scenario is '{c}' (clusters: {string.Join(", ", clusters.Select(k => k.Name))})", field: $"products[{i}].cluster");
+                if (!ClusterPattern.Matches(new[] { c }, cluster)) continue;
+            }
+            here.Add(p);
         }
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < here.Count; i++)
+            if (!index.TryAdd(here[i].Name, i)) throw new InputException($"product '{here[i].Name}' is declared twice for cluster '{cluster}'", field: "products");
         var result = new List<ProductConfig>();
-        for (int i = 0; i < scenario.Products.Count; i++)
+        for (int i = 0; i < here.Count; i++)
         {
-            var p = scenario.Products[i];
+            var p = here[i];
             var calls = new int[p.Calls.Count];
             for (int k = 0; k < p.Calls.Count; k++)
             {
                 if (!index.TryGetValue(p.Calls[k], out calls[k]))
-                    throw new InputException($"'{p.Calls[k]}' is not a product of this scenario (known: {string.Join(", ", index.Keys)})", field: $"products[{i}].calls[{k}]");
-                if (calls[k] == i) throw new InputException($"product '{p.Name}' calls itself", field: $"products[{i}].calls[{k}]");
+                    throw new InputException($"'{p.Calls[k]}' is not a product in cluster '{cluster}' (known there: {string.Join(", ", index.Keys)})", field: $"products[{p.Name}].calls[{k}]");
+                if (calls[k] == i) throw new InputException($"product '{p.Name}' calls itself", field: $"products[{p.Name}].calls[{k}]");
             }
             result.Add(new ProductConfig(p.Name, p.Replicas, p.RequestRate, calls));
         }

@@ -2,6 +2,7 @@ using Cascade.Cluster;
 using Cascade.ControlPlane;
 using Cascade.ControlPlane.Apf;
 using Cascade.Engine;
+using Cascade.Fleet;
 using Cascade.Results;
 using Cascade.Scenarios.Schema;
 
@@ -10,20 +11,57 @@ namespace Cascade.Scenarios;
 /// <summary>Turns a validated scenario into a model ready to run: resources with their counts, API servers, kubelets, controllers, workloads.</summary>
 public static class ScenarioBuilder
 {
-    public static ClusterModel BuildCluster(Simulation sim, Scenario scenario, Timeline timeline, string? baseDirectory = null)
+    /// <summary>The whole fleet of a scenario (one cluster or many), with its rollout, alerts and playbook.</summary>
+    public static FleetModel BuildFleet(Simulation sim, Scenario scenario, Timeline timeline, string? baseDirectory = null)
     {
-        var spec = scenario.Cluster;
+        var fleet = new FleetModel(sim, timeline);
+        var names = new HashSet<string>();
+        foreach (var spec in scenario.ExpandedClusters())
+        {
+            if (!names.Add(spec.Name)) throw new InputException($"two clusters are named '{spec.Name}'", field: "clusters");
+            // Each cluster has its own kernel and timeline; random streams are named per cluster, so one seed serves all.
+            fleet.Clusters.Add(BuildCluster(new Simulation(sim.Random.Seed), scenario, spec, new Timeline(), baseDirectory));
+        }
+        var change = scenario.Rollout?.Change;
+        if (scenario.Rollout is { } r)
+        {
+            if (!scenario.Workloads.Any(w => w.Name == r.Change))
+                throw new InputException($"the rollout's change '{r.Change}' is not a workload of the scenario", field: "rollout.change");
+            fleet.Rollout = new Rollout(fleet, r.Change, r.StartAt.Ticks,
+                r.Waves.Select(w => new Wave(w.Clusters, w.Bake.Ticks)).ToList(),
+                r.Gates.Select(g => new Condition(g.Signal, g.Threshold, g.For.Ticks)).ToList());
+        }
+        fleet.Alerts = new Alerts(fleet, scenario.Alerts.Select(a => new AlertRule(a.Name, new Condition(a.Signal, a.Threshold, a.For.Ticks), a.Clusters)).ToList(), change);
+        fleet.Remediation = new Remediation(fleet, scenario.Remediation.Select(a => new PlannedAction(
+            a.Action, a.Name, a.Clusters, a.At?.Ticks, a.AfterDetection.Ticks, a.Duration.Ticks,
+            IdentityOf(a.Identity, "oncall-engineer"), a.RetryEvery.Ticks, a.Timeout.Ticks, a.KeepFraction, a.Workloads,
+            a.Replicas, a.CpuCores, a.Memory.Bytes, a.PerNode.Ticks, a.Parallelism, a.Fraction)).ToList(), change);
+        return fleet;
+    }
+
+    /// <summary>One cluster of the scenario (the single `cluster`, unless a fleet spec is given).</summary>
+    public static ClusterModel BuildCluster(Simulation sim, Scenario scenario, Timeline timeline, string? baseDirectory = null) =>
+        BuildCluster(sim, scenario, scenario.ExpandedClusters()[0], timeline, baseDirectory);
+
+    public static ClusterModel BuildCluster(Simulation sim, Scenario scenario, ClusterSpec spec, Timeline timeline, string? baseDirectory)
+    {
         var resources = DeclareResources(spec);
-        var api = new ApiServerSet(sim, spec.Name, ApiServerConfigFrom(spec, baseDirectory), resources, timeline);
-        var cluster = new ClusterModel(spec.Name, spec.Nodes, api);
+        int maxReplicas = scenario.Remediation.Where(a => a.Action == ActionKind.ScaleApiServers).Select(a => a.Replicas).DefaultIfEmpty(0).Max();
+        var api = new ApiServerSet(sim, spec.Name, ApiServerConfigFrom(spec, baseDirectory, maxReplicas), resources, timeline);
+        var cluster = new ClusterModel(sim, spec.Name, spec.Nodes, api, timeline);
         if (spec.Kubelets.Enabled)
             cluster.Kubelets = new Kubelets(sim, api, spec.Nodes, spec.Kubelets.LeaseRenewInterval.Ticks,
                 spec.Kubelets.LeaseTimeout.Ticks, spec.Kubelets.NodeStatusInterval.Ticks, spec.Kubelets.WatchPods);
         if (spec.Controllers.Enabled)
             cluster.Controllers = new Controllers(sim, api, spec.Controllers.WriteRate);
         foreach (var w in scenario.Workloads)
-            cluster.Workloads.Add((BuildWorkload(sim, api, spec, w), w.StartAt.Ticks));
-        cluster.DataPlane = DataPlaneBuilder.Build(sim, scenario, cluster, timeline);
+        {
+            if (!ClusterPattern.Matches(w.Clusters, spec.Name)) continue;
+            bool rolledOut = scenario.Rollout?.Change == w.Name;
+            cluster.Workloads.Add(new DeployedWorkload(sim, BuildWorkload(sim, api, spec, w), rolledOut ? null : w.StartAt.Ticks,
+                w.Resources.Cpu, w.Resources.Memory.Value, w.Resources.DecodeBytesPerSecond.Value, w.Placement == Placement.PerNode));
+        }
+        cluster.DataPlane = DataPlaneBuilder.Build(sim, scenario, spec, cluster, timeline);
         return cluster;
     }
 
@@ -57,7 +95,7 @@ public static class ScenarioBuilder
         return registry;
     }
 
-    public static ApiServerConfig ApiServerConfigFrom(ClusterSpec spec, string? baseDirectory)
+    public static ApiServerConfig ApiServerConfigFrom(ClusterSpec spec, string? baseDirectory, int maxReplicas = 0)
     {
         var a = spec.ApiServer;
         var c = a.Cost;
@@ -71,6 +109,7 @@ public static class ScenarioBuilder
         return new ApiServerConfig
         {
             Replicas = a.Replicas,
+            MaxReplicas = Math.Max(a.Replicas, maxReplicas),
             SeatsPerReplica = a.MaxRequestsInflight + a.MaxMutatingRequestsInflight,
             CpuCores = a.CpuCores,
             MemoryBytes = a.Memory.Bytes,
@@ -94,14 +133,16 @@ public static class ScenarioBuilder
         };
     }
 
-    public static Identity IdentityOf(WorkloadSpec w)
+    public static Identity IdentityOf(WorkloadSpec w) => IdentityOf(w.Identity, $"user:{w.Name}");
+
+    public static Identity IdentityOf(IdentitySpec id, string defaultUser)
     {
-        if (w.Identity.ServiceAccount is { } sa)
+        if (id.ServiceAccount is { } sa)
         {
             var parts = sa.Split('/');
             return parts.Length == 2 ? Identity.ServiceAccount(parts[0], parts[1]) : Identity.ServiceAccount("default", sa);
         }
-        return Identity.ForUser(w.Identity.User ?? $"user:{w.Name}", w.Identity.Groups);
+        return Identity.ForUser(id.User ?? defaultUser, id.Groups);
     }
 
     private static Workload BuildWorkload(Simulation sim, ApiServerSet api, ClusterSpec spec, WorkloadSpec w)

@@ -12,11 +12,6 @@ public static class ScenarioLoader
     public static Scenario LoadFile(string path, IReadOnlyList<string>? overrides = null)
     {
         if (!File.Exists(path)) throw new InputException($"scenario file '{path}' not found");
-        var scenario = YamlBinder.LoadFile<Scenario>(path, overrides);
-        if (scenario.ApiVersion != ApiVersion)
-            throw new InputException($"apiVersion must be '{ApiVersion}', not '{scenario.ApiVersion}'", path, field: "apiVersion");
-        if (scenario.Kind != Kind)
-            throw new InputException($"kind must be '{Kind}', not '{scenario.Kind}'", path, field: "kind");
-        return scenario;
+        return YamlBinder.LoadFile<Scenario>(path, overrides, ApiVersion, Kind);
     }
 }

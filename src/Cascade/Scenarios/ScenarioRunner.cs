@@ -1,5 +1,6 @@
 using Cascade.Cluster;
 using Cascade.Engine;
+using Cascade.Fleet;
 using Cascade.Results;
 using Cascade.Scenarios.Schema;
 
@@ -9,37 +10,57 @@ namespace Cascade.Scenarios;
 public readonly record struct RunProgress(double SimulatedSeconds, double TotalSeconds, long Events);
 
 /// <summary>A finished run: the result document plus the live model, for time series and reports.</summary>
-public sealed record RunOutput(RunResult Result, IReadOnlyList<ClusterModel> Clusters);
+public sealed record RunOutput(RunResult Result, FleetModel Fleet)
+{
+    public IReadOnlyList<ClusterModel> Clusters => Fleet.Clusters;
+}
 
 /// <summary>Builds a scenario, runs it to its duration, checks the request accounting, and collects the result.</summary>
 public static class ScenarioRunner
 {
-    public static RunOutput Run(Scenario scenario, ulong seed, string? baseDirectory = null, Action<RunProgress>? progress = null)
+    public static RunOutput Run(Scenario scenario, ulong seed, string? baseDirectory = null, Action<RunProgress>? progress = null, int threads = 0)
     {
+        if (threads <= 0) threads = Environment.ProcessorCount;
         var sim = new Simulation(seed);
         var timeline = new Timeline();
-        var cluster = ScenarioBuilder.BuildCluster(sim, scenario, timeline, baseDirectory);
-        cluster.Start(sim);
+        var fleet = ScenarioBuilder.BuildFleet(sim, scenario, timeline, baseDirectory);
+        fleet.Start();
         long end = scenario.Duration.Ticks;
         long step = SimTime.FromMinutes(1);
         for (long t = Math.Min(step, end); ; t = Math.Min(t + step, end))
         {
-            sim.Run(untilTicks: t);
-            progress?.Invoke(new RunProgress(SimTime.ToSeconds(t), SimTime.ToSeconds(end), sim.EventsProcessed));
+            fleet.RunUntil(t, threads);
+            progress?.Invoke(new RunProgress(SimTime.ToSeconds(t), SimTime.ToSeconds(end), fleet.EventsProcessed));
             if (t >= end) break;
         }
-        cluster.Api.CheckAccounting();
+        foreach (var c in fleet.Clusters) c.Api.CheckAccounting();
         var result = new RunResult
         {
             Scenario = scenario.Metadata.Name,
             Seed = seed,
             DurationSeconds = SimTime.ToSeconds(end),
-            Events = sim.EventsProcessed,
-            Clusters = { Summarise(cluster) },
-            Products = SummariseProducts(cluster),
-            Timeline = timeline.Entries.ToList(),
+            Events = fleet.EventsProcessed,
+            Clusters = fleet.Clusters.Select((c, i) =>
+            {
+                var summary = Summarise(c);
+                if (fleet.Rollout?.ReachedAt is { Length: > 0 } at && at[i] is { } reached) summary.ChangeReachedAtSeconds = SimTime.ToSeconds(reached);
+                return summary;
+            }).ToList(),
+            Products = fleet.Clusters.SelectMany(SummariseProducts).ToList(),
+            Timeline = fleet.MergedTimeline(),
+            Rollout = fleet.Rollout is { } r ? new RolloutResult
+            {
+                Change = r.Change,
+                ClustersReached = r.ClustersReached,
+                Clusters = fleet.Clusters.Count,
+                Reach = r.Reach,
+                Halted = r.Halted,
+                HaltedAtSeconds = r.HaltedAt is { } h ? SimTime.ToSeconds(h) : null,
+                CompletedAtSeconds = r.CompletedAt is { } d ? SimTime.ToSeconds(d) : null,
+            } : null,
+            DetectedAtSeconds = fleet.DetectedAt is { } detected ? SimTime.ToSeconds(detected) : null,
         };
-        return new RunOutput(result, new[] { cluster });
+        return new RunOutput(result, fleet);
     }
 
     public static List<ProductResult> SummariseProducts(ClusterModel cluster)

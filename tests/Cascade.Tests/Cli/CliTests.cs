@@ -70,3 +70,7 @@ public class CliTests
         Assert.Contains("Exit codes", stdout);
     }
 }
+
+/// <summary>Tests that swap Console.Out run alone: any other test writing to the console meanwhile would pollute what they read.</summary>
+[CollectionDefinition("console", DisableParallelization = true)]
+public sealed class ConsoleCollection;

@@ -8,7 +8,8 @@ namespace Cascade.Tests.ControlPlane;
 /// <summary>Scenarios built in code for control-plane tests.</summary>
 internal static class TestScenarios
 {
-    public static Scenario ListStorm(int nodes, double minutes, string resourceVersion = "")
+    /// <summary>scenarios/list-storm.yaml's agent: a cluster-wide pod LIST filtered to the agent's node, every 60 s.</summary>
+    public static Scenario ListStorm(int nodes, double minutes, string resourceVersion = "", string selector = "spec.nodeName=$(NODE_NAME)")
     {
         var s = new Scenario { ApiVersion = "cascade/v1", Kind = "Scenario", Duration = Duration.FromSeconds(minutes * 60) };
         s.Metadata.Name = "list-storm";
@@ -19,7 +20,7 @@ internal static class TestScenarios
             Name = "telemetry-agent",
             Placement = Placement.PerNode,
             Identity = new IdentitySpec { ServiceAccount = "monitoring/telemetry-agent" },
-            Calls = { new CallSpec { Verb = Verb.List, Resource = "pods", Scope = Scope.Cluster, ResourceVersion = resourceVersion, Every = Duration.FromSeconds(60) } },
+            Calls = { new CallSpec { Verb = Verb.List, Resource = "pods", Scope = Scope.Cluster, ResourceVersion = resourceVersion, Selector = selector, Every = Duration.FromSeconds(60) } },
         });
         return s;
     }

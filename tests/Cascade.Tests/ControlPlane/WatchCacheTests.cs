@@ -32,7 +32,7 @@ public class WatchCacheTests
         var timeline = new Timeline();
         var s = ListStorm(200, 10, "0");
         var cluster = ScenarioBuilder.BuildCluster(sim, s, timeline);
-        cluster.Start(sim);
+        cluster.Start();
         sim.Run(untilTicks: SimTime.FromMinutes(2));
         Assert.All(Enumerable.Range(0, 3), r => Assert.True(cluster.Api.ReplicaUp(r)));
         long watchesBefore = cluster.Api.WatchCount(0, cluster.Api.Resources.Find("pods")!.Index);

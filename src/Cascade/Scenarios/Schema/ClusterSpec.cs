@@ -6,6 +6,9 @@ public sealed class ClusterSpec
 {
     public string Name { get; set; } = "cluster";
 
+    /// <summary>In a fleet: this many clusters like this one, named NAME-1 … NAME-N.</summary>
+    [Range(1, 1000)] public int Count { get; set; } = 1;
+
     [Range(1, 100_000)] public int Nodes { get; set; } = 100;
 
     /// <summary>MODEL.md §2.6: the scalability envelope is 150,000 pods on 5,000 nodes, 30 per node.</summary>
@@ -14,7 +17,7 @@ public sealed class ClusterSpec
     [Range(1, 64)] public int Zones { get; set; } = 3;
 
     /// <summary>Stored objects per resource (e.g. `pods: {count: 120000, bytesPerObject: 8Ki}`); counts not given are derived from nodes and pods per node.</summary>
-    public Dictionary<string, ObjectsSpec> Objects { get; set; } = new();
+    public OrderedDictionary<string, ObjectsSpec> Objects { get; set; } = new();
 
     public ApiServerSpec ApiServer { get; set; } = new();
     public EtcdSpec Etcd { get; set; } = new();
@@ -26,6 +29,15 @@ public sealed class ClusterSpec
     public NodeLifecycleSpec NodeLifecycle { get; set; } = new();
     public SchedulerSpec Scheduler { get; set; } = new();
     public EndpointsSpec Endpoints { get; set; } = new();
+
+    /// <summary>A copy under another name (the other settings are shared: they are read, never changed, after loading).</summary>
+    public ClusterSpec CopyNamed(string name)
+    {
+        var copy = (ClusterSpec)MemberwiseClone();
+        copy.Name = name;
+        copy.Count = 1;
+        return copy;
+    }
 }
 
 public sealed class ObjectsSpec

@@ -19,12 +19,32 @@ public sealed class Scenario
     /// <summary>Run seed; `--seed` overrides it.</summary>
     public long Seed { get; set; } = 1;
 
+    /// <summary>The cluster of a one-cluster scenario.</summary>
     public ClusterSpec Cluster { get; set; } = new();
+
+    /// <summary>A fleet: when given, these clusters replace `cluster`.</summary>
+    public List<ClusterSpec> Clusters { get; set; } = new();
 
     public List<WorkloadSpec> Workloads { get; set; } = new();
 
     /// <summary>User-facing services whose errors the run measures (docs/scenario-format.md, "Data plane").</summary>
     public List<ProductSpec> Products { get; set; } = new();
+
+    public RolloutSpec? Rollout { get; set; }
+    public List<AlertSpec> Alerts { get; set; } = new();
+    public List<ActionSpec> Remediation { get; set; } = new();
+
+    /// <summary>The clusters to simulate, each `count` expanded into numbered copies.</summary>
+    public IReadOnlyList<ClusterSpec> ExpandedClusters()
+    {
+        var list = new List<ClusterSpec>();
+        foreach (var c in Clusters.Count > 0 ? Clusters : new List<ClusterSpec> { Cluster })
+        {
+            if (c.Count <= 1) { list.Add(c); continue; }
+            for (int i = 1; i <= c.Count; i++) list.Add(c.CopyNamed($"{c.Name}-{i}"));
+        }
+        return list;
+    }
 }
 
 public sealed class ScenarioMetadata

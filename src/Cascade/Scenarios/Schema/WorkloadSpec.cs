@@ -17,7 +17,13 @@ public sealed class WorkloadSpec
     [Range(0, 1_000_000)] public int Replicas { get; set; } = 1;
     public ClientSpec Client { get; set; } = new();
 
-    /// <summary>When the workload starts (e.g. a rollout applying it).</summary>
+    /// <summary>Clusters it runs in (names or glob patterns); all by default.</summary>
+    public List<string> Clusters { get; set; } = new() { "*" };
+
+    /// <summary>CPU and memory of one pod at rest (what a resource-based gate sees).</summary>
+    public ResourcesSpec Resources { get; set; } = new();
+
+    /// <summary>When the workload starts (a rollout's change starts when its wave reaches the cluster instead).</summary>
     public Duration StartAt { get; set; }
 
     public List<CallSpec> Calls { get; set; } = new();
@@ -82,4 +88,16 @@ public sealed class InformerSpec
     public string Namespace { get; set; } = "default";
     public string Selector { get; set; } = "";
     [Range(0, 1)] public double? Selectivity { get; set; }
+}
+
+public sealed class ResourcesSpec
+{
+    /// <summary>Cores per pod at rest (assumption: a small agent).</summary>
+    public double Cpu { get; set; } = 0.05;
+
+    /// <summary>Memory per pod at rest.</summary>
+    public Quantity Memory { get; set; } = new(100.0 * 1024 * 1024);
+
+    /// <summary>Bytes per CPU-second the pod decodes its API responses at (assumption: JSON in Go).</summary>
+    public Quantity DecodeBytesPerSecond { get; set; } = new(100e6);
 }

@@ -1,0 +1,333 @@
+using Cascade.Engine;
+
+namespace Cascade.ControlPlane.Apf;
+
+// Stands for: one priority level's queueSet, staging/src/k8s.io/apiserver/pkg/util/flowcontrol/fairqueuing/
+// queueset/queueset.go (algorithm in doc.go), for the whole request lifecycle StartRequest → dispatch →
+// finish. Fair queuing for server requests over seat-seconds:
+//   R(t), the virtual time, advances at dR/dt = min(seats requested, C) / (number of active queues), where a
+//   queue is active while it has requests waiting or executing and C is the level's current concurrency
+//   limit. A request's work is initialSeats × G + finalSeats × additionalLatency with G = 3 ms. A queue's
+//   nextDispatchR is set to R when it turns active, advanced by a request's work when the request is
+//   dispatched, and corrected by initialSeats × (G − actual duration) when it finishes; the virtual finish of
+//   a queue's head is nextDispatchR + its work, and dispatch takes the queue with the smallest one (scanning
+//   round-robin from after the last queue served, so ties go to the others). A head that needs more seats
+//   than are free stops all dispatching until it fits (head-of-line blocking), unless it is wider than C and
+//   nothing executes. A new request is shuffle-sharded by its flow hash onto handSize queues and joins the
+//   one with the least waiting work; it is rejected when all seats are in use and that queue already holds
+//   queueLengthLimit requests. Seats are held, max(initial, final), until additionalLatency after finish.
+// Kept: all of the above, the anti-windup bound (nextDispatchR ≥ arrival R of the head), the reshaping of
+// final seats wider than C, exempt (no limit) and reject-type (no queues) levels, the seat-demand gauge fed
+// to borrowing. Left out: requests cancelled by their client while queued (the caller never cancels), queue
+// removal after a shrinking reconfiguration (configurations are fixed), R's epoch wrap, metrics.
+// One deliberate fix: when final seats are reshaped at dispatch, the waiting-seats total drops by the
+// seats the request was counted with, not the reshaped ones (upstream would drift by the difference).
+
+internal sealed class QueueSet
+{
+    // MODEL.md §2.4: a request's initial work is estimated at 3 ms per seat (queueset.go estimatedServiceDuration).
+    public const long EstimatedServiceDurationTicks = 3 * SimTime.TicksPerMillisecond;
+
+    private struct FairQueue
+    {
+        public int Head, Tail, Length;      // FIFO of request ids linked through ApfRequest.Prev/Next
+        public long NextDispatchR;          // seat-seconds (fixed point)
+        public int RequestsExecuting;
+        public int SeatsInUse;
+        public long WaitingWork;            // queueSum.TotalWorkSum
+        public int WaitingMaxSeats;         // queueSum.MaxSeatsSum
+        public readonly bool Active => Length > 0 || RequestsExecuting > 0;
+    }
+
+    private readonly ApfDispatcher _owner;
+    private readonly FairQueue[] _queues;
+    private readonly int _handSize;
+    private readonly int _queueLengthLimit;
+
+    private long _currentR;
+    private long _lastRealTime;
+    private int _robinIndex;
+    private int _enqueues;
+    private int _activeQueues;
+
+    public SeatDemandIntegrator Demand;
+    public DroppedRequestsTracker Drops;
+
+    public QueueSet(ApfDispatcher owner, int level, PriorityLevelConfiguration config, PriorityLevelLimits limits)
+    {
+        _owner = owner;
+        Level = level;
+        Name = config.Name;
+        IsExempt = config.IsExempt;
+        HasQueues = config.HasQueues;
+        _queues = new FairQueue[HasQueues ? config.Queues : 0];
+        _handSize = HasQueues ? config.HandSize : 0;
+        _queueLengthLimit = config.QueueLengthLimit;
+        Limits = limits;
+    }
+
+    public int Level { get; }
+    public string Name { get; }
+    public bool IsExempt { get; }
+    public bool HasQueues { get; }
+    public PriorityLevelLimits Limits { get; }
+    public int ConcurrencyLimit { get; private set; }
+
+    public int TotRequestsWaiting { get; private set; }
+    public int TotRequestsExecuting { get; private set; }
+    public int TotSeatsInUse { get; private set; }
+    public int TotSeatsWaiting { get; private set; }
+
+    /// <summary>A fresh queueSet, as a restarted API server builds it: R = 0, empty queues, initial limit.</summary>
+    public void Start(long now, int initialConcurrencyLimit)
+    {
+        Array.Clear(_queues);
+        for (int i = 0; i < _queues.Length; i++) _queues[i].Head = _queues[i].Tail = -1;
+        _currentR = 0;
+        _lastRealTime = now;
+        _robinIndex = -1;
+        _enqueues = 0;
+        _activeQueues = 0;
+        TotRequestsWaiting = TotRequestsExecuting = TotSeatsInUse = TotSeatsWaiting = 0;
+        ConcurrencyLimit = initialConcurrencyLimit;
+        Demand.Start(now);
+        Drops.Start();
+    }
+
+    /// <summary>setConfiguration's dispatching part: the borrowing controller hands out a new limit.</summary>
+    public void SetConcurrencyLimit(long now, int limit)
+    {
+        SyncTime(now);
+        ConcurrencyLimit = limit;
+    }
+
+    /// <summary>syncTimeLocked: advance R by the rate that has held since the last change.</summary>
+    public void SyncTime(long now)
+    {
+        long dt = now - _lastRealTime;
+        _lastRealTime = now;
+        if (dt <= 0 || _activeQueues == 0) return;
+        double ratio = Math.Min(TotSeatsInUse + TotSeatsWaiting, ConcurrencyLimit) / (double)_activeQueues;
+        _currentR += SeatSeconds.Of(ratio, dt);
+    }
+
+    /// <summary>StartRequest for a request whose slot the owner has filled. Does not dispatch queued requests.</summary>
+    public AdmitOutcome Start(int id, ulong hashValue, long now)
+    {
+        SyncTime(now);
+        ref ApfRequest r = ref _owner.Request(id);
+        if (IsExempt)
+        {
+            DispatchSansQueue(ref r, now);
+            return AdmitOutcome.Dispatched;
+        }
+        if (!HasQueues)
+        {
+            if (!CanAccommodateSeats(r.MaxSeats)) return AdmitOutcome.RejectedConcurrencyLimit;
+            DispatchSansQueue(ref r, now);
+            return AdmitOutcome.Dispatched;
+        }
+        int qi = ShuffleShard(hashValue);
+        ref FairQueue q = ref _queues[qi];
+        // rejectOrEnqueueToBoundLocked: reject only when every seat is taken and the chosen queue is full.
+        if (TotSeatsInUse >= ConcurrencyLimit && q.Length >= _queueLengthLimit) return AdmitOutcome.RejectedQueueFull;
+
+        if (!q.Active)
+        {
+            q.NextDispatchR = _currentR;
+            _activeQueues++;
+        }
+        r.Queue = qi;
+        r.ArrivalR = _currentR;
+        r.State = ApfRequest.Queued;
+        r.Next = -1;
+        r.Prev = q.Tail;
+        if (q.Tail >= 0) _owner.Request(q.Tail).Next = id; else q.Head = id;
+        q.Tail = id;
+        q.Length++;
+        q.WaitingWork += r.TotalWork;
+        q.WaitingMaxSeats += r.MaxSeats;
+        TotRequestsWaiting++;
+        TotSeatsWaiting += r.MaxSeats;
+        BoundNextDispatch(ref q);
+        NoteDemand(now);
+        return AdmitOutcome.Queued;
+    }
+
+    /// <summary>
+    /// dispatchLocked: moves the head of the queue with the smallest virtual finish time to executing and
+    /// returns its id, or −1 when that head cannot be accommodated (everything waits behind it).
+    /// </summary>
+    public int DispatchOne(long now)
+    {
+        long minVirtualFinish = long.MaxValue;
+        int minIndex = -1;
+        int nq = _queues.Length;
+        int robin = _robinIndex;
+        for (int k = 0; k < nq; k++)
+        {
+            robin = (robin + 1) % nq;
+            ref FairQueue cand = ref _queues[robin];
+            if (cand.Length == 0) continue;
+            long virtualFinish = cand.NextDispatchR + _owner.Request(cand.Head).TotalWork;
+            if (virtualFinish < minVirtualFinish)
+            {
+                minVirtualFinish = virtualFinish;
+                minIndex = robin;
+            }
+        }
+        if (minIndex < 0) return -1;
+        ref FairQueue q = ref _queues[minIndex];
+        int id = q.Head;
+        ref ApfRequest r = ref _owner.Request(id);
+        if (!CanAccommodateSeats(r.MaxSeats)) return -1;
+
+        int waitingSeats = r.MaxSeats;
+        q.Head = r.Next;
+        if (q.Head >= 0) _owner.Request(q.Head).Prev = -1; else q.Tail = -1;
+        r.Next = r.Prev = -1;
+        q.Length--;
+        q.WaitingWork -= r.TotalWork;
+        q.WaitingMaxSeats -= waitingSeats;
+        TotRequestsWaiting--;
+        TotSeatsWaiting -= waitingSeats;
+
+        // Final seats wider than the whole level are narrowed to it, keeping the same final work.
+        if (r.FinalSeats > ConcurrencyLimit && ConcurrencyLimit >= 1)
+        {
+            r.AdditionalLatencyTicks = SeatSeconds.TicksPerSeat(r.FinalWork, ConcurrencyLimit);
+            r.FinalSeats = ConcurrencyLimit;
+        }
+        _robinIndex = minIndex;
+
+        r.StartTime = now;
+        r.State = ApfRequest.Executing;
+        TotRequestsExecuting++;
+        TotSeatsInUse += r.MaxSeats;
+        q.RequestsExecuting++;
+        q.SeatsInUse += r.MaxSeats;
+        q.NextDispatchR += r.TotalWork;
+        BoundNextDispatch(ref q);
+        NoteDemand(now);
+        return id;
+    }
+
+    /// <summary>
+    /// finishRequestLocked up to the seat release, which the owner does now or after the additional latency:
+    /// corrects the queue's virtual start by initialSeats × (G − actual duration).
+    /// </summary>
+    public void Finish(ref ApfRequest r, long now)
+    {
+        SyncTime(now);
+        TotRequestsExecuting--;
+        if (r.Queue >= 0)
+        {
+            ref FairQueue q = ref _queues[r.Queue];
+            q.RequestsExecuting--;
+            if (!q.Active) _activeQueues--;
+            long actual = now - r.StartTime;
+            q.NextDispatchR -= SeatSeconds.Of(r.InitialSeats, EstimatedServiceDurationTicks - actual);
+            BoundNextDispatch(ref q);
+        }
+    }
+
+    /// <summary>releaseSeatsLocked.</summary>
+    public void ReleaseSeats(int queue, int seats, long now)
+    {
+        TotSeatsInUse -= seats;
+        if (queue >= 0) _queues[queue].SeatsInUse -= seats;
+        NoteDemand(now);
+    }
+
+    /// <summary>A queued request's wait limit expired: take it out of its queue (the caller rejects it).</summary>
+    public void RemoveWaiting(ref ApfRequest r, long now)
+    {
+        SyncTime(now);
+        ref FairQueue q = ref _queues[r.Queue];
+        if (r.Prev >= 0) _owner.Request(r.Prev).Next = r.Next; else q.Head = r.Next;
+        if (r.Next >= 0) _owner.Request(r.Next).Prev = r.Prev; else q.Tail = r.Prev;
+        r.Next = r.Prev = -1;
+        q.Length--;
+        q.WaitingWork -= r.TotalWork;
+        q.WaitingMaxSeats -= r.MaxSeats;
+        if (!q.Active) _activeQueues--;
+        TotRequestsWaiting--;
+        TotSeatsWaiting -= r.MaxSeats;
+        BoundNextDispatch(ref q);
+        NoteDemand(now);
+    }
+
+    /// <summary>canAccommodateSeatsLocked.</summary>
+    private bool CanAccommodateSeats(int seats)
+    {
+        if (IsExempt) return true;
+        // A request wider than the level may run alone (upstream's stop-gap until borrowing).
+        if (seats > ConcurrencyLimit) return TotRequestsExecuting == 0;
+        return TotSeatsInUse + seats <= ConcurrencyLimit;
+    }
+
+    private void DispatchSansQueue(ref ApfRequest r, long now)
+    {
+        r.Queue = -1;
+        r.StartTime = now;
+        r.State = ApfRequest.Executing;
+        TotRequestsExecuting++;
+        TotSeatsInUse += r.MaxSeats;
+        NoteDemand(now);
+    }
+
+    /// <summary>shuffleShardLocked: deal the flow's hand; join the queue with the least waiting work.</summary>
+    private int ShuffleShard(ulong hashValue)
+    {
+        Span<int> hand = stackalloc int[_handSize];
+        ShuffleShardDealer.Deal(hashValue, _queues.Length, hand);
+        // Visit the hand from a rotating offset so that equal queues are not always resolved the same way.
+        int offset = _enqueues % _handSize;
+        _enqueues++;
+        int best = -1;
+        long bestWork = long.MaxValue;
+        for (int i = 0; i < _handSize; i++)
+        {
+            int qi = hand[(offset + i) % _handSize];
+            long work = _queues[qi].WaitingWork;
+            if (work < bestWork)
+            {
+                bestWork = work;
+                best = qi;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>boundNextDispatchLocked, the anti-windup bound: virtual dispatch never precedes the head's arrival.</summary>
+    private void BoundNextDispatch(ref FairQueue q)
+    {
+        if (q.Head < 0) return;
+        long arrivalR = _owner.Request(q.Head).ArrivalR;
+        if (q.NextDispatchR < arrivalR) q.NextDispatchR = arrivalR;
+    }
+
+    private void NoteDemand(long now) => Demand.Set(now, TotSeatsInUse + TotSeatsWaiting);
+}
+
+internal enum AdmitOutcome { Dispatched, Queued, RejectedQueueFull, RejectedConcurrencyLimit }
+
+/// <summary>Per-request state, in an array indexed by request id (no object per request).</summary>
+internal struct ApfRequest
+{
+    public const int Free = 0, Queued = 1, Executing = 2;
+
+    public int State;
+    public int Level;
+    public int Queue;             // −1 when the request did not go through a queue
+    public int Token;             // bumped at every admission, so a stale timer cannot touch a reused id
+    public int Prev, Next;        // FIFO links within the queue
+    public int InitialSeats, FinalSeats;
+    public long AdditionalLatencyTicks;
+    public long TotalWork, FinalWork;  // seat-seconds, fixed point
+    public long ArrivalR;
+    public long StartTime;
+    public EventHandle QueueWaitTimer;
+
+    public readonly int MaxSeats => Math.Max(InitialSeats, FinalSeats);
+}

@@ -1,0 +1,241 @@
+using Cascade.Cluster;
+using Cascade.ControlPlane;
+using Cascade.Engine;
+
+namespace Cascade.Fleet;
+
+/// <summary>One step of a playbook, resolved to model units.</summary>
+public sealed record PlannedAction(
+    ActionKind Kind,
+    string Name,
+    IReadOnlyList<string> Clusters,
+    long? AtTicks,
+    long AfterDetectionTicks,
+    long DurationTicks,
+    Identity Identity,
+    long RetryEveryTicks,
+    long TimeoutTicks,
+    double KeepFraction,
+    IReadOnlyList<string> Workloads,
+    int Replicas,
+    double CpuCores,
+    long MemoryBytes,
+    long PerNodeTicks,
+    int Parallelism,
+    double Fraction);
+
+/// <summary>
+/// The people's playbook: each action starts at a set time or a reaction time after detection, takes its
+/// own time, and acts on the clusters it names. What each does is what its real counterpart does:
+/// a rollback is `kubectl delete` through the API server (classified by APF like anyone's request, so it
+/// times out while the control plane is saturated, and after it succeeds the garbage collector still has
+/// to delete every pod through the API server); blocking network access makes a workload's requests never
+/// arrive; scaling nodes down removes kubelets and pods; scaling API servers adds replicas (cold) or
+/// resizes them; break-glass removes the change node by node without the API server. Every outcome goes
+/// in the timeline.
+/// </summary>
+public sealed class Remediation : IEventHandler
+{
+    private const int Begin = 0, Effect = 1;
+
+    private readonly FleetModel _fleet;
+    private readonly PlannedAction[] _actions;
+    private readonly string? _change;
+    private readonly List<RollbackAttempt> _rollbacks = new();
+    private readonly List<BreakGlassJob> _breakGlass = new();
+
+    public Remediation(FleetModel fleet, IReadOnlyList<PlannedAction> actions, string? change)
+    {
+        _fleet = fleet;
+        _actions = actions.ToArray();
+        _change = change;
+    }
+
+    public void Start()
+    {
+        for (int a = 0; a < _actions.Length; a++)
+            if (_actions[a].AtTicks is { } at) _fleet.Sim.Schedule(Math.Max(0, at - _fleet.Sim.Now), this, Begin, a);
+    }
+
+    /// <summary>Detection happened: actions keyed to it start after their reaction time.</summary>
+    public void OnDetected()
+    {
+        for (int a = 0; a < _actions.Length; a++)
+            if (_actions[a].AtTicks is null) _fleet.Sim.Schedule(_actions[a].AfterDetectionTicks, this, Begin, a);
+    }
+
+    private IEnumerable<(int Index, ClusterModel Cluster)> Targets(PlannedAction a)
+    {
+        for (int i = 0; i < _fleet.Clusters.Count; i++)
+            if (ClusterPattern.Matches(a.Clusters, _fleet.Clusters[i].Name)) yield return (i, _fleet.Clusters[i]);
+    }
+
+    private IReadOnlyList<string> WorkloadsOf(PlannedAction a) =>
+        a.Workloads.Count > 0 ? a.Workloads : _change is null ? Array.Empty<string>() : new[] { _change };
+
+    public void OnEvent(int kind, long arg)
+    {
+        switch (kind)
+        {
+            case Begin:
+            {
+                var a = _actions[arg];
+                _fleet.Log("*", "action", $"{Label(a)} started on {string.Join(", ", a.Clusters)}");
+                if (a.Kind == ActionKind.Rollback) StartRollbacks(a);
+                else if (a.Kind == ActionKind.BreakGlass) StartBreakGlass(a);
+                else if (a.Kind == ActionKind.ScaleApiServers)
+                {
+                    foreach (var (_, c) in Targets(a))
+                        if (a.Replicas > c.Api.ReplicaCount) c.Api.ScaleOut(a.Replicas, Math.Max(1, a.DurationTicks));
+                    _fleet.Sim.Schedule(a.DurationTicks, this, Effect, arg);
+                }
+                else _fleet.Sim.Schedule(a.DurationTicks, this, Effect, arg);
+                break;
+            }
+            case Effect:
+                TakeEffect(_actions[arg]);
+                break;
+
+        }
+    }
+
+    private static string Label(PlannedAction a) => a.Name.Length > 0 ? $"{a.Kind} '{a.Name}'" : a.Kind.ToString();
+
+    private void TakeEffect(PlannedAction a)
+    {
+        foreach (var (_, c) in Targets(a))
+        {
+            switch (a.Kind)
+            {
+                case ActionKind.ScaleNodes:
+                {
+                    int keep = (int)Math.Ceiling(c.Nodes * a.KeepFraction);
+                    int removed = c.RemoveNodesFrom(keep);
+                    _fleet.Log(c.Name, "action", $"{Label(a)} succeeded: {removed} nodes removed, {keep} kept");
+                    break;
+                }
+                case ActionKind.BlockApiAccess:
+                {
+                    int blocked = 0;
+                    foreach (var name in WorkloadsOf(a))
+                        if (c.FindWorkload(name) is { } w)
+                            foreach (var client in w.Workload.Clients) { client.Blocked = true; blocked++; }
+                    _fleet.Log(c.Name, "action", $"{Label(a)} succeeded: {blocked} clients of {string.Join(", ", WorkloadsOf(a))} cut off from the API servers");
+                    break;
+                }
+                case ActionKind.ScaleApiServers:
+                    c.Api.Resize(a.CpuCores, a.MemoryBytes);
+                    _fleet.Log(c.Name, "action", $"{Label(a)} succeeded: {c.Api.ReplicaCount} replicas" +
+                        (a.CpuCores > 0 ? $", {a.CpuCores} cores" : "") + (a.MemoryBytes > 0 ? $", {a.MemoryBytes / (double)(1L << 30):F0} GiB" : "") + " each");
+                    break;
+                case ActionKind.ShiftTraffic:
+                    c.ShiftTrafficAway(a.Fraction);
+                    _fleet.Log(c.Name, "action", $"{Label(a)} succeeded: {a.Fraction:P0} of its product traffic moved to other clusters");
+                    break;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- rollback through the API server
+
+    /// <summary>One cluster's rollback: it lives in that cluster's kernel (answers and retries happen on the cluster's thread).</summary>
+    private sealed class RollbackAttempt(ClusterModel cluster, PlannedAction action, string workload, ApiClient client, ApiCall call) : IApiCaller, IEventHandler
+    {
+        public readonly ClusterModel Cluster = cluster;
+        public readonly PlannedAction Action = action;
+        public readonly string Workload = workload;
+        public readonly ApiClient Client = client;
+        public readonly ApiCall Call = call;
+        public int Attempts;
+        public long StartedAt;
+        public bool Done;
+
+        public void Send()
+        {
+            Attempts++;
+            Cluster.Api.Send(Client, Call, this, 0);
+        }
+
+        public void OnEvent(int kind, long arg) => Send();
+
+        public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
+        {
+            if (Done) return;
+            if (outcome == RequestOutcome.Ok)
+            {
+                Done = true;
+                double minutes = SimTime.ToMinutes(Cluster.Sim.Now - StartedAt);
+                Cluster.Log("action", $"rollback of {Workload} succeeded after {Attempts} attempt(s), {minutes:F1} min; the garbage collector now deletes its pods");
+                Cluster.DeletePodsThroughApi(Workload);
+                return;
+            }
+            Cluster.Log("action", $"rollback of {Workload} failed: {Describe(outcome)} (attempt {Attempts}); retrying in {SimTime.ToMinutes(Action.RetryEveryTicks):F0} min");
+            Cluster.Sim.Schedule(Action.RetryEveryTicks, this, 0);
+        }
+    }
+
+    private void StartRollbacks(PlannedAction a)
+    {
+        foreach (var (_, c) in Targets(a))
+            foreach (var name in WorkloadsOf(a))
+            {
+                var w = c.FindWorkload(name);
+                if (w is null || w.Workload.PodsRunning == 0) continue;
+                var client = c.Api.CreateClient(5, 10, a.TimeoutTicks, maxRetries: 10); // kubectl: client-go defaults
+                var call = c.Api.DefineCall("kubectl delete daemonset", a.Identity.User, a.Identity.Groups, "delete", "daemonsets", "monitoring");
+                var attempt = new RollbackAttempt(c, a, name, client, call) { StartedAt = c.Sim.Now };
+                _rollbacks.Add(attempt);
+                c.Sim.Schedule(0, attempt, 0);
+            }
+    }
+
+    private static string Describe(RequestOutcome o) => o switch
+    {
+        RequestOutcome.TooManyRequests => "429 Too Many Requests",
+        RequestOutcome.ServerTimeout => "504 request timed out",
+        RequestOutcome.ClientTimeout => "kubectl gave up waiting",
+        RequestOutcome.Unavailable => "no API server answered",
+        _ => o.ToString(),
+    };
+
+    // ---------------------------------------------------------------- break-glass
+
+    /// <summary>Removing the change node by node without the API server, on the cluster's own kernel.</summary>
+    private sealed class BreakGlassJob(ClusterModel cluster, DeployedWorkload workload, PlannedAction action, long startedAt) : IEventHandler
+    {
+        public readonly ClusterModel Cluster = cluster;
+        public readonly DeployedWorkload Workload = workload;
+        public readonly PlannedAction Action = action;
+        public readonly long StartedAt = startedAt;
+        public int Next;
+
+        public void OnEvent(int kind, long arg)
+        {
+            var w = Workload.Workload;
+            int done = 0;
+            while (Next < w.Pods && done < Action.Parallelism)
+            {
+                if (!w.PodStopped(Next)) { w.StopPod(Next); done++; }
+                Next++;
+            }
+            if (Next < w.Pods)
+            {
+                Cluster.Sim.Schedule(Action.PerNodeTicks, this, 0);
+                return;
+            }
+            Cluster.Log("action", $"break-glass removed {w.Name} from every node without the API server in {SimTime.ToMinutes(Cluster.Sim.Now - StartedAt):F1} min");
+        }
+    }
+
+    private void StartBreakGlass(PlannedAction a)
+    {
+        foreach (var (_, c) in Targets(a))
+            foreach (var name in WorkloadsOf(a))
+                if (c.FindWorkload(name) is { } w && w.Workload.PodsRunning > 0)
+                {
+                    var job = new BreakGlassJob(c, w, a, c.Sim.Now);
+                    _breakGlass.Add(job);
+                    c.Sim.Schedule(a.PerNodeTicks, job, 0);
+                }
+    }
+}

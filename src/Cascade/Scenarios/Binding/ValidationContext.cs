@@ -1,0 +1,50 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Cascade.Scenarios.Binding;
+
+/// <summary>
+/// What <see cref="IValidatable.Validate"/> gets: where the object is, which of its fields the file set,
+/// and <see cref="Fail(string, string)"/> to report a mistake at the right line.
+/// </summary>
+public sealed class ValidationContext
+{
+    private readonly BoundObject bound;
+    private readonly NodeOrigins origins;
+
+    internal ValidationContext(BoundObject bound, NodeOrigins origins)
+    {
+        this.bound = bound;
+        this.origins = origins;
+    }
+
+    /// <summary>The object's path in the document ("workloads[2]"); empty for the root.</summary>
+    public string Path => bound.Path;
+
+    /// <summary>Whether the file or --set gave this property (C# or YAML name), as opposed to its default.</summary>
+    public bool IsSet(string propertyName) => bound.Present.ContainsKey(Resolve(propertyName).YamlName);
+
+    /// <summary>
+    /// Throws an <see cref="InputException"/> located at the property's value, or at the object when the
+    /// property was not in the file. The binder collects it with any others.
+    /// </summary>
+    [DoesNotReturn]
+    public void Fail(string propertyName, string message)
+    {
+        var property = Resolve(propertyName);
+        var node = bound.Present.TryGetValue(property.YamlName, out var entry) ? entry.Value : bound.Node;
+        var at = origins.Of(node);
+        throw new InputException(message, at.File, at.Line, at.Column, FieldPath.Child(bound.Path, property.YamlName));
+    }
+
+    /// <summary>Throws an <see cref="InputException"/> about the object as a whole.</summary>
+    [DoesNotReturn]
+    public void Fail(string message)
+    {
+        var at = origins.Of(bound.Node);
+        throw new InputException(message, at.File, at.Line, at.Column, bound.Path.Length == 0 ? null : bound.Path);
+    }
+
+    private PropertyShape Resolve(string propertyName) =>
+        bound.Shape.FindProperty(propertyName)
+        ?? throw new ArgumentException($"{bound.Shape.Type.Name} has no bindable property '{propertyName}'", nameof(propertyName));
+}

@@ -1,0 +1,91 @@
+using Cascade.Fleet;
+using Cascade.Scenarios.Binding;
+
+namespace Cascade.Scenarios.Schema;
+
+/// <summary>A change applied to the fleet in waves, with gates that can halt it.</summary>
+public sealed class RolloutSpec
+{
+    /// <summary>The workload (declared under `workloads`) that the rollout applies; it starts in a cluster when its wave reaches it.</summary>
+    [Required] public string Change { get; set; } = "";
+    public Duration StartAt { get; set; }
+    public List<WaveSpec> Waves { get; set; } = new();
+    public List<GateSpec> Gates { get; set; } = new();
+}
+
+public sealed class WaveSpec
+{
+    /// <summary>Cluster names or glob patterns (`prod-*`).</summary>
+    public List<string> Clusters { get; set; } = new();
+
+    /// <summary>Time between this wave's start and the next wave's.</summary>
+    public Duration Bake { get; set; } = Duration.FromSeconds(300);
+}
+
+/// <summary>A health check on the clusters reached so far: past the threshold for the whole duration, the rollout halts.</summary>
+public sealed class GateSpec
+{
+    public Signal Signal { get; set; }
+    public double Threshold { get; set; }
+    public Duration For { get; set; } = Duration.FromSeconds(120);
+}
+
+/// <summary>An alert rule, Prometheus style: the signal above the threshold for `for`, on any cluster matching.</summary>
+public sealed class AlertSpec
+{
+    [Required] public string Name { get; set; } = "";
+    public Signal Signal { get; set; }
+    public double Threshold { get; set; }
+    public Duration For { get; set; } = Duration.FromSeconds(120);
+    public List<string> Clusters { get; set; } = new() { "*" };
+}
+
+/// <summary>When an action starts: at a time, or a delay after detection (the first alert), on the clusters matching.</summary>
+public sealed class ActionSpec
+{
+    public ActionKind Action { get; set; }
+    public string Name { get; set; } = "";
+    public List<string> Clusters { get; set; } = new() { "*" };
+
+    /// <summary>Absolute start time; otherwise `afterDetection` applies.</summary>
+    public Duration? At { get; set; }
+
+    /// <summary>Human reaction time after the first alert fires.</summary>
+    public Duration AfterDetection { get; set; } = Duration.FromSeconds(900);
+
+    /// <summary>How long the action takes to take effect once started (drain, provisioning, typing).</summary>
+    public Duration Duration { get; set; }
+
+    /// <summary>Rollback: who runs `kubectl delete` (an ordinary user is global-default; group system:masters is exempt).</summary>
+    public IdentitySpec Identity { get; set; } = new() { User = "oncall-engineer" };
+
+    /// <summary>Rollback: a failed attempt is tried again after this long.</summary>
+    public Duration RetryEvery { get; set; } = Duration.FromSeconds(300);
+
+    /// <summary>Rollback: kubectl's request timeout (assumption: engineers give up on a hung command after a minute).</summary>
+    public Duration Timeout { get; set; } = Duration.FromSeconds(60);
+
+    /// <summary>ScaleNodes: the share of nodes kept.</summary>
+    [Range(0, 1)] public double KeepFraction { get; set; } = 0.5;
+
+    /// <summary>BlockApiAccess / BreakGlass: the workloads whose pods are cut off or removed (default: the rollout's change).</summary>
+    public List<string> Workloads { get; set; } = new();
+
+    /// <summary>ScaleApiServers: replicas after scaling (0 = unchanged).</summary>
+    [Range(0, 64)] public int Replicas { get; set; }
+
+    /// <summary>ScaleApiServers: cores per replica after scaling (0 = unchanged).</summary>
+    [Range(0, 1024)] public double CpuCores { get; set; }
+
+    /// <summary>ScaleApiServers: memory per replica after scaling (0 = unchanged).</summary>
+    public Quantity Memory { get; set; }
+
+    /// <summary>BreakGlass: time to remove the change from one node without the API server.</summary>
+    public Duration PerNode { get; set; } = Duration.FromSeconds(30);
+
+    /// <summary>BreakGlass: nodes worked on at once.</summary>
+    [Range(1, 100_000)] public int Parallelism { get; set; } = 50;
+
+    /// <summary>ShiftTraffic: share of the products' traffic moved away from the matching clusters.</summary>
+    [Range(0, 1)] public double Fraction { get; set; } = 1;
+}

@@ -1,0 +1,258 @@
+using Cascade.ControlPlane.Apf;
+
+namespace Cascade.Tests.ControlPlane.Apf;
+
+public class ApfYamlTests
+{
+    // Shaped like `kubectl get flowschemas,prioritylevelconfigurations -o yaml` on a 1.31 cluster.
+    private const string KubectlList = """
+        apiVersion: v1
+        items:
+        - apiVersion: flowcontrol.apiserver.k8s.io/v1
+          kind: FlowSchema
+          metadata:
+            annotations:
+              apf.kubernetes.io/autoupdate-spec: "false"
+            creationTimestamp: "2024-12-11T22:40:12Z"
+            generation: 1
+            name: telemetry-agents
+            resourceVersion: "81235"
+            uid: 0c1e4d8a-1f6b-4c55-9a57-2f0e2e1f7d10
+          spec:
+            distinguisherMethod:
+              type: ByUser
+            matchingPrecedence: 1000
+            priorityLevelConfiguration:
+              name: telemetry
+            rules:
+            - resourceRules:
+              - apiGroups:
+                - '*'
+                clusterScope: true
+                namespaces:
+                - '*'
+                resources:
+                - '*'
+                verbs:
+                - get
+                - list
+                - watch
+              subjects:
+              - kind: ServiceAccount
+                serviceAccount:
+                  name: agent
+                  namespace: telemetry
+          status:
+            conditions:
+            - lastTransitionTime: "2024-12-11T22:40:12Z"
+              message: This FlowSchema references the PriorityLevelConfiguration object named "telemetry" and it exists
+              reason: Found
+              status: "False"
+              type: Dangling
+        - apiVersion: flowcontrol.apiserver.k8s.io/v1
+          kind: FlowSchema
+          metadata:
+            name: probes
+          spec:
+            matchingPrecedence: 2
+            priorityLevelConfiguration:
+              name: exempt
+            rules:
+            - nonResourceRules:
+              - nonResourceURLs:
+                - /healthz
+                - /readyz
+                - /livez
+                verbs:
+                - get
+              subjects:
+              - group:
+                  name: system:unauthenticated
+                kind: Group
+              - group:
+                  name: system:authenticated
+                kind: Group
+        - apiVersion: flowcontrol.apiserver.k8s.io/v1
+          kind: PriorityLevelConfiguration
+          metadata:
+            name: exempt
+          spec:
+            exempt:
+              lendablePercent: 0
+              nominalConcurrencyShares: 0
+            type: Exempt
+          status: {}
+        - apiVersion: flowcontrol.apiserver.k8s.io/v1
+          kind: PriorityLevelConfiguration
+          metadata:
+            name: telemetry
+            resourceVersion: "81234"
+          spec:
+            limited:
+              lendablePercent: 0
+              limitResponse:
+                queuing:
+                  handSize: 4
+                  queueLengthLimit: 20
+                  queues: 16
+                type: Queue
+              nominalConcurrencyShares: 5
+            type: Limited
+          status: {}
+        kind: List
+        metadata:
+          resourceVersion: ""
+        """;
+
+    private static int LineOf(string text, string needle) =>
+        Array.FindIndex(text.Split('\n'), l => l.Contains(needle)) + 1;
+
+    private static int ColumnOf(string text, string needle) =>
+        text.Split('\n')[LineOf(text, needle) - 1].IndexOf(needle, StringComparison.Ordinal) + 1;
+
+    [Fact]
+    public void A_user_flow_schema_from_kubectl_output_moves_an_identity_into_its_own_level()
+    {
+        var objects = ApfYaml.Parse(KubectlList, "apf.yaml");
+        Assert.Equal(new[] { "exempt", "telemetry" }, objects.PriorityLevels.Select(p => p.Name));
+        Assert.Equal(new[] { "telemetry-agents", "probes" }, objects.FlowSchemas.Select(f => f.Name));
+        var telemetry = objects.PriorityLevels[1];
+        Assert.Equal((5, 0, 16, 4, 20), (telemetry.NominalConcurrencyShares, telemetry.LendablePercent, telemetry.Queues, telemetry.HandSize, telemetry.QueueLengthLimit));
+        Assert.Null(telemetry.BorrowingLimitPercent);
+
+        var config = ApfConfiguration.From(objects, keepDefaults: true);
+        var agent = new RequestDigest(ApfIdentity.ServiceAccountUser("telemetry", "agent"), ApfIdentity.ServiceAccountGroups("telemetry"), "list", "", "pods", null, true, null);
+        var before = ApfConfiguration.Default.Classify(agent);
+        var after = config.Classify(agent);
+        Assert.Equal("workload-low", ApfConfiguration.Default.PriorityLevels[before.PriorityLevel].Name);
+        Assert.Equal("telemetry", config.PriorityLevels[after.PriorityLevel].Name);
+        Assert.Equal("telemetry-agents", config.FlowSchemas[after.FlowSchema].Name);
+        // A write by the same identity is not in the rule's verbs: still service-accounts → workload-low.
+        var write = config.Classify(agent with { Verb = "create" });
+        Assert.Equal("workload-low", config.PriorityLevels[write.PriorityLevel].Name);
+        // Other service accounts are unaffected.
+        var other = config.Classify(agent with { User = ApfIdentity.ServiceAccountUser("telemetry", "collector") });
+        Assert.Equal("workload-low", config.PriorityLevels[other.PriorityLevel].Name);
+        // ΣNCS is now 250: the new level gets ceil(600 × 5 / 250) = 12 seats, workload-low ceil(240) = 240.
+        var limits = config.Limits(600);
+        Assert.Equal(12, limits[config.PriorityLevelIndex("telemetry")].NominalCL);
+        Assert.Equal(240, limits[config.PriorityLevelIndex("workload-low")].NominalCL);
+    }
+
+    [Fact]
+    public void Multi_document_manifests_with_defaults_left_out_are_read_too()
+    {
+        const string yaml = """
+            apiVersion: flowcontrol.apiserver.k8s.io/v1
+            kind: PriorityLevelConfiguration
+            metadata:
+              name: batch
+            spec:
+              type: Limited
+              limited:
+                limitResponse:
+                  type: Queue
+            ---
+            apiVersion: flowcontrol.apiserver.k8s.io/v1
+            kind: FlowSchema
+            metadata:
+              name: batch-jobs
+            spec:
+              priorityLevelConfiguration:
+                name: batch
+              distinguisherMethod:
+                type: ByNamespace
+              rules:
+              - subjects:
+                - kind: Group
+                  group:
+                    name: batch-runners
+                resourceRules:
+                - verbs: ["*"]
+                  apiGroups: ["batch"]
+                  resources: ["jobs"]
+                  namespaces: ["*"]
+            ---
+            """;
+        var objects = ApfYaml.Parse(yaml, "batch.yaml");
+        var batch = Assert.Single(objects.PriorityLevels);
+        // v1 defaulting: 30 shares, 64 queues, hand 8, length 50.
+        Assert.Equal((30, 64, 8, 50), (batch.NominalConcurrencyShares, batch.Queues, batch.HandSize, batch.QueueLengthLimit));
+        var fs = Assert.Single(objects.FlowSchemas);
+        Assert.Equal(1000, fs.MatchingPrecedence);
+        Assert.Equal(FlowDistinguisherMethod.ByNamespace, fs.Distinguisher);
+        var config = ApfConfiguration.From(objects, keepDefaults: false);
+        var job = config.Classify(new RequestDigest("ci", new[] { "batch-runners", ApfDefaults.SystemAuthenticated }, "create", "batch", "jobs", "ci", true, null));
+        Assert.Equal("batch", config.PriorityLevels[job.PriorityLevel].Name);
+        var sameNs = config.Classify(new RequestDigest("ci-2", new[] { "batch-runners", ApfDefaults.SystemAuthenticated }, "create", "batch", "jobs", "ci", true, null));
+        Assert.Equal(job.FlowHash, sameNs.FlowHash);  // ByNamespace: one flow per namespace
+    }
+
+    [Fact]
+    public void A_misspelled_field_is_reported_with_its_line_column_and_path()
+    {
+        string yaml = KubectlList.Replace("handSize: 4", "handsize: 4");
+        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(yaml, "apf.yaml"));
+        Assert.Equal("apf.yaml", e.File);
+        Assert.Equal(LineOf(yaml, "handsize:"), e.Line);
+        Assert.Equal(ColumnOf(yaml, "handsize:"), e.Column);
+        Assert.Equal("items[3].spec.limited.limitResponse.queuing.handsize", e.Field);
+        Assert.Contains("unknown field", e.Message);
+        Assert.StartsWith($"apf.yaml:{e.Line}:{e.Column}: items[3].spec.limited.limitResponse.queuing.handsize: ", e.Describe());
+    }
+
+    [Fact]
+    public void A_value_of_the_wrong_type_is_reported_at_the_value()
+    {
+        string yaml = KubectlList.Replace("queues: 16", "queues: sixteen");
+        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(yaml, "apf.yaml"));
+        Assert.Equal(LineOf(yaml, "queues: sixteen"), e.Line);
+        Assert.Equal(ColumnOf(yaml, "sixteen"), e.Column);
+        Assert.Equal("items[3].spec.limited.limitResponse.queuing.queues", e.Field);
+        Assert.Contains("integer", e.Message);
+    }
+
+    [Fact]
+    public void A_hand_larger_than_the_deck_is_reported_at_hand_size()
+    {
+        string yaml = KubectlList.Replace("handSize: 4", "handSize: 40");
+        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(yaml, "apf.yaml"));
+        Assert.Equal(LineOf(yaml, "handSize: 40"), e.Line);
+        Assert.Equal("items[3].spec.limited.limitResponse.queuing.handSize", e.Field);
+        Assert.Contains("shuffle-sharding", e.Message);
+    }
+
+    [Fact]
+    public void A_missing_required_field_names_the_field()
+    {
+        string yaml = KubectlList.Replace("        type: Queue\n", "");
+        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(yaml, "apf.yaml"));
+        Assert.Equal("items[3].spec.limited.limitResponse.type", e.Field);
+        Assert.Equal(LineOf(yaml, "queuing:"), e.Line);  // the limitResponse mapping starts at its first key
+    }
+
+    [Fact]
+    public void An_old_api_version_and_broken_yaml_are_reported_with_their_lines()
+    {
+        string old = KubectlList.Replace("- apiVersion: flowcontrol.apiserver.k8s.io/v1\n  kind: PriorityLevelConfiguration\n  metadata:\n    name: telemetry",
+            "- apiVersion: flowcontrol.apiserver.k8s.io/v1beta1\n  kind: PriorityLevelConfiguration\n  metadata:\n    name: telemetry");
+        Assert.NotEqual(KubectlList, old);
+        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(old, "apf.yaml"));
+        Assert.Equal(LineOf(old, "v1beta1"), e.Line);
+        Assert.Equal("items[3].apiVersion", e.Field);
+
+        const string broken = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: [unclosed\n";
+        var b = Assert.Throws<InputException>(() => ApfYaml.Parse(broken, "broken.yaml"));
+        Assert.Equal("broken.yaml", b.File);
+        Assert.True(b.Line >= 4, $"line {b.Line}");
+    }
+
+    [Fact]
+    public void Two_objects_with_one_name_are_an_error_at_the_second_name()
+    {
+        string yaml = KubectlList.Replace("    name: probes", "    name: telemetry-agents");
+        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(yaml, "apf.yaml"));
+        Assert.Equal(Array.FindLastIndex(yaml.Split('\n'), l => l.Contains("name: telemetry-agents")) + 1, e.Line);
+        Assert.Equal("items[1].metadata.name", e.Field);
+    }
+}
