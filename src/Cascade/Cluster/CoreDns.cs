@@ -80,7 +80,7 @@ public sealed class CoreDns : IEventHandler
     public int ReplicaOf(int pod) => pod >= _firstPod && pod < _firstPod + _replicas ? pod - _firstPod : -1;
 
     /// <summary>The replica's container runs and its informers have synced (or it was synced before the run): it answers cluster names.</summary>
-    public bool Answering(int r) => _up[r] && (_warm[r] || (_services[r]!.HasSynced && _slices[r]!.HasSynced));
+    public bool Answering(int r) => _up[r] && _services[r]!.HasSynced && _slices[r]!.HasSynced;
 
     /// <summary>Share of the queries the replica received last second that it answered (1 under capacity).</summary>
     public double AnsweredShare(int r) => _answeredShare[r];
@@ -132,9 +132,15 @@ public sealed class CoreDns : IEventHandler
         var rng = _sim.Random.Stream($"{_api.Cluster}/coredns/{r}", g);
         _services[r] = new Informer(_sim, _api, _clients[r], _listSvc, _relistSvc, _watchSvc, rng);
         _slices[r] = new Informer(_sim, _api, _clients[r], _listEps, _relistEps, _watchEps, rng);
-        long delay = _warm[r] ? (long)(rng.NextDouble() * SimTime.TicksPerSecond) : 0;
-        _services[r]!.Start(delay);
-        _slices[r]!.Start(delay);
+        if (_warm[r])
+        {
+            // Running before the run started: synced long ago, only the watches are re-opened.
+            _services[r]!.StartSynced((long)(rng.NextDouble() * SimTime.TicksPerSecond));
+            _slices[r]!.StartSynced((long)(rng.NextDouble() * SimTime.TicksPerSecond));
+            return;
+        }
+        _services[r]!.Start(0);
+        _slices[r]!.Start(0);
     }
 
     private void StopContainer(int r)

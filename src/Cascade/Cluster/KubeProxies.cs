@@ -40,9 +40,10 @@ public sealed class KubeProxies
         }
     }
 
+    /// <summary>kube-proxies of a running cluster listed long ago: they only re-open their watches, spread over 10 s.</summary>
     public void Start()
     {
-        foreach (var inf in _informers) inf.Start((long)(_rng.NextDouble() * SimTime.TicksPerSecond));
+        foreach (var inf in _informers) inf.StartSynced((long)(_rng.NextDouble() * 10 * SimTime.TicksPerSecond));
     }
 
     /// <summary>Once a second: nodes whose watch is open have seen everything up to now.</summary>

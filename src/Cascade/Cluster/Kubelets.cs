@@ -124,6 +124,9 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         _api.Send(_main[node], _podStatus[node], this, tag);
     }
 
+    /// <summary>Node <paramref name="n"/>'s heartbeat client (its Lease renewals).</summary>
+    public ApiClient HeartbeatClient(int n) => _heartbeat[n];
+
     /// <summary>When node <paramref name="n"/>'s lease was last renewed (ticks).</summary>
     public long LeaseRenewedAt(int n) => _renewedAt[n];
 

@@ -43,6 +43,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
     private readonly double[] _tokens;
     private readonly Queue<int>[] _taintQueue;
     private long _tokensAt;
+    private bool _taintInFlight;
     private bool _allFullyDisrupted;
 
     public NodeLifecycleController(Simulation sim, ApiServerSet api, DataPlane dp, DataPlaneConfig cfg, Kubelets kubelets, Informer? leaseInformer)
@@ -231,7 +232,8 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         long now = _sim.Now;
         double dt = SimTime.ToSeconds(now - _tokensAt);
         _tokensAt = now;
-        if (_allFullyDisrupted) return;
+        // doNoExecuteTaintingPass walks the zones' queues one node at a time, waiting for each taint's API call.
+        if (_allFullyDisrupted || _taintInFlight) return;
         for (int z = 0; z < _zones; z++)
         {
             // flowcontrol.NewTokenBucketRateLimiter(rate, burst 1), as the zone's RateLimitedTimedQueue uses.
@@ -249,7 +251,9 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 if (_tokens[z] < 1) break;
                 _tokens[z] -= 1;
                 q.Dequeue();
+                _taintInFlight = true;
                 _api.Send(_nodeClient, _taint, this, Tag(TagTaint, n));
+                return;
             }
         }
     }
@@ -294,6 +298,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         switch (kind)
         {
             case TagTaint:
+                _taintInFlight = false;
                 if (ok && _unknown[i] && !_tainted[i] && !_allFullyDisrupted)
                 {
                     _tainted[i] = true;

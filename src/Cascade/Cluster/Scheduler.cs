@@ -54,6 +54,9 @@ public sealed class Scheduler : IApiCaller, IEventHandler
         _createRetry = new long[dp.Pods.Count];
     }
 
+    /// <summary>kube-scheduler's API client.</summary>
+    public ApiClient Client => _client;
+
     /// <summary>Pods created and not yet bound (including those the scheduler has not seen yet).</summary>
     public int Pending { get; private set; }
     public int PendingPeak { get; private set; }

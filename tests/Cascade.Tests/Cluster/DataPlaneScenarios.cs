@@ -24,6 +24,12 @@ internal static class DataPlaneScenarios
     {
         var s = TestScenarios.ListStorm(nodes, minutes);
         AddProducts(s);
+        return WithNodeLocalCache(s, cacheTtlSeconds, serveStale);
+    }
+
+    /// <summary>NodeLocal DNSCache on every node, keeping answers for <paramref name="cacheTtlSeconds"/> (records carry that TTL too).</summary>
+    public static Scenario WithNodeLocalCache(Scenario s, double cacheTtlSeconds, bool serveStale = false)
+    {
         var dns = s.Cluster.Dns;
         dns.RecordTtl = Duration.FromSeconds(cacheTtlSeconds);
         dns.NodeLocalCache.Enabled = true;
