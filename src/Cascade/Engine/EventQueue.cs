@@ -14,8 +14,6 @@ public sealed class EventQueue
 {
     private struct Slot
     {
-        public long Time;
-        public long Sequence;
         public IEventHandler? Handler;
         public long Arg;
         public int Kind;
@@ -24,8 +22,16 @@ public sealed class EventQueue
         public int NextFree;
     }
 
+    // Heap entries carry their own ordering key, so sifting reads one contiguous array (no slot lookups).
+    private struct Entry
+    {
+        public long Time;
+        public long Sequence;
+        public int Slot;
+    }
+
     private Slot[] _slots;
-    private int[] _heap;        // slot numbers
+    private Entry[] _heap;
     private int _count;
     private int _freeHead = -1;
     private int _slotsUsed;
@@ -34,7 +40,7 @@ public sealed class EventQueue
     public EventQueue(int initialCapacity = 1024)
     {
         _slots = new Slot[Math.Max(4, initialCapacity)];
-        _heap = new int[Math.Max(4, initialCapacity)];
+        _heap = new Entry[Math.Max(4, initialCapacity)];
     }
 
     public int Count => _count;
@@ -43,21 +49,17 @@ public sealed class EventQueue
     {
         int s = AllocateSlot();
         ref Slot slot = ref _slots[s];
-        slot.Time = time;
-        slot.Sequence = _nextSequence++;
         slot.Handler = handler;
         slot.Kind = kind;
         slot.Arg = arg;
         if (_count == _heap.Length) Array.Resize(ref _heap, _heap.Length * 2);
         int i = _count++;
-        _heap[i] = s;
-        slot.HeapIndex = i;
-        SiftUp(i);
-        return new EventHandle(s, slot.Generation);
+        SiftUp(i, new Entry { Time = time, Sequence = _nextSequence++, Slot = s });
+        return new EventHandle(s, _slots[s].Generation);
     }
 
     /// <summary>Time of the earliest pending event; <see cref="SimTime.Never"/> when empty.</summary>
-    public long PeekTime => _count == 0 ? SimTime.Never : _slots[_heap[0]].Time;
+    public long PeekTime => _count == 0 ? SimTime.Never : _heap[0].Time;
 
     /// <summary>Removes the earliest event and returns its contents.</summary>
     public bool TryPop(out long time, out IEventHandler handler, out int kind, out long arg)
@@ -67,9 +69,9 @@ public sealed class EventQueue
             time = 0; handler = null!; kind = 0; arg = 0;
             return false;
         }
-        int s = _heap[0];
+        int s = _heap[0].Slot;
         ref Slot slot = ref _slots[s];
-        time = slot.Time;
+        time = _heap[0].Time;
         handler = slot.Handler!;
         kind = slot.Kind;
         arg = slot.Arg;
@@ -97,7 +99,7 @@ public sealed class EventQueue
         return slot.Generation == handle.Generation && slot.HeapIndex >= 0;
     }
 
-    public long TimeOf(EventHandle handle) => IsPending(handle) ? _slots[handle.Slot].Time : SimTime.Never;
+    public long TimeOf(EventHandle handle) => IsPending(handle) ? _heap[_slots[handle.Slot].HeapIndex].Time : SimTime.Never;
 
     private int AllocateSlot()
     {
@@ -125,39 +127,32 @@ public sealed class EventQueue
     {
         int last = --_count;
         if (i == last) return;
-        int moved = _heap[last];
-        _heap[i] = moved;
-        _slots[moved].HeapIndex = i;
-        if (i > 0 && Less(moved, _heap[(i - 1) >> 2])) SiftUp(i);
-        else SiftDown(i);
+        Entry moved = _heap[last];
+        if (i > 0 && Less(moved, _heap[(i - 1) >> 2])) SiftUp(i, moved);
+        else SiftDown(i, moved);
     }
 
-    private bool Less(int a, int b)
-    {
-        ref Slot x = ref _slots[a];
-        ref Slot y = ref _slots[b];
-        return x.Time < y.Time || (x.Time == y.Time && x.Sequence < y.Sequence);
-    }
+    private static bool Less(in Entry x, in Entry y) =>
+        x.Time < y.Time || (x.Time == y.Time && x.Sequence < y.Sequence);
 
-    private void SiftUp(int i)
+    /// <summary>Places <paramref name="e"/> at hole <paramref name="i"/> or above.</summary>
+    private void SiftUp(int i, Entry e)
     {
-        int s = _heap[i];
         while (i > 0)
         {
             int parent = (i - 1) >> 2;
-            int p = _heap[parent];
-            if (!Less(s, p)) break;
-            _heap[i] = p;
-            _slots[p].HeapIndex = i;
+            if (!Less(e, _heap[parent])) break;
+            _heap[i] = _heap[parent];
+            _slots[_heap[i].Slot].HeapIndex = i;
             i = parent;
         }
-        _heap[i] = s;
-        _slots[s].HeapIndex = i;
+        _heap[i] = e;
+        _slots[e.Slot].HeapIndex = i;
     }
 
-    private void SiftDown(int i)
+    /// <summary>Places <paramref name="e"/> at hole <paramref name="i"/> or below.</summary>
+    private void SiftDown(int i, Entry e)
     {
-        int s = _heap[i];
         int n = _count;
         while (true)
         {
@@ -167,13 +162,12 @@ public sealed class EventQueue
             int last = Math.Min(first + 4, n);
             for (int c = first + 1; c < last; c++)
                 if (Less(_heap[c], _heap[best])) best = c;
-            int b = _heap[best];
-            if (!Less(b, s)) break;
-            _heap[i] = b;
-            _slots[b].HeapIndex = i;
+            if (!Less(_heap[best], e)) break;
+            _heap[i] = _heap[best];
+            _slots[_heap[i].Slot].HeapIndex = i;
             i = best;
         }
-        _heap[i] = s;
-        _slots[s].HeapIndex = i;
+        _heap[i] = e;
+        _slots[e.Slot].HeapIndex = i;
     }
 }

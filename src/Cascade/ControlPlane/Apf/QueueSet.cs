@@ -41,6 +41,8 @@ internal sealed class QueueSet
 
     private readonly ApfDispatcher _owner;
     private readonly FairQueue[] _queues;
+    // Bit i set ⇔ queue i has requests waiting: dispatch visits only those, in the same round-robin order.
+    private readonly ulong[] _waitingMask;
     private readonly int _handSize;
     private readonly int _queueLengthLimit;
 
@@ -61,6 +63,7 @@ internal sealed class QueueSet
         IsExempt = config.IsExempt;
         HasQueues = config.HasQueues;
         _queues = new FairQueue[HasQueues ? config.Queues : 0];
+        _waitingMask = new ulong[(_queues.Length + 63) / 64];
         _handSize = HasQueues ? config.HandSize : 0;
         _queueLengthLimit = config.QueueLengthLimit;
         Limits = limits;
@@ -82,6 +85,7 @@ internal sealed class QueueSet
     public void Start(long now, int initialConcurrencyLimit)
     {
         Array.Clear(_queues);
+        Array.Clear(_waitingMask);
         for (int i = 0; i < _queues.Length; i++) _queues[i].Head = _queues[i].Tail = -1;
         _currentR = 0;
         _lastRealTime = now;
@@ -144,7 +148,7 @@ internal sealed class QueueSet
         r.Prev = q.Tail;
         if (q.Tail >= 0) _owner.Request(q.Tail).Next = id; else q.Head = id;
         q.Tail = id;
-        q.Length++;
+        if (q.Length++ == 0) _waitingMask[qi >> 6] |= 1UL << (qi & 63);
         q.WaitingWork += r.TotalWork;
         q.WaitingMaxSeats += r.MaxSeats;
         TotRequestsWaiting++;
@@ -163,19 +167,10 @@ internal sealed class QueueSet
         long minVirtualFinish = long.MaxValue;
         int minIndex = -1;
         int nq = _queues.Length;
-        int robin = _robinIndex;
-        for (int k = 0; k < nq; k++)
-        {
-            robin = (robin + 1) % nq;
-            ref FairQueue cand = ref _queues[robin];
-            if (cand.Length == 0) continue;
-            long virtualFinish = cand.NextDispatchR + _owner.Request(cand.Head).TotalWork;
-            if (virtualFinish < minVirtualFinish)
-            {
-                minVirtualFinish = virtualFinish;
-                minIndex = robin;
-            }
-        }
+        int start = _robinIndex + 1 >= nq ? 0 : _robinIndex + 1;
+        // Round-robin from just after the last queue served: [start, nq) then [0, start).
+        ScanWaiting(start, nq, ref minVirtualFinish, ref minIndex);
+        ScanWaiting(0, start, ref minVirtualFinish, ref minIndex);
         if (minIndex < 0) return -1;
         ref FairQueue q = ref _queues[minIndex];
         int id = q.Head;
@@ -186,7 +181,7 @@ internal sealed class QueueSet
         q.Head = r.Next;
         if (q.Head >= 0) _owner.Request(q.Head).Prev = -1; else q.Tail = -1;
         r.Next = r.Prev = -1;
-        q.Length--;
+        if (--q.Length == 0) _waitingMask[minIndex >> 6] &= ~(1UL << (minIndex & 63));
         q.WaitingWork -= r.TotalWork;
         q.WaitingMaxSeats -= waitingSeats;
         TotRequestsWaiting--;
@@ -239,6 +234,31 @@ internal sealed class QueueSet
         NoteDemand(now);
     }
 
+    /// <summary>Visits the queues in [from, to) that have requests waiting, ascending, keeping the first smallest virtual finish.</summary>
+    private void ScanWaiting(int from, int to, ref long minVirtualFinish, ref int minIndex)
+    {
+        for (int word = from >> 6; word <= (to - 1) >> 6 && from < to; word++)
+        {
+            ulong bits = _waitingMask[word];
+            int lo = word << 6;
+            if (from > lo) bits &= ~0UL << (from - lo);
+            int hiExclusive = to - lo;
+            if (hiExclusive < 64) bits &= (1UL << hiExclusive) - 1;
+            while (bits != 0)
+            {
+                int i = lo + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                ref FairQueue cand = ref _queues[i];
+                long virtualFinish = cand.NextDispatchR + _owner.Request(cand.Head).TotalWork;
+                if (virtualFinish < minVirtualFinish)
+                {
+                    minVirtualFinish = virtualFinish;
+                    minIndex = i;
+                }
+            }
+        }
+    }
+
     /// <summary>A queued request's wait limit expired: take it out of its queue (the caller rejects it).</summary>
     public void RemoveWaiting(ref ApfRequest r, long now)
     {
@@ -247,7 +267,7 @@ internal sealed class QueueSet
         if (r.Prev >= 0) _owner.Request(r.Prev).Next = r.Next; else q.Head = r.Next;
         if (r.Next >= 0) _owner.Request(r.Next).Prev = r.Prev; else q.Tail = r.Prev;
         r.Next = r.Prev = -1;
-        q.Length--;
+        if (--q.Length == 0) _waitingMask[r.Queue >> 6] &= ~(1UL << (r.Queue & 63));
         q.WaitingWork -= r.TotalWork;
         q.WaitingMaxSeats -= r.MaxSeats;
         if (!q.Active) _activeQueues--;

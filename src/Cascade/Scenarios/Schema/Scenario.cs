@@ -34,6 +34,9 @@ public sealed class Scenario
     public List<AlertSpec> Alerts { get; set; } = new();
     public List<ActionSpec> Remediation { get; set; } = new();
 
+    /// <summary>For replays of real incidents: the write-up's markers to compare with.</summary>
+    public ReplaySpec? Replay { get; set; }
+
     /// <summary>The clusters to simulate, each `count` expanded into numbered copies.</summary>
     public IReadOnlyList<ClusterSpec> ExpandedClusters()
     {
