@@ -42,6 +42,9 @@ public sealed class Controllers : IApiCaller, IEventHandler
         };
     }
 
+    /// <summary>kube-controller-manager's shared informers' client.</summary>
+    public ApiClient ManagerClient => _kcm;
+
     /// <summary>kube-controller-manager's shared pod informer (the EndpointSlice controller's view of readiness).</summary>
     public Informer ManagerPods { get; }
 

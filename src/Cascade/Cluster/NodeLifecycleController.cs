@@ -20,8 +20,9 @@ namespace Cascade.Cluster;
 /// </summary>
 public sealed class NodeLifecycleController : IApiCaller, IEventHandler
 {
-    private const int MonitorKind = 0, TaintPassKind = 1, EvictKind = 2;
-    private const long TagNodeStatus = 0, TagTaint = 1, TagUntaint = 2, TagPodNotReady = 3, TagOtherPodNotReady = 4, TagDelete = 5, TagDeleteOther = 6;
+    private const int MonitorKind = 0, TaintPassKind = 1, EvictKind = 2, OrphanRetryKind = 3;
+    private const long TagNodeStatus = 0, TagTaint = 1, TagUntaint = 2, TagPodNotReady = 3, TagOtherPodNotReady = 4, TagDelete = 5, TagDeleteOther = 6, TagDeleteOrphan = 7;
+    private static readonly long PodGcPeriodTicks = SimTime.FromSeconds(20);     // podgc gcCheckPeriod 20 s
     private static readonly long TaintPassTicks = SimTime.FromMilliseconds(100); // node_lifecycle_controller.go: NodeEvictionPeriod 100 ms
 
     private enum ZoneState : byte { Normal, PartialDisruption, FullDisruption }
@@ -115,7 +116,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
 
     /// <summary>The pod garbage collector deletes a pod whose node is gone (kube-controller-manager, through the API server).</summary>
     public void DeleteOrphan(int pod) =>
-        _api.Send(_evictionClient, _deletePod, this, Tag(TagDelete, pod) | ((long)_dp.Pods.Incarnation[pod] << 40));
+        _api.Send(_evictionClient, _deletePod, this, Tag(TagDeleteOrphan, pod) | ((long)_dp.Pods.Incarnation[pod] << 40));
 
     public void Start()
     {
@@ -139,6 +140,9 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 break;
             case EvictKind:
                 Evict((int)arg);
+                break;
+            case OrphanRetryKind:
+                if (_dp.Pods.Phase[(int)arg] == PodPhase.Lost) DeleteOrphan((int)arg);
                 break;
         }
     }
@@ -321,14 +325,17 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 break;
             }
             case TagDelete:
+            case TagDeleteOrphan:
             {
                 int incarnation = (int)(tag >> 40);
                 var pods = _dp.Pods;
                 if (ok && pods.Incarnation[i] == incarnation && pods.Phase[i] != PodPhase.Gone)
                 {
-                    Evictions++;
+                    if (kind == TagDelete) Evictions++;
                     _dp.OnPodDeleted(i);
                 }
+                else if (!ok && kind == TagDeleteOrphan && pods.Incarnation[i] == incarnation && pods.Phase[i] == PodPhase.Lost)
+                    _sim.Schedule(PodGcPeriodTicks, this, OrphanRetryKind, i); // podgc tries again on its next pass
                 break;
             }
             case TagDeleteOther:

@@ -110,6 +110,25 @@ public class DataPlaneTests
     }
 
     [Fact]
+    public void A_controller_that_cannot_watch_leases_marks_healthy_nodes_not_ready_and_with_every_zone_down_stops_evicting()
+    {
+        var h = new DataPlaneHarness(DataPlaneScenarios.Healthy(100, 0));
+        h.RunToMinute(1);
+        // kube-controller-manager's informers lose the API server; the kubelets' leases keep landing.
+        h.Cluster.Controllers!.ManagerClient.Blocked = true;
+        h.RunToMinute(13); // open watches end within 5–10 min and cannot be re-opened
+        var nlc = h.Dp.NodeLifecycle!;
+        Assert.Equal(0, h.Cluster.Kubelets!.LeaseFailures);
+        Assert.Equal(100, nlc.NotReady);
+        Assert.Equal(0, nlc.Tainted);
+        Assert.Contains(h.Timeline.Entries, e => e.Kind == "evictions-stopped");
+        h.Cluster.Controllers.ManagerClient.Blocked = false;
+        h.RunToMinute(16);
+        Assert.Equal(0, nlc.NotReady);
+        Assert.Equal(0, nlc.Evictions);
+    }
+
+    [Fact]
     public void Scheduling_stalls_while_the_scheduler_cannot_reach_the_api_server_and_the_backlog_drains_at_recovery()
     {
         var h = new DataPlaneHarness(DataPlaneScenarios.Healthy(300, 0));
