@@ -354,7 +354,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
             OnPodRunning((int)(arg & 0xFFFFFFFF), (int)(arg >> 32));
             return;
         }
-        KubeProxies.Tick();
+        KubeProxies.Tick(Pods);
         Endpoints.Tick();
         Scheduler?.Tick();
         CountRunning();

@@ -46,21 +46,28 @@ public sealed class KubeProxies
         foreach (var inf in _informers) inf.StartSynced((long)(_rng.NextDouble() * 10 * SimTime.TicksPerSecond));
     }
 
-    /// <summary>Once a second: nodes whose watch is open have seen everything up to now.</summary>
-    public void Tick()
+    /// <summary>
+    /// Once a second: the nodes that host tracked pods (the only ones whose routes the model reads) have seen
+    /// everything up to now if their watch is open. Other nodes' informers still load the API server; their
+    /// view is brought up to date when read while watching (read while not watching, it is taken as of its
+    /// last reading: an approximation for nodes that receive their first tracked pod during an outage).
+    /// </summary>
+    public void Tick(PodTable pods)
     {
         long now = _sim.Now;
-        if (_informers.Length == 0)
+        for (int p = 0; p < pods.Count; p++)
         {
-            Array.Fill(_seenAt, now);
-            return;
+            int n = pods.Node[p];
+            if (n >= 0 && (_informers.Length == 0 || _informers[n].IsWatching)) _seenAt[n] = now;
         }
-        for (int n = 0; n < _informers.Length; n++)
-            if (_informers[n].IsWatching) _seenAt[n] = now;
     }
 
     /// <summary>Until when node <paramref name="n"/>'s kube-proxy has seen EndpointSlice changes.</summary>
-    public long SeenAt(int n) => _seenAt[n];
+    public long SeenAt(int n)
+    {
+        if (_informers.Length == 0 || _informers[n].IsWatching) _seenAt[n] = _sim.Now;
+        return _seenAt[n];
+    }
 
     /// <summary>Nodes whose kube-proxy is watching now.</summary>
     public int Watching
