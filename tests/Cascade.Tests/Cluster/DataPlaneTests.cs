@@ -110,6 +110,28 @@ public class DataPlaneTests
     }
 
     [Fact]
+    public void Requests_routed_to_pods_that_are_gone_fail_until_the_endpoints_are_updated_through_the_api_server()
+    {
+        var h = new DataPlaneHarness(DataPlaneScenarios.Healthy(100, 0));
+        h.RunToMinute(2);
+        h.ControlPlaneReachable(false);
+        h.RunToMinute(3);
+        h.Cluster.RemoveNodesFrom(70); // 30 nodes and their pods vanish while nothing can update EndpointSlices
+        h.RunToMinute(10);
+        var during = h.Samples("chatgpt").Where(x => x.TimeSeconds > 190 && x.TimeSeconds <= 600).ToList();
+        // kube-proxy keeps routing to the dead endpoints (~30% of each callee's; chatgpt calls three services).
+        Assert.All(during, x => Assert.InRange(x.RouteFailure, 0.3, 0.85));
+        Assert.True(h.MaxErrorRate("chatgpt", 190, 600) > 0.2);
+        h.ControlPlaneReachable(true);
+        h.RunToMinute(14);
+        // Pod GC deletes the lost pods, the EndpointSlice controller drops them, kube-proxies follow.
+        Assert.Equal(0, h.MaxErrorRate("chatgpt", 12 * 60, 14 * 60));
+        h.RunToMinute(20);
+        Assert.Equal(0, h.Dp.Scheduler!.Pending);
+        h.Cluster.Api.CheckAccounting();
+    }
+
+    [Fact]
     public void A_controller_that_cannot_watch_leases_marks_healthy_nodes_not_ready_and_with_every_zone_down_stops_evicting()
     {
         var h = new DataPlaneHarness(DataPlaneScenarios.Healthy(100, 0));
