@@ -194,6 +194,15 @@ public class DataPlaneTests
     }
 
     [Fact]
+    public void A_seed_reproduces_a_run_with_products_and_dns_byte_for_byte()
+    {
+        string a = Cascade.Results.Json.Serialize(Run(DataPlaneScenarios.ListStorm(300, 10, 60), seed: 5).Result);
+        string b = Cascade.Results.Json.Serialize(Run(DataPlaneScenarios.ListStorm(300, 10, 60), seed: 5).Result);
+        Assert.Equal(a, b);
+        Assert.Contains("\"products\"", a);
+    }
+
+    [Fact]
     public void The_list_storm_saturates_a_5000_node_cluster_while_its_products_keep_serving()
     {
         var o = Run(DataPlaneScenarios.ListStorm(5000, 20));
