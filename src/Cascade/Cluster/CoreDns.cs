@@ -17,8 +17,12 @@ namespace Cascade.Cluster;
 /// failures (probes every 10 s after a 60 s initial delay) the kubelet restarts the container, which
 /// starts with empty informers and must LIST Services and EndpointSlices again through the API server.
 /// Replicas are also lost with their node (eviction) and replaced through the scheduler.
+/// Memory (coredns/deployment kubernetes/Scaling_CoreDNS.md, default settings): (pods + services) / 1000 + 54
+/// MB once synced; while an informer that had synced relists, its new list is held next to the old store
+/// (assumption: another (pods + services) / 1000 MB). Over the memory limit, the container is OOM-killed and
+/// restarted like a liveness failure.
 /// Left out: CoreDNS's own `cache` plugin (a restarted replica's cache is empty anyway, and a synced one
-/// answers from its informer), memory and OOM kills, the CrashLoopBackOff growth beyond the first restart.
+/// answers from its informer), the CrashLoopBackOff growth beyond the first restart.
 /// </summary>
 public sealed class CoreDns : IEventHandler
 {
@@ -72,6 +76,21 @@ public sealed class CoreDns : IEventHandler
     }
 
     public int Replicas => _replicas;
+    public long OomKills { get; private set; }
+
+    /// <summary>Memory of replica <paramref name="r"/> now, by the CoreDNS scaling guide's formula.</summary>
+    public double MemoryBytes(int r)
+    {
+        if (!_up[r]) return 0;
+        const double MiB = 1 << 20;
+        double objects = (_api.Resources.Find("pods")?.Count ?? 0) + (_api.Resources.Find("services")?.Count ?? 0);
+        double perStore = objects / 1000 * MiB;                    // Scaling_CoreDNS.md: (pods + services) / 1000 MB
+        double mem = 54 * MiB;                                     // Scaling_CoreDNS.md: + 54 MB (cache, buffers)
+        if (_services[r]!.HasSynced || _slices[r]!.HasSynced) mem += perStore;
+        if ((_services[r]!.HasSynced && _services[r]!.IsListing) || (_slices[r]!.HasSynced && _slices[r]!.IsListing))
+            mem += perStore;                                       // assumption: a relist's answer held next to the store
+        return mem;
+    }
     public long Restarts { get; private set; }
     public double QueriesPerSecond { get; private set; }
     public double PeakQueriesPerSecond { get; private set; }
@@ -171,6 +190,12 @@ public sealed class CoreDns : IEventHandler
             _answeredShare[r] = q > _cfg.CoreDnsCapacityQps ? _cfg.CoreDnsCapacityQps / q : 1.0;
             total += q;
             int pod = _firstPod + r;
+            if (_cfg.CoreDnsMemoryLimitBytes > 0 && _up[r] && MemoryBytes(r) > _cfg.CoreDnsMemoryLimitBytes)
+            {
+                OomKills++;
+                RestartContainer(r, $"OOM-killed ({MemoryBytes(r) / (1 << 20):F0} MiB over its {_cfg.CoreDnsMemoryLimitBytes / (1 << 20):F0} MiB limit)");
+                continue;
+            }
             // /ready passes once the kubernetes plugin has synced; the kubelet writes it as the pod's Ready condition.
             if (_up[r] && Answering(r) && !_dp.Pods.WantReady[pod]) _dp.SetPodReady(pod, true);
         }

@@ -32,6 +32,8 @@ public sealed class DataPlaneConfig
     public bool Dns { get; init; } = true;
     public int CoreDnsReplicas { get; init; } = 2;
     public double CoreDnsCapacityQps { get; init; } = 10_000;
+    /// <summary>0: no memory limit.</summary>
+    public long CoreDnsMemoryLimitBytes { get; init; }
     public long CoreDnsSyncWaitTicks { get; init; } = SimTime.FromSeconds(5);
     public long LivenessInitialDelayTicks { get; init; } = SimTime.FromSeconds(60);
     public long LivenessPeriodTicks { get; init; } = SimTime.FromSeconds(10);

@@ -44,6 +44,7 @@ public static class DataPlaneBuilder
             Dns = d.Enabled,
             CoreDnsReplicas = d.CoreDns.Replicas,
             CoreDnsCapacityQps = d.CoreDns.CapacityQps,
+            CoreDnsMemoryLimitBytes = d.CoreDns.MemoryLimit?.Bytes ?? 0,
             CoreDnsSyncWaitTicks = NonNegative(d.CoreDns.SyncWait.Ticks, "cluster.dns.coreDns.syncWait"),
             LivenessInitialDelayTicks = NonNegative(d.CoreDns.LivenessInitialDelay.Ticks, "cluster.dns.coreDns.livenessInitialDelay"),
             LivenessPeriodTicks = Positive(d.CoreDns.LivenessPeriod.Ticks, "cluster.dns.coreDns.livenessPeriod"),

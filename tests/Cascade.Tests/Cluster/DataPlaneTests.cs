@@ -194,6 +194,20 @@ public class DataPlaneTests
     }
 
     [Fact]
+    public void Coredns_under_kubeadms_170Mi_limit_is_oom_killed_in_a_large_cluster_but_not_a_small_one()
+    {
+        foreach (var (nodes, expectOom) in new[] { (200, false), (5000, true) })
+        {
+            var s = DataPlaneScenarios.Healthy(nodes, 0);
+            s.Cluster.Dns.CoreDns.MemoryLimit = new Cascade.Scenarios.Binding.Quantity(170 * 1024 * 1024);
+            var h = new DataPlaneHarness(s);
+            h.RunToMinute(3);
+            // (pods + services) / 1000 + 54 MB: ~60 MB at 200 nodes, ~210 MB at 5,000 (150,000 pods).
+            Assert.Equal(expectOom, h.Dp.CoreDns!.OomKills > 0);
+        }
+    }
+
+    [Fact]
     public void A_seed_reproduces_a_run_with_products_and_dns_byte_for_byte()
     {
         string a = Cascade.Results.Json.Serialize(Run(DataPlaneScenarios.ListStorm(300, 10, 60), seed: 5).Result);

@@ -37,6 +37,12 @@ public sealed class CoreDnsSpec
     /// <summary>MODEL.md §5: a CoreDNS started without the API server waits ≤ 5 s for its informers, then answers SERVFAIL.</summary>
     public Duration SyncWait { get; set; } = Duration.FromSeconds(5);
 
+    /// <summary>
+    /// Memory limit of a replica; left out, none (sized by the operator). kubeadm's manifest sets 170Mi, which
+    /// coredns/deployment's Scaling_CoreDNS.md formula exceeds past ~120,000 pods and services.
+    /// </summary>
+    public Quantity? MemoryLimit { get; set; }
+
     /// <summary>MODEL.md §5: liveness /health initial delay 60 s.</summary>
     public Duration LivenessInitialDelay { get; set; } = Duration.FromSeconds(60);
 
