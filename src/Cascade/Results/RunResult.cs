@@ -41,6 +41,12 @@ public sealed class ApiServerResult
     public int Replicas { get; init; }
     /// <summary>First 60 s window with non-exempt p99 over 1 s or over 1% failed; null if never.</summary>
     public double? SaturatedAtSeconds { get; init; }
+    /// <summary>After saturating: the first window from which every window to the end is healthy again; null if never saturated or not recovered.</summary>
+    public double? RecoveredAtSeconds { get; init; }
+    /// <summary>Largest 60 s window p99 of non-exempt requests over the run (saturation: over 1 s).</summary>
+    public double PeakWindowP99Seconds { get; init; }
+    /// <summary>Largest 60 s window share of non-exempt requests that failed (saturation: over 1%).</summary>
+    public double PeakWindowFailureRatio { get; init; }
     public double PeakSeatUtilization { get; init; }
     public int Ooms { get; init; }
     public double PeakMemoryBytes { get; init; }
