@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Cascade.Results;
 
 /// <summary>An objective with nothing to judge (no products, no rollout) passes, and says so.</summary>
@@ -18,5 +20,5 @@ public sealed record Verdict(
     double Margin,
     double? AtSeconds = null)
 {
-    public bool Failed => Status == VerdictStatus.Fail;
+    [JsonIgnore] public bool Failed => Status == VerdictStatus.Fail;
 }
