@@ -239,22 +239,6 @@ public sealed class ApiServerMetrics
         _windowFailed[_windowSlot] = 0;
     }
 
-    /// <summary>
-    /// After a saturation: the time of the first window from which every window to the end of the run
-    /// passes the saturation test; null if it never saturated, or was still saturated at the end.
-    /// </summary>
-    public double? RecoveredAtSeconds()
-    {
-        if (SaturatedAtSeconds is null) return null;
-        for (int i = _samples.Count - 1; i >= 0; i--)
-        {
-            var s = _samples[i];
-            if (s.WindowP99Seconds > SaturationP99Seconds || s.WindowFailureRatio > SaturationFailureRatio)
-                return i + 1 < _samples.Count ? _samples[i + 1].TimeSeconds : null;
-        }
-        return null;
-    }
-
     private double WindowP99()
     {
         Span<long> merged = stackalloc long[LatencyHistogram.Bins];

@@ -19,7 +19,7 @@ namespace Cascade.ControlPlane;
 /// </summary>
 public sealed class ApiServerSet : IEventHandler, IApfHost
 {
-    private const int Transmit = 0, ServerTimeoutKind = 1, ClientTimeoutKind = 2, EtcdWriteDone = 3,
+    private const int Transmit = 0, EtcdWriteDone = 3,
         DeliverUnavailable = 4, Restart = 5, SampleTick = 6, RetryKind = 7;
 
     /// <summary>A refused connection answers after about one network round trip (assumption).</summary>
@@ -33,6 +33,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private readonly RandomStream _lb;
     private readonly Timeline _timeline;
     private readonly List<ApiClient> _clients = new();
+    private readonly DeadlineQueue _serverTimeouts;
+    private readonly List<DeadlineQueue> _clientTimeouts = new();
     private readonly int[] _seatScratch, _queuedScratch;
 
     public ApiServerSet(Simulation sim, string cluster, ApiServerConfig config, ResourceRegistry resources, Timeline timeline)
@@ -44,6 +46,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         _timeline = timeline;
         _lb = sim.Random.Stream($"{cluster}/apiserver/lb");
         _etcd = new ProcessorSharingServer(sim, config.EtcdCores, new EtcdStage(this));
+        _serverTimeouts = new DeadlineQueue(sim, config.RequestTimeoutTicks, new ServerTimeouts(this));
         for (int i = 0; i < config.Replicas; i++) AddReplica();
         if (config.MaxReplicas > 64) throw new ArgumentOutOfRangeException(nameof(config));
         var probe = _replicas[0].Dispatcher;
@@ -54,7 +57,6 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         _sim.Schedule(SimTime.TicksPerSecond, this, SampleTick);
     }
 
-    public static readonly Dictionary<string, long> DebugCounts = new();
     public string Cluster { get; }
     public ApiServerConfig Config => _config;
     public ResourceRegistry Resources { get; }
@@ -143,8 +145,22 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.Caller = caller;
         r.Tag = tag;
         r.StartedAt = _sim.Now;
-        if (client.TimeoutTicks > 0) r.ClientTimeout = _sim.Schedule(client.TimeoutTicks, this, ClientTimeoutKind, r.Id);
+        if (client.TimeoutTicks > 0)
+        {
+            r.ClientTimeouts = ClientTimeoutQueue(client.TimeoutTicks);
+            r.ClientTimeout = r.ClientTimeouts.Arm(r.Id);
+        }
         Launch(r);
+    }
+
+    private DeadlineQueue ClientTimeoutQueue(long ticks)
+    {
+        foreach (var q in _clientTimeouts) if (q.DurationTicks == ticks) return q;
+        var owner = new ClientTimeouts(this);
+        var created = new DeadlineQueue(_sim, ticks, owner);
+        owner.Queue = created;
+        _clientTimeouts.Add(created);
+        return created;
     }
 
     public void CloseWatch(WatchHandle h)
@@ -176,7 +192,6 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         r.StageEvent = EventHandle.None;
         Metrics.OnIssued();
-        DebugCounts[r.Call.Name] = DebugCounts.GetValueOrDefault(r.Call.Name) + 1;
         var client = r.Client;
         if (client.Blocked)
         {
@@ -184,7 +199,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             r.Phase = RequestPhase.Answering;
             r.Replica = -1;
             Metrics.OnUnavailable(r.Call.Classification.Exempt);
-            if (r.ClientTimeout.IsNone) Finish(r, RequestOutcome.Unavailable);
+            if (r.ClientTimeout == 0) Finish(r, RequestOutcome.Unavailable);
             return;
         }
         if (client.Replica < 0 || !_replicas[client.Replica].Up) client.Replica = PickReplica();
@@ -200,7 +215,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.ReplicaLife = ReplicaLife(rep);
         r.ArrivedAt = _sim.Now;
         r.Phase = RequestPhase.Queued;
-        r.ServerTimeout = _sim.Schedule(_config.RequestTimeoutTicks, this, ServerTimeoutKind, r.Id);
+        r.ServerTimeout = _serverTimeouts.Arm(r.Id);
         var call = r.Call;
         if (call.Class == VerbClass.Watch && !rep.CacheReady[call.Resource.Index])
         {
@@ -368,6 +383,11 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private void OnEtcdRead(int id)
     {
         var r = _requests[id];
+        if (r.Phase == RequestPhase.EtcdWrite)
+        {
+            Complete(r);
+            return;
+        }
         if (r.Phase != RequestPhase.EtcdRead) throw new InvalidOperationException($"etcd finished request {id} in phase {r.Phase} init={r.CacheInitResource}");
         StartCpu(_replicas[r.Replica], r);
     }
@@ -383,8 +403,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         }
         if (r.Call.IsMutating)
         {
+            // The commit is etcd work too: under a flood of ranges it slows down like everything else on etcd.
             r.Phase = RequestPhase.EtcdWrite;
-            r.StageEvent = _sim.Schedule(_config.EtcdWriteTicks, this, EtcdWriteDone, id);
+            _etcd.Add(id, _config.EtcdWriteTicks);
             return;
         }
         Complete(r);
@@ -422,19 +443,12 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.MemoryBytes = 0;
     }
 
-    private void CancelServerTimeout(Request r)
-    {
-        if (!r.ServerTimeout.IsNone)
-        {
-            _sim.Cancel(r.ServerTimeout);
-            r.ServerTimeout = EventHandle.None;
-        }
-    }
+    private static void CancelServerTimeout(Request r) => r.ServerTimeout = 0;
 
     private void OnServerTimeout(int id)
     {
         var r = _requests[id];
-        r.ServerTimeout = EventHandle.None;
+        r.ServerTimeout = 0;
         var rep = _replicas[r.Replica];
         Abort(rep, r);
         Metrics.OnTimedOut(r.Call.Classification.PriorityLevel, r.Call.Class, r.Call.Classification.Exempt, _sim.Now - r.ArrivedAt);
@@ -448,7 +462,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         switch (r.Phase)
         {
-            case RequestPhase.EtcdRead: _etcd.Remove(r.Id); break;
+            case RequestPhase.EtcdRead:
+            case RequestPhase.EtcdWrite: _etcd.Remove(r.Id); break;
             case RequestPhase.Cpu: rep.Cpu.Remove(r.Id); break;
         }
         if (!r.StageEvent.IsNone)
@@ -467,7 +482,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         long tag = r.Tag;
         long latency = _sim.Now - r.StartedAt;
         bool tell = !r.Abandoned && caller is not null;
-        if (!r.ClientTimeout.IsNone) _sim.Cancel(r.ClientTimeout);
+        r.ClientTimeout = 0;
         CancelServerTimeout(r);
         _requests.Free(r);
         if (tell) caller!.OnResponse(tag, outcome, latency, watch);
@@ -476,7 +491,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private void OnClientTimeout(int id)
     {
         var r = _requests[id];
-        r.ClientTimeout = EventHandle.None;
+        r.ClientTimeout = 0;
         Metrics.OnClientTimeout();
         var caller = r.Caller;
         long tag = r.Tag, latency = _sim.Now - r.StartedAt;
@@ -588,12 +603,6 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             case RetryKind:
                 OnTransmit(_requests[id]);
                 break;
-            case ServerTimeoutKind:
-                OnServerTimeout(id);
-                break;
-            case ClientTimeoutKind:
-                OnClientTimeout(id);
-                break;
             case EtcdWriteDone:
                 _requests[id].StageEvent = EventHandle.None;
                 Complete(_requests[id]);
@@ -665,6 +674,21 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     }
 
     // ---------------------------------------------------------------- stage adapters
+
+    private sealed class ServerTimeouts(ApiServerSet set) : DeadlineQueue.IOwner
+    {
+        public bool IsArmed(int id, long token) => set._requests[id].ServerTimeout == token;
+        public void OnExpired(int id, long token) => set.OnServerTimeout(id);
+    }
+
+    private sealed class ClientTimeouts(ApiServerSet set) : DeadlineQueue.IOwner
+    {
+        public DeadlineQueue? Queue;
+
+        // Tokens are unique per queue only: the request must also be armed in this queue.
+        public bool IsArmed(int id, long token) => set._requests[id].ClientTimeouts == Queue && set._requests[id].ClientTimeout == token;
+        public void OnExpired(int id, long token) => set.OnClientTimeout(id);
+    }
 
     private sealed class EtcdStage(ApiServerSet set) : ProcessorSharingServer.IClient
     {

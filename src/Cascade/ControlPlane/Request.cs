@@ -28,8 +28,9 @@ internal sealed class Request
     public RequestPhase Phase;
     public long StartedAt;      // the first attempt left the caller (latency as the caller sees it)
     public long ArrivedAt;      // this attempt reached the API server
-    public EventHandle ServerTimeout = EventHandle.None;
-    public EventHandle ClientTimeout = EventHandle.None;
+    public long ServerTimeout;   // DeadlineQueue token; 0 = not armed
+    public long ClientTimeout;   // DeadlineQueue token; 0 = not armed
+    public DeadlineQueue? ClientTimeouts;
     public long MemoryBytes;     // held now
     public long MemoryPlanned;   // what it will hold once its data is in the replica
     public long ObjectsRead;
@@ -89,8 +90,9 @@ internal sealed class RequestTable
         r.MemoryPlanned = 0;
         r.Abandoned = false;
         r.CacheInitResource = -1;
-        r.ServerTimeout = EventHandle.None;
-        r.ClientTimeout = EventHandle.None;
+        r.ServerTimeout = 0;
+        r.ClientTimeout = 0;
+        r.ClientTimeouts = null;
         r.StageEvent = EventHandle.None;
         r.Page = 0;
         r.Attempt = 0;

@@ -12,6 +12,17 @@ public sealed class RunResult
     /// <summary>When the first alert fired; null if none did.</summary>
     public double? DetectedAtSeconds { get; init; }
     public List<TimelineEntry> Timeline { get; init; } = new();
+    /// <summary>For replays: the write-up's markers next to the simulated ones.</summary>
+    public List<MarkerResult>? Markers { get; set; }
+}
+
+/// <summary>A replay marker: minutes after the scenario's time zero, observed (write-up) and simulated.</summary>
+public sealed class MarkerResult
+{
+    public string Name { get; init; } = "";
+    public double ObservedMinutes { get; init; }
+    public double? SimulatedMinutes { get; init; }
+    public double? DifferenceMinutes => SimulatedMinutes is { } s ? Math.Round(s - ObservedMinutes, 1) : null;
 }
 
 public sealed class RolloutResult
@@ -41,7 +52,7 @@ public sealed class ApiServerResult
     public int Replicas { get; init; }
     /// <summary>First 60 s window with non-exempt p99 over 1 s or over 1% failed; null if never.</summary>
     public double? SaturatedAtSeconds { get; init; }
-    /// <summary>After saturating: the first window from which every window to the end is healthy again; null if never saturated or not recovered.</summary>
+    /// <summary>After saturating: the end of the first healthy 60 s window after which it stayed healthy; null if it never saturated or never recovered.</summary>
     public double? RecoveredAtSeconds { get; init; }
     /// <summary>Largest 60 s window p99 of non-exempt requests over the run (saturation: over 1 s).</summary>
     public double PeakWindowP99Seconds { get; init; }

@@ -1,4 +1,5 @@
 using Cascade.Cluster;
+using Cascade.ControlPlane;
 using Cascade.Engine;
 using Cascade.Fleet;
 using Cascade.Results;
@@ -62,6 +63,17 @@ public static class ScenarioRunner
         return new RunOutput(result, fleet);
     }
 
+    /// <summary>The end of the first healthy window after the last unhealthy one, if the API server saturated and then recovered for good.</summary>
+    private static double? RecoveredAt(ApiServerMetrics m)
+    {
+        if (m.SaturatedAtSeconds is null) return null;
+        var s = m.Samples;
+        int lastBad = -1;
+        for (int i = 0; i < s.Count; i++)
+            if (s[i].WindowP99Seconds > ApiServerMetrics.SaturationP99Seconds || s[i].WindowFailureRatio > ApiServerMetrics.SaturationFailureRatio) lastBad = i;
+        return lastBad >= 0 && lastBad + 1 < s.Count ? s[lastBad + 1].TimeSeconds : null;
+    }
+
     public static ClusterResult Summarise(ClusterModel cluster)
     {
         var api = cluster.Api;
@@ -93,7 +105,7 @@ public static class ScenarioRunner
             {
                 Replicas = api.ReplicaCount,
                 SaturatedAtSeconds = m.SaturatedAtSeconds,
-                RecoveredAtSeconds = m.RecoveredAtSeconds(),
+                RecoveredAtSeconds = RecoveredAt(m),
                 PeakWindowP99Seconds = m.Samples.Select(v => v.WindowP99Seconds).DefaultIfEmpty(0).Max(),
                 PeakWindowFailureRatio = m.Samples.Select(v => v.WindowFailureRatio).DefaultIfEmpty(0).Max(),
                 PeakSeatUtilization = m.PeakSeatUtilization,
