@@ -11,7 +11,7 @@ namespace Cascade.Cli;
 public static class CompareCommand
 {
     public static readonly string[] Columns =
-        ["saturated", "first saturation", "first user impact", "peak error rate", "user-minutes lost", "rollout reach", "recovered after", "objectives"];
+        ["saturated", "first saturation", "others' p99", "first user impact", "peak error rate", "user-minutes lost", "rollout reach", "recovered after", "objectives"];
 
     public static Command Build()
     {
@@ -58,12 +58,13 @@ public static class CompareCommand
     public static (string[] Cells, ReportStatus?[] Statuses) Cells(ComparisonRow row)
     {
         if (row.Outcome is not { } o)
-            return ([$"n/a: {row.NotApplicable}", "", "", "", "", "", "", ""], [null, null, null, null, null, null, null, null]);
+            return (Columns.Select((_, i) => i == 0 ? "n/a" : "").ToArray(), new ReportStatus?[Columns.Length]);
         string T(double? s) => s is { } v ? Clock.Format(v) : "never";
         return (
             [
                 $"{o.ClustersSaturated} of {o.Clusters}",
                 T(o.FirstSaturationAtSeconds),
+                o.Others.WorstP99Seconds is { } p99 ? $"{p99:0.00} s" : "-",
                 o.PeakErrorRate is null ? "no products" : T(o.FirstUserImpactAtSeconds),
                 o.PeakErrorRate is { } p ? Clock.Percent(p) : "-",
                 o.UserMinutesLost is { } m ? $"{m:0.0}" : "-",
@@ -73,7 +74,7 @@ public static class CompareCommand
             ],
             [
                 o.ClustersSaturated > 0 ? ReportStatus.Bad : ReportStatus.Ok,
-                null, null, null, null, null,
+                null, o.Others.WorstP99Seconds > 1 ? ReportStatus.Bad : ReportStatus.Ok, null, null, null, null,
                 o.Recovered ? null : ReportStatus.Bad,
                 o.ObjectivesHold ? ReportStatus.Ok : ReportStatus.Bad,
             ]);
@@ -81,6 +82,7 @@ public static class CompareCommand
 
     public static void Print(ComparisonResult result)
     {
+        Summary.WidenWhenRedirected();
         var table = new Table().Title($"[bold]{Markup.Escape(result.Scenario)}[/] (seed {result.Seed}, {Progress.Clock(result.DurationSeconds)} simulated; the change: {Markup.Escape(result.Change)})");
         table.AddColumn("variant");
         foreach (var c in Columns) table.AddColumn(new TableColumn(c).RightAligned());
@@ -98,7 +100,7 @@ public static class CompareCommand
         AnsiConsole.Write(table);
         var changes = new Table().Title("what each variant changes").AddColumn("variant").AddColumn("changes");
         foreach (var row in result.Rows.Where(r => r.Variant != Variant.BaselineName))
-            changes.AddRow(Markup.Escape(row.Variant), Markup.Escape(row.Changes.Count > 0 ? string.Join("\n", row.Changes) : row.NotApplicable ?? ""));
+            changes.AddRow(Markup.Escape(row.Variant), Markup.Escape(row.NotApplicable is { } why ? $"n/a: {why}" : string.Join("\n", row.Changes)));
         AnsiConsole.Write(changes);
     }
 

@@ -41,12 +41,14 @@ public static class Comparison
         var first = ScenarioLoader.LoadFile(path, overrides);
         ulong runSeed = seed ?? (ulong)first.Seed;
 
-        var results = new RunResult?[prepared.Count];
+        var results = new (RunResult Result, Collateral Others)?[prepared.Count];
         var toRun = Enumerable.Range(0, prepared.Count).Where(i => prepared[i].Scenario is not null).ToList();
         int done = 0;
         Parallel.ForEach(toRun, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i =>
         {
-            results[i] = ScenarioRunner.Run(prepared[i].Scenario!, runSeed, baseDirectory, threads: 1).Result;
+            var scenario = prepared[i].Scenario!;
+            var output = ScenarioRunner.Run(scenario, runSeed, baseDirectory, threads: 1);
+            results[i] = (output.Result, Collateral.Of(output, TheChange.Of(scenario)));
             progress?.Invoke(Interlocked.Increment(ref done), toRun.Count);
         });
 
@@ -54,13 +56,13 @@ public static class Comparison
         for (int i = 0; i < prepared.Count; i++)
         {
             var (v, scenario, ctx, reason) = prepared[i];
-            if (results[i] is not { } result)
+            if (results[i] is not var (result, others))
             {
                 rows.Add(new ComparisonRow(v.Name, ctx.Changes, reason, null, []));
                 continue;
             }
             var verdicts = ObjectiveJudge.Judge(scenario!.Objectives, result);
-            rows.Add(new ComparisonRow(v.Name, ctx.Changes, null, Outcome.Of(result, verdicts), verdicts));
+            rows.Add(new ComparisonRow(v.Name, ctx.Changes, null, Outcome.Of(result, verdicts, others), verdicts));
         }
         return new ComparisonResult(first.Metadata.Name, runSeed, first.Duration.Seconds, TheChange.Of(first)?.Name ?? "", rows);
     }

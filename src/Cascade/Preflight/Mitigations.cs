@@ -17,12 +17,12 @@ public static class Mitigations
     /// <summary>client-go's pager default page size (tools/pager/pager.go: defaultPageSize = 500).</summary>
     public const int PageSize = 500;
 
-    /// <summary>The priority level the change is put in: 5 shares (≈ 12 seats of 600 next to the defaults' 245 shares), lending none.</summary>
+    /// <summary>The priority level the change is put in: 5 shares (≈ 12 seats of 600 next to the defaults' 245 shares), lending none and borrowing none (an unset borrowingLimitPercent would let it borrow without limit).</summary>
     public const int PriorityLevelShares = 5;
 
     public static readonly IReadOnlyList<Mitigation> All =
     [
-        new("priority-level", $"a FlowSchema putting the change's identity in its own priority level ({PriorityLevelShares} shares, lendablePercent 0)", PriorityLevel),
+        new("priority-level", $"a FlowSchema putting the change's identity in its own priority level ({PriorityLevelShares} shares, lending and borrowing nothing)", PriorityLevel),
         new("client-qps", "the change's client limited to 1 QPS, burst 1", ClientQps),
         new("informer", "the change watches through an informer instead of polling LISTs", Informer),
         new("watch-cache", "the change's LISTs use resourceVersion \"0\" (served from the watch cache)", WatchCache),
@@ -69,6 +69,7 @@ public static class Mitigations
               limited:
                 nominalConcurrencyShares: {PriorityLevelShares}
                 lendablePercent: 0
+                borrowingLimitPercent: 0
                 limitResponse:
                   type: Queue
                   queuing: {"{"}queues: 16, handSize: 4, queueLengthLimit: 50{"}"}
@@ -102,13 +103,13 @@ public static class Mitigations
             }
             spec.ApiServer.Apf.File = WriteGenerated(text);
         }
-        ctx.Changes.Add($"FlowSchema {name} (precedence 1000) → PriorityLevelConfiguration {name}: nominalConcurrencyShares {PriorityLevelShares}, lendablePercent 0, 16 queues; subject {Describe(w.Identity, w.Name)}");
+        ctx.Changes.Add($"FlowSchema {name} (precedence 1000) → PriorityLevelConfiguration {name}: nominalConcurrencyShares {PriorityLevelShares}, lendablePercent 0, borrowingLimitPercent 0, 16 queues; subject {Describe(w.Identity, w.Name)}");
         return null;
     }
 
     private static string SubjectYaml(WorkloadSpec w)
     {
-        const string pad = "            ";
+        const string pad = "        ";
         if (w.Identity.ServiceAccount is { } sa)
         {
             var parts = sa.Split('/');

@@ -14,14 +14,15 @@ public sealed record Outcome(
     bool Recovered,
     double? TimeToRecoverSeconds,
     bool ObjectivesHold,
-    IReadOnlyList<string> FailedObjectives)
+    IReadOnlyList<string> FailedObjectives,
+    Collateral Others)
 {
     /// <summary>
     /// Time to recover is fleet-wide: from the first saturation or user impact anywhere to the last
     /// saturated API server and impacted product healthy for good; null when nothing went wrong
     /// (<see cref="Recovered"/> true) or when something never recovered (false).
     /// </summary>
-    public static Outcome Of(RunResult result, IReadOnlyList<Verdict> verdicts)
+    public static Outcome Of(RunResult result, IReadOnlyList<Verdict> verdicts, Collateral others)
     {
         var products = ProductOutcome.Of(result);
         var trouble = ObjectiveJudge.FirstTrouble(result, products);
@@ -51,6 +52,7 @@ public sealed record Outcome(
             recovered,
             trouble is { } t && recovered ? end - t.At : null,
             verdicts.All(v => !v.Failed),
-            verdicts.Where(v => v.Failed).Select(v => $"{v.Objective} {v.Subject}").ToList());
+            verdicts.Where(v => v.Failed).Select(v => $"{v.Objective} {v.Subject}").ToList(),
+            others);
     }
 }
