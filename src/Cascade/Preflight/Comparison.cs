@@ -35,7 +35,7 @@ public static class Comparison
             foreach (var o in v.Overrides) ctx.Changes.Add(o);
             string? reason = null;
             foreach (var m in v.Mitigations)
-                if (m.ApplyTo(scenario, ctx) is { } why) { reason = $"{m.Name}: {why}"; break; }
+                if (m.ApplyTo(scenario, ctx) is { } why) { reason = v.Mitigations.Count > 1 ? $"{m.Name}: {why}" : why; break; }
             prepared.Add((v, reason is null ? scenario : null, ctx, reason));
         }
         var first = ScenarioLoader.LoadFile(path, overrides);

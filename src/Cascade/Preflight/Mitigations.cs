@@ -230,8 +230,10 @@ public static class Mitigations
         if (TheChange.Of(s) is not { } w) return NoChange(s);
         if (s.Alerts.Count == 0)
         {
+            // The saturation test's two halves, so that a saturated control plane is detected.
             s.Alerts.Add(new AlertSpec { Name = "preflight-apiserver-latency", Signal = Signal.ApiserverLatencyP99, Threshold = 1, For = Duration.FromSeconds(120) });
-            ctx.Changes.Add("alerts: + preflight-apiserver-latency (apiserverLatencyP99 > 1 for 2m), so there is a detection to act on");
+            s.Alerts.Add(new AlertSpec { Name = "preflight-apiserver-errors", Signal = Signal.ApiserverErrorRate, Threshold = 0.01, For = Duration.FromSeconds(120) });
+            ctx.Changes.Add("alerts: + apiserverLatencyP99 > 1 for 2m, + apiserverErrorRate > 0.01 for 2m (the scenario had none to detect with)");
         }
         s.Remediation.Add(new ActionSpec
         {
