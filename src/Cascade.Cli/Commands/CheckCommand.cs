@@ -58,6 +58,7 @@ public static class CheckCommand
         foreach (var v in check.Verdicts)
             table.AddRow(Markup.Escape(v.Objective), Markup.Escape(v.Subject), v.Failed ? "[red]FAIL[/]" : "[green]pass[/]", Markup.Escape(v.Evidence));
         AnsiConsole.Write(table);
+        AnsiConsole.WriteLine();
     }
 
     private static ReportData Report(RunOutput output, CheckResult check)

@@ -66,6 +66,7 @@ public static class CliffCommand
             table.AddRow(Markup.Escape(p.Text), p.Margin.ToString("0.00", CultureInfo.InvariantCulture), Bar(p.Margin),
                 p.Holds ? "[green]holds[/]" : "[red]fails[/]", Markup.Escape(p.Evidence));
         AnsiConsole.Write(table);
+        AnsiConsole.WriteLine();
     }
 
     /// <summary>The margin as a bar around zero: right and green inside the limit, left and red past it (clipped at ±1).</summary>

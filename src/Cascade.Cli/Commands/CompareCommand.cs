@@ -102,6 +102,7 @@ public static class CompareCommand
         foreach (var row in result.Rows.Where(r => r.Variant != Variant.BaselineName))
             changes.AddRow(Markup.Escape(row.Variant), Markup.Escape(row.NotApplicable is { } why ? $"n/a: {why}" : string.Join("\n", row.Changes)));
         AnsiConsole.Write(changes);
+        AnsiConsole.WriteLine();
     }
 
     private static ReportData Report(ComparisonResult result)
