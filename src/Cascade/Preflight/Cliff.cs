@@ -99,7 +99,7 @@ public static class Cliff
             double margin = verdicts.Count == 0 ? 1 : verdicts.Min(v => v.Margin);
             var failed = verdicts.FirstOrDefault(v => v.Failed);
             var worst = failed ?? verdicts.OrderBy(v => v.Margin).FirstOrDefault();
-            var point = new CliffPoint(value, text, failed is null, margin, worst is null ? "" : $"{worst.Objective} {worst.Subject}: {worst.Evidence}");
+            var point = new CliffPoint(value, text, failed is null, margin, worst is null ? "" : objective is null ? $"{worst.Objective} {worst.Subject}: {worst.Evidence}" : $"{worst.Subject}: {worst.Evidence}");
             progress?.Invoke(point);
             return point;
         }

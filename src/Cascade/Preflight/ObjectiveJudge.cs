@@ -46,12 +46,12 @@ public static class ObjectiveJudge
         var a = c.Apiserver;
         double pressure = Math.Max(a.PeakWindowP99Seconds / ApiServerMetrics.SaturationP99Seconds,
             a.PeakWindowFailureRatio / ApiServerMetrics.SaturationFailureRatio);
-        string worst = $"window p99 up to {a.PeakWindowP99Seconds:0.00} s, up to {Clock.Percent(a.PeakWindowFailureRatio)} of requests failed";
+        string worst = $"worst window p99 {a.PeakWindowP99Seconds:0.00} s, {Clock.Percent(a.PeakWindowFailureRatio)} failed";
         if (a.SaturatedAtSeconds is { } at)
             return new Verdict(ApiServerSaturation, c.Name, VerdictStatus.Fail,
-                $"saturated at {Clock.Format(at)} ({c.Nodes:N0} nodes): {worst} (limits 1 s, 1%)", pressure, 1, Math.Min(1 - pressure, 0), at);
+                $"saturated at {Clock.Format(at)}: {worst} (limits 1 s, 1%)", pressure, 1, Math.Min(1 - pressure, 0), at);
         return new Verdict(ApiServerSaturation, c.Name, VerdictStatus.Pass,
-            $"never saturated ({c.Nodes:N0} nodes): {worst}", pressure, 1, Math.Max(1 - pressure, 0));
+            $"never saturated: {worst}", pressure, 1, Math.Max(1 - pressure, 0));
     }
 
     private static Verdict Budget(ProductOutcome p, double budget, double durationSeconds)
