@@ -11,6 +11,7 @@ namespace Cascade.Cli
 
         public static int Run(string[] args)
         {
+            ConfigureConsole();
             var root = BuildRoot();
             ParseResult parse = root.Parse(args);
             if (parse.Errors.Count > 0)
@@ -31,6 +32,26 @@ namespace Cascade.Cli
                 Console.Error.WriteLine($"cascade: error: {e.Describe()}");
                 return ExitCodes.BadInput;
             }
+            catch (Exception e) when (Environment.GetEnvironmentVariable("CASCADE_DEBUG") is not { Length: > 0 })
+            {
+                Console.Error.WriteLine($"cascade: internal error: {e.GetType().Name}: {e.Message} (set CASCADE_DEBUG=1 for the stack trace)");
+                return ExitCodes.InternalError;
+            }
+        }
+
+        /// <summary>Colour only on a terminal (and never with NO_COLOR); a fixed width when the output is a file or a pipe.</summary>
+        private static void ConfigureConsole()
+        {
+            bool terminal = !Console.IsOutputRedirected;
+            bool noColor = Environment.GetEnvironmentVariable("NO_COLOR") is { Length: > 0 };
+            var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+            {
+                Ansi = terminal && !noColor ? Spectre.Console.AnsiSupport.Detect : Spectre.Console.AnsiSupport.No,
+                ColorSystem = terminal && !noColor ? Spectre.Console.ColorSystemSupport.Detect : Spectre.Console.ColorSystemSupport.NoColors,
+                Out = new Spectre.Console.AnsiConsoleOutput(Console.Out),
+            });
+            if (!terminal) console.Profile.Width = 140;
+            Spectre.Console.AnsiConsole.Console = console;
         }
 
         public static RootCommand BuildRoot()

@@ -12,7 +12,59 @@ public static class BenchCommand
     {
         var bench = new Command("bench", "Measure the simulator's speed");
         bench.Add(BuildKernel());
+        bench.Add(BuildCluster());
         return bench;
+    }
+
+    private static Command BuildCluster()
+    {
+        var nodes = new Option<int>("--nodes") { Description = "Nodes of the cluster", DefaultValueFactory = _ => 5000 };
+        var hours = new Option<double>("--hours") { Description = "Simulated hours", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("cluster", "Time a list-storm cluster (scenarios/list-storm.yaml) for simulated hours; report events/s and speed-up over real time")
+        {
+            nodes, hours,
+        };
+        cmd.SetAction(parse =>
+        {
+            int n = parse.GetValue(nodes);
+            double h = parse.GetValue(hours);
+            if (n < 1) throw new InputException("must be at least 1", field: "--nodes");
+            if (!(h > 0)) throw new InputException("must be positive", field: "--hours");
+            var path = System.IO.Path.Combine(Bundled.Directory, "list-storm.yaml");
+            var scenario = Cascade.Scenarios.ScenarioLoader.LoadFile(path, new[] { $"cluster.nodes={n}", $"duration={h * 3600}s" });
+            Cascade.Scenarios.ScenarioRunner.Run(Cascade.Scenarios.ScenarioLoader.LoadFile(path, new[] { "cluster.nodes=50", "duration=10m" }), 1); // JIT warm-up
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
+            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var output = Cascade.Scenarios.ScenarioRunner.Run(scenario, 1, threads: 1);
+            double wall = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+            long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+            var result = new
+            {
+                nodes = n,
+                simulatedHours = h,
+                wallSeconds = wall,
+                events = output.Result.Events,
+                eventsPerSecond = output.Result.Events / wall,
+                speedUp = h * 3600 / wall,
+                allocatedBytes = allocated,
+                peakWorkingSetBytes = Environment.WorkingSet,
+            };
+            if (parse.GetValue(CommonOptions.Output) == OutputFormat.Json)
+            {
+                Console.Out.Write(Json.Serialize(result));
+                return ExitCodes.Ok;
+            }
+            var table = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
+            table.AddRow("cluster", $"{n:N0} nodes, {h:G} h simulated");
+            table.AddRow("wall time", $"{wall:F2} s");
+            table.AddRow("events", $"{result.events:N0}");
+            table.AddRow("events/s", $"{result.eventsPerSecond:N0}");
+            table.AddRow("faster than real time", $"{result.speedUp:N0}×");
+            table.AddRow("allocated", $"{allocated / 1e6:N0} MB");
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        });
+        return cmd;
     }
 
     private static Command BuildKernel()

@@ -27,7 +27,7 @@ public sealed class ApiServerConfig
     public double CacheListMemoryFactor { get; init; } = 2;
     public double WatchCacheMemoryFactor { get; init; } = 2;
 
-    public double EtcdCores { get; init; } = 8;
+    public double EtcdCores { get; init; } = 16;
     public double EtcdRangeBytesPerSecond { get; init; } = 112e6;
     public long EtcdRequestTicks { get; init; } = SimTime.FromMilliseconds(1);
     public long EtcdWriteTicks { get; init; } = SimTime.FromMilliseconds(3);

@@ -34,6 +34,8 @@ public sealed class ApiServerSample
     /// <summary>p99 of non-exempt requests over the 60 s ending here, and their failure ratio: the saturation test's inputs.</summary>
     public double WindowP99Seconds { get; init; }
     public double WindowFailureRatio { get; init; }
+    /// <summary>The worst verb's p99 (GET, LIST or writes) over the 60 s ending here: latency SLOs are per verb (MODEL.md §2.6).</summary>
+    public double WindowWorstVerbP99Seconds { get; init; }
 }
 
 /// <summary>
@@ -70,6 +72,7 @@ public sealed class ApiServerMetrics
     private readonly long[] _windowHist = new long[WindowBuckets * LatencyHistogram.Bins];
     private readonly long[] _windowTotal = new long[WindowBuckets];
     private readonly long[] _windowFailed = new long[WindowBuckets];
+    private readonly long[] _windowVerbHist = new long[WindowBuckets * Verbs * LatencyHistogram.Bins];
     private int _windowSlot;
 
     public ApiServerMetrics(int levels, int replicas)
@@ -161,6 +164,7 @@ public sealed class ApiServerMetrics
         {
             _windowHist[_windowSlot * LatencyHistogram.Bins + bin]++;
             _windowTotal[_windowSlot]++;
+            _windowVerbHist[(_windowSlot * Verbs + (int)verb) * LatencyHistogram.Bins + bin]++;
         }
     }
 
@@ -216,6 +220,7 @@ public sealed class ApiServerMetrics
             OomKills = _ooms,
             WindowP99Seconds = WindowP99(),
             WindowFailureRatio = WindowFailureRatio(),
+            WindowWorstVerbP99Seconds = WindowWorstVerbP99(),
         };
         _samples.Add(sample);
         if (SaturatedAtSeconds is null &&
@@ -235,6 +240,7 @@ public sealed class ApiServerMetrics
         _ooms = 0;
         _windowSlot = (_windowSlot + 1) % WindowBuckets;
         Array.Clear(_windowHist, _windowSlot * LatencyHistogram.Bins, LatencyHistogram.Bins);
+        Array.Clear(_windowVerbHist, _windowSlot * Verbs * LatencyHistogram.Bins, Verbs * LatencyHistogram.Bins);
         _windowTotal[_windowSlot] = 0;
         _windowFailed[_windowSlot] = 0;
     }
@@ -247,6 +253,22 @@ public sealed class ApiServerMetrics
                 merged[b] += _windowHist[w * LatencyHistogram.Bins + b];
         double q = LatencyHistogram.Quantile(merged, 0.99);
         return double.IsNaN(q) ? 0 : q;
+    }
+
+    private double WindowWorstVerbP99()
+    {
+        double worst = 0;
+        Span<long> merged = stackalloc long[LatencyHistogram.Bins];
+        for (int v = 0; v < Verbs; v++)
+        {
+            merged.Clear();
+            for (int w = 0; w < WindowBuckets; w++)
+                for (int b = 0; b < LatencyHistogram.Bins; b++)
+                    merged[b] += _windowVerbHist[(w * Verbs + v) * LatencyHistogram.Bins + b];
+            double q = LatencyHistogram.Quantile(merged, 0.99);
+            if (!double.IsNaN(q)) worst = Math.Max(worst, q);
+        }
+        return worst;
     }
 
     private double WindowFailureRatio()

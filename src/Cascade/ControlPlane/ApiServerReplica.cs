@@ -33,6 +33,12 @@ internal sealed class ApiServerReplica
     public bool[] CacheReady { get; private set; }
 
     public bool Up { get; set; } = true;
+
+    /// <summary>Crashes since it last ran 10 min without one (the kubelet's restart back-off counter).</summary>
+    public int RecentCrashes { get; set; }
+
+    /// <summary>When it last started serving.</summary>
+    public long StartedAt { get; set; }
     public long UpAgainAt { get; set; }
     public long MemoryLimitBytes { get; set; }
 

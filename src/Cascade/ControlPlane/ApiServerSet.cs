@@ -520,8 +520,26 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         Metrics.OnOom();
         _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "oom-kill", $"apiserver-{rep.Index} OOM-killed: {why}");
         Kill(rep);
-        rep.UpAgainAt = _sim.Now + _config.RestartTicks;
-        _sim.Schedule(_config.RestartTicks, this, Restart, rep.Index);
+        long delay = _config.RestartTicks + CrashLoopBackOff(rep);
+        rep.UpAgainAt = _sim.Now + delay;
+        if (delay > _config.RestartTicks)
+            _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "crash-loop", $"apiserver-{rep.Index} in CrashLoopBackOff: back in {SimTime.ToSeconds(delay):F0} s");
+        _sim.Schedule(delay, this, Restart, rep.Index);
+    }
+
+    private static readonly long BackOffInitial = SimTime.FromSeconds(10);  // kubelet container restart back-off: 10 s,
+    private static readonly long BackOffMax = SimTime.FromMinutes(5);       // doubling, capped at 5 min,
+    private static readonly long BackOffReset = SimTime.FromMinutes(10);    // reset after 10 min without a crash (Kubernetes docs, pod lifecycle)
+
+    /// <summary>The kubelet's CrashLoopBackOff before it restarts a container that keeps dying (0 for the first crash).</summary>
+    private long CrashLoopBackOff(ApiServerReplica rep)
+    {
+        if (_sim.Now - rep.StartedAt >= BackOffReset) rep.RecentCrashes = 0;
+        int k = rep.RecentCrashes++;
+        if (k == 0) return 0;
+        long d = BackOffInitial;
+        for (int i = 1; i < k && d < BackOffMax; i++) d *= 2;
+        return Math.Min(d, BackOffMax);
     }
 
     private void Kill(ApiServerReplica rep)
@@ -562,6 +580,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         var rep = _replicas[index];
         rep.Up = true;
+        rep.StartedAt = _sim.Now;
         rep.ResidentBytes = _config.BaseMemoryBytes;
         _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "restart", $"apiserver-{index} serving again; watch cache initialising");
         // The watch cache lists every resource from etcd before it can serve (MODEL.md §2.6: cold after restart).

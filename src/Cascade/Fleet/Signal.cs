@@ -7,7 +7,7 @@ public enum Signal
     ChangeCpu,
     /// <summary>Memory the change's pods use, bytes per pod.</summary>
     ChangeMemory,
-    /// <summary>p99 latency of non-exempt API requests over the last 60 s, seconds.</summary>
+    /// <summary>p99 latency over the last 60 s of the worst verb (GET, LIST, writes) of non-exempt requests, seconds (SLOs are per verb).</summary>
     ApiserverLatencyP99,
     /// <summary>Share of non-exempt API requests over the last 60 s that failed (429, 504, unavailable).</summary>
     ApiserverErrorRate,

@@ -12,7 +12,7 @@ public static class SignalReader
         var last = samples.Count > 0 ? samples[^1] : null;
         switch (signal)
         {
-            case Signal.ApiserverLatencyP99: return last?.WindowP99Seconds ?? 0;
+            case Signal.ApiserverLatencyP99: return last?.WindowWorstVerbP99Seconds ?? 0;
             case Signal.ApiserverErrorRate: return last?.WindowFailureRatio ?? 0;
             case Signal.SeatUtilization: return last is null || last.SeatLimit <= 0 ? 0 : last.SeatsInUse / last.SeatLimit;
             case Signal.NodesNotReady: return cluster.NodesNotReady;

@@ -114,8 +114,9 @@ public sealed class ApfSpec
 
 public sealed class EtcdSpec
 {
-    /// <summary>Cores of the etcd leader that serves ranges (assumption: docs/model.md).</summary>
-    [Range(0.1, 1024)] public double CpuCores { get; set; } = 8;
+    /// <summary>Cores of the etcd member serving ranges. etcd's hardware guide (etcd.io, op-guide/hardware) sizes a
+    /// "heavy" cluster (> 5,000 clients, > 15,000 requests/s) at 8–16 vCPUs; a 5,000-node cluster is heavy: 16.</summary>
+    [Range(0.1, 1024)] public double CpuCores { get; set; } = 16;
 
     /// <summary>MODEL.md §2.6: etcd ranged 602 MB of pods in 5.36 s ≈ 112 MB/s per range.</summary>
     public Quantity RangeBytesPerSecond { get; set; } = new(112e6);

@@ -1,0 +1,113 @@
+using Cascade.Results;
+using Cascade.Scenarios;
+using Cascade.Scenarios.Binding;
+using Cascade.Scenarios.Schema;
+
+namespace Cascade.Tests.Fleet;
+
+/// <summary>The fleet around the clusters: a rollout's waves and gates, and what rolling back can and cannot do.</summary>
+public class FleetTests
+{
+    private const string Fleet = """
+        apiVersion: cascade/v1
+        kind: Scenario
+        metadata: {name: fleet-test}
+        duration: 25m
+        clusters:
+          - {name: staging, nodes: 200}
+          - {name: prod-large, count: 2, nodes: 5000}
+        workloads:
+          - name: telemetry-agent
+            identity: {serviceAccount: telemetry/telemetry-agent}
+            placement: perNode
+            calls:
+              - {verb: list, resource: pods, scope: cluster, resourceVersion: "", selector: spec.nodeName=x, every: 60s}
+        rollout:
+          change: telemetry-agent
+          waves:
+            - {clusters: [staging], bake: 7m}
+            - {clusters: [prod-large-1], bake: 7m}
+            - {clusters: [prod-large-2]}
+          gates:
+            - {signal: changeCpu, threshold: 0.5, for: 2m}
+            - {signal: changeMemory, threshold: 1073741824, for: 2m}
+        """;
+
+    private static RunResult Run(string yaml, params string[] overrides)
+    {
+        var s = YamlBinder.Load<Scenario>(yaml, "fleet-test.yaml", overrides, ScenarioLoader.ApiVersion, ScenarioLoader.Kind);
+        return ScenarioRunner.Run(s, 1).Result;
+    }
+
+    private static ClusterResult C(RunResult r, string name) => r.Clusters.Single(c => c.Name == name);
+
+    [Fact]
+    public void Staging_stays_healthy_while_large_clusters_saturate_within_minutes_of_the_change_reaching_them()
+    {
+        var r = Run(Fleet);
+        Assert.NotNull(C(r, "staging").ChangeReachedAtSeconds);
+        Assert.Null(C(r, "staging").Apiserver.SaturatedAtSeconds);
+        foreach (var name in new[] { "prod-large-1", "prod-large-2" })
+        {
+            var c = C(r, name);
+            Assert.NotNull(c.ChangeReachedAtSeconds);
+            Assert.NotNull(c.Apiserver.SaturatedAtSeconds);
+            Assert.InRange(c.Apiserver.SaturatedAtSeconds!.Value - c.ChangeReachedAtSeconds!.Value, 0, 300);
+        }
+    }
+
+    [Fact]
+    public void Gates_on_the_changes_own_resource_use_let_it_go_fleet_wide()
+    {
+        var r = Run(Fleet);
+        Assert.False(r.Rollout!.Halted);
+        Assert.Equal(3, r.Rollout.ClustersReached);
+    }
+
+    [Fact]
+    public void A_gate_on_api_server_latency_halts_the_rollout_after_the_first_large_cluster()
+    {
+        var r = Run(Fleet, "rollout.gates[2]={signal: apiserverLatencyP99, threshold: 1, for: 2m}");
+        Assert.True(r.Rollout!.Halted);
+        Assert.NotNull(C(r, "prod-large-1").ChangeReachedAtSeconds);
+        Assert.Null(C(r, "prod-large-2").ChangeReachedAtSeconds);
+        Assert.Null(C(r, "prod-large-2").Apiserver.SaturatedAtSeconds);
+        Assert.Contains(r.Timeline, e => e.Kind == "gate" && e.Cluster == "prod-large-1");
+    }
+
+    private const string CrashLoop = """
+        apiVersion: cascade/v1
+        kind: Scenario
+        metadata: {name: crash-loop}
+        duration: 30m
+        clusters:
+          - name: big
+            nodes: 5000
+            apiServer: {memory: 64Gi}
+        workloads:
+          - name: lister
+            identity: {serviceAccount: telemetry/lister}
+            placement: perNode
+            calls:
+              - {verb: list, resource: pods, scope: cluster, resourceVersion: "0", every: 60s}
+        """;
+
+    [Fact]
+    public void Rollback_through_the_api_server_fails_while_it_is_down_and_break_glass_removes_the_change_without_it()
+    {
+        // First: where are the API servers all down? (a memory-heavy LIST storm puts them in CrashLoopBackOff)
+        var first = Run(CrashLoop);
+        var down = first.Timeline.FirstOrDefault(e => e.Kind == "crash-loop");
+        Assert.NotNull(down);
+        double at = down!.TimeSeconds + 5;
+
+        var r = Run(CrashLoop,
+            $"remediation[0]={{action: rollback, at: {at}s, retryEvery: 20m, workloads: [lister], identity: {{user: alice}}}}",
+            $"remediation[1]={{action: breakGlass, at: {at}s, workloads: [lister], perNode: 10s, parallelism: 500}}");
+        var actions = r.Timeline.Where(e => e.Kind == "action").Select(e => e.Message).ToList();
+        Assert.Contains(actions, m => m.StartsWith("rollback of lister failed", StringComparison.Ordinal));
+        Assert.Contains(actions, m => m.StartsWith("break-glass removed lister from every node", StringComparison.Ordinal));
+        var breakGlassDone = r.Timeline.First(e => e.Message.StartsWith("break-glass removed", StringComparison.Ordinal)).TimeSeconds;
+        Assert.InRange(breakGlassDone - at, 0, 120); // 5,000 nodes, 500 at a time, 10 s each
+    }
+}
