@@ -6,12 +6,6 @@ namespace Cascade.Cli;
 /// <summary>The human summary of a run: one row per cluster.</summary>
 public static class Summary
 {
-    /// <summary>Piped into a file or a CI log there is no terminal width to respect: wide tables read better than wrapped ones.</summary>
-    public static void WidenWhenRedirected()
-    {
-        if (Console.IsOutputRedirected && AnsiConsole.Profile.Width < 160) AnsiConsole.Profile.Width = 160;
-    }
-
     public static void Print(RunResult result)
     {
         var table = new Table().Title($"[bold]{Markup.Escape(result.Scenario)}[/] (seed {result.Seed}, {Progress.Clock(result.DurationSeconds)} simulated)");

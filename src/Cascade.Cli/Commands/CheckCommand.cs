@@ -51,7 +51,6 @@ public static class CheckCommand
 
     public static void Print(CheckResult check)
     {
-        Summary.WidenWhenRedirected();
         var table = new Table().Title($"[bold]{Markup.Escape(check.Scenario)}[/] (seed {check.Seed}, {Progress.Clock(check.DurationSeconds)} simulated): " +
             (check.Passed ? "[green]all objectives hold[/]" : "[red]objectives fail[/]"));
         table.AddColumn("objective").AddColumn("subject").AddColumn("verdict").AddColumn("evidence");

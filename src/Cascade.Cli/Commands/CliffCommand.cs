@@ -57,7 +57,6 @@ public static class CliffCommand
 
     public static void Print(CliffResult result)
     {
-        Summary.WidenWhenRedirected();
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.Scenario)}[/] (seed {result.Seed}, {Progress.Clock(result.DurationSeconds)} simulated per run)");
         AnsiConsole.MarkupLine((result.FirstFailing is null ? "[green]" : "[red]") + Markup.Escape(Threshold(result)) + "[/]");
         var table = new Table().AddColumn(new TableColumn(result.Parameter).RightAligned()).AddColumn(new TableColumn("margin").RightAligned())

@@ -82,7 +82,6 @@ public static class CompareCommand
 
     public static void Print(ComparisonResult result)
     {
-        Summary.WidenWhenRedirected();
         var table = new Table().Title($"[bold]{Markup.Escape(result.Scenario)}[/] (seed {result.Seed}, {Progress.Clock(result.DurationSeconds)} simulated; the change: {Markup.Escape(result.Change)})");
         table.AddColumn("variant");
         foreach (var c in Columns) table.AddColumn(new TableColumn(c).RightAligned());
