@@ -18,7 +18,7 @@ public static class CompareCommand
         var scenario = new Argument<string>("scenario") { Description = "Scenario file (YAML, apiVersion cascade/v1, kind Scenario)" };
         var mitigations = new Option<string?>("--mitigations")
         {
-            Description = "Comma-separated mitigations, '+' to combine (priority-level+health-gate), 'all' (default: every built-in and useful combinations) or 'none'. Built-ins: " +
+            Description = "Comma-separated mitigations, '+' to combine (priority-level+health-gate), 'all' (the default without --variant: every built-in and useful combinations) or 'none' (the default with --variant). Built-ins: " +
                 string.Join(", ", Mitigations.All.Select(m => m.Name)),
         };
         var variant = new Option<string[]>("--variant")

@@ -67,11 +67,14 @@ public static class Comparison
         return new ComparisonResult(first.Metadata.Name, runSeed, first.Duration.Seconds, TheChange.Of(first)?.Name ?? "", rows);
     }
 
-    /// <summary>The rows `--mitigations` names: `all` is every built-in and the default combinations.</summary>
+    /// <summary>
+    /// The rows: the baseline, what `--mitigations` names (`all`, every built-in and the default
+    /// combinations, unless only the user's own variants are given), then the user's variants.
+    /// </summary>
     public static List<Variant> Variants(string? mitigations, IReadOnlyList<string> userVariants)
     {
         var list = new List<Variant> { Variant.Baseline };
-        var names = (mitigations ?? "all").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var names = (mitigations ?? (userVariants.Count > 0 ? "none" : "all")).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         foreach (var n in names)
         {
             if (n == "none") continue;
@@ -82,14 +85,12 @@ public static class Comparison
             }
             else list.Add(Variant.OfMitigations(n));
         }
-        list.AddRange(userVariants.Select(Variant.Parse));
-        var seen = new HashSet<string>();
-        var unique = new List<Variant>();
-        foreach (var v in list)
+        // A mitigation named twice runs once; a user's variant must have a name of its own.
+        var unique = list.DistinctBy(v => v.Name).ToList();
+        foreach (var v in userVariants.Select(Variant.Parse))
         {
-            if (seen.Add(v.Name)) unique.Add(v);
-            else if (userVariants.Count > 0 && v.Mitigations.Count == 0 && v.Name != Variant.BaselineName)
-                throw new Cascade.InputException($"two variants are named '{v.Name}'", field: "--variant");
+            if (unique.Any(u => u.Name == v.Name)) throw new InputException($"two rows are named '{v.Name}'", field: "--variant");
+            unique.Add(v);
         }
         return unique;
     }
