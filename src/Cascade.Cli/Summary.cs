@@ -21,5 +21,28 @@ public static class Summary
                 c.Kubelets is { } k ? $"{k.LeaseFailures:N0}" : "-");
         }
         AnsiConsole.Write(table);
+        PrintDataPlane(result);
     }
+
+    /// <summary>A second table when the scenario has products: per cluster and product, when users' errors began, peaked and ended.</summary>
+    private static void PrintDataPlane(RunResult result)
+    {
+        if (result.Products.Count == 0) return;
+        var table = new Table().Title("[bold]products[/]");
+        foreach (var c in new[] { "cluster", "product", "nodes NotReady (peak)", "pending pods (peak)", "DNS failed at", "errors > 1% at", "peak error rate", "peak at", "recovered at" })
+            table.AddColumn(new TableColumn(c).RightAligned());
+        foreach (var p in result.Products)
+        {
+            if (p.Requests <= 0) continue;
+            var c = result.Clusters.FirstOrDefault(x => x.Name == p.Cluster);
+            table.AddRow(
+                Markup.Escape(p.Cluster), Markup.Escape(p.Name),
+                c is null ? "-" : $"{c.NodesNotReadyPeak:N0}", c is null ? "-" : $"{c.PendingPodsPeak:N0}",
+                Clock(c?.DnsFailureAtSeconds), p.FirstErrorAtSeconds is { } f ? $"[red]{Progress.Clock(f)}[/]" : "[green]never[/]",
+                $"{p.PeakErrorRate:P1}", Clock(p.PeakAtSeconds), Clock(p.RecoveredAtSeconds));
+        }
+        AnsiConsole.Write(table);
+    }
+
+    private static string Clock(double? seconds) => seconds is { } s ? Progress.Clock(s) : "-";
 }

@@ -13,7 +13,7 @@ public static class RunCommand
     public static Command Build()
     {
         var scenario = new Argument<string>("scenario") { Description = "Scenario file (YAML, apiVersion cascade/v1, kind Scenario)" };
-        var cmd = new Command("run", "Simulate a scenario; write DIR/result.json and DIR/timeseries.csv")
+        var cmd = new Command("run", "Simulate a scenario; write DIR/result.json, DIR/timeseries.csv and DIR/products.csv")
         {
             scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report,
         };
@@ -31,6 +31,7 @@ public static class RunCommand
             var outDir = parse.GetValue(ScenarioOptions.Out) ?? Path.Combine("out", loaded.Scenario.Metadata.Name);
             AtomicFile.WriteAllText(Path.Combine(outDir, "result.json"), Json.Serialize(output.Result));
             AtomicFile.WriteAllText(Path.Combine(outDir, "timeseries.csv"), TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api))));
+            AtomicFile.WriteAllText(Path.Combine(outDir, "products.csv"), ProductSeries.WriteCsv(output.Clusters.Where(c => c.DataPlane is not null).Select(c => (c.Name, c.DataPlane!))));
             if (parse.GetValue(ScenarioOptions.Report) is { } report)
                 HtmlReport.Write(RunReport.Build(output.Result, output.Fleet, ReportKind.Run, $"cascade run {loaded.Scenario.Metadata.Name}"), report);
 
@@ -41,7 +42,7 @@ public static class RunCommand
             }
             Summary.Print(output.Result);
             if (!quiet)
-                Console.Error.WriteLine($"{output.Result.Events:N0} events in {wall:F2} s wall ({output.Result.Events / Math.Max(wall, 1e-9):N0} events/s); wrote {Path.Combine(outDir, "result.json")} and timeseries.csv");
+                Console.Error.WriteLine($"{output.Result.Events:N0} events in {wall:F2} s wall ({output.Result.Events / Math.Max(wall, 1e-9):N0} events/s); wrote {Path.Combine(outDir, "result.json")}, timeseries.csv and products.csv");
             return ExitCodes.Ok;
         });
         return cmd;

@@ -29,16 +29,17 @@ public class ClusterModel
     public ApiServerSet Api { get; }
     public Kubelets? Kubelets { get; set; }
     public Controllers? Controllers { get; set; }
+    public DataPlane? DataPlane { get; set; }
     public List<DeployedWorkload> Workloads { get; } = new();
 
     /// <summary>Nodes the node lifecycle controller holds NotReady/Unknown now (0 without a data plane).</summary>
-    public virtual double NodesNotReady => 0;
+    public virtual double NodesNotReady => DataPlane?.NodeLifecycle?.NotReady ?? 0;
 
     /// <summary>Error rate of the products this cluster serves, over the last bucket (0 without products).</summary>
-    public virtual double ProductErrorRate => 0;
+    public virtual double ProductErrorRate => DataPlane?.LastErrorRate ?? 0;
 
     /// <summary>Moves this share of the cluster's product traffic to other clusters (no-op without products).</summary>
-    public virtual void ShiftTrafficAway(double fraction) { }
+    public virtual void ShiftTrafficAway(double fraction) => DataPlane?.ShiftTrafficAway(fraction);
 
     /// <summary>Removes nodes <paramref name="keep"/>.. (scale-down): their kubelets and per-node pods stop, and their pods leave the object counts.</summary>
     public virtual int RemoveNodesFrom(int keep)
@@ -56,6 +57,7 @@ public class ClusterModel
             removed++;
         }
         ActiveNodes = Math.Min(ActiveNodes, keep);
+        DataPlane?.OnNodesRemoved(keep);
         var pods = Api.Resources.Find("pods");
         if (pods is not null) pods.Count = (long)Math.Round(pods.Count * (keep / (double)Nodes));
         var nodes = Api.Resources.Find("nodes");
@@ -87,6 +89,7 @@ public class ClusterModel
         var sim = Sim;
         Kubelets?.Start();
         Controllers?.Start();
+        DataPlane?.Start();
         foreach (var d in Workloads)
         {
             if (d.StartAt is not { } at) continue; // started by a rollout

@@ -27,10 +27,13 @@ public sealed class Controllers : IApiCaller, IEventHandler
         _rng = sim.Random.Stream($"{api.Cluster}/controllers");
         _kcm = api.CreateClient(20, 30);        // MODEL.md §3: kube-controller-manager 20/30
         _scheduler = api.CreateClient(50, 100); // MODEL.md §3: kube-scheduler 50/100
-        foreach (var res in new[] { "pods", "nodes", "services", "endpointslices" })
+        foreach (var res in new[] { "pods", "nodes", "services", "endpointslices", "leases" })
             _informers.Add(InformerFor(Identity.KubeControllerManager, _kcm, res));
         foreach (var res in new[] { "pods", "nodes" })
             _informers.Add(InformerFor(Identity.KubeScheduler, _scheduler, res));
+        ManagerPods = _informers[0];
+        ManagerLeases = _informers[4];
+        SchedulerPods = _informers[5];
         var kcm = Identity.KubeControllerManager;
         _writes = new[]
         {
@@ -38,6 +41,18 @@ public sealed class Controllers : IApiCaller, IEventHandler
             api.DefineCall("kcm endpointslice", kcm.User, kcm.Groups, "update", "endpointslices", "default"),
         };
     }
+
+    /// <summary>kube-controller-manager's shared informers' client.</summary>
+    public ApiClient ManagerClient => _kcm;
+
+    /// <summary>kube-controller-manager's shared pod informer (the EndpointSlice controller's view of readiness).</summary>
+    public Informer ManagerPods { get; }
+
+    /// <summary>kube-controller-manager's Lease informer (the node lifecycle controller's view of heartbeats).</summary>
+    public Informer ManagerLeases { get; }
+
+    /// <summary>kube-scheduler's pod informer (how it learns of pending pods).</summary>
+    public Informer SchedulerPods { get; }
 
     private Informer InformerFor(Identity id, ApiClient client, string resource)
     {

@@ -9,17 +9,24 @@ namespace Cascade.Cluster;
 /// to 7 s; node status patched every 5 min; and a pod informer for the node's own pods (fieldSelector
 /// spec.nodeName, one watcher per node on pods). Classified by APF as system:nodes (node-high for
 /// leases and node status, system for the rest). The kubelet keeps its containers running whatever the
-/// API server does; only its writes fail.
+/// API server does; only its writes fail. With the data plane, the kubelet's status manager also patches
+/// pod status (readiness) when it changes, and retries a failed patch on its 10 s sync.
 /// </summary>
 public sealed class Kubelets : IApiCaller, IEventHandler
 {
-    private const int RenewLease = 0, PatchStatus = 1;
+    private const int RenewLease = 0, PatchStatus = 1, PodStatusRetry = 2, OtherPodStatusRetry = 3;
+    private const long TagNodeStatus = 1, TagPodStatus = 2, TagOtherPodStatus = 3;
+    private const long ReadyBit = 1L << 31;
+    private static readonly long StatusSyncTicks = SimTime.FromSeconds(10); // status_manager.go syncPeriod 10 s
     private static readonly long RetryInitial = SimTime.FromMilliseconds(200);  // MODEL.md §4
     private static readonly long RetryMax = SimTime.FromSeconds(7);             // MODEL.md §4
 
     private readonly Simulation _sim;
     private readonly ApiServerSet _api;
     private readonly ApiCall[] _lease, _status;
+    private ApiCall[] _podStatus = Array.Empty<ApiCall>();
+    private PodTable? _podTable;
+    private IPodStatusListener? _listener;
     private readonly ApiClient[] _heartbeat, _main;
     private readonly Informer[] _pods;
     private readonly long _renewTicks, _statusTicks;
@@ -77,6 +84,49 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         }
     }
 
+    public long PodStatusPatches { get; private set; }
+    public long PodStatusFailures { get; private set; }
+
+    /// <summary>Lets the kubelets write the status of the data plane's tracked pods; <paramref name="listener"/> hears each write that lands.</summary>
+    public void AttachPods(PodTable pods, IPodStatusListener listener)
+    {
+        _podTable = pods;
+        _listener = listener;
+        _podStatus = new ApiCall[Nodes];
+        for (int n = 0; n < Nodes; n++)
+        {
+            var id = Identity.Node($"node-{n}");
+            _podStatus[n] = _api.DefineCall("kubelet pod status", id.User, id.Groups, "patch", "pods", "default");
+        }
+    }
+
+    /// <summary>The kubelet of the pod's node wants its Ready condition to be <paramref name="ready"/>: patch it unless a patch is on its way.</summary>
+    public void SetPodReady(int pod, bool ready)
+    {
+        var t = _podTable!;
+        t.WantReady[pod] = ready;
+        if (t.StatusInFlight[pod] || t.ReadyInApi[pod] == ready || t.Node[pod] < 0 || _removed[t.Node[pod]]) return;
+        SendPodStatus(pod);
+    }
+
+    /// <summary>The status patch of an untracked pod that started on node <paramref name="node"/> (cost only).</summary>
+    public void PatchOtherPodStatus(int node)
+    {
+        if (!_removed[node]) _api.Send(_main[node], _podStatus[node], this, (TagOtherPodStatus << 32) | (uint)node);
+    }
+
+    private void SendPodStatus(int pod)
+    {
+        var t = _podTable!;
+        int node = t.Node[pod];
+        t.StatusInFlight[pod] = true;
+        long tag = (TagPodStatus << 32) | (t.WantReady[pod] ? ReadyBit : 0) | (uint)pod;
+        _api.Send(_main[node], _podStatus[node], this, tag);
+    }
+
+    /// <summary>Node <paramref name="n"/>'s heartbeat client (its Lease renewals).</summary>
+    public ApiClient HeartbeatClient(int n) => _heartbeat[n];
+
     /// <summary>When node <paramref name="n"/>'s lease was last renewed (ticks).</summary>
     public long LeaseRenewedAt(int n) => _renewedAt[n];
 
@@ -104,18 +154,62 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     public void OnEvent(int kind, long arg)
     {
         int n = (int)arg;
-        if (_removed[n]) return;
-        if (kind == RenewLease) _api.Send(_heartbeat[n], _lease[n], this, n);
-        else _api.Send(_main[n], _status[n], this, ((long)1 << 32) | (uint)n);
+        if (kind != PodStatusRetry && _removed[n]) return;
+        switch (kind)
+        {
+            case RenewLease: _api.Send(_heartbeat[n], _lease[n], this, n); break;
+            case PatchStatus: _api.Send(_main[n], _status[n], this, (TagNodeStatus << 32) | (uint)n); break;
+            case PodStatusRetry:
+            {
+                var t = _podTable!;
+                if (t.Phase[n] != PodPhase.Gone && t.Node[n] >= 0 && !_removed[t.Node[n]] && !t.StatusInFlight[n] && t.WantReady[n] != t.ReadyInApi[n]) SendPodStatus(n);
+                break;
+            }
+            case OtherPodStatusRetry: PatchOtherPodStatus(n); break;
+        }
     }
 
     public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
     {
-        int n = (int)(tag & 0xFFFFFFFF);
-        if (_removed[n]) return;
-        if (tag >> 32 == 1)
+        int n = (int)(tag & 0x7FFFFFFF);
+        long kind = tag >> 32;
+        if (kind != TagPodStatus && _removed[n]) return;
+        if (kind == TagNodeStatus)
         {
             _sim.Schedule(_statusTicks, this, PatchStatus, n);
+            return;
+        }
+        if (kind == TagPodStatus)
+        {
+            var t = _podTable!;
+            t.StatusInFlight[n] = false;
+            if (outcome == RequestOutcome.Ok)
+            {
+                PodStatusPatches++;
+                bool ready = (tag & ReadyBit) != 0;
+                if (t.Phase[n] == PodPhase.Gone) return;
+                if (t.ReadyInApi[n] != ready)
+                {
+                    t.ReadyInApi[n] = ready;
+                    _listener!.OnPodStatusWritten(n);
+                }
+                if (t.WantReady[n] != t.ReadyInApi[n]) SendPodStatus(n);
+            }
+            else
+            {
+                PodStatusFailures++;
+                _sim.Schedule(StatusSyncTicks, this, PodStatusRetry, n);
+            }
+            return;
+        }
+        if (kind == TagOtherPodStatus)
+        {
+            if (outcome == RequestOutcome.Ok) PodStatusPatches++;
+            else
+            {
+                PodStatusFailures++;
+                _sim.Schedule(StatusSyncTicks, this, OtherPodStatusRetry, n);
+            }
             return;
         }
         if (outcome == RequestOutcome.Ok)
@@ -132,4 +226,10 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             _sim.Schedule(_retry[n], this, RenewLease, n);
         }
     }
+}
+
+/// <summary>Hears that a tracked pod's Ready condition changed in the API server.</summary>
+public interface IPodStatusListener
+{
+    void OnPodStatusWritten(int pod);
 }

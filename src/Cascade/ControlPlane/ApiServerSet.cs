@@ -117,6 +117,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     // ---------------------------------------------------------------- clients and calls
 
+    /// <summary>Every client of this cluster's API servers (a network partition or block cuts them off by setting <see cref="ApiClient.Blocked"/>).</summary>
+    public IReadOnlyList<ApiClient> Clients => _clients;
+
     public ApiClient CreateClient(double qps, int burst, long timeoutTicks = 0, int maxRetries = 10)
     {
         var c = new ApiClient(_clients.Count, qps, burst, timeoutTicks, maxRetries);

@@ -48,6 +48,9 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
     /// <summary>The first list has completed: the informer has a view (possibly stale) of the resource.</summary>
     public bool HasSynced { get; private set; }
 
+    /// <summary>A LIST is in flight (its answer will be held next to the store until it replaces it).</summary>
+    public bool IsListing => _state == State.Listing;
+
     /// <summary>A watch is open now: the view is current.</summary>
     public bool IsWatching => _state == State.Watching;
 

@@ -8,6 +8,10 @@ public sealed class RunResult
     public double DurationSeconds { get; init; }
     public long Events { get; init; }
     public List<ClusterResult> Clusters { get; init; } = new();
+
+    /// <summary>User-facing products and the errors their users saw (docs/scenario-format.md, "Data plane").</summary>
+    public List<ProductResult> Products { get; init; } = new();
+
     public RolloutResult? Rollout { get; init; }
     /// <summary>When the first alert fired; null if none did.</summary>
     public double? DetectedAtSeconds { get; init; }
@@ -23,6 +27,25 @@ public sealed class MarkerResult
     public double ObservedMinutes { get; init; }
     public double? SimulatedMinutes { get; init; }
     public double? DifferenceMinutes => SimulatedMinutes is { } s ? Math.Round(s - ObservedMinutes, 1) : null;
+}
+
+/// <summary>
+/// One product over the run, from its per-minute error rate (errors / requests in each whole minute).
+/// Times are the start of the minute, in seconds.
+/// </summary>
+public sealed class ProductResult
+{
+    public string Name { get; init; } = "";
+    public string Cluster { get; init; } = "";
+    public double Requests { get; init; }
+    public double Errors { get; init; }
+    /// <summary>First minute with an error rate over 1%; null if none.</summary>
+    public double? FirstErrorAtSeconds { get; init; }
+    public double PeakErrorRate { get; init; }
+    /// <summary>The minute of the peak error rate; null when there were no errors.</summary>
+    public double? PeakAtSeconds { get; init; }
+    /// <summary>The minute after which the error rate stayed under 1% to the end; null if it never rose over 1%, or never came back.</summary>
+    public double? RecoveredAtSeconds { get; init; }
 }
 
 public sealed class RolloutResult
@@ -42,6 +65,17 @@ public sealed class ClusterResult
     public int Nodes { get; init; }
     public ApiServerResult Apiserver { get; init; } = new();
     public KubeletResult? Kubelets { get; init; }
+
+    /// <summary>Most nodes the node lifecycle controller held NotReady (Unknown) at once.</summary>
+    public int NodesNotReadyPeak { get; init; }
+
+    /// <summary>Most pods created and not yet bound at once.</summary>
+    public int PendingPodsPeak { get; init; }
+
+    /// <summary>First time a DNS query for a cluster name went unanswered by CoreDNS (before caches hide it or not); null if never.</summary>
+    public double? DnsFailureAtSeconds { get; init; }
+
+    public DataPlaneResult? DataPlane { get; init; }
     /// <summary>When the rollout's change reached this cluster; null if it never did.</summary>
     public double? ChangeReachedAtSeconds { get; set; }
     public List<WorkloadResult> Workloads { get; init; } = new();
@@ -93,6 +127,22 @@ public sealed class LevelResult
     public double PeakSeats { get; init; }
     /// <summary>Largest 10 s p99 latency of the level over the run, in seconds (null when it served nothing).</summary>
     public double? WorstP99Seconds { get; init; }
+}
+
+/// <summary>Counters of the data plane's dependants over the run.</summary>
+public sealed class DataPlaneResult
+{
+    public long NodeTaints { get; init; }
+    public long Evictions { get; init; }
+    public long Bindings { get; init; }
+    public long EndpointSliceWrites { get; init; }
+    public long EndpointSliceWriteFailures { get; init; }
+    public long CoreDnsRestarts { get; init; }
+    public double CoreDnsPeakQps { get; init; }
+    public long DnsUpstreamQueries { get; init; }
+    public long DnsFailedUpstreamQueries { get; init; }
+    public long PodStatusPatches { get; init; }
+    public long PodStatusFailures { get; init; }
 }
 
 public sealed class KubeletResult

@@ -61,6 +61,7 @@ public static class ScenarioBuilder
             cluster.Workloads.Add(new DeployedWorkload(sim, BuildWorkload(sim, api, spec, w), rolledOut ? null : w.StartAt.Ticks,
                 w.Resources.Cpu, w.Resources.Memory.Value, w.Resources.DecodeBytesPerSecond.Value, w.Placement == Placement.PerNode));
         }
+        cluster.DataPlane = DataPlaneBuilder.Build(sim, scenario, spec, cluster, timeline);
         return cluster;
     }
 

@@ -47,6 +47,7 @@ public static class ScenarioRunner
                 if (fleet.Rollout?.ReachedAt is { Length: > 0 } at && at[i] is { } reached) summary.ChangeReachedAtSeconds = SimTime.ToSeconds(reached);
                 return summary;
             }).ToList(),
+            Products = fleet.Clusters.SelectMany(SummariseProducts).ToList(),
             Timeline = fleet.MergedTimeline(),
             Rollout = fleet.Rollout is { } r ? new RolloutResult
             {
@@ -61,6 +62,34 @@ public static class ScenarioRunner
             DetectedAtSeconds = fleet.DetectedAt is { } detected ? SimTime.ToSeconds(detected) : null,
         };
         return new RunOutput(result, fleet);
+    }
+
+    public static List<ProductResult> SummariseProducts(ClusterModel cluster)
+    {
+        var list = new List<ProductResult>();
+        if (cluster.DataPlane is not { } dp) return list;
+        for (int p = 0; p < dp.Products.Count; p++)
+            list.Add(ProductSeries.Summarise(cluster.Name, dp.Products[p].Name, dp.ProductSamples(p)));
+        return list;
+    }
+
+    private static DataPlaneResult? SummariseDataPlane(ClusterModel cluster)
+    {
+        if (cluster.DataPlane is not { } dp) return null;
+        return new DataPlaneResult
+        {
+            NodeTaints = dp.NodeLifecycle?.TaintsAdded ?? 0,
+            Evictions = dp.NodeLifecycle?.Evictions ?? 0,
+            Bindings = dp.Scheduler?.Bindings ?? 0,
+            EndpointSliceWrites = dp.Endpoints.Writes,
+            EndpointSliceWriteFailures = dp.Endpoints.WriteFailures,
+            CoreDnsRestarts = dp.CoreDns?.Restarts ?? 0,
+            CoreDnsPeakQps = dp.CoreDns?.PeakQueriesPerSecond ?? 0,
+            DnsUpstreamQueries = dp.Caches.UpstreamQueries,
+            DnsFailedUpstreamQueries = dp.Caches.FailedUpstreamQueries,
+            PodStatusPatches = cluster.Kubelets?.PodStatusPatches ?? 0,
+            PodStatusFailures = cluster.Kubelets?.PodStatusFailures ?? 0,
+        };
     }
 
     /// <summary>The end of the first healthy window after the last unhealthy one, if the API server saturated and then recovered for good.</summary>
@@ -131,6 +160,10 @@ public static class ScenarioRunner
                 PriorityLevels = levels,
             },
             Kubelets = cluster.Kubelets is { } k ? new KubeletResult { LeaseRenewals = k.LeaseRenewals, LeaseFailures = k.LeaseFailures } : null,
+            NodesNotReadyPeak = cluster.DataPlane?.NodeLifecycle?.NotReadyPeak ?? 0,
+            PendingPodsPeak = cluster.DataPlane?.Scheduler?.PendingPeak ?? 0,
+            DnsFailureAtSeconds = cluster.DataPlane?.DnsFailureAtSeconds,
+            DataPlane = SummariseDataPlane(cluster),
             Workloads = cluster.Workloads.Select(w => new WorkloadResult { Name = w.Workload.Name, Pods = w.Workload.Pods, Responses = w.Workload.Responses, Failures = w.Workload.Failures }).ToList(),
         };
     }

@@ -24,6 +24,12 @@ public sealed class ClusterSpec
     public KubeletSpec Kubelets { get; set; } = new();
     public ControllersSpec Controllers { get; set; } = new();
 
+    /// <summary>Data plane (docs/scenario-format.md, "Data plane"): cluster DNS, node lifecycle, scheduler, endpoints.</summary>
+    public DnsSpec Dns { get; set; } = new();
+    public NodeLifecycleSpec NodeLifecycle { get; set; } = new();
+    public SchedulerSpec Scheduler { get; set; } = new();
+    public EndpointsSpec Endpoints { get; set; } = new();
+
     /// <summary>A copy under another name (the other settings are shared: they are read, never changed, after loading).</summary>
     public ClusterSpec CopyNamed(string name)
     {

@@ -27,6 +27,9 @@ public sealed class Scenario
 
     public List<WorkloadSpec> Workloads { get; set; } = new();
 
+    /// <summary>User-facing services whose errors the run measures (docs/scenario-format.md, "Data plane").</summary>
+    public List<ProductSpec> Products { get; set; } = new();
+
     public RolloutSpec? Rollout { get; set; }
     public List<AlertSpec> Alerts { get; set; } = new();
     public List<ActionSpec> Remediation { get; set; } = new();

@@ -1,0 +1,246 @@
+using Cascade.ControlPlane;
+using Cascade.Engine;
+
+namespace Cascade.Cluster;
+
+/// <summary>
+/// CoreDNS replicas serving cluster names with the `kubernetes` plugin (MODEL.md §5). Each replica's container
+/// runs two informers (Services, EndpointSlices) as the kube-system/coredns service account
+/// (kube-system-service-accounts → workload-high). It answers from its informer store: a replica that has
+/// synced keeps answering from a stale view while its watch is broken (entries never expire); a replica
+/// whose container started while the API server could not serve its LISTs waits 5 s, then answers SERVFAIL
+/// for cluster names, and its readiness probe (/ready) never passes until it syncs. The replicas running
+/// when the run starts were synced before it.
+///
+/// Load: every query a replica receives is counted; past its capacity it drops the excess (a dropped query
+/// is a failed lookup) and its /health liveness probe times out; after failureThreshold consecutive
+/// failures (probes every 10 s after a 60 s initial delay) the kubelet restarts the container, which
+/// starts with empty informers and must LIST Services and EndpointSlices again through the API server.
+/// Replicas are also lost with their node (eviction) and replaced through the scheduler.
+/// Memory (coredns/deployment kubernetes/Scaling_CoreDNS.md, default settings): (pods + services) / 1000 + 54
+/// MB once synced; while an informer that had synced relists, its new list is held next to the old store
+/// (assumption: another (pods + services) / 1000 MB). Over the memory limit, the container is OOM-killed and
+/// restarted like a liveness failure.
+/// Left out: CoreDNS's own `cache` plugin (a restarted replica's cache is empty anyway, and a synced one
+/// answers from its informer), the CrashLoopBackOff growth beyond the first restart.
+/// </summary>
+public sealed class CoreDns : IEventHandler
+{
+    private const int ContainerStartKind = 0, ProbeKind = 1;
+    private static readonly long RestartDelayTicks = SimTime.FromSeconds(10); // kubelet: first CrashLoopBackOff delay 10 s
+
+    private readonly Simulation _sim;
+    private readonly ApiServerSet _api;
+    private readonly DataPlane _dp;
+    private readonly DataPlaneConfig _cfg;
+    private readonly int _firstPod, _replicas;
+    private readonly ApiClient[] _clients;
+    private readonly ApiCall _listSvc, _relistSvc, _watchSvc, _listEps, _relistEps, _watchEps;
+    private readonly Informer?[] _services, _slices;
+    private readonly bool[] _up, _warm;
+    private readonly long[] _startedAt;
+    private readonly int[] _probeFailures, _generation;
+    private readonly double[] _queriesThisSecond, _queriesThisPeriod, _offeredQps, _answeredShare;
+    private readonly double[] _offeredOverPeriod;
+
+    public CoreDns(Simulation sim, ApiServerSet api, DataPlane dp, DataPlaneConfig cfg, int firstPod, int replicas)
+    {
+        _sim = sim;
+        _api = api;
+        _dp = dp;
+        _cfg = cfg;
+        _firstPod = firstPod;
+        _replicas = replicas;
+        var id = Identity.KubeSystem("coredns");
+        _listSvc = api.DefineCall("coredns services", id.User, id.Groups, "list", "services", null, "0");
+        _relistSvc = api.DefineCall("coredns services relist", id.User, id.Groups, "list", "services", null, "");
+        _watchSvc = api.DefineCall("coredns services watch", id.User, id.Groups, "watch", "services", null, "0");
+        _listEps = api.DefineCall("coredns endpointslices", id.User, id.Groups, "list", "endpointslices", null, "0");
+        _relistEps = api.DefineCall("coredns endpointslices relist", id.User, id.Groups, "list", "endpointslices", null, "");
+        _watchEps = api.DefineCall("coredns endpointslices watch", id.User, id.Groups, "watch", "endpointslices", null, "0");
+        _clients = new ApiClient[replicas];
+        for (int r = 0; r < replicas; r++) _clients[r] = api.CreateClient(5, 10); // MODEL.md §3: client-go defaults
+        _services = new Informer?[replicas];
+        _slices = new Informer?[replicas];
+        _up = new bool[replicas];
+        _warm = new bool[replicas];
+        _startedAt = new long[replicas];
+        _probeFailures = new int[replicas];
+        _generation = new int[replicas];
+        _queriesThisSecond = new double[replicas];
+        _queriesThisPeriod = new double[replicas];
+        _offeredQps = new double[replicas];
+        _offeredOverPeriod = new double[replicas];
+        _answeredShare = new double[replicas];
+        Array.Fill(_answeredShare, 1.0);
+    }
+
+    public int Replicas => _replicas;
+    public long OomKills { get; private set; }
+
+    /// <summary>Memory of replica <paramref name="r"/> now, by the CoreDNS scaling guide's formula.</summary>
+    public double MemoryBytes(int r)
+    {
+        if (!_up[r]) return 0;
+        const double MiB = 1 << 20;
+        double objects = (_api.Resources.Find("pods")?.Count ?? 0) + (_api.Resources.Find("services")?.Count ?? 0);
+        double perStore = objects / 1000 * MiB;                    // Scaling_CoreDNS.md: (pods + services) / 1000 MB
+        double mem = 54 * MiB;                                     // Scaling_CoreDNS.md: + 54 MB (cache, buffers)
+        if (_services[r]!.HasSynced || _slices[r]!.HasSynced) mem += perStore;
+        if ((_services[r]!.HasSynced && _services[r]!.IsListing) || (_slices[r]!.HasSynced && _slices[r]!.IsListing))
+            mem += perStore;                                       // assumption: a relist's answer held next to the store
+        return mem;
+    }
+    public long Restarts { get; private set; }
+    public double QueriesPerSecond { get; private set; }
+    public double PeakQueriesPerSecond { get; private set; }
+
+    /// <summary>Replica of tracked pod <paramref name="pod"/>, or −1.</summary>
+    public int ReplicaOf(int pod) => pod >= _firstPod && pod < _firstPod + _replicas ? pod - _firstPod : -1;
+
+    /// <summary>The replica's container runs and its informers have synced (or it was synced before the run): it answers cluster names.</summary>
+    public bool Answering(int r) => _up[r] && _services[r]!.HasSynced && _slices[r]!.HasSynced;
+
+    /// <summary>Share of the queries the replica received last second that it answered (1 under capacity).</summary>
+    public double AnsweredShare(int r) => _answeredShare[r];
+
+    public int AnsweringCount
+    {
+        get
+        {
+            int n = 0;
+            for (int r = 0; r < _replicas; r++) if (Answering(r)) n++;
+            return n;
+        }
+    }
+
+    /// <summary>The replicas already running when the run starts: synced, answering.</summary>
+    public void StartWarm()
+    {
+        for (int r = 0; r < _replicas; r++)
+        {
+            _warm[r] = true;
+            StartContainer(r);
+        }
+        _sim.Schedule(_cfg.LivenessPeriodTicks, this, ProbeKind);
+    }
+
+    /// <summary>A replica's pod is Running on a node: its container starts (cold).</summary>
+    public void OnPodRunning(int pod)
+    {
+        int r = ReplicaOf(pod);
+        if (r < 0) return;
+        _warm[r] = false;
+        StartContainer(r);
+    }
+
+    /// <summary>The replica's pod was deleted: its container is gone.</summary>
+    public void OnPodGone(int pod)
+    {
+        int r = ReplicaOf(pod);
+        if (r < 0) return;
+        StopContainer(r);
+    }
+
+    private void StartContainer(int r)
+    {
+        _up[r] = true;
+        _startedAt[r] = _sim.Now;
+        _probeFailures[r] = 0;
+        int g = ++_generation[r];
+        var rng = _sim.Random.Stream($"{_api.Cluster}/coredns/{r}", g);
+        _services[r] = new Informer(_sim, _api, _clients[r], _listSvc, _relistSvc, _watchSvc, rng);
+        _slices[r] = new Informer(_sim, _api, _clients[r], _listEps, _relistEps, _watchEps, rng);
+        if (_warm[r])
+        {
+            // Running before the run started: synced long ago, only the watches are re-opened.
+            _services[r]!.StartSynced((long)(rng.NextDouble() * SimTime.TicksPerSecond));
+            _slices[r]!.StartSynced((long)(rng.NextDouble() * SimTime.TicksPerSecond));
+            return;
+        }
+        _services[r]!.Start(0);
+        _slices[r]!.Start(0);
+    }
+
+    private void StopContainer(int r)
+    {
+        _up[r] = false;
+        _warm[r] = false;
+        _services[r]?.Stop();
+        _slices[r]?.Stop();
+        _dp.SetPodReady(_firstPod + r, false);
+    }
+
+    /// <summary>Counts one query arriving at replica <paramref name="r"/>.</summary>
+    public void Count(int r, double queries)
+    {
+        _queriesThisSecond[r] += queries;
+    }
+
+    /// <summary>Once a second: offered load, the share answered, readiness of replicas that synced.</summary>
+    public void Tick()
+    {
+        double total = 0;
+        for (int r = 0; r < _replicas; r++)
+        {
+            double q = _queriesThisSecond[r];
+            _queriesThisSecond[r] = 0;
+            _queriesThisPeriod[r] += q;
+            _offeredQps[r] = q;
+            _answeredShare[r] = q > _cfg.CoreDnsCapacityQps ? _cfg.CoreDnsCapacityQps / q : 1.0;
+            total += q;
+            int pod = _firstPod + r;
+            if (_cfg.CoreDnsMemoryLimitBytes > 0 && _up[r] && MemoryBytes(r) > _cfg.CoreDnsMemoryLimitBytes)
+            {
+                OomKills++;
+                RestartContainer(r, $"OOM-killed ({MemoryBytes(r) / (1 << 20):F0} MiB over its {_cfg.CoreDnsMemoryLimitBytes / (1 << 20):F0} MiB limit)");
+                continue;
+            }
+            // /ready passes once the kubernetes plugin has synced; the kubelet writes it as the pod's Ready condition.
+            if (_up[r] && Answering(r) && !_dp.Pods.WantReady[pod]) _dp.SetPodReady(pod, true);
+        }
+        QueriesPerSecond = total;
+        PeakQueriesPerSecond = Math.Max(PeakQueriesPerSecond, total);
+    }
+
+    public void OnEvent(int kind, long arg)
+    {
+        if (kind == ProbeKind)
+        {
+            Probe();
+            _sim.Schedule(_cfg.LivenessPeriodTicks, this, ProbeKind);
+            return;
+        }
+        int r = (int)(arg & 0xFFFF);
+        int generation = (int)(arg >> 16);
+        if (kind == ContainerStartKind && generation == _generation[r] && !_up[r] && _dp.Pods.Phase[_firstPod + r] == PodPhase.Running)
+            StartContainer(r);
+    }
+
+    /// <summary>Liveness: /health times out while the replica is over capacity; enough failures in a row and the kubelet restarts it.</summary>
+    private void Probe()
+    {
+        double periodSeconds = SimTime.ToSeconds(_cfg.LivenessPeriodTicks);
+        for (int r = 0; r < _replicas; r++)
+        {
+            double offered = _queriesThisPeriod[r] / periodSeconds;
+            _queriesThisPeriod[r] = 0;
+            _offeredOverPeriod[r] = offered;
+            if (!_up[r] || _sim.Now - _startedAt[r] < _cfg.LivenessInitialDelayTicks) continue;
+            if (offered > _cfg.CoreDnsCapacityQps) _probeFailures[r]++;
+            else _probeFailures[r] = 0;
+            if (_probeFailures[r] < _cfg.LivenessFailureThreshold) continue;
+            RestartContainer(r, $"failed liveness {_probeFailures[r]} times ({offered:F0} queries/s offered, capacity {_cfg.CoreDnsCapacityQps:F0})");
+        }
+    }
+
+    /// <summary>The kubelet restarts the replica's container (liveness failure, OOM kill, crash): it comes back after the restart delay with empty informers.</summary>
+    public void RestartContainer(int r, string why)
+    {
+        if (!_up[r]) return;
+        Restarts++;
+        _dp.Note("coredns-restart", $"coredns-{r} container restarted: {why}");
+        StopContainer(r);
+        _sim.Schedule(RestartDelayTicks, this, ContainerStartKind, ((long)_generation[r] << 16) | (uint)r);
+    }
+}

@@ -1,0 +1,433 @@
+using Cascade.ControlPlane;
+using Cascade.Engine;
+using Cascade.Results;
+
+namespace Cascade.Cluster;
+
+/// <summary>One 10 s bucket of one product: user requests, the ones that failed, and why.</summary>
+public sealed record ProductSample(double TimeSeconds, double Requests, double Errors, double DnsFailure, double RouteFailure)
+{
+    public double ErrorRate => Requests > 0 ? Errors / Requests : 0;
+}
+
+/// <summary>One 10 s bucket of a cluster's data plane, sampled at its end.</summary>
+public sealed record DataPlaneSample(double TimeSeconds, int NodesNotReady, int NodesTainted, int PendingPods,
+    int CoreDnsAnswering, double CoreDnsQps, int FailingCacheEntries, int KubeProxiesWatching);
+
+/// <summary>
+/// What depends on the control plane in one cluster, carried down to user-visible errors (MODEL.md §4–§6):
+/// kubelets' pod status, the node lifecycle controller, the scheduler and ReplicaSets, EndpointSlices and
+/// kube-proxy, CoreDNS and the DNS caches, and the products users call. This class places the tracked pods,
+/// carries a pod through its life (created → bound → starting → running → deleted) between those
+/// components, and once a second measures the products.
+///
+/// A product's request is not simulated one by one: each second, for each running pod of the product and
+/// each Service it calls, the model takes the probability that the pod's lookup of the name fails now
+/// (its caches and CoreDNS) and the share of the endpoints its node's kube-proxy routes to that are gone;
+/// a request fails if any call fails or any callee's own request fails. Requests in a 10 s bucket are
+/// rate × 10 s and errors are requests × the mean failing share.
+/// </summary>
+public sealed class DataPlane : IEventHandler, IPodStatusListener
+{
+    private const int TickKind = 0, PodRunningKind = 1;
+    private static readonly long TickTicks = SimTime.TicksPerSecond;
+    private const int BucketTicks = 10; // seconds per time-series bucket, as the API server metrics
+
+    private readonly Simulation _sim;
+    private readonly DataPlaneConfig _cfg;
+    private readonly Kubelets? _kubelets;
+    private readonly Timeline _timeline;
+    private readonly RandomStream _rng;
+    private readonly int[][] _callsOfService;
+    private readonly int[] _order;
+    private readonly int[] _running;
+    private readonly double[] _errorShare;
+    private readonly double[] _bucketRequests, _bucketErrors, _bucketDns, _bucketRoute;
+    private readonly List<ProductSample>[] _productSamples;
+    private readonly List<DataPlaneSample> _samples = new();
+    private int _ticks;
+    private double _traffic = 1;
+
+    public DataPlane(Simulation sim, ApiServerSet api, int nodes, DataPlaneConfig cfg, Kubelets? kubelets, Controllers? controllers, Timeline timeline)
+    {
+        _sim = sim;
+        _cfg = cfg;
+        Api = api;
+        Nodes = nodes;
+        _kubelets = kubelets;
+        _timeline = timeline;
+        _rng = sim.Random.Stream($"{api.Cluster}/dataplane");
+        var products = cfg.Products;
+        Services = new ServiceTable(products, cfg.Dns ? cfg.CoreDnsReplicas : 0);
+        Pods = new PodTable(Services.TotalPods, nodes);
+        _callsOfService = new int[Services.Count][];
+        for (int s = 0; s < Services.Count; s++) _callsOfService[s] = s < products.Count ? products[s].Calls : Array.Empty<int>();
+        _order = TopologicalOrder(products);
+        _running = new int[products.Count];
+        _errorShare = new double[products.Count];
+        _bucketRequests = new double[products.Count];
+        _bucketErrors = new double[products.Count];
+        _bucketDns = new double[products.Count];
+        _bucketRoute = new double[products.Count];
+        _productSamples = new List<ProductSample>[products.Count];
+        for (int p = 0; p < products.Count; p++) _productSamples[p] = new List<ProductSample>();
+
+        PlacePods();
+        kubelets?.AttachPods(Pods, this);
+        Endpoints = new EndpointSliceController(sim, api, Pods, Services, controllers?.ManagerPods, cfg.EndpointSliceWorkers);
+        KubeProxies = new KubeProxies(sim, api, nodes, cfg.KubeProxy);
+        if (cfg.NodeLifecycle && kubelets is not null)
+            NodeLifecycle = new NodeLifecycleController(sim, api, this, cfg, kubelets, controllers?.ManagerLeases);
+        if (cfg.Scheduler)
+            Scheduler = new Scheduler(sim, api, this, cfg, controllers?.SchedulerPods);
+        if (cfg.Dns)
+            CoreDns = new CoreDns(sim, api, this, cfg, Services.FirstPod[Services.KubeDns], cfg.CoreDnsReplicas);
+        Caches = new DnsCaches(sim, this, cfg, nodes, Pods.Count, Services);
+    }
+
+    public ApiServerSet Api { get; }
+    public int Nodes { get; }
+    public PodTable Pods { get; }
+    public ServiceTable Services { get; }
+    public EndpointSliceController Endpoints { get; }
+    public KubeProxies KubeProxies { get; }
+    public NodeLifecycleController? NodeLifecycle { get; }
+    public Scheduler? Scheduler { get; }
+    public CoreDns? CoreDns { get; }
+    public DnsCaches Caches { get; }
+    public IReadOnlyList<ProductConfig> Products => _cfg.Products;
+    public IReadOnlyList<DataPlaneSample> Samples => _samples;
+    public IReadOnlyList<ProductSample> ProductSamples(int product) => _productSamples[product];
+
+    /// <summary>Error rate of the cluster's product requests over the last 10 s bucket (request-weighted).</summary>
+    public double LastErrorRate { get; private set; }
+
+    /// <summary>Moves <paramref name="fraction"/> of the cluster's remaining product traffic elsewhere (a traffic shift).</summary>
+    public void ShiftTrafficAway(double fraction) => _traffic *= 1 - Math.Clamp(fraction, 0, 1);
+
+    /// <summary>
+    /// Nodes <paramref name="keep"/>.. were deleted (a scale-down): their containers are gone at once; the pod
+    /// garbage collector deletes their pods through the API server, which frees their ReplicaSets to replace them.
+    /// </summary>
+    public void OnNodesRemoved(int keep)
+    {
+        for (int n = keep; n < Nodes; n++) Pods.OtherPods[n] = 0;
+        NodeLifecycle?.OnNodesRemoved(keep);
+        for (int pod = 0; pod < Pods.Count; pod++)
+        {
+            if (Pods.Node[pod] < keep || Pods.Phase[pod] == PodPhase.Gone) continue;
+            if (Pods.Phase[pod] == PodPhase.Running && Pods.Service[pod] < _cfg.Products.Count)
+                Caches.OnPodRunning(pod, Pods.Node[pod], running: false, warm: false);
+            Pods.Phase[pod] = PodPhase.Lost;
+            Pods.Changed();
+            CoreDns?.OnPodGone(pod);
+            NodeLifecycle?.DeleteOrphan(pod);
+        }
+    }
+
+    /// <summary>First time a lookup sent to CoreDNS went unanswered (SERVFAIL, dropped, or no endpoint), in seconds.</summary>
+    public double? DnsFailureAtSeconds { get; private set; }
+
+    private void PlacePods()
+    {
+        // Each Deployment's replicas land on nodes drawn at random (the spread of a scheduler with many fits).
+        for (int s = 0; s < Services.Count; s++)
+            for (int i = 0; i < Services.Replicas[s]; i++)
+            {
+                int pod = Services.FirstPod[s] + i;
+                Pods.Service[pod] = s;
+                Pods.Node[pod] = _rng.NextInt(Nodes);
+                Pods.Phase[pod] = PodPhase.Running;
+                Pods.ReadyInApi[pod] = true;
+                Pods.WantReady[pod] = true;
+            }
+        Array.Fill(Pods.OtherPods, _cfg.PodsPerNode);
+        for (int pod = 0; pod < Pods.Count; pod++)
+            if (Pods.OtherPods[Pods.Node[pod]] > 0) Pods.OtherPods[Pods.Node[pod]]--;
+    }
+
+    private static int[] TopologicalOrder(IReadOnlyList<ProductConfig> products)
+    {
+        var order = new List<int>();
+        var state = new byte[products.Count];
+        void Visit(int p)
+        {
+            if (state[p] == 2) return;
+            if (state[p] == 1) throw new InputException($"products call each other in a cycle through '{products[p].Name}'", field: "products");
+            state[p] = 1;
+            foreach (int c in products[p].Calls) if (c < products.Count) Visit(c);
+            state[p] = 2;
+            order.Add(p);
+        }
+        for (int p = 0; p < products.Count; p++) Visit(p);
+        return order.ToArray();
+    }
+
+    public int[] CallsOf(int pod) => _callsOfService[Pods.Service[pod]];
+
+    public int RunningPods(int product) => _running[product];
+
+    public void Start()
+    {
+        Endpoints.PublishInitial();
+        KubeProxies.Start();
+        NodeLifecycle?.Start();
+        CoreDns?.StartWarm();
+        for (int pod = 0; pod < Pods.Count; pod++)
+            if (Pods.Service[pod] < _cfg.Products.Count) Caches.OnPodRunning(pod, Pods.Node[pod], running: true, warm: true);
+        Caches.StartWarm();
+        _sim.Schedule(TickTicks, this, TickKind);
+    }
+
+    public void Note(string kind, string message) => _timeline.Add(SimTime.ToSeconds(_sim.Now), Api.Cluster, kind, message);
+
+    // ---------------------------------------------------------------- a pod's life
+
+    public void SetPodReady(int pod, bool ready)
+    {
+        if (Pods.Node[pod] < 0) return;
+        if (_kubelets is not null)
+        {
+            _kubelets.SetPodReady(pod, ready);
+            return;
+        }
+        Pods.WantReady[pod] = ready;
+        if (Pods.ReadyInApi[pod] == ready) return;
+        Pods.ReadyInApi[pod] = ready;
+        OnPodStatusWritten(pod);
+    }
+
+    public void OnPodStatusWritten(int pod) => Endpoints.OnPodChanged(Pods.Service[pod]);
+
+    /// <summary>The pod's deletion landed: its containers stop, its endpoint goes, its ReplicaSet replaces it.</summary>
+    public void OnPodDeleted(int pod)
+    {
+        if (Pods.Phase[pod] == PodPhase.Running && Pods.Node[pod] >= 0 && Pods.Service[pod] < _cfg.Products.Count)
+            Caches.OnPodRunning(pod, Pods.Node[pod], running: false, warm: false);
+        Pods.Phase[pod] = PodPhase.Gone;
+        Pods.ReadyInApi[pod] = false;
+        Pods.WantReady[pod] = false;
+        Pods.Changed();
+        CoreDns?.OnPodGone(pod);
+        Endpoints.OnPodChanged(Pods.Service[pod]);
+        Scheduler?.Recreate(pod);
+    }
+
+    public void OnOtherPodDeleted(int node)
+    {
+        Pods.OtherPods[node]--;
+        Scheduler?.RecreateOther();
+    }
+
+    /// <summary>The replacement pod exists in the API server: a new incarnation, pending.</summary>
+    public void OnPodCreated(int pod)
+    {
+        Pods.Incarnation[pod]++;
+        Pods.Phase[pod] = PodPhase.Pending;
+        Pods.Node[pod] = -1;
+        Pods.ReadyInApi[pod] = false;
+        Pods.WantReady[pod] = false;
+        Pods.StatusInFlight[pod] = false;
+        Pods.Changed();
+    }
+
+    public void OnPodBound(int pod, int node)
+    {
+        Pods.Node[pod] = node;
+        Pods.Phase[pod] = PodPhase.Starting;
+        Pods.Changed();
+        _sim.Schedule(_cfg.PodStartupTicks, this, PodRunningKind, ((long)Pods.Incarnation[pod] << 32) | (uint)pod);
+    }
+
+    public void OnOtherPodBound(int node)
+    {
+        Pods.OtherPods[node]++;
+        _kubelets?.PatchOtherPodStatus(node);
+    }
+
+    /// <summary>The node lifecycle controller sees the node again: its kubelet re-asserts its pods' readiness.</summary>
+    public void OnNodeReadyAgain(int node)
+    {
+        if (_kubelets is null) return;
+        for (int pod = 0; pod < Pods.Count; pod++)
+            if (Pods.Node[pod] == node && Pods.Phase[pod] == PodPhase.Running && Pods.WantReady[pod] && !Pods.ReadyInApi[pod])
+                _kubelets.SetPodReady(pod, true);
+    }
+
+    private void OnPodRunning(int pod, int incarnation)
+    {
+        if (Pods.Incarnation[pod] != incarnation || Pods.Phase[pod] != PodPhase.Starting) return;
+        Pods.Phase[pod] = PodPhase.Running;
+        Pods.Changed();
+        if (Pods.Service[pod] < _cfg.Products.Count)
+        {
+            Caches.OnPodRunning(pod, Pods.Node[pod], running: true, warm: false);
+            SetPodReady(pod, true);
+        }
+        else CoreDns?.OnPodRunning(pod);
+    }
+
+    // ---------------------------------------------------------------- DNS queries from a node
+
+    /// <summary>
+    /// A lookup leaves node <paramref name="node"/> for kube-dns: up to <paramref name="attempts"/> times, kube-proxy's
+    /// rules on the node pick one of the CoreDNS endpoints it knows; the query is answered if that pod still
+    /// runs, its replica answers cluster names, and it is not dropping load.
+    /// </summary>
+    public bool Resolve(int node, RandomStream rng, int attempts)
+    {
+        var core = CoreDns;
+        if (core is null) return true;
+        int s = Services.KubeDns, first = Services.FirstPod[s];
+        int k = Endpoints.View(s, KubeProxies.SeenAt(node));
+        int included = 0;
+        for (int i = 0; i < core.Replicas; i++) if (Endpoints.Endpoint(s, k, i) >= 0) included++;
+        if (included > 0)
+        {
+            for (int a = 0; a < attempts; a++)
+            {
+                int pick = rng.NextInt(included), j = -1;
+                for (int i = 0; i < core.Replicas; i++)
+                    if (Endpoints.Endpoint(s, k, i) >= 0 && pick-- == 0) { j = i; break; }
+                int pod = first + j;
+                bool alive = Pods.Incarnation[pod] == Endpoints.Endpoint(s, k, j) && Pods.Phase[pod] == PodPhase.Running;
+                if (alive) core.Count(j, 1);
+                bool ok = alive && core.Answering(j) && rng.NextDouble() < core.AnsweredShare(j);
+                Caches.CountUpstream(ok);
+                if (ok) return true;
+            }
+        }
+        OnDnsFailure();
+        return false;
+    }
+
+    /// <summary>Probability that one query from <paramref name="node"/> to kube-dns is answered now.</summary>
+    public double AnswerProbability(int node)
+    {
+        var core = CoreDns;
+        if (core is null) return 1;
+        int s = Services.KubeDns, first = Services.FirstPod[s];
+        int k = Endpoints.View(s, KubeProxies.SeenAt(node));
+        int included = 0;
+        double good = 0;
+        for (int i = 0; i < core.Replicas; i++)
+        {
+            int inc = Endpoints.Endpoint(s, k, i);
+            if (inc < 0) continue;
+            included++;
+            int pod = first + i;
+            if (Pods.Incarnation[pod] == inc && Pods.Phase[pod] == PodPhase.Running && core.Answering(i)) good += core.AnsweredShare(i);
+        }
+        return included == 0 ? 0 : good / included;
+    }
+
+    /// <summary>Queries per second leaving <paramref name="node"/> for kube-dns, spread over the endpoints its kube-proxy knows.</summary>
+    public void OfferQueries(int node, double queries)
+    {
+        var core = CoreDns;
+        if (core is null) return;
+        int s = Services.KubeDns, first = Services.FirstPod[s];
+        int k = Endpoints.View(s, KubeProxies.SeenAt(node));
+        int included = 0;
+        for (int i = 0; i < core.Replicas; i++) if (Endpoints.Endpoint(s, k, i) >= 0) included++;
+        if (included == 0) return;
+        for (int i = 0; i < core.Replicas; i++)
+        {
+            int inc = Endpoints.Endpoint(s, k, i);
+            if (inc >= 0 && Pods.Incarnation[first + i] == inc && Pods.Phase[first + i] == PodPhase.Running) core.Count(i, queries / included);
+        }
+    }
+
+    public void OnDnsFailure()
+    {
+        if (DnsFailureAtSeconds is not null) return;
+        DnsFailureAtSeconds = SimTime.ToSeconds(_sim.Now);
+        Note("dns-failure", "a lookup of a cluster name went unanswered by CoreDNS (SERVFAIL, dropped, or no endpoint)");
+    }
+
+    // ---------------------------------------------------------------- the clock
+
+    public void OnEvent(int kind, long arg)
+    {
+        if (kind == PodRunningKind)
+        {
+            OnPodRunning((int)(arg & 0xFFFFFFFF), (int)(arg >> 32));
+            return;
+        }
+        KubeProxies.Tick(Pods);
+        Endpoints.Tick();
+        Scheduler?.Tick();
+        CountRunning();
+        Caches.TickDirectLoad();
+        CoreDns?.Tick();
+        SampleProducts();
+        if (++_ticks % BucketTicks == 0) Flush();
+        _sim.Schedule(TickTicks, this, TickKind);
+    }
+
+    private void CountRunning()
+    {
+        Array.Clear(_running);
+        for (int pod = 0; pod < Pods.Count; pod++)
+        {
+            int s = Pods.Service[pod];
+            if (s < _running.Length && Pods.Phase[pod] == PodPhase.Running) _running[s]++;
+        }
+    }
+
+    private void SampleProducts()
+    {
+        var products = _cfg.Products;
+        foreach (int p in _order)
+        {
+            var product = products[p];
+            int first = Services.FirstPod[p];
+            double ok = 0, dnsOk = 0, routeOk = 0;
+            int running = 0;
+            for (int i = 0; i < product.Replicas; i++)
+            {
+                int pod = first + i;
+                if (Pods.Phase[pod] != PodPhase.Running) continue;
+                running++;
+                long seen = KubeProxies.SeenAt(Pods.Node[pod]);
+                double podOk = 1, podDns = 1, podRoute = 1;
+                foreach (int c in product.Calls)
+                {
+                    double lookup = Caches.LookupFailure(pod, c);
+                    double gone = Endpoints.GoneFraction(c, Endpoints.View(c, seen));
+                    podDns *= 1 - lookup;
+                    podRoute *= 1 - gone;
+                    podOk *= (1 - lookup) * (1 - gone);
+                }
+                ok += podOk;
+                dnsOk += podDns;
+                routeOk += podRoute;
+            }
+            double own = running == 0 ? 1 : 1 - ok / running;
+            double success = 1 - own;
+            foreach (int c in product.Calls) success *= 1 - _errorShare[c];
+            _errorShare[p] = 1 - success;
+            double requests = product.RequestRatePerSecond * _traffic * SimTime.ToSeconds(TickTicks);
+            _bucketRequests[p] += requests;
+            _bucketErrors[p] += requests * _errorShare[p];
+            _bucketDns[p] += running == 0 ? 0 : 1 - dnsOk / running;
+            _bucketRoute[p] += running == 0 ? 1 : 1 - routeOk / running;
+        }
+    }
+
+    private void Flush()
+    {
+        double t = SimTime.ToSeconds(_sim.Now);
+        double requests = 0, errors = 0;
+        for (int p = 0; p < _productSamples.Length; p++)
+        {
+            requests += _bucketRequests[p];
+            errors += _bucketErrors[p];
+            _productSamples[p].Add(new ProductSample(t, _bucketRequests[p], _bucketErrors[p], _bucketDns[p] / BucketTicks, _bucketRoute[p] / BucketTicks));
+            _bucketRequests[p] = _bucketErrors[p] = _bucketDns[p] = _bucketRoute[p] = 0;
+        }
+        LastErrorRate = requests > 0 ? errors / requests : 0;
+        _samples.Add(new DataPlaneSample(t, NodeLifecycle?.NotReady ?? 0, NodeLifecycle?.Tainted ?? 0, Scheduler?.Pending ?? 0,
+            CoreDns?.AnsweringCount ?? 0, CoreDns?.QueriesPerSecond ?? 0, Caches.FailingNodeEntries, KubeProxies.Watching));
+    }
+}

@@ -1,0 +1,234 @@
+using Cascade.Engine;
+
+namespace Cascade.Cluster;
+
+/// <summary>
+/// The caches between a client and CoreDNS (MODEL.md §5), one entry per (node, name) for NodeLocal DNSCache
+/// and per (pod, name) for a client-side cache, both optional. An entry is refreshed when it expires
+/// (clients keep asking, so the first lookup after expiry goes upstream); a refresh needs an answer from
+/// a CoreDNS replica reached through the node's kube-proxy rules for kube-dns, which answers if it runs
+/// with a synced informer (a stale view still answers) and is under capacity. A failed refresh caches the
+/// SERVFAIL for 5 s and the clients' next lookup tries again: while names fail, upstream queries come every
+/// 5 s per entry instead of once per TTL, which is how emptied caches multiply DNS load. With serve_stale
+/// a node cache answers from its expired entry while the upstream fails. Expiry times start spread over
+/// one TTL (each node refreshed each name at its own moment), so when CoreDNS stops answering, lookups
+/// start failing over one TTL: a ramp, not a step.
+///
+/// Without any cache tier, every lookup goes to CoreDNS: the load is the request rate times the names
+/// (plus retries of failed lookups), computed as a rate each second, and a lookup fails when every
+/// attempt reaches a replica that cannot answer. Events stay proportional to entries / TTL, never to
+/// the request rate.
+/// </summary>
+public sealed class DnsCaches : IEventHandler
+{
+    private const int NodeRefreshKind = 0, ClientRefreshKind = 1;
+    private static readonly long MinClientRetryTicks = SimTime.FromSeconds(1); // assumption: a client without a negative cache asks again within a second
+
+    private readonly Simulation _sim;
+    private readonly DataPlane _dp;
+    private readonly DataPlaneConfig _cfg;
+    private readonly RandomStream _rng;
+    private readonly int _names;
+    private readonly int[] _nameOfService;
+    private readonly bool _nodeTier, _clientTier;
+    private readonly long _nodeLife;
+
+    private readonly long[] _nodeValidUntil, _nodeLastGood;
+    private readonly int[] _nodeDemand;
+    private readonly bool[] _nodeScheduled;
+    private readonly long[] _clientValidUntil;
+    private readonly bool[] _clientScheduled;
+
+    public DnsCaches(Simulation sim, DataPlane dp, DataPlaneConfig cfg, int nodes, int pods, ServiceTable services)
+    {
+        _sim = sim;
+        _dp = dp;
+        _cfg = cfg;
+        _rng = sim.Random.Stream($"{dp.Api.Cluster}/dns-caches");
+        _nameOfService = new int[services.Count];
+        Array.Fill(_nameOfService, -1);
+        foreach (var p in cfg.Products)
+            foreach (int c in p.Calls)
+                if (_nameOfService[c] < 0) _nameOfService[c] = _names++;
+        _nodeTier = cfg.NodeLocalCache;
+        _clientTier = cfg.ClientCacheTtlTicks > 0;
+        _nodeLife = cfg.NodeCacheLifetimeTicks;
+        int nodeEntries = _nodeTier ? nodes * _names : 0;
+        _nodeValidUntil = new long[nodeEntries];
+        _nodeLastGood = new long[nodeEntries];
+        _nodeDemand = new int[nodeEntries];
+        _nodeScheduled = new bool[nodeEntries];
+        int clientEntries = _clientTier ? pods * _names : 0;
+        _clientValidUntil = new long[clientEntries];
+        _clientScheduled = new bool[clientEntries];
+        Array.Fill(_nodeLastGood, long.MinValue);
+    }
+
+    public int Names => _names;
+    public int NameOf(int service) => _nameOfService[service];
+    public long UpstreamQueries { get; private set; }
+    public long FailedUpstreamQueries { get; private set; }
+
+    /// <summary>Entries failing now (node tier), for the time series.</summary>
+    public int FailingNodeEntries
+    {
+        get
+        {
+            int f = 0;
+            for (int e = 0; e < _nodeDemand.Length; e++) if (_nodeDemand[e] > 0 && NodeFailing(e)) f++;
+            return f;
+        }
+    }
+
+    /// <summary>At the start of the run, caches hold answers refreshed at spread-out moments of the last TTL.</summary>
+    public void StartWarm()
+    {
+        long now = _sim.Now;
+        for (int e = 0; e < _nodeDemand.Length; e++)
+        {
+            if (_nodeDemand[e] == 0) continue;
+            _nodeLastGood[e] = now;
+            _nodeValidUntil[e] = now + (long)(_rng.NextDouble() * _nodeLife);
+            _nodeScheduled[e] = true;
+            _sim.ScheduleAt(_nodeValidUntil[e], this, NodeRefreshKind, e);
+        }
+        if (!_clientTier) return;
+        var pods = _dp.Pods;
+        for (int pod = 0; pod < pods.Count; pod++)
+        {
+            if (pods.Phase[pod] != PodPhase.Running) continue;
+            foreach (int c in _dp.CallsOf(pod))
+            {
+                int e = pod * _names + _nameOfService[c];
+                _clientValidUntil[e] = now + (long)(_rng.NextDouble() * _cfg.ClientCacheTtlTicks);
+                _clientScheduled[e] = true;
+                _sim.ScheduleAt(_clientValidUntil[e], this, ClientRefreshKind, e);
+            }
+        }
+    }
+
+    /// <summary>A product pod started (<paramref name="running"/>) or stopped running on its node: the names it looks up gain or lose a client there.</summary>
+    public void OnPodRunning(int pod, int node, bool running, bool warm)
+    {
+        var calls = _dp.CallsOf(pod);
+        foreach (int c in calls)
+        {
+            int name = _nameOfService[c];
+            if (_nodeTier)
+            {
+                int e = node * _names + name;
+                _nodeDemand[e] += running ? 1 : -1;
+                if (running && !warm && !_nodeScheduled[e])
+                {
+                    _nodeScheduled[e] = true;
+                    _sim.ScheduleAt(Math.Max(_sim.Now, _nodeValidUntil[e]), this, NodeRefreshKind, e);
+                }
+            }
+            if (_clientTier && running && !warm)
+            {
+                int e = pod * _names + name;
+                _clientValidUntil[e] = 0; // a new process starts with an empty cache
+                if (!_clientScheduled[e])
+                {
+                    _clientScheduled[e] = true;
+                    _sim.Schedule(0, this, ClientRefreshKind, e);
+                }
+            }
+        }
+    }
+
+    public void OnEvent(int kind, long arg)
+    {
+        int e = (int)arg;
+        long now = _sim.Now;
+        if (kind == NodeRefreshKind)
+        {
+            _nodeScheduled[e] = false;
+            if (_nodeDemand[e] == 0) return; // nobody on the node asks for the name any more: the entry lapses
+            int node = e / _names;
+            if (_dp.Resolve(node, _rng, attempts: 1))
+            {
+                _nodeValidUntil[e] = now + _nodeLife;
+                _nodeLastGood[e] = now;
+                _nodeScheduled[e] = true;
+                _sim.Schedule(_nodeLife, this, NodeRefreshKind, e);
+            }
+            else
+            {
+                _nodeScheduled[e] = true;
+                _sim.Schedule(_cfg.ServfailTtlTicks, this, NodeRefreshKind, e);
+            }
+            return;
+        }
+        _clientScheduled[e] = false;
+        int pod = e / _names;
+        var pods = _dp.Pods;
+        if (pods.Phase[pod] != PodPhase.Running) return;
+        bool ok;
+        if (_nodeTier)
+        {
+            int name = e % _names;
+            int ne = pods.Node[pod] * _names + name;
+            ok = !NodeFailing(ne);
+        }
+        else ok = _dp.Resolve(pods.Node[pod], _rng, attempts: 1 + _cfg.ClientRetries);
+        _clientScheduled[e] = true;
+        if (ok)
+        {
+            _clientValidUntil[e] = now + _cfg.ClientCacheTtlTicks;
+            _sim.Schedule(_cfg.ClientCacheTtlTicks, this, ClientRefreshKind, e);
+        }
+        else _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, e);
+    }
+
+    internal void CountUpstream(bool ok)
+    {
+        UpstreamQueries++;
+        if (!ok) FailedUpstreamQueries++;
+    }
+
+    private bool NodeFailing(int e)
+    {
+        long now = _sim.Now;
+        if (now < _nodeValidUntil[e]) return false;
+        return !(_cfg.ServeStale && _nodeLastGood[e] != long.MinValue && now - _nodeLastGood[e] <= _cfg.ServeStaleForTicks);
+    }
+
+    /// <summary>Probability that pod <paramref name="pod"/>'s lookup of Service <paramref name="service"/> fails now.</summary>
+    public double LookupFailure(int pod, int service)
+    {
+        int name = _nameOfService[service];
+        if (_clientTier) return _sim.Now < _clientValidUntil[pod * _names + name] ? 0 : 1;
+        int node = _dp.Pods.Node[pod];
+        if (_nodeTier) return NodeFailing(node * _names + name) ? 1 : 0;
+        double answered = _dp.AnswerProbability(node);
+        return Math.Pow(1 - answered, 1 + _cfg.ClientRetries);
+    }
+
+    /// <summary>Once a second, without any cache: each running pod's lookups (and retries of failed ones) arrive at CoreDNS as a rate.</summary>
+    public void TickDirectLoad()
+    {
+        if (_nodeTier || _clientTier) return;
+        var pods = _dp.Pods;
+        var products = _cfg.Products;
+        for (int p = 0; p < products.Count; p++)
+        {
+            int running = _dp.RunningPods(p);
+            if (running == 0) continue;
+            double perPod = products[p].RequestRatePerSecond / running;
+            int first = _dp.Services.FirstPod[p];
+            for (int i = 0; i < products[p].Replicas; i++)
+            {
+                int pod = first + i;
+                if (pods.Phase[pod] != PodPhase.Running) continue;
+                foreach (int c in products[p].Calls)
+                {
+                    double fail = LookupFailure(pod, c);
+                    double queries = perPod * (1 + _cfg.ClientRetries * fail);
+                    _dp.OfferQueries(pods.Node[pod], queries);
+                    if (fail > 0) _dp.OnDnsFailure();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+using Cascade.ControlPlane;
+using Cascade.Engine;
+
+namespace Cascade.Cluster;
+
+/// <summary>
+/// kube-controller-manager's EndpointSlice controller (pkg/controller/endpointslice, MODEL.md §6): it learns
+/// of pod readiness changes and deletions from its pod informer, queues the pod's Service, and a worker
+/// (5 of them) writes the Service's EndpointSlice through the API server (identity kube-controller-manager:
+/// workload-high). A failed write is retried with the workqueue's exponential back-off (1 s doubling,
+/// capped at 1000 s: endpointslice_controller.go defaultSyncBackOff / maxSyncBackOff).
+///
+/// Every write that lands is a published version of the Service's endpoints, kept in a small ring per
+/// Service with its time. A watcher (kube-proxy, CoreDNS) that has seen the slices up to time t routes by
+/// the last version published at or before t; so a watcher whose watch stalls keeps its last rules.
+/// Left out: one slice per Service (not one per 100 endpoints); the controller's own informer lag for
+/// Services; an older version than the ring holds is read as the oldest one kept.
+/// </summary>
+public sealed class EndpointSliceController : IApiCaller, IEventHandler
+{
+    public const int Ring = 8;
+    private const int RetryKind = 0;
+    private static readonly long RetryInitial = SimTime.FromSeconds(1);   // endpointslice_controller.go defaultSyncBackOff
+    private static readonly long RetryMax = SimTime.FromSeconds(1000);    // endpointslice_controller.go maxSyncBackOff
+
+    private readonly Simulation _sim;
+    private readonly ApiServerSet _api;
+    private readonly ApiClient _client;
+    private readonly ApiCall _write;
+    private readonly Informer? _podInformer;
+    private readonly PodTable _pods;
+    private readonly ServiceTable _services;
+    private readonly int _workers;
+    private int _busy;
+    private readonly Queue<int> _queue = new();
+    private readonly bool[] _queued, _syncing, _dirtyWhileSyncing, _unseen;
+    private readonly long[] _retry;
+    private bool _anyUnseen;
+
+    private readonly long[] _publishedAt;   // service × Ring
+    private readonly int[] _endpoints;      // per service: Ring × replicas incarnations (−1: not a ready endpoint)
+    private readonly int[] _head, _versions;
+    private readonly double[] _goneFraction;
+    private readonly long[] _goneEpoch;
+
+    public EndpointSliceController(Simulation sim, ApiServerSet api, PodTable pods, ServiceTable services, Informer? podInformer, int workers)
+    {
+        _sim = sim;
+        _api = api;
+        _pods = pods;
+        _services = services;
+        _podInformer = podInformer;
+        _workers = workers;
+        var kcm = Identity.KubeControllerManager;
+        _client = api.CreateClient(20, 30); // MODEL.md §3: kube-controller-manager 20/30 (each controller has its own client)
+        _write = api.DefineCall("endpointslice-controller update", kcm.User, kcm.Groups, "update", "endpointslices", "default");
+        int n = services.Count;
+        _queued = new bool[n];
+        _syncing = new bool[n];
+        _dirtyWhileSyncing = new bool[n];
+        _unseen = new bool[n];
+        _retry = new long[n];
+        _publishedAt = new long[n * Ring];
+        _endpoints = new int[services.TotalPods * Ring];
+        _head = new int[n];
+        _versions = new int[n];
+        _goneFraction = new double[n * Ring];
+        _goneEpoch = new long[n * Ring];
+        Array.Fill(_goneEpoch, -1);
+    }
+
+    public long Writes { get; private set; }
+    public long WriteFailures { get; private set; }
+
+    /// <summary>Publishes every Service's current endpoints as the version all watchers start with.</summary>
+    public void PublishInitial()
+    {
+        for (int s = 0; s < _services.Count; s++) Publish(s, -1);
+    }
+
+    /// <summary>A pod of Service <paramref name="service"/> changed readiness or was deleted, in the API server.</summary>
+    public void OnPodChanged(int service)
+    {
+        if (_podInformer is { IsWatching: false })
+        {
+            // Not watching: the change reaches the controller when its informer watches again (relist).
+            _unseen[service] = true;
+            _anyUnseen = true;
+            return;
+        }
+        Enqueue(service);
+    }
+
+    /// <summary>Once a second: changes that happened while the pod informer was not watching are seen once it is.</summary>
+    public void Tick()
+    {
+        if (!_anyUnseen || _podInformer is { IsWatching: false }) return;
+        _anyUnseen = false;
+        for (int s = 0; s < _unseen.Length; s++)
+            if (_unseen[s])
+            {
+                _unseen[s] = false;
+                Enqueue(s);
+            }
+    }
+
+    private void Enqueue(int s)
+    {
+        if (_syncing[s])
+        {
+            _dirtyWhileSyncing[s] = true;
+            return;
+        }
+        if (_queued[s]) return;
+        _queued[s] = true;
+        _queue.Enqueue(s);
+        Pump();
+    }
+
+    private void Pump()
+    {
+        while (_busy < _workers && _queue.Count > 0)
+        {
+            int s = _queue.Dequeue();
+            _queued[s] = false;
+            _syncing[s] = true;
+            _busy++;
+            _api.Send(_client, _write, this, s);
+        }
+    }
+
+    public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
+    {
+        int s = (int)tag;
+        _busy--;
+        _syncing[s] = false;
+        if (outcome == RequestOutcome.Ok)
+        {
+            Writes++;
+            _retry[s] = 0;
+            Publish(s, _sim.Now);
+            if (_dirtyWhileSyncing[s])
+            {
+                _dirtyWhileSyncing[s] = false;
+                Enqueue(s);
+            }
+        }
+        else
+        {
+            WriteFailures++;
+            _dirtyWhileSyncing[s] = false;
+            _retry[s] = _retry[s] == 0 ? RetryInitial : Math.Min(RetryMax, _retry[s] * 2);
+            _sim.Schedule(_retry[s], this, RetryKind, s);
+        }
+        Pump();
+    }
+
+    public void OnEvent(int kind, long arg) => Enqueue((int)arg);
+
+    private void Publish(int s, long at)
+    {
+        int k = _versions[s] == 0 ? 0 : (_head[s] + 1) % Ring;
+        _head[s] = k;
+        _versions[s]++;
+        _publishedAt[s * Ring + k] = at;
+        _goneEpoch[s * Ring + k] = -1;
+        int r = _services.Replicas[s], first = _services.FirstPod[s];
+        int baseIndex = first * Ring + k * r;
+        for (int i = 0; i < r; i++)
+        {
+            int pod = first + i;
+            _endpoints[baseIndex + i] = _pods.ReadyInApi[pod] && _pods.Phase[pod] != PodPhase.Gone ? _pods.Incarnation[pod] : -1;
+        }
+    }
+
+    /// <summary>The version of Service <paramref name="s"/> a watcher that has seen the slices up to <paramref name="seenAt"/> routes by.</summary>
+    public int View(int s, long seenAt)
+    {
+        int versions = Math.Min(_versions[s], Ring);
+        int k = _head[s];
+        for (int j = 0; j < versions; j++)
+        {
+            k = (_head[s] - j + Ring) % Ring;
+            if (_publishedAt[s * Ring + k] <= seenAt) return k;
+        }
+        return k; // older than the ring: the oldest version kept
+    }
+
+    /// <summary>Incarnation of replica <paramref name="i"/> in version <paramref name="k"/> of Service <paramref name="s"/>; −1 if not an endpoint there.</summary>
+    public int Endpoint(int s, int k, int i) => _endpoints[_services.FirstPod[s] * Ring + k * _services.Replicas[s] + i];
+
+    /// <summary>Share of the ready endpoints of version <paramref name="k"/> whose pod is gone or not running now (1 when it has none): requests routed there fail.</summary>
+    public double GoneFraction(int s, int k)
+    {
+        int at = s * Ring + k;
+        if (_goneEpoch[at] == _pods.Epoch) return _goneFraction[at];
+        int r = _services.Replicas[s], first = _services.FirstPod[s];
+        int included = 0, gone = 0;
+        for (int i = 0; i < r; i++)
+        {
+            int inc = Endpoint(s, k, i);
+            if (inc < 0) continue;
+            included++;
+            int pod = first + i;
+            if (_pods.Incarnation[pod] != inc || _pods.Phase[pod] != PodPhase.Running) gone++;
+        }
+        double f = included == 0 ? 1 : gone / (double)included;
+        _goneFraction[at] = f;
+        _goneEpoch[at] = _pods.Epoch;
+        return f;
+    }
+}

@@ -1,0 +1,83 @@
+using Cascade.ControlPlane;
+using Cascade.Engine;
+
+namespace Cascade.Cluster;
+
+/// <summary>
+/// kube-proxy on every node (MODEL.md §6): an EndpointSlice informer per node, run as the kube-system/kube-proxy
+/// service account (kube-system-service-accounts → workload-high, one flow for all nodes). What the node
+/// routes by is the endpoints it has seen: up to now while its watch is open, frozen at the last moment it
+/// was watching otherwise; kube-proxy keeps its last rules when the API server is gone. Client QPS 5 /
+/// burst 10 (KubeProxyConfiguration clientConnection defaults). Left out: the 30 s / 1 s sync period
+/// between seeing a change and programming it (seconds, against outages of minutes).
+/// </summary>
+public sealed class KubeProxies
+{
+    private readonly Simulation _sim;
+    private readonly Informer[] _informers;
+    private readonly long[] _seenAt;
+    private readonly RandomStream _rng;
+
+    public KubeProxies(Simulation sim, ApiServerSet api, int nodes, bool enabled)
+    {
+        _sim = sim;
+        _seenAt = new long[nodes];
+        _rng = sim.Random.Stream($"{api.Cluster}/kube-proxy");
+        if (!enabled)
+        {
+            _informers = Array.Empty<Informer>();
+            return;
+        }
+        _informers = new Informer[nodes];
+        var id = Identity.KubeSystem("kube-proxy");
+        var list = api.DefineCall("kube-proxy endpointslices", id.User, id.Groups, "list", "endpointslices", null, "0");
+        var relist = api.DefineCall("kube-proxy endpointslices relist", id.User, id.Groups, "list", "endpointslices", null, "");
+        var watch = api.DefineCall("kube-proxy endpointslices watch", id.User, id.Groups, "watch", "endpointslices", null, "0");
+        for (int n = 0; n < nodes; n++)
+        {
+            var client = api.CreateClient(5, 10); // KubeProxyConfiguration clientConnection: qps 5, burst 10
+            _informers[n] = new Informer(sim, api, client, list, relist, watch, sim.Random.Stream($"{api.Cluster}/kube-proxy-informer", n));
+        }
+    }
+
+    /// <summary>kube-proxies of a running cluster listed long ago: they only re-open their watches, spread over 10 s.</summary>
+    public void Start()
+    {
+        foreach (var inf in _informers) inf.StartSynced((long)(_rng.NextDouble() * 10 * SimTime.TicksPerSecond));
+    }
+
+    /// <summary>
+    /// Once a second: the nodes that host tracked pods (the only ones whose routes the model reads) have seen
+    /// everything up to now if their watch is open. Other nodes' informers still load the API server; their
+    /// view is brought up to date when read while watching (read while not watching, it is taken as of its
+    /// last reading: an approximation for nodes that receive their first tracked pod during an outage).
+    /// </summary>
+    public void Tick(PodTable pods)
+    {
+        long now = _sim.Now;
+        for (int p = 0; p < pods.Count; p++)
+        {
+            int n = pods.Node[p];
+            if (n >= 0 && (_informers.Length == 0 || _informers[n].IsWatching)) _seenAt[n] = now;
+        }
+    }
+
+    /// <summary>Until when node <paramref name="n"/>'s kube-proxy has seen EndpointSlice changes.</summary>
+    public long SeenAt(int n)
+    {
+        if (_informers.Length == 0 || _informers[n].IsWatching) _seenAt[n] = _sim.Now;
+        return _seenAt[n];
+    }
+
+    /// <summary>Nodes whose kube-proxy is watching now.</summary>
+    public int Watching
+    {
+        get
+        {
+            if (_informers.Length == 0) return _seenAt.Length;
+            int w = 0;
+            foreach (var inf in _informers) if (inf.IsWatching) w++;
+            return w;
+        }
+    }
+}

@@ -1,0 +1,190 @@
+using Cascade.ControlPlane;
+using Cascade.Engine;
+
+namespace Cascade.Cluster;
+
+/// <summary>
+/// kube-scheduler binding pending pods (MODEL.md §3: its client 50 QPS / burst 100), and the ReplicaSet
+/// controller that creates a replacement for each deleted pod (kube-controller-manager, its own 20/30
+/// client). A created pod reaches the scheduler through its pod informer: only while that watches (or
+/// once it relists). The scheduler picks a node that is Ready and untainted, and binds (a create of
+/// pods/binding, classified as kube-scheduler → workload-high); a failed binding goes back to the queue
+/// after the pod back-off (1 s doubling to 10 s: kube-scheduler podInitialBackoffSeconds /
+/// podMaxBackoffSeconds). When the control plane is saturated, creates and bindings fail or crawl and
+/// the pending backlog grows; it drains at the client rate once the API server answers again.
+/// Left out: the scheduling algorithm's own time and its filters (any Ready node fits), preemption.
+/// </summary>
+public sealed class Scheduler : IApiCaller, IEventHandler
+{
+    private const int RequeueKind = 0, RecreateKind = 1, RecreateOtherKind = 2;
+    private const long TagBind = 0, TagCreate = 1, TagCreateOther = 2;
+    private static readonly long PodInitialBackoff = SimTime.FromSeconds(1);   // kube-scheduler podInitialBackoffSeconds
+    private static readonly long PodMaxBackoff = SimTime.FromSeconds(10);      // kube-scheduler podMaxBackoffSeconds
+    private static readonly long CreateRetryInitial = SimTime.FromSeconds(1);  // assumption: workqueue back-off, bounded below by the 1 s resync
+    private static readonly long CreateRetryMax = SimTime.FromSeconds(60);     // assumption
+
+    private readonly Simulation _sim;
+    private readonly ApiServerSet _api;
+    private readonly DataPlane _dp;
+    private readonly ApiClient _client, _replicaSetClient;
+    private readonly ApiCall _bind, _create;
+    private readonly Informer? _podInformer;
+    private readonly int _maxInFlight;
+    private readonly RandomStream _rng;
+    private readonly Queue<int> _unseen = new(), _active = new();   // tracked pod, or −1 for an untracked one
+    private readonly long[] _backoff, _createRetry;
+    private long _otherCreateRetry;
+    private int _inFlight;
+
+    public Scheduler(Simulation sim, ApiServerSet api, DataPlane dp, DataPlaneConfig cfg, Informer? podInformer)
+    {
+        _sim = sim;
+        _api = api;
+        _dp = dp;
+        _podInformer = podInformer;
+        _maxInFlight = cfg.MaxBindingsInFlight;
+        _rng = sim.Random.Stream($"{api.Cluster}/scheduler");
+        _client = api.CreateClient(cfg.SchedulerQps, cfg.SchedulerBurst);
+        _replicaSetClient = api.CreateClient(20, 30); // MODEL.md §3: kube-controller-manager 20/30
+        var sched = Identity.KubeScheduler;
+        var kcm = Identity.KubeControllerManager;
+        _bind = api.DefineCall("scheduler bind", sched.User, sched.Groups, "create", "pods", "default");
+        _create = api.DefineCall("replicaset-controller create pod", kcm.User, kcm.Groups, "create", "pods", "default");
+        _backoff = new long[dp.Pods.Count];
+        _createRetry = new long[dp.Pods.Count];
+    }
+
+    /// <summary>kube-scheduler's API client.</summary>
+    public ApiClient Client => _client;
+
+    /// <summary>Pods created and not yet bound (including those the scheduler has not seen yet).</summary>
+    public int Pending { get; private set; }
+    public int PendingPeak { get; private set; }
+    public long Bindings { get; private set; }
+    public long BindingFailures { get; private set; }
+
+    /// <summary>The ReplicaSet controller replaces deleted pod <paramref name="pod"/>.</summary>
+    public void Recreate(int pod) => _api.Send(_replicaSetClient, _create, this, Tag(TagCreate, pod));
+
+    public void RecreateOther() => _api.Send(_replicaSetClient, _create, this, Tag(TagCreateOther, 0));
+
+    /// <summary>Once a second: pods created while the informer was not watching become visible once it is.</summary>
+    public void Tick()
+    {
+        if (_podInformer is { IsWatching: false }) return;
+        while (_unseen.Count > 0) _active.Enqueue(_unseen.Dequeue());
+        Pump();
+    }
+
+    private void Created(int pod)
+    {
+        Pending++;
+        PendingPeak = Math.Max(PendingPeak, Pending);
+        if (_podInformer is { IsWatching: false }) _unseen.Enqueue(pod);
+        else
+        {
+            _active.Enqueue(pod);
+            Pump();
+        }
+    }
+
+    private void Pump()
+    {
+        while (_inFlight < _maxInFlight && _active.Count > 0)
+        {
+            int node = PickNode();
+            if (node < 0) return; // nothing schedulable: wait for the next tick
+            int pod = _active.Dequeue();
+            _inFlight++;
+            if (pod >= 0) _dp.Pods.Phase[pod] = PodPhase.Binding;
+            _api.Send(_client, _bind, this, Tag(TagBind, pod + 1) | ((long)node << 40));
+        }
+    }
+
+    private int PickNode()
+    {
+        var nlc = _dp.NodeLifecycle;
+        int nodes = _dp.Nodes;
+        for (int attempt = 0; attempt < 32; attempt++)
+        {
+            int n = _rng.NextInt(nodes);
+            if (nlc is null || nlc.Schedulable(n)) return n;
+        }
+        return -1;
+    }
+
+    private static long Tag(long kind, int index) => (kind << 32) | (uint)index;
+
+    public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
+    {
+        long kind = (tag >> 32) & 0xFF;
+        int i = (int)(tag & 0xFFFFFFFF);
+        bool ok = outcome == RequestOutcome.Ok;
+        switch (kind)
+        {
+            case TagBind:
+            {
+                _inFlight--;
+                int pod = i - 1, node = (int)(tag >> 40);
+                if (ok)
+                {
+                    Bindings++;
+                    Pending--;
+                    if (pod >= 0)
+                    {
+                        _backoff[pod] = 0;
+                        _dp.OnPodBound(pod, node);
+                    }
+                    else _dp.OnOtherPodBound(node);
+                }
+                else
+                {
+                    BindingFailures++;
+                    long b = pod >= 0 ? (_backoff[pod] = _backoff[pod] == 0 ? PodInitialBackoff : Math.Min(PodMaxBackoff, _backoff[pod] * 2)) : PodMaxBackoff;
+                    if (pod >= 0) _dp.Pods.Phase[pod] = PodPhase.Pending;
+                    _sim.Schedule(b, this, RequeueKind, pod);
+                }
+                Pump();
+                break;
+            }
+            case TagCreate:
+                if (ok)
+                {
+                    _createRetry[i] = 0;
+                    _dp.OnPodCreated(i);
+                    Created(i);
+                }
+                else
+                {
+                    _createRetry[i] = _createRetry[i] == 0 ? CreateRetryInitial : Math.Min(CreateRetryMax, _createRetry[i] * 2);
+                    _sim.Schedule(_createRetry[i], this, RecreateKind, i);
+                }
+                break;
+            case TagCreateOther:
+                if (ok)
+                {
+                    _otherCreateRetry = 0;
+                    Created(-1);
+                }
+                else
+                {
+                    _otherCreateRetry = _otherCreateRetry == 0 ? CreateRetryInitial : Math.Min(CreateRetryMax, _otherCreateRetry * 2);
+                    _sim.Schedule(_otherCreateRetry, this, RecreateOtherKind, 0);
+                }
+                break;
+        }
+    }
+
+    public void OnEvent(int kind, long arg)
+    {
+        switch (kind)
+        {
+            case RequeueKind:
+                _active.Enqueue((int)arg);
+                Pump();
+                break;
+            case RecreateKind: Recreate((int)arg); break;
+            case RecreateOtherKind: RecreateOther(); break;
+        }
+    }
+}
