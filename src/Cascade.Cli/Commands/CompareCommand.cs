@@ -11,7 +11,7 @@ namespace Cascade.Cli;
 public static class CompareCommand
 {
     public static readonly string[] Columns =
-        ["saturated", "first saturation", "others' p99", "first user impact", "peak error rate", "user-minutes lost", "rollout reach", "recovered after", "objectives"];
+        ["saturated", "1st saturation", "others' p99", "1st user impact", "peak errors", "user-min lost", "rollout reach", "recovered after", "objectives"];
 
     public static Command Build()
     {
@@ -83,7 +83,7 @@ public static class CompareCommand
     public static void Print(ComparisonResult result)
     {
         var table = new Table().Title($"[bold]{Markup.Escape(result.Scenario)}[/] (seed {result.Seed}, {Progress.Clock(result.DurationSeconds)} simulated; the change: {Markup.Escape(result.Change)})");
-        table.AddColumn("variant");
+        table.AddColumn(new TableColumn("variant").NoWrap());
         foreach (var c in Columns) table.AddColumn(new TableColumn(c).RightAligned());
         foreach (var row in result.Rows)
         {

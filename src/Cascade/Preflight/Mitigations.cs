@@ -28,7 +28,7 @@ public static class Mitigations
         new("watch-cache", "the change's LISTs use resourceVersion \"0\" (served from the watch cache)", WatchCache),
         new("pagination", $"the change's LISTs are paginated (limit {PageSize}, client-go's pager default)", Pagination),
         new("dns-serve-stale", "NodeLocal DNSCache with serve_stale: expired answers kept while CoreDNS fails", DnsServeStale),
-        new("dns-cache-ttl", "NodeLocal DNSCache holding answers 20 minutes (as OpenAI's caches did)", DnsCacheTtl),
+        new("dns-cache-ttl", $"NodeLocal DNSCache holding answers {DataPlaneMitigations.LongTtlMinutes} minutes (CoreDNS `ttl` and the node cache's success TTL; OpenAI's caches held ~20)", DnsCacheTtl),
         new("canary-largest", "the rollout starts with a canary wave on the largest cluster", CanaryLargest),
         new("health-gate", "a rollout gate on control-plane health: apiserver p99 > 1 s or > 1% errors for 2m halts it", HealthGate),
         new("break-glass", "break-glass access: 5 min after detection, the change is removed from nodes without the API server", BreakGlass),
@@ -48,7 +48,7 @@ public static class Mitigations
 
     private static string? NoChange(Scenario s) => TheChange.Of(s) is null ? "the scenario has no workload" : null;
 
-    private static IEnumerable<(ClusterSpec Spec, string Path)> ClusterSpecs(Scenario s) =>
+    internal static IEnumerable<(ClusterSpec Spec, string Path)> ClusterSpecs(Scenario s) =>
         s.Clusters.Count > 0 ? s.Clusters.Select((c, i) => (c, $"clusters[{i}]")) : [(s.Cluster, "cluster")];
 
     private static string CallsPath(Scenario s, WorkloadSpec w) => $"workloads[{TheChange.IndexOf(s, w)}]";

@@ -12,8 +12,9 @@ public sealed record ProductOutcome(
     double PeakErrorRate,
     double? RecoveredAtSeconds)
 {
-    /// <summary>The products of a run; empty while the model has no data plane.</summary>
-    public static IReadOnlyList<ProductOutcome> Of(RunResult result) => Array.Empty<ProductOutcome>();
+    /// <summary>The products of a run (result.json `products[]`, one per product and cluster).</summary>
+    public static IReadOnlyList<ProductOutcome> Of(RunResult result) =>
+        result.Products.Select(p => new ProductOutcome(p.Name, p.Cluster, p.Requests, p.Errors, p.FirstErrorAtSeconds, p.PeakErrorRate, p.RecoveredAtSeconds)).ToList();
 
     /// <summary>
     /// Errors as minutes of total outage: errors ÷ average requests per minute. Equals Σ over minutes of
