@@ -61,6 +61,7 @@ namespace Cascade.Cli
                 "Exit codes: 0 success; 1 a check's objective failed; 2 bad input (file, flag or override); 3 internal error.");
             root.Add(CommonOptions.Output);
             root.Add(CommonOptions.Quiet);
+            root.Add(ReplayCommand.Build());
             root.Add(RunCommand.Build());
             root.Add(CheckCommand.Build());
             root.Add(CompareCommand.Build());

@@ -19,6 +19,14 @@ public static class ScenarioOptions
 
     public static readonly Option<string?> Report = new("--report") { Description = "Also write a self-contained HTML report to this file" };
 
+    public static readonly Option<int> Threads = new("--threads")
+    {
+        Description = "Threads to run clusters on (default: all cores; results are identical whatever the count)",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
+
+    public static int ThreadsOf(ParseResult parse) => Math.Max(1, parse.GetValue(Threads));
+
     public sealed record Loaded(Scenario Scenario, ulong Seed, string BaseDirectory);
 
     public static Loaded Load(ParseResult parse, string path)

@@ -15,7 +15,7 @@ public static class RunCommand
         var scenario = new Argument<string>("scenario") { Description = "Scenario file (YAML, apiVersion cascade/v1, kind Scenario)" };
         var cmd = new Command("run", "Simulate a scenario; write DIR/result.json, DIR/timeseries.csv and DIR/products.csv")
         {
-            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report,
+            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report, ScenarioOptions.Threads,
         };
         cmd.SetAction(parse =>
         {
@@ -24,16 +24,14 @@ public static class RunCommand
             bool quiet = parse.GetValue(CommonOptions.Quiet);
             var watch = Stopwatch.StartNew();
             var output = ScenarioRunner.Run(loaded.Scenario, loaded.Seed, loaded.BaseDirectory,
-                Progress.Reporter(quiet, watch));
+                Progress.Reporter(quiet, watch), ScenarioOptions.ThreadsOf(parse));
             Progress.Done(quiet);
             double wall = watch.Elapsed.TotalSeconds;
 
             var outDir = parse.GetValue(ScenarioOptions.Out) ?? Path.Combine("out", loaded.Scenario.Metadata.Name);
-            AtomicFile.WriteAllText(Path.Combine(outDir, "result.json"), Json.Serialize(output.Result));
-            AtomicFile.WriteAllText(Path.Combine(outDir, "timeseries.csv"), TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api))));
-            AtomicFile.WriteAllText(Path.Combine(outDir, "products.csv"), ProductSeries.WriteCsv(output.Clusters.Where(c => c.DataPlane is not null).Select(c => (c.Name, c.DataPlane!))));
+            WriteOutputs(outDir, output);
             if (parse.GetValue(ScenarioOptions.Report) is { } report)
-                HtmlReport.Write(RunReport.Build(output.Result, output.Fleet, ReportKind.Run, $"cascade run {loaded.Scenario.Metadata.Name}"), report);
+                HtmlReport.Write(RunReport.Build(output.Result, output.Fleet, ReportKind.Run, $"cascade run {loaded.Scenario.Metadata.Name}", null, ProductSections(output)), report);
 
             if (json)
             {
@@ -47,4 +45,15 @@ public static class RunCommand
         });
         return cmd;
     }
+
+    /// <summary>result.json, timeseries.csv and products.csv, each written atomically.</summary>
+    public static void WriteOutputs(string outDir, RunOutput output)
+    {
+        AtomicFile.WriteAllText(Path.Combine(outDir, "result.json"), Json.Serialize(output.Result));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "timeseries.csv"), TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api))));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "products.csv"), ProductSeries.WriteCsv(output.Clusters.Where(c => c.DataPlane is not null).Select(c => (c.Name, c.DataPlane!))));
+    }
+
+    /// <summary>Report sections for products (error rates over all their clusters) and each cluster's nodes and DNS.</summary>
+    public static IReadOnlyList<ReportSection>? ProductSections(RunOutput output) => DataPlaneReport.Sections(output);
 }

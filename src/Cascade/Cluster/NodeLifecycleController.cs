@@ -45,6 +45,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
     private readonly Queue<int>[] _taintQueue;
     private long _tokensAt;
     private bool _taintInFlight;
+    private int _notedTenths = -1;
     private bool _allFullyDisrupted;
 
     public NodeLifecycleController(Simulation sim, ApiServerSet api, DataPlane dp, DataPlaneConfig cfg, Kubelets kubelets, Informer? leaseInformer)
@@ -179,11 +180,20 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 _dp.OnNodeReadyAgain(n);
             }
         }
+        // The timeline gets the turning points, not every pass: the first NotReady node, each further tenth of
+        // the cluster, and the return to all Ready.
+        int tenth = Math.Max(1, _nodes / 10);
+        if (becameUnknown > 0 && (NotReady / tenth > _notedTenths || _notedTenths < 0))
+        {
+            _notedTenths = NotReady / tenth;
+            _dp.Note("node-not-ready", $"{NotReady} node(s) NotReady (lease not observed for {SimTime.ToSeconds(_cfg.GracePeriodTicks):F0} s)");
+        }
+        if (becameReady > 0 && NotReady == 0 && _notedTenths >= 0)
+        {
+            _notedTenths = -1;
+            _dp.Note("node-ready", "all nodes Ready again");
+        }
         NotReadyPeak = Math.Max(NotReadyPeak, NotReady);
-        if (becameUnknown > 0)
-            _dp.Note("node-not-ready", $"{becameUnknown} node(s) NotReady (lease not observed for {SimTime.ToSeconds(_cfg.GracePeriodTicks):F0} s); {NotReady} not ready now");
-        if (becameReady > 0)
-            _dp.Note("node-ready", $"{becameReady} node(s) Ready again; {NotReady} not ready now");
         HandleDisruption();
         if (_allFullyDisrupted) return;
         for (int n = 0; n < _nodes; n++)

@@ -14,6 +14,29 @@ public readonly record struct RunProgress(double SimulatedSeconds, double TotalS
 public sealed record RunOutput(RunResult Result, FleetModel Fleet)
 {
     public IReadOnlyList<ClusterModel> Clusters => Fleet.Clusters;
+
+    /// <summary>
+    /// Users' traffic per 10 s bucket, summed over every cluster serving <paramref name="product"/> (all
+    /// products for null): what a status page reports for a product served from several clusters.
+    /// </summary>
+    public IReadOnlyList<TrafficBucket> Traffic(string? product)
+    {
+        var sums = new SortedDictionary<double, (double Requests, double Errors)>();
+        foreach (var c in Clusters)
+        {
+            if (c.DataPlane is not { } dp) continue;
+            for (int p = 0; p < dp.Products.Count; p++)
+            {
+                if (product is not null && dp.Products[p].Name != product) continue;
+                foreach (var s in dp.ProductSamples(p))
+                {
+                    sums.TryGetValue(s.TimeSeconds, out var acc);
+                    sums[s.TimeSeconds] = (acc.Requests + s.Requests, acc.Errors + s.Errors);
+                }
+            }
+        }
+        return sums.Select(kv => new TrafficBucket(kv.Key, kv.Value.Requests, kv.Value.Errors)).ToList();
+    }
 }
 
 /// <summary>Builds a scenario, runs it to its duration, checks the request accounting, and collects the result.</summary>
