@@ -35,6 +35,10 @@ public static class DataPlaneReport
             {
                 new Chart($"{c.Name}-nodes", "Nodes NotReady and tainted; pending pods", "count", "", ChartKind.Step,
                     new[] { S("nodes NotReady", s => s.NodesNotReady), S("nodes tainted", s => s.NodesTainted), S("pending pods", s => s.PendingPods) }),
+                new Chart($"{c.Name}-dns", "DNS: failing cache entries and CoreDNS replicas answering", "count", "", ChartKind.Step,
+                    new[] { S("failing (node, name) cache entries", s => s.FailingCacheEntries), S("CoreDNS replicas answering", s => s.CoreDnsAnswering) }),
+                new Chart($"{c.Name}-dns-qps", "Queries reaching CoreDNS", "queries/s", "q/s", ChartKind.Line,
+                    new[] { S("CoreDNS queries/s", s => s.CoreDnsQps) }),
             }));
         }
         return sections;

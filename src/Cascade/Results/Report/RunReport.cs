@@ -24,9 +24,15 @@ public static class RunReport
 
         var timeline = result.Timeline.Select(t => new TimelineEntry(t.TimeSeconds, t.Cluster, t.Kind, t.Message, OutcomeOf(t.Message))).ToList();
         var sections = new List<ReportSection>();
-        if (extraSections is not null) sections.AddRange(extraSections);
+        var extra = extraSections ?? Array.Empty<ReportSection>();
+        // Products first (what users saw), then each cluster: its API servers, then what depends on them.
+        sections.AddRange(extra.Where(x => !x.Title.StartsWith("Cluster ", StringComparison.Ordinal)));
         var band = RolloutBand(result);
-        foreach (var cluster in fleet.Clusters) sections.Add(ClusterSection(cluster.Name, cluster.Api, band));
+        foreach (var cluster in fleet.Clusters)
+        {
+            sections.Add(ClusterSection(cluster.Name, cluster.Api, band));
+            sections.AddRange(extra.Where(x => x.Title.StartsWith($"Cluster {cluster.Name}:", StringComparison.Ordinal)));
+        }
         return new ReportData(title, $"scenario {result.Scenario}, seed {result.Seed}", kind,
             $"cascade {typeof(RunReport).Assembly.GetName().Version?.ToString(3)}, seed {result.Seed}",
             summary, timeline, sections, markers);
