@@ -240,6 +240,8 @@ public static class Mitigations
             Action = ActionKind.BreakGlass,
             Name = "preflight break-glass",
             Clusters = ["*"],
+            // Assumption: a prepared, rehearsed break-glass path is started within 5 min of the page (the
+            // 2024-12-11 engineers needed ~30 min to improvise theirs).
             AfterDetection = Duration.FromSeconds(300),
             Workloads = [w.Name],
         });
