@@ -11,7 +11,7 @@ namespace Cascade.Cli;
 public static class CompareCommand
 {
     public static readonly string[] Columns =
-        ["saturated", "1st saturation", "others' p99", "1st user impact", "peak errors", "user-min lost", "rollout reach", "recovered after", "objectives"];
+        ["saturated", "1st sat.", "others p99", "1st impact", "peak err", "user-min", "reach", "recovered", "objectives"];
 
     public static Command Build()
     {
@@ -19,7 +19,7 @@ public static class CompareCommand
         var mitigations = new Option<string?>("--mitigations")
         {
             Description = "Comma-separated mitigations, '+' to combine (priority-level+health-gate), 'all' (the default without --variant: every built-in and useful combinations) or 'none' (the default with --variant). Built-ins: " +
-                string.Join(", ", Mitigations.All.Select(m => m.Name)),
+                string.Join(", ", Mitigations.All.Select(m => m.Name)) + "; safeguards = " + Mitigations.Combinations[Mitigations.Safeguards],
         };
         var variant = new Option<string[]>("--variant")
         {
@@ -69,7 +69,7 @@ public static class CompareCommand
                 o.PeakErrorRate is { } p ? Clock.Percent(p) : "-",
                 o.UserMinutesLost is { } m ? $"{m:0.0}" : "-",
                 o.RolloutReach is { } r ? Clock.Percent(r) : "no rollout",
-                o.TimeToRecoverSeconds is { } t ? Clock.Format(t) : o.Recovered ? "-" : "not recovered",
+                o.TimeToRecoverSeconds is { } t ? Clock.Format(t) : o.Recovered ? "-" : "never",
                 o.ObjectivesHold ? "hold" : $"{o.FailedObjectives.Count} fail",
             ],
             [
@@ -83,7 +83,7 @@ public static class CompareCommand
     public static void Print(ComparisonResult result)
     {
         var table = new Table().Title($"[bold]{Markup.Escape(result.Scenario)}[/] (seed {result.Seed}, {Progress.Clock(result.DurationSeconds)} simulated; the change: {Markup.Escape(result.Change)})");
-        table.AddColumn(new TableColumn("variant").NoWrap());
+        table.AddColumn("variant");
         foreach (var c in Columns) table.AddColumn(new TableColumn(c).RightAligned());
         foreach (var row in result.Rows)
         {
@@ -97,6 +97,8 @@ public static class CompareCommand
             table.AddRow([Markup.Escape(row.Variant), .. marked]);
         }
         AnsiConsole.Write(table);
+        AnsiConsole.WriteLine("others p99: worst p99 of the priority levels the change is not in; 1st impact: first minute over 1% errors;");
+        AnsiConsole.WriteLine("recovered: from the first trouble to all healthy again; objectives: failing verdicts (cascade check)");
         var changes = new Table().Title("what each variant changes").AddColumn("variant").AddColumn("changes");
         foreach (var row in result.Rows.Where(r => r.Variant != Variant.BaselineName))
             changes.AddRow(Markup.Escape(row.Variant), Markup.Escape(row.NotApplicable is { } why ? $"n/a: {why}" : string.Join("\n", row.Changes)));

@@ -39,8 +39,17 @@ public static class Mitigations
     [
         "priority-level+health-gate",
         "health-gate+break-glass",
-        "priority-level+health-gate+canary-largest+break-glass",
+        Safeguards,
     ];
+
+    /// <summary>`safeguards`: every safeguard the platform team owns, none of which changes the change itself.</summary>
+    public const string Safeguards = "safeguards";
+
+    /// <summary>Named combinations, usable in `--mitigations` like a built-in.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Combinations = new Dictionary<string, string>
+    {
+        [Safeguards] = "priority-level+health-gate+canary-largest+break-glass",
+    };
 
     public static Mitigation Find(string name) =>
         All.FirstOrDefault(m => m.Name == name)

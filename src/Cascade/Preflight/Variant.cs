@@ -15,7 +15,8 @@ public sealed record Variant(string Name, IReadOnlyList<Mitigation> Mitigations,
     /// <summary>`a+b+c`: built-in mitigations applied together, in that order.</summary>
     public static Variant OfMitigations(string combination)
     {
-        var names = combination.Split('+', StringSplitOptions.TrimEntries);
+        var expanded = Preflight.Mitigations.Combinations.TryGetValue(combination, out var named) ? named : combination;
+        var names = expanded.Split('+', StringSplitOptions.TrimEntries);
         if (names.Any(n => n.Length == 0)) throw new InputException($"'{combination}' has an empty mitigation name", field: "--mitigations");
         return new Variant(combination, names.Select(Preflight.Mitigations.Find).ToList(), []);
     }
@@ -29,7 +30,7 @@ public sealed record Variant(string Name, IReadOnlyList<Mitigation> Mitigations,
         int colon = text.IndexOf(':');
         if (colon <= 0) throw new InputException($"'{text}' is not name:path=value,...", field: "--variant");
         string name = text[..colon].Trim();
-        if (name == BaselineName || Preflight.Mitigations.All.Any(m => m.Name == name))
+        if (name == BaselineName || Preflight.Mitigations.All.Any(m => m.Name == name) || Preflight.Mitigations.Combinations.ContainsKey(name))
             throw new InputException($"'{name}' is the name of a built-in row; choose another", field: "--variant");
         var overrides = SplitTopLevel(text[(colon + 1)..]);
         if (overrides.Count == 0 || overrides.Any(o => !o.Contains('=')))
