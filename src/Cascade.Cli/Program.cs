@@ -63,6 +63,9 @@ namespace Cascade.Cli
             root.Add(CommonOptions.Quiet);
             root.Add(ReplayCommand.Build());
             root.Add(RunCommand.Build());
+            root.Add(CheckCommand.Build());
+            root.Add(CompareCommand.Build());
+            root.Add(CliffCommand.Build());
             root.Add(BenchCommand.Build());
             return root;
         }

@@ -35,3 +35,29 @@ public static class Progress
         return t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : $"{t.Minutes}m{t.Seconds:D2}s";
     }
 }
+
+/// <summary>A one-line status on stderr for verbs that run many simulations, only on a terminal and never with --quiet.</summary>
+public static class StatusLine
+{
+    private static readonly Lock Gate = new();
+    private static bool _shown;
+
+    public static void Show(bool quiet, string text)
+    {
+        if (quiet || Console.IsErrorRedirected) return;
+        lock (Gate)
+        {
+            Console.Error.Write("\r  " + (text.Length > 76 ? text[..76] : text.PadRight(76)));
+            _shown = true;
+        }
+    }
+
+    public static void Clear()
+    {
+        lock (Gate)
+        {
+            if (_shown) Console.Error.Write("\r" + new string(' ', 80) + "\r");
+            _shown = false;
+        }
+    }
+}

@@ -88,6 +88,10 @@ public sealed class ApiServerResult
     public double? SaturatedAtSeconds { get; init; }
     /// <summary>After saturating: the end of the first healthy 60 s window after which it stayed healthy; null if it never saturated or never recovered.</summary>
     public double? RecoveredAtSeconds { get; init; }
+    /// <summary>Largest 60 s window p99 of non-exempt requests over the run (saturation: over 1 s).</summary>
+    public double PeakWindowP99Seconds { get; init; }
+    /// <summary>Largest 60 s window share of non-exempt requests that failed (saturation: over 1%).</summary>
+    public double PeakWindowFailureRatio { get; init; }
     public double PeakSeatUtilization { get; init; }
     public int Ooms { get; init; }
     public double PeakMemoryBytes { get; init; }

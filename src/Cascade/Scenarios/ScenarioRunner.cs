@@ -158,6 +158,8 @@ public static class ScenarioRunner
                 Replicas = api.ReplicaCount,
                 SaturatedAtSeconds = m.SaturatedAtSeconds,
                 RecoveredAtSeconds = RecoveredAt(m),
+                PeakWindowP99Seconds = m.Samples.Select(v => v.WindowP99Seconds).DefaultIfEmpty(0).Max(),
+                PeakWindowFailureRatio = m.Samples.Select(v => v.WindowFailureRatio).DefaultIfEmpty(0).Max(),
                 PeakSeatUtilization = m.PeakSeatUtilization,
                 Ooms = m.Ooms,
                 PeakMemoryBytes = peakMem,

@@ -37,6 +37,9 @@ public sealed class Scenario
     /// <summary>For replays of real incidents: the write-up's markers to compare with.</summary>
     public ReplaySpec? Replay { get; set; }
 
+    /// <summary>What "safe" means for `cascade check`, `compare` and `cliff`.</summary>
+    public ObjectivesSpec Objectives { get; set; } = new();
+
     /// <summary>The clusters to simulate, each `count` expanded into numbered copies.</summary>
     public IReadOnlyList<ClusterSpec> ExpandedClusters()
     {
