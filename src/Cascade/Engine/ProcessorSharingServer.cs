@@ -32,6 +32,7 @@ public sealed class ProcessorSharingServer : IEventHandler
     private double _virtual;          // V(t), in ticks of single-core work
     private long _virtualAsOf;         // time V was last brought up to date
     private EventHandle _next = EventHandle.None;
+    private long _nextTime;
     private double _busyCoreTicks;     // integral of cores in use, for utilisation
 
     public ProcessorSharingServer(Simulation sim, double cores, IClient client)
@@ -133,17 +134,25 @@ public sealed class ProcessorSharingServer : IEventHandler
         _virtualAsOf = now;
     }
 
+    /// <summary>Points the one pending completion event at the earliest job's finish; left alone when that has not moved (the common case while there are fewer jobs than cores).</summary>
     private void Reschedule()
     {
-        if (!_next.IsNone)
+        if (_count == 0)
         {
-            _sim.Cancel(_next);
+            if (!_next.IsNone) _sim.Cancel(_next);
             _next = EventHandle.None;
+            return;
         }
-        if (_count == 0) return;
         double remaining = _finish[_heap[0]] - _virtual;
         long delay = remaining <= 0 ? 0 : (long)Math.Ceiling(remaining / Rate);
+        long at = _sim.Now + delay;
+        if (!_next.IsNone)
+        {
+            if (_nextTime == at) return;
+            _sim.Cancel(_next);
+        }
         _next = _sim.Schedule(delay, this, 0);
+        _nextTime = at;
     }
 
     private void EnsureCapacity(int job)
