@@ -59,7 +59,7 @@ public static class CliffCommand
     {
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.Scenario)}[/] (seed {result.Seed}, {Progress.Clock(result.DurationSeconds)} simulated per run)");
         AnsiConsole.MarkupLine((result.FirstFailing is null ? "[green]" : "[red]") + Markup.Escape(Threshold(result)) + "[/]");
-        var table = new Table().AddColumn(new TableColumn(result.Parameter).RightAligned()).AddColumn(new TableColumn("margin").RightAligned())
+        var table = new Table().AddColumn(new TableColumn(Markup.Escape(result.Parameter)).RightAligned()).AddColumn(new TableColumn("margin").RightAligned())
             .AddColumn("curve").AddColumn("verdict").AddColumn("worst");
         foreach (var p in result.Points)
             table.AddRow(Markup.Escape(p.Text), p.Margin.ToString("0.00", CultureInfo.InvariantCulture), Bar(p.Margin),

@@ -91,4 +91,27 @@ public class PreflightCheckTests
             Assert.Single(err.Trim().Split('\n'));
         }
     }
+
+    [Fact]
+    public void The_tables_print_any_path_and_the_html_reports_carry_the_verdicts_and_the_matrix()
+    {
+        var (code, stdout, err) = CliTests.Run("cliff", PreflightFixtures.ListStorm, "--vary", "workloads[0].calls[0].every=30s..60s",
+            "--set", "cluster.nodes=50", "--duration", "1m", "--points", "2", "-q");
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Contains("workloads[0].calls[0].every", stdout);
+
+        var checkReport = PreflightFixtures.TempFile("check.html");
+        CliTests.Run("check", PreflightFixtures.ListStorm, "--set", "cluster.nodes=50", "--set", "duration=2m", "--report", checkReport, "-q");
+        var html = File.ReadAllText(checkReport);
+        Assert.Contains("\"kind\":\"check\"", html);
+        Assert.Contains("apiServerSaturation [prod]", html);
+
+        var compareReport = PreflightFixtures.TempFile("compare.html");
+        (code, _, err) = CliTests.Run("compare", PreflightFixtures.ListStorm, "--set", "cluster.nodes=50", "--set", "duration=2m",
+            "--mitigations", "watch-cache", "--report", compareReport, "-q");
+        Assert.True(code == ExitCodes.Ok, err);
+        html = File.ReadAllText(compareReport);
+        Assert.Contains("\"kind\":\"compare\"", html);
+        Assert.Contains("\"matrix\":{", html);
+    }
 }
