@@ -117,7 +117,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
 
     /// <summary>The pod garbage collector deletes a pod whose node is gone (kube-controller-manager, through the API server).</summary>
     public void DeleteOrphan(int pod) =>
-        _api.Send(_evictionClient, _deletePod, this, Tag(TagDeleteOrphan, pod) | ((long)_dp.Pods.Incarnation[pod] << 40));
+        _api.Send(_evictionClient, _deletePod, this, ResponseTag.Make(TagDeleteOrphan, pod, _dp.Pods.Incarnation[pod]));
 
     public void Start()
     {
@@ -166,7 +166,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 _zoneNotReady[Zone(n)]++;
                 NotReady++;
                 becameUnknown++;
-                _api.Send(_nodeClient, _nodeStatus, this, Tag(TagNodeStatus, n));
+                _api.Send(_nodeClient, _nodeStatus, this, ResponseTag.Make(TagNodeStatus, n));
                 MarkPodsNotReady(n);
             }
             else if (_unknown[n] && healthy)
@@ -175,7 +175,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 _zoneNotReady[Zone(n)]--;
                 NotReady--;
                 becameReady++;
-                _api.Send(_nodeClient, _nodeStatus, this, Tag(TagNodeStatus, n));
+                _api.Send(_nodeClient, _nodeStatus, this, ResponseTag.Make(TagNodeStatus, n));
                 if (_tainted[n]) Untaint(n);
                 _dp.OnNodeReadyAgain(n);
             }
@@ -266,7 +266,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 _tokens[z] -= 1;
                 q.Dequeue();
                 _taintInFlight = true;
-                _api.Send(_nodeClient, _taint, this, Tag(TagTaint, n));
+                _api.Send(_nodeClient, _taint, this, ResponseTag.Make(TagTaint, n));
                 return;
             }
         }
@@ -277,7 +277,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         _tainted[n] = false;
         _evicted[n] = false;
         Tainted--;
-        _api.Send(_nodeClient, _taint, this, Tag(TagUntaint, n));
+        _api.Send(_nodeClient, _taint, this, ResponseTag.Make(TagUntaint, n));
     }
 
     private void MarkPodsNotReady(int n)
@@ -285,9 +285,9 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         var pods = _dp.Pods;
         for (int p = 0; p < pods.Count; p++)
             if (pods.Node[p] == n && pods.Phase[p] != PodPhase.Gone && pods.ReadyInApi[p])
-                _api.Send(_nodeClient, _podStatus, this, Tag(TagPodNotReady, p));
+                _api.Send(_nodeClient, _podStatus, this, ResponseTag.Make(TagPodNotReady, p));
         int others = pods.OtherPods[n];
-        for (int i = 0; i < others; i++) _api.Send(_nodeClient, _podStatus, this, Tag(TagOtherPodNotReady, n));
+        for (int i = 0; i < others; i++) _api.Send(_nodeClient, _podStatus, this, ResponseTag.Make(TagOtherPodNotReady, n));
     }
 
     private void Evict(int n)
@@ -297,17 +297,15 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         var pods = _dp.Pods;
         for (int p = 0; p < pods.Count; p++)
             if (pods.Node[p] == n && pods.Phase[p] is PodPhase.Starting or PodPhase.Running)
-                _api.Send(_evictionClient, _deletePod, this, Tag(TagDelete, p) | ((long)pods.Incarnation[p] << 40));
+                _api.Send(_evictionClient, _deletePod, this, ResponseTag.Make(TagDelete, p, pods.Incarnation[p]));
         int others = pods.OtherPods[n];
-        for (int i = 0; i < others; i++) _api.Send(_evictionClient, _deletePod, this, Tag(TagDeleteOther, n));
+        for (int i = 0; i < others; i++) _api.Send(_evictionClient, _deletePod, this, ResponseTag.Make(TagDeleteOther, n));
     }
-
-    private static long Tag(long kind, int index) => (kind << 32) | (uint)index;
 
     public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
     {
-        long kind = (tag >> 32) & 0xFF;
-        int i = (int)(tag & 0xFFFFFFFF);
+        long kind = ResponseTag.Kind(tag);
+        int i = ResponseTag.Index(tag);
         bool ok = outcome == RequestOutcome.Ok;
         switch (kind)
         {
@@ -337,7 +335,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
             case TagDelete:
             case TagDeleteOrphan:
             {
-                int incarnation = (int)(tag >> 40);
+                int incarnation = ResponseTag.Extra(tag);
                 var pods = _dp.Pods;
                 if (ok && pods.Incarnation[i] == incarnation && pods.Phase[i] != PodPhase.Gone)
                 {

@@ -64,9 +64,9 @@ public sealed class Scheduler : IApiCaller, IEventHandler
     public long BindingFailures { get; private set; }
 
     /// <summary>The ReplicaSet controller replaces deleted pod <paramref name="pod"/>.</summary>
-    public void Recreate(int pod) => _api.Send(_replicaSetClient, _create, this, Tag(TagCreate, pod));
+    public void Recreate(int pod) => _api.Send(_replicaSetClient, _create, this, ResponseTag.Make(TagCreate, pod));
 
-    public void RecreateOther() => _api.Send(_replicaSetClient, _create, this, Tag(TagCreateOther, 0));
+    public void RecreateOther() => _api.Send(_replicaSetClient, _create, this, ResponseTag.Make(TagCreateOther, 0));
 
     /// <summary>Once a second: pods created while the informer was not watching become visible once it is.</summary>
     public void Tick()
@@ -97,7 +97,7 @@ public sealed class Scheduler : IApiCaller, IEventHandler
             int pod = _active.Dequeue();
             _inFlight++;
             if (pod >= 0) _dp.Pods.Phase[pod] = PodPhase.Binding;
-            _api.Send(_client, _bind, this, Tag(TagBind, pod + 1) | ((long)node << 40));
+            _api.Send(_client, _bind, this, ResponseTag.Make(TagBind, pod + 1, node));
         }
     }
 
@@ -113,19 +113,17 @@ public sealed class Scheduler : IApiCaller, IEventHandler
         return -1;
     }
 
-    private static long Tag(long kind, int index) => (kind << 32) | (uint)index;
-
     public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
     {
-        long kind = (tag >> 32) & 0xFF;
-        int i = (int)(tag & 0xFFFFFFFF);
+        long kind = ResponseTag.Kind(tag);
+        int i = ResponseTag.Index(tag);
         bool ok = outcome == RequestOutcome.Ok;
         switch (kind)
         {
             case TagBind:
             {
                 _inFlight--;
-                int pod = i - 1, node = (int)(tag >> 40);
+                int pod = i - 1, node = ResponseTag.Extra(tag);
                 if (ok)
                 {
                     Bindings++;
