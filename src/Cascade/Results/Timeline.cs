@@ -1,7 +1,12 @@
+using System.Text.Json.Serialization;
+
 namespace Cascade.Results;
 
-/// <summary>One thing that happened, for the run's timeline (`timeline[]` in result.json).</summary>
-public sealed record TimelineEntry(double TimeSeconds, string Cluster, string Kind, string Message);
+/// <summary>
+/// One thing that happened, for the run's timeline: `timeline[]` in result.json, with the fields `time`
+/// (seconds of simulated time), `cluster`, `kind` and `message`.
+/// </summary>
+public sealed record TimelineEntry([property: JsonPropertyName("time")] double TimeSeconds, string Cluster, string Kind, string Message);
 
 /// <summary>What happened during a run, in simulated-time order (entries are added as the run goes).</summary>
 public sealed class Timeline

@@ -27,7 +27,18 @@ public class ReplayCommandTests
         Assert.InRange(detection.GetProperty("simulatedMinutes").GetDouble(), 14, 30);
         Assert.Equal(6, root.GetProperty("clusters").GetArrayLength());
         Assert.True(root.GetProperty("products").GetArrayLength() > 0);
-        Assert.Contains(root.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "rollout");
+        var timeline = root.GetProperty("timeline").EnumerateArray().ToList();
+        Assert.Contains(timeline, e => e.GetProperty("kind").GetString() == "rollout");
+        // Each entry is (time, cluster, kind, message), in simulated-time order.
+        double previous = 0;
+        foreach (var e in timeline)
+        {
+            double t = e.GetProperty("time").GetDouble();
+            Assert.True(t >= previous, $"timeline out of order at {t} s");
+            previous = t;
+            Assert.False(string.IsNullOrEmpty(e.GetProperty("cluster").GetString()));
+            Assert.False(string.IsNullOrEmpty(e.GetProperty("message").GetString()));
+        }
     }
 
     [Fact]
