@@ -4,7 +4,9 @@ namespace Cascade.Results;
 
 /// <summary>
 /// Writes an output file under a temporary name in the same directory and renames it into place, so a
-/// reader (or a CI job) never sees a half-written result, even if the run is killed mid-write.
+/// reader (or a CI job) never sees a half-written result, even if the run is killed mid-write. A path
+/// that cannot be written (no permission, a file where a directory should be, a full disk) is the
+/// user's to fix, so it is reported as bad input naming the path.
 /// </summary>
 public static class AtomicFile
 {
@@ -12,16 +14,27 @@ public static class AtomicFile
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
         var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
         try
         {
+            Directory.CreateDirectory(dir);
             File.WriteAllText(tmp, contents, new UTF8Encoding(false));
             File.Move(tmp, full, overwrite: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"cannot write '{path}': {e.Message}");
+        }
         finally
         {
-            if (File.Exists(tmp)) File.Delete(tmp);
+            try
+            {
+                if (File.Exists(tmp)) File.Delete(tmp);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Nothing was written under the temporary name, or it cannot be removed either: the error above says why.
+            }
         }
     }
 }

@@ -36,6 +36,20 @@ public class RunCommandTests
     }
 
     [Fact]
+    public void An_output_directory_that_cannot_be_written_is_bad_input_naming_it()
+    {
+        // A file where the output directory should be: nothing can be created below it.
+        var blocker = Path.Combine(Path.GetTempPath(), "cascade-blocker-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(blocker, "not a directory");
+        var (code, _, err) = CliTests.Run("run", Repo("scenarios", "list-storm.yaml"), "--set", "cluster.nodes=50", "--set", "duration=1m", "--out", Path.Combine(blocker, "out"), "-q");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("cannot write", err);
+        Assert.Contains(blocker, err);
+        Assert.DoesNotContain("   at ", err);
+        File.Delete(blocker);
+    }
+
+    [Fact]
     public void A_mistake_in_the_scenario_names_file_line_and_field_and_exits_with_2()
     {
         var file = Path.Combine(Path.GetTempPath(), "bad-" + Guid.NewGuid().ToString("N") + ".yaml");
