@@ -10,6 +10,7 @@ public sealed record PlannedAction(
     string Name,
     IReadOnlyList<string> Clusters,
     long? AtTicks,
+    long? AfterHaltTicks,
     long AfterDetectionTicks,
     long DurationTicks,
     Identity Identity,
@@ -25,8 +26,8 @@ public sealed record PlannedAction(
     double Fraction);
 
 /// <summary>
-/// The people's playbook: each action starts at a set time or a reaction time after detection, takes its
-/// own time, and acts on the clusters it names. What each does is what its real counterpart does:
+/// The people's playbook: each action starts at a set time, a delay after the rollout halts (automation) or
+/// a reaction time after detection, takes its own time, and acts on the clusters it names. What each does is what its real counterpart does:
 /// a rollback is `kubectl delete` through the API server (classified by APF like anyone's request, so it
 /// times out while the control plane is saturated, and after it succeeds the garbage collector still has
 /// to delete every pod through the API server); blocking network access makes a workload's requests never
@@ -61,7 +62,14 @@ public sealed class Remediation : IEventHandler
     public void OnDetected()
     {
         for (int a = 0; a < _actions.Length; a++)
-            if (_actions[a].AtTicks is null) _fleet.Sim.Schedule(_actions[a].AfterDetectionTicks, this, Begin, a);
+            if (_actions[a] is { AtTicks: null, AfterHaltTicks: null }) _fleet.Sim.Schedule(_actions[a].AfterDetectionTicks, this, Begin, a);
+    }
+
+    /// <summary>A gate halted the rollout: actions keyed to that (an automated abort) start after their delay.</summary>
+    public void OnRolloutHalted()
+    {
+        for (int a = 0; a < _actions.Length; a++)
+            if (_actions[a] is { AtTicks: null, AfterHaltTicks: { } delay }) _fleet.Sim.Schedule(delay, this, Begin, a);
     }
 
     private IEnumerable<(int Index, ClusterModel Cluster)> Targets(PlannedAction a)

@@ -20,6 +20,9 @@ public static class Mitigations
     /// <summary>The priority level the change is put in: 5 shares (≈ 12 seats of 600 next to the defaults' 245 shares), lending none and borrowing none (an unset borrowingLimitPercent would let it borrow without limit).</summary>
     public const int PriorityLevelShares = 5;
 
+    /// <summary>The progressive-delivery controller that aborts a gated rollout (an assumption: any namespace but kube-system classifies the same).</summary>
+    public const string RolloutControllerAccount = "delivery/rollout-controller";
+
     public static readonly IReadOnlyList<Mitigation> All =
     [
         new("priority-level", $"a FlowSchema putting the change's identity in its own priority level ({PriorityLevelShares} shares, lending and borrowing nothing)", PriorityLevel),
@@ -30,7 +33,7 @@ public static class Mitigations
         new("dns-serve-stale", "NodeLocal DNSCache with serve_stale: expired answers kept while CoreDNS fails", DnsServeStale),
         new("dns-cache-ttl", $"NodeLocal DNSCache holding answers {DataPlaneMitigations.LongTtlMinutes} minutes (CoreDNS `ttl` and the node cache's success TTL; OpenAI's caches held ~20)", DnsCacheTtl),
         new("canary-largest", "the rollout starts with a canary wave on the largest cluster", CanaryLargest),
-        new("health-gate", "a rollout gate on control-plane health: apiserver p99 > 1 s or > 1% errors for 2m halts it", HealthGate),
+        new("health-gate", "a rollout gate on control-plane health: apiserver p99 > 1 s or > 1% errors for 2m halts it, and the delivery tool rolls the change back", HealthGate),
         new("break-glass", "break-glass access: 5 min after detection, the change is removed from nodes without the API server", BreakGlass),
     ];
 
@@ -230,7 +233,20 @@ public static class Mitigations
         if (s.Rollout is not { } r) return "the scenario has no rollout to gate";
         r.Gates.Add(new GateSpec { Signal = Signal.ApiserverLatencyP99, Threshold = 1, For = Duration.FromSeconds(120) });
         r.Gates.Add(new GateSpec { Signal = Signal.ApiserverErrorRate, Threshold = 0.01, For = Duration.FromSeconds(120) });
-        ctx.Changes.Add("rollout.gates: + apiserverLatencyP99 > 1 for 2m, + apiserverErrorRate > 0.01 for 2m");
+        // A failed gate aborts the rollout and rolls the change back, as Argo Rollouts and Flagger do. The
+        // rollback is the delivery tool's own request through the API server: a service account outside
+        // kube-system, which APF puts in workload-low, next to a change that may be saturating it.
+        s.Remediation.Add(new ActionSpec
+        {
+            Action = ActionKind.Rollback,
+            Name = "preflight rollout abort",
+            Clusters = ["*"],
+            AfterHalt = Duration.FromSeconds(0),
+            Identity = new IdentitySpec { ServiceAccount = RolloutControllerAccount },
+            RetryEvery = Duration.FromSeconds(60),
+        });
+        ctx.Changes.Add("rollout.gates: + apiserverLatencyP99 > 1 for 2m, + apiserverErrorRate > 0.01 for 2m; " +
+                        $"remediation: + rollback by {RolloutControllerAccount} when a gate halts the rollout, retried every 1m");
         return null;
     }
 

@@ -33,7 +33,7 @@ public static class ScenarioBuilder
         }
         fleet.Alerts = new Alerts(fleet, scenario.Alerts.Select(a => new AlertRule(a.Name, new Condition(a.Signal, a.Threshold, a.For.Ticks), a.Clusters)).ToList(), change);
         fleet.Remediation = new Remediation(fleet, scenario.Remediation.Select(a => new PlannedAction(
-            a.Action, a.Name, a.Clusters, a.At?.Ticks, a.AfterDetection.Ticks, a.Duration.Ticks,
+            a.Action, a.Name, a.Clusters, a.At?.Ticks, a.AfterHalt?.Ticks, a.AfterDetection.Ticks, a.Duration.Ticks,
             IdentityOf(a.Identity, "oncall-engineer"), a.RetryEvery.Ticks, a.Timeout.Ticks, a.KeepFraction, a.Workloads,
             a.Replicas, a.CpuCores, a.Memory.Bytes, a.PerNode.Ticks, a.Parallelism, a.Fraction)).ToList(), change);
         return fleet;

@@ -75,6 +75,26 @@ public class FleetTests
         Assert.Contains(r.Timeline, e => e.Kind == "gate" && e.Cluster == "prod-large-1");
     }
 
+    [Fact]
+    public void An_action_after_the_halt_rolls_the_change_back_and_only_when_a_gate_halts_the_rollout()
+    {
+        const string gate = "rollout.gates[2]={signal: apiserverLatencyP99, threshold: 1, for: 2m}";
+        const string abort = "remediation[0]={action: rollback, afterHalt: 0s, retryEvery: 1m, identity: {serviceAccount: delivery/rollout-controller}}";
+        var r = Run(Fleet, gate, abort);
+        Assert.True(r.Rollout!.Halted);
+        double haltedAt = r.Rollout.HaltedAtSeconds!.Value;
+        var rolledBack = r.Timeline.Where(e => e.Kind == "action" && e.Message.StartsWith("rollback of telemetry-agent succeeded", StringComparison.Ordinal)).ToList();
+        // Every cluster the change reached (staging, prod-large-1) gets it rolled back, after the halt; prod-large-2 never had it.
+        Assert.Equal(new[] { "prod-large-1", "staging" }, rolledBack.Select(e => e.Cluster).Order().ToArray());
+        Assert.All(rolledBack, e => Assert.True(e.TimeSeconds >= haltedAt));
+        Assert.Contains(r.Timeline, e => e.Cluster == "prod-large-1" && e.Message.StartsWith("all pods of telemetry-agent deleted", StringComparison.Ordinal));
+
+        // Without a halting gate the same playbook entry never runs.
+        var ungated = Run(Fleet, abort);
+        Assert.False(ungated.Rollout!.Halted);
+        Assert.DoesNotContain(ungated.Timeline, e => e.Kind == "action");
+    }
+
     private const string CrashLoop = """
         apiVersion: cascade/v1
         kind: Scenario

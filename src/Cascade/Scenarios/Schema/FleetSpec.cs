@@ -40,15 +40,21 @@ public sealed class AlertSpec
     public List<string> Clusters { get; set; } = new() { "*" };
 }
 
-/// <summary>When an action starts: at a time, or a delay after detection (the first alert), on the clusters matching.</summary>
+/// <summary>When an action starts: at a time, a delay after the rollout halts (an automated abort), or a delay after detection (the first alert), on the clusters matching.</summary>
 public sealed class ActionSpec
 {
     public ActionKind Action { get; set; }
     public string Name { get; set; } = "";
     public List<string> Clusters { get; set; } = new() { "*" };
 
-    /// <summary>Absolute start time; otherwise `afterDetection` applies.</summary>
+    /// <summary>Absolute start time; otherwise `afterHalt` or `afterDetection` applies.</summary>
     public Duration? At { get; set; }
+
+    /// <summary>
+    /// Start this long after a gate halts the rollout, as progressive-delivery tools abort and roll back on
+    /// a failed analysis; the action does not run if the rollout never halts. Otherwise `afterDetection` applies.
+    /// </summary>
+    public Duration? AfterHalt { get; set; }
 
     /// <summary>Human reaction time after the first alert fires.</summary>
     public Duration AfterDetection { get; set; } = Duration.FromSeconds(900);
