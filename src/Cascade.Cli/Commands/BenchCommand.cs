@@ -49,20 +49,13 @@ public static class BenchCommand
                 allocatedBytes = allocated,
                 peakWorkingSetBytes = Environment.WorkingSet,
             };
-            if (parse.GetValue(CommonOptions.Output) == OutputFormat.Json)
-            {
-                Console.Out.Write(Json.Serialize(result));
-                return ExitCodes.Ok;
-            }
-            var table = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
-            table.AddRow("cluster", $"{n:N0} nodes, {h:G} h simulated");
-            table.AddRow("wall time", $"{wall:F2} s");
-            table.AddRow("events", $"{result.events:N0}");
-            table.AddRow("events/s", $"{result.eventsPerSecond:N0}");
-            table.AddRow("faster than real time", $"{result.speedUp:N0}×");
-            table.AddRow("allocated", $"{allocated / 1e6:N0} MB");
-            AnsiConsole.Write(table);
-            return ExitCodes.Ok;
+            return Print(parse, result,
+                ("cluster", $"{n:N0} nodes, {h:G} h simulated"),
+                ("wall time", $"{wall:F2} s"),
+                ("events", $"{result.events:N0}"),
+                ("events/s", $"{result.eventsPerSecond:N0}"),
+                ("faster than real time", $"{result.speedUp:N0}×"),
+                ("allocated", $"{allocated / 1e6:N0} MB"));
         });
         return cmd;
     }
@@ -86,25 +79,32 @@ public static class BenchCommand
             if (c < 1) throw new InputException("must be at least 1", field: "--servers");
             if (!(rho > 0 && rho < 1)) throw new InputException("must be in (0, 1) for a stable queue", field: "--utilization");
             var result = KernelBenchmark.Run(n, c, rho, parse.GetValue(seed));
-            if (parse.GetValue(CommonOptions.Output) == OutputFormat.Json)
-            {
-                Console.Out.Write(Json.Serialize(result));
-                return ExitCodes.Ok;
-            }
-            var table = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
-            table.AddRow("customers", $"{result.Customers:N0}");
-            table.AddRow("servers", $"{result.Servers}");
-            table.AddRow("utilization", $"{result.Utilization}");
-            table.AddRow("wall time", $"{result.WallSeconds:F3} s");
-            table.AddRow("customers/s", $"{result.CustomersPerSecond:N0}");
-            table.AddRow("events/s", $"{result.EventsPerSecond:N0}");
-            table.AddRow("mean wait (simulated)", $"{result.MeanWait:F4} s");
-            table.AddRow("mean wait 95% CI", $"± {result.MeanWaitHalfWidth95:F4} s");
-            table.AddRow("mean wait (Erlang C)", $"{result.ErlangCMeanWait:F4} s");
-            table.AddRow("relative error", $"{result.RelativeError:P2}");
-            AnsiConsole.Write(table);
-            return ExitCodes.Ok;
+            return Print(parse, result,
+                ("customers", $"{result.Customers:N0}"),
+                ("servers", $"{result.Servers}"),
+                ("utilization", $"{result.Utilization}"),
+                ("wall time", $"{result.WallSeconds:F3} s"),
+                ("customers/s", $"{result.CustomersPerSecond:N0}"),
+                ("events/s", $"{result.EventsPerSecond:N0}"),
+                ("mean wait (simulated)", $"{result.MeanWait:F4} s"),
+                ("mean wait 95% CI", $"± {result.MeanWaitHalfWidth95:F4} s"),
+                ("mean wait (Erlang C)", $"{result.ErlangCMeanWait:F4} s"),
+                ("relative error", $"{result.RelativeError:P2}"));
         });
         return cmd;
+    }
+
+    /// <summary>The measurement as one JSON object with `-o json`, else as a two-column table.</summary>
+    private static int Print<T>(ParseResult parse, T result, params (string Measure, string Value)[] rows)
+    {
+        if (parse.GetValue(CommonOptions.Output) == OutputFormat.Json)
+        {
+            Console.Out.Write(Json.Serialize(result));
+            return ExitCodes.Ok;
+        }
+        var table = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
+        foreach (var (measure, value) in rows) table.AddRow(measure, value);
+        AnsiConsole.Write(table);
+        return ExitCodes.Ok;
     }
 }

@@ -243,7 +243,7 @@ public static class Mitigations
             Clusters = ["*"],
             AfterHalt = Duration.FromSeconds(0),
             Identity = new IdentitySpec { ServiceAccount = RolloutControllerAccount },
-            RetryEvery = Duration.FromSeconds(60),
+            RetryEvery = Duration.FromSeconds(60), // assumption: a controller retries far sooner than a person (5m); once a minute
         });
         ctx.Changes.Add("rollout.gates: + apiserverLatencyP99 > 1 for 2m, + apiserverErrorRate > 0.01 for 2m; " +
                         $"remediation: + rollback by {RolloutControllerAccount} when a gate halts the rollout, retried every 1m");
