@@ -17,10 +17,13 @@ namespace Cascade.Cluster;
 /// failures (probes every 10 s after a 60 s initial delay) the kubelet restarts the container, which
 /// starts with empty informers and must LIST Services and EndpointSlices again through the API server.
 /// Replicas are also lost with their node (eviction) and replaced through the scheduler.
-/// Memory (coredns/deployment kubernetes/Scaling_CoreDNS.md, default settings): (pods + services) / 1000 + 54
-/// MB once synced; while an informer that had synced relists, its new list is held next to the old store
-/// (assumption: another (pods + services) / 1000 MB). Over the memory limit, the container is OOM-killed and
-/// restarted like a liveness failure.
+/// Memory (coredns/deployment kubernetes/Scaling_CoreDNS.md, default settings): (pods + services) × 0.000858 +
+/// 49.1 MB once synced; while an informer that had synced relists, the list it decodes is held next to the old
+/// store until it replaces it (client-go reflector: another (pods + services) × 0.000858 MB). Over the memory
+/// limit, the container is OOM-killed and restarted like a liveness failure. The limit, unless the scenario
+/// sets one, is what the guide tells operators to set: its estimate for the cluster plus some headroom, never
+/// below the stock manifest's 170Mi. A relist adds the whole store at once, so in a large cluster, where the
+/// store is most of the estimate, any headroom short of ~70% is overrun; in a small one it is noise.
 /// Left out: CoreDNS's own `cache` plugin (a restarted replica's cache is empty anyway, and a synced one
 /// answers from its informer), the CrashLoopBackOff growth beyond the first restart.
 /// </summary>
@@ -42,6 +45,7 @@ public sealed class CoreDns : IEventHandler
     private readonly int[] _probeFailures, _generation;
     private readonly double[] _queriesThisSecond, _queriesThisPeriod, _offeredQps, _answeredShare;
     private readonly double[] _offeredOverPeriod;
+    private long _memoryLimit;
 
     public CoreDns(Simulation sim, ApiServerSet api, DataPlane dp, DataPlaneConfig cfg, int firstPod, int replicas)
     {
@@ -73,7 +77,24 @@ public sealed class CoreDns : IEventHandler
         _offeredOverPeriod = new double[replicas];
         _answeredShare = new double[replicas];
         Array.Fill(_answeredShare, 1.0);
+        _memoryLimit = cfg.CoreDnsMemoryLimitBytes;
     }
+
+    private const double MiB = 1 << 20;
+    private const double StockMemoryLimit = 170 * MiB;         // coredns/deployment and kubeadm manifests: limits.memory 170Mi
+
+    /// <summary>The memory limit of each replica (0 = none).</summary>
+    public long MemoryLimitBytes => _memoryLimit;
+
+    /// <summary>Scaling_CoreDNS.md (default settings): the informer stores take (pods + services) × 0.000858 MB.</summary>
+    private double StoreBytes()
+    {
+        double objects = (_api.Resources.Find("pods")?.Count ?? 0) + (_api.Resources.Find("services")?.Count ?? 0);
+        return objects * 0.000858 * MiB;
+    }
+
+    /// <summary>Scaling_CoreDNS.md's estimate for the cluster now: the stores plus 49.1 MB (a full answer cache and buffers).</summary>
+    public double GuideEstimateBytes() => StoreBytes() + 49.1 * MiB;
 
     public int Replicas => _replicas;
     public long OomKills { get; private set; }
@@ -82,13 +103,11 @@ public sealed class CoreDns : IEventHandler
     public double MemoryBytes(int r)
     {
         if (!_up[r]) return 0;
-        const double MiB = 1 << 20;
-        double objects = (_api.Resources.Find("pods")?.Count ?? 0) + (_api.Resources.Find("services")?.Count ?? 0);
-        double perStore = objects / 1000 * MiB;                    // Scaling_CoreDNS.md: (pods + services) / 1000 MB
-        double mem = 54 * MiB;                                     // Scaling_CoreDNS.md: + 54 MB (cache, buffers)
+        double perStore = StoreBytes();
+        double mem = 49.1 * MiB;                                   // Scaling_CoreDNS.md: + 49.1 MB (answer cache, buffers)
         if (_services[r]!.HasSynced || _slices[r]!.HasSynced) mem += perStore;
         if ((_services[r]!.HasSynced && _services[r]!.IsListing) || (_slices[r]!.HasSynced && _slices[r]!.IsListing))
-            mem += perStore;                                       // assumption: a relist's answer held next to the store
+            mem += perStore;                                       // the relist's decoded answer next to the store
         return mem;
     }
     public long Restarts { get; private set; }
@@ -117,6 +136,8 @@ public sealed class CoreDns : IEventHandler
     /// <summary>The replicas already running when the run starts: synced, answering.</summary>
     public void StartWarm()
     {
+        if (_memoryLimit == DataPlaneConfig.CoreDnsMemoryLimitFromGuide)
+            _memoryLimit = (long)Math.Max(StockMemoryLimit, (1 + _cfg.CoreDnsMemoryHeadroom) * GuideEstimateBytes());
         for (int r = 0; r < _replicas; r++)
         {
             _warm[r] = true;
@@ -190,10 +211,10 @@ public sealed class CoreDns : IEventHandler
             _answeredShare[r] = q > _cfg.CoreDnsCapacityQps ? _cfg.CoreDnsCapacityQps / q : 1.0;
             total += q;
             int pod = _firstPod + r;
-            if (_cfg.CoreDnsMemoryLimitBytes > 0 && _up[r] && MemoryBytes(r) > _cfg.CoreDnsMemoryLimitBytes)
+            if (_memoryLimit > 0 && _up[r] && MemoryBytes(r) > _memoryLimit)
             {
                 OomKills++;
-                RestartContainer(r, $"OOM-killed ({MemoryBytes(r) / (1 << 20):F0} MiB over its {_cfg.CoreDnsMemoryLimitBytes / (1 << 20):F0} MiB limit)");
+                RestartContainer(r, $"OOM-killed ({MemoryBytes(r) / MiB:F0} MiB over its {_memoryLimit / MiB:F0} MiB limit)");
                 continue;
             }
             // /ready passes once the kubernetes plugin has synced; the kubelet writes it as the pod's Ready condition.

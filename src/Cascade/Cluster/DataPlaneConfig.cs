@@ -32,8 +32,12 @@ public sealed class DataPlaneConfig
     public bool Dns { get; init; } = true;
     public int CoreDnsReplicas { get; init; } = 2;
     public double CoreDnsCapacityQps { get; init; } = 10_000;
-    /// <summary>0: no memory limit.</summary>
+    /// <summary>Sentinel for <see cref="CoreDnsMemoryLimitBytes"/>: sized from the CoreDNS scaling guide when the replicas start.</summary>
+    public const long CoreDnsMemoryLimitFromGuide = -1;
+
+    /// <summary>0: no memory limit; <see cref="CoreDnsMemoryLimitFromGuide"/>: the guide's estimate plus <see cref="CoreDnsMemoryHeadroom"/>, at least 170Mi.</summary>
     public long CoreDnsMemoryLimitBytes { get; init; }
+    public double CoreDnsMemoryHeadroom { get; init; } = 0.25;
     public long CoreDnsSyncWaitTicks { get; init; } = SimTime.FromSeconds(5);
     public long LivenessInitialDelayTicks { get; init; } = SimTime.FromSeconds(60);
     public long LivenessPeriodTicks { get; init; } = SimTime.FromSeconds(10);

@@ -32,6 +32,18 @@ public sealed class ApiServerConfig
     public long EtcdRequestTicks { get; init; } = SimTime.FromMilliseconds(1);
     public long EtcdWriteTicks { get; init; } = SimTime.FromMilliseconds(3);
 
+    /// <summary>etcd's memory limit; 0 = none. etcd hardware guide: heavy deployments 16–64 GB (with the 8–16 cores above).</summary>
+    public long EtcdMemoryBytes { get; init; } = 64L << 30;
+
+    /// <summary>etcd's own memory besides ranges in flight (assumption: key index, raft log, watchers; the mmap'd db is reclaimable page cache).</summary>
+    public long EtcdBaseMemoryBytes { get; init; } = 1L << 30;
+
+    /// <summary>A range holds about its response in etcd's memory while it runs (kubernetes#107325, etcd#12342): bytes per byte ranged so far.</summary>
+    public double EtcdRangeMemoryFactor { get; init; } = 1;
+
+    /// <summary>From an OOM kill to serving again (assumption, as for the API server), plus the kubelet's CrashLoopBackOff when it keeps dying.</summary>
+    public long EtcdRestartTicks { get; init; } = SimTime.FromSeconds(30);
+
     public ApfConfiguration Apf { get; init; } = ApfConfiguration.Default;
 
     /// <summary>MODEL.md §2.4: queue-wait limit is a quarter of the request's deadline, at most 1 min.</summary>

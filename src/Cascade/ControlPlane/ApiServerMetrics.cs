@@ -100,6 +100,12 @@ public sealed class ApiServerMetrics
     public long RejectedUnavailable { get; private set; }
     public long ClientTimeouts { get; private set; }
     public int Ooms { get; private set; }
+
+    /// <summary>Times etcd was OOM-killed.</summary>
+    public int EtcdOoms { get; private set; }
+
+    /// <summary>Most memory etcd held at a once-a-second sample.</summary>
+    public double EtcdPeakMemoryBytes { get; private set; }
     public double PeakSeatUtilization { get; private set; }
     public double? SaturatedAtSeconds { get; private set; }
 
@@ -154,6 +160,10 @@ public sealed class ApiServerMetrics
     public void OnClientTimeout() { _clientTimeouts++; ClientTimeouts++; }
 
     public void OnOom() { _ooms++; Ooms++; }
+
+    public void OnEtcdOom() => EtcdOoms++;
+
+    public void SampleEtcdMemory(double bytes) => EtcdPeakMemoryBytes = Math.Max(EtcdPeakMemoryBytes, bytes);
 
     private void RecordLatency(int level, VerbClass verb, bool exempt, long latencyTicks)
     {

@@ -35,7 +35,7 @@ internal sealed class ApiServerReplica
     public bool Up { get; set; } = true;
 
     /// <summary>Crashes since it last ran 10 min without one (the kubelet's restart back-off counter).</summary>
-    public int RecentCrashes { get; set; }
+    public int RecentCrashes;
 
     /// <summary>When it last started serving.</summary>
     public long StartedAt { get; set; }

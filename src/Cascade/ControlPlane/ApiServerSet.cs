@@ -20,7 +20,7 @@ namespace Cascade.ControlPlane;
 public sealed class ApiServerSet : IEventHandler, IApfHost
 {
     private const int Transmit = 0, EtcdWriteDone = 3,
-        DeliverUnavailable = 4, Restart = 5, SampleTick = 6, RetryKind = 7;
+        DeliverUnavailable = 4, Restart = 5, SampleTick = 6, RetryKind = 7, EtcdMemoryCheck = 8, EtcdRestart = 9;
 
     /// <summary>A refused connection answers after about one network round trip (assumption).</summary>
     private static readonly long RefusedTicks = SimTime.FromMilliseconds(1);
@@ -37,6 +37,17 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private readonly List<DeadlineQueue> _clientTimeouts = new();
     private readonly int[] _seatScratch, _queuedScratch;
 
+    // etcd's memory: every range in flight holds what it has read so far. Under processor sharing a range
+    // admitted at virtual time V₀ has been served V − V₀ ticks, so the total is n·V − ΣV₀ (O(1) to keep).
+    private readonly double _etcdRangeBytesPerTick;
+    private int _etcdRanges;
+    private double _etcdRangeStartSum;
+    private EventHandle _etcdMemoryCheck = EventHandle.None;
+    private long _etcdMemoryCheckAt;
+    private bool _etcdUp = true;
+    private long _etcdStartedAt;
+    private int _etcdRecentCrashes;
+
     public ApiServerSet(Simulation sim, string cluster, ApiServerConfig config, ResourceRegistry resources, Timeline timeline)
     {
         _sim = sim;
@@ -46,6 +57,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         _timeline = timeline;
         _lb = sim.Random.Stream($"{cluster}/apiserver/lb");
         _etcd = new ProcessorSharingServer(sim, config.EtcdCores, new EtcdStage(this));
+        _etcdRangeBytesPerTick = config.EtcdRangeBytesPerSecond / SimTime.TicksPerSecond;
         _serverTimeouts = new DeadlineQueue(sim, config.RequestTimeoutTicks, new ServerTimeouts(this));
         for (int i = 0; i < config.Replicas; i++) AddReplica();
         if (config.MaxReplicas > 64) throw new ArgumentOutOfRangeException(nameof(config));
@@ -71,6 +83,14 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     public long ReplicaMemoryBytes(int replica) => _replicas[replica].MemoryBytes;
     public int ReplicaSeatsInUse(int replica) => _replicas[replica].Dispatcher.TotalSeatsInUse;
     public int WatchCount(int replica, int resource) => _replicas[replica].Watches.Count(resource);
+
+    /// <summary>etcd is serving (not OOM-killed and restarting).</summary>
+    public bool EtcdUp => _etcdUp;
+
+    /// <summary>etcd's memory now: its base plus what every range in flight has read so far.</summary>
+    public double EtcdMemoryBytes =>
+        _config.EtcdBaseMemoryBytes + _config.EtcdRangeMemoryFactor * _etcdRangeBytesPerTick *
+        Math.Max(0, _etcdRanges * _etcd.VirtualTime - _etcdRangeStartSum);
 
     /// <summary>Requests sent and not yet answered (including those waiting for a token or a retry).</summary>
     public long InFlight => Metrics.Issued - Metrics.Completed - Metrics.Rejected - Metrics.TimedOut;
@@ -285,7 +305,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             long etcdTicks = EtcdRangeTicks(r.ObjectsRead * call.Resource.BytesPerObject);
             call.EtcdTicksDemanded += etcdTicks;
             r.Phase = RequestPhase.EtcdRead;
-            _etcd.Add(r.Id, etcdTicks);
+            EtcdAdd(r, etcdTicks);
             return;
         }
         StartCpu(rep, r);
@@ -386,6 +406,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private void OnEtcdRead(int id)
     {
         var r = _requests[id];
+        EtcdLeft(r);
         if (r.Phase == RequestPhase.EtcdWrite)
         {
             Complete(r);
@@ -408,7 +429,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         {
             // The commit is etcd work too: under a flood of ranges it slows down like everything else on etcd.
             r.Phase = RequestPhase.EtcdWrite;
-            _etcd.Add(id, _config.EtcdWriteTicks);
+            EtcdAdd(r, _config.EtcdWriteTicks);
             return;
         }
         Complete(r);
@@ -466,7 +487,10 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         switch (r.Phase)
         {
             case RequestPhase.EtcdRead:
-            case RequestPhase.EtcdWrite: _etcd.Remove(r.Id); break;
+            case RequestPhase.EtcdWrite:
+                _etcd.Remove(r.Id);
+                EtcdLeft(r);
+                break;
             case RequestPhase.Cpu: rep.Cpu.Remove(r.Id); break;
         }
         if (!r.StageEvent.IsNone)
@@ -523,7 +547,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         Metrics.OnOom();
         _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "oom-kill", $"apiserver-{rep.Index} OOM-killed: {why}");
         Kill(rep);
-        long delay = _config.RestartTicks + CrashLoopBackOff(rep);
+        long delay = _config.RestartTicks + CrashLoopBackOff(_sim.Now, rep.StartedAt, ref rep.RecentCrashes);
         rep.UpAgainAt = _sim.Now + delay;
         if (delay > _config.RestartTicks)
             _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "crash-loop", $"apiserver-{rep.Index} in CrashLoopBackOff: back in {SimTime.ToSeconds(delay):F0} s");
@@ -535,10 +559,10 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private static readonly long BackOffReset = SimTime.FromMinutes(10);    // reset after 10 min without a crash (Kubernetes docs, pod lifecycle)
 
     /// <summary>The kubelet's CrashLoopBackOff before it restarts a container that keeps dying (0 for the first crash).</summary>
-    private long CrashLoopBackOff(ApiServerReplica rep)
+    private static long CrashLoopBackOff(long now, long startedAt, ref int recentCrashes)
     {
-        if (_sim.Now - rep.StartedAt >= BackOffReset) rep.RecentCrashes = 0;
-        int k = rep.RecentCrashes++;
+        if (now - startedAt >= BackOffReset) recentCrashes = 0;
+        int k = recentCrashes++;
         if (k == 0) return 0;
         long d = BackOffInitial;
         for (int i = 1; i < k && d < BackOffMax; i++) d *= 2;
@@ -587,19 +611,131 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         rep.ResidentBytes = _config.BaseMemoryBytes;
         _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "restart", $"apiserver-{index} serving again; watch cache initialising");
         // The watch cache lists every resource from etcd before it can serve (MODEL.md §2.6: cold after restart).
-        foreach (var res in Resources.All)
+        foreach (var res in Resources.All) StartCacheInit(rep, res);
+    }
+
+    /// <summary>The replica's cacher for <paramref name="res"/> lists it from etcd; until that lands it is not ready.</summary>
+    private void StartCacheInit(ApiServerReplica rep, ApiResource res)
+    {
+        rep.CacheReady[res.Index] = false;
+        var r = _requests.Allocate();
+        r.CacheInitResource = res.Index;
+        r.Replica = rep.Index;
+        r.ReplicaLife = ReplicaLife(rep);
+        r.ArrivedAt = _sim.Now;
+        r.ObjectsRead = res.Count;
+        r.CpuTicks = BytesTicks(res.StoredBytes, _config.DecodeBytesPerSecond);
+        r.MemoryPlanned = (long)(_config.EtcdListMemoryFactor * res.StoredBytes);
+        r.Phase = RequestPhase.EtcdRead;
+        EtcdAdd(r, EtcdRangeTicks(res.StoredBytes));
+    }
+
+    // ---------------------------------------------------------------- etcd: memory, OOM kill, restart
+
+    private void EtcdAdd(Request r, long ticks)
+    {
+        r.EtcdTicks = ticks;
+        if (r.Phase == RequestPhase.EtcdRead)
         {
-            var r = _requests.Allocate();
-            r.CacheInitResource = res.Index;
-            r.Replica = index;
-            r.ReplicaLife = ReplicaLife(rep);
-            r.ArrivedAt = _sim.Now;
-            r.ObjectsRead = res.Count;
-            r.CpuTicks = BytesTicks(res.StoredBytes, _config.DecodeBytesPerSecond);
-            r.MemoryPlanned = (long)(_config.EtcdListMemoryFactor * res.StoredBytes);
-            r.Phase = RequestPhase.EtcdRead;
-            _etcd.Add(r.Id, EtcdRangeTicks(res.StoredBytes));
+            r.EtcdStart = _etcd.VirtualTime;
+            _etcdRanges++;
+            _etcdRangeStartSum += r.EtcdStart;
         }
+        _etcd.Add(r.Id, ticks);
+        if (r.EtcdStart >= 0) ScheduleEtcdMemoryCheck();
+    }
+
+    /// <summary>The request's work left etcd (served, aborted or lost): it no longer holds etcd memory.</summary>
+    private void EtcdLeft(Request r)
+    {
+        if (r.EtcdStart < 0) return;
+        _etcdRanges--;
+        _etcdRangeStartSum -= r.EtcdStart;
+        r.EtcdStart = -1;
+        if (_etcdRanges == 0) _etcdRangeStartSum = 0; // no rounding drift carried over
+    }
+
+    /// <summary>
+    /// Schedules the next look at etcd's memory no later than it could reach the limit: ranges read at most one
+    /// core's worth each, so memory grows at most factor × bytes/tick × min(ranges, cores). The look either
+    /// kills etcd or schedules the next one; a new range can only bring it earlier.
+    /// </summary>
+    private void ScheduleEtcdMemoryCheck()
+    {
+        if (!_etcdUp || _etcdRanges == 0 || _config.EtcdMemoryBytes <= 0) return;
+        double headroom = _config.EtcdMemoryBytes - EtcdMemoryBytes;
+        double maxGrowth = _config.EtcdRangeMemoryFactor * _etcdRangeBytesPerTick * Math.Min(_etcdRanges, _etcd.Cores);
+        if (maxGrowth <= 0) return;
+        long delay = headroom <= 0 ? 0 : (long)Math.Ceiling(headroom / maxGrowth);
+        long at = _sim.Now + delay;
+        if (!_etcdMemoryCheck.IsNone)
+        {
+            if (_etcdMemoryCheckAt <= at) return;
+            _sim.Cancel(_etcdMemoryCheck);
+        }
+        _etcdMemoryCheck = _sim.Schedule(delay, this, EtcdMemoryCheck);
+        _etcdMemoryCheckAt = at;
+    }
+
+    private void OnEtcdMemoryCheck()
+    {
+        _etcdMemoryCheck = EventHandle.None;
+        if (!_etcdUp) return;
+        if (EtcdMemoryBytes >= _config.EtcdMemoryBytes) EtcdOomKill();
+        else ScheduleEtcdMemoryCheck();
+    }
+
+    /// <summary>
+    /// Concurrent ranges filled etcd's memory (etcd#12342: 100 concurrent ranges of 300k pods OOM etcd). It dies
+    /// with everything in flight and restarts after <see cref="ApiServerConfig.EtcdRestartTicks"/> plus the
+    /// kubelet's CrashLoopBackOff. The API servers' etcd clients re-send what was in flight once it is back
+    /// (clientv3 retries; a write is re-sent too: assumption); meanwhile requests wait, holding their seats,
+    /// until they time out. Every cache of every API server loses its etcd watch ("no leader") and
+    /// re-initialises: watchers terminated, a LIST from etcd, not ready until it lands (cacher.go startCaching).
+    /// </summary>
+    private void EtcdOomKill()
+    {
+        Metrics.OnEtcdOom();
+        _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "etcd-oom-kill",
+            $"etcd OOM-killed: {Gib((long)EtcdMemoryBytes)} over its {Gib(_config.EtcdMemoryBytes)} limit with {_etcdRanges} ranges in flight");
+        _etcdUp = false;
+        if (!_etcdMemoryCheck.IsNone) _sim.Cancel(_etcdMemoryCheck);
+        _etcdMemoryCheck = EventHandle.None;
+        _etcd.Pause();
+        for (int id = 0; id < _requests.HighWater; id++)
+        {
+            var r = _requests[id];
+            if (r.Phase is not (RequestPhase.EtcdRead or RequestPhase.EtcdWrite) || !_etcd.Contains(id)) continue;
+            _etcd.Remove(id);
+            EtcdLeft(r);
+            EtcdAdd(r, r.EtcdTicks); // from the start, once etcd is back
+        }
+        foreach (var rep in _replicas)
+        {
+            if (!rep.Up) continue;
+            bool any = false;
+            foreach (var res in Resources.All)
+            {
+                if (!rep.CacheReady[res.Index]) continue; // already initialising
+                any = true;
+                rep.ResidentBytes -= (long)(_config.WatchCacheMemoryFactor * res.StoredBytes);
+                StartCacheInit(rep, res);
+            }
+            if (any) rep.Watches.BreakAll();
+        }
+        long delay = _config.EtcdRestartTicks + CrashLoopBackOff(_sim.Now, _etcdStartedAt, ref _etcdRecentCrashes);
+        if (delay > _config.EtcdRestartTicks)
+            _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "crash-loop", $"etcd in CrashLoopBackOff: back in {SimTime.ToSeconds(delay):F0} s");
+        _sim.Schedule(delay, this, EtcdRestart);
+    }
+
+    private void OnEtcdRestart()
+    {
+        _etcdUp = true;
+        _etcdStartedAt = _sim.Now;
+        _etcd.Resume();
+        _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "restart", $"etcd serving again; {_etcd.Jobs} requests waiting for it");
+        ScheduleEtcdMemoryCheck();
     }
 
     private void CacheInitialised(Request r)
@@ -639,6 +775,12 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             case SampleTick:
                 Sample();
                 break;
+            case EtcdMemoryCheck:
+                OnEtcdMemoryCheck();
+                break;
+            case EtcdRestart:
+                OnEtcdRestart();
+                break;
         }
     }
 
@@ -662,6 +804,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             }
         }
         Metrics.SampleSeats(_seatScratch, _queuedScratch, limit, mem);
+        Metrics.SampleEtcdMemory(EtcdMemoryBytes);
         if (++_ticks % (int)ApiServerMetrics.BucketSeconds == 0)
         {
             int slots = Math.Max(_config.Replicas, _config.MaxReplicas);

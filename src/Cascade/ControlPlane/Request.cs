@@ -42,6 +42,8 @@ internal sealed class Request
     public bool FromCache;
     public bool Abandoned;       // the caller stopped waiting; the server still works on it
     public int CacheInitResource = -1; // ≥ 0: the replica's own watch-cache initialisation, not a client request
+    public long EtcdTicks;       // etcd work of its current range or write
+    public double EtcdStart = -1; // ≥ 0: a range in etcd, admitted when etcd's virtual time was this
     public int NextFree = -1;
 }
 
@@ -90,6 +92,7 @@ internal sealed class RequestTable
         r.MemoryPlanned = 0;
         r.Abandoned = false;
         r.CacheInitResource = -1;
+        r.EtcdStart = -1;
         r.ServerTimeout = 0;
         r.ClientTimeout = 0;
         r.ClientTimeouts = null;

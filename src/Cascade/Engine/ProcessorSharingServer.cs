@@ -34,6 +34,7 @@ public sealed class ProcessorSharingServer : IEventHandler
     private EventHandle _next = EventHandle.None;
     private long _nextTime;
     private double _busyCoreTicks;     // integral of cores in use, for utilisation
+    private bool _paused;
 
     public ProcessorSharingServer(Simulation sim, double cores, IClient client)
     {
@@ -51,7 +52,7 @@ public sealed class ProcessorSharingServer : IEventHandler
     public double Rate => _count <= _cores ? 1.0 : _cores / _count;
 
     /// <summary>Cores in use now.</summary>
-    public double BusyCores => Math.Min(_count, _cores);
+    public double BusyCores => _paused ? 0 : Math.Min(_count, _cores);
 
     /// <summary>Integral of busy cores over time (core-ticks), for utilisation over an interval.</summary>
     public double BusyCoreTicks
@@ -63,6 +64,36 @@ public sealed class ProcessorSharingServer : IEventHandler
     }
 
     public bool Contains(int job) => job < _pos.Length && _pos[job] >= 0;
+
+    /// <summary>
+    /// V(t): the work each job in service has received per unit of its own demand since the server started.
+    /// A job admitted when V was V₀ has received V(now) − V₀ ticks of service so far.
+    /// </summary>
+    public double VirtualTime
+    {
+        get
+        {
+            Advance();
+            return _virtual;
+        }
+    }
+
+    /// <summary>The server's process is down: jobs stay admitted and make no progress until <see cref="Resume"/>.</summary>
+    public bool Paused => _paused;
+
+    public void Pause()
+    {
+        Advance();
+        _paused = true;
+        Reschedule();
+    }
+
+    public void Resume()
+    {
+        Advance();
+        _paused = false;
+        Reschedule();
+    }
 
     public void Add(int job, long workTicks)
     {
@@ -126,7 +157,7 @@ public sealed class ProcessorSharingServer : IEventHandler
         long now = _sim.Now;
         if (now == _virtualAsOf) return;
         long dt = now - _virtualAsOf;
-        if (_count > 0)
+        if (_count > 0 && !_paused)
         {
             _virtual += Rate * dt;
             _busyCoreTicks += BusyCores * dt;
@@ -137,7 +168,7 @@ public sealed class ProcessorSharingServer : IEventHandler
     /// <summary>Points the one pending completion event at the earliest job's finish; left alone when that has not moved (the common case while there are fewer jobs than cores).</summary>
     private void Reschedule()
     {
-        if (_count == 0)
+        if (_count == 0 || _paused)
         {
             if (!_next.IsNone) _sim.Cancel(_next);
             _next = EventHandle.None;

@@ -64,6 +64,7 @@ public sealed class ClusterResult
     public string Name { get; init; } = "";
     public int Nodes { get; init; }
     public ApiServerResult Apiserver { get; init; } = new();
+    public EtcdResult Etcd { get; init; } = new();
     public KubeletResult? Kubelets { get; init; }
 
     /// <summary>Most nodes the node lifecycle controller held NotReady (Unknown) at once.</summary>
@@ -79,6 +80,13 @@ public sealed class ClusterResult
     /// <summary>When the rollout's change reached this cluster; null if it never did.</summary>
     public double? ChangeReachedAtSeconds { get; set; }
     public List<WorkloadResult> Workloads { get; init; } = new();
+}
+
+public sealed class EtcdResult
+{
+    /// <summary>Times etcd was OOM-killed by concurrent ranges.</summary>
+    public int Ooms { get; init; }
+    public double PeakMemoryBytes { get; init; }
 }
 
 public sealed class ApiServerResult

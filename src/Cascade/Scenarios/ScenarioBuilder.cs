@@ -129,6 +129,10 @@ public static class ScenarioBuilder
             EtcdRangeBytesPerSecond = spec.Etcd.RangeBytesPerSecond.Value,
             EtcdRequestTicks = spec.Etcd.RequestLatency.Ticks,
             EtcdWriteTicks = spec.Etcd.WriteLatency.Ticks,
+            EtcdMemoryBytes = spec.Etcd.Memory.Bytes,
+            EtcdBaseMemoryBytes = spec.Etcd.BaseMemory.Bytes,
+            EtcdRangeMemoryFactor = spec.Etcd.RangeMemoryFactor,
+            EtcdRestartTicks = spec.Etcd.RestartTime.Ticks,
             Apf = apf,
         };
     }

@@ -182,6 +182,7 @@ public static class ScenarioRunner
                 },
                 PriorityLevels = levels,
             },
+            Etcd = new EtcdResult { Ooms = m.EtcdOoms, PeakMemoryBytes = m.EtcdPeakMemoryBytes },
             Kubelets = cluster.Kubelets is { } k ? new KubeletResult { LeaseRenewals = k.LeaseRenewals, LeaseFailures = k.LeaseFailures } : null,
             NodesNotReadyPeak = cluster.DataPlane?.NodeLifecycle?.NotReadyPeak ?? 0,
             PendingPodsPeak = cluster.DataPlane?.Scheduler?.PendingPeak ?? 0,

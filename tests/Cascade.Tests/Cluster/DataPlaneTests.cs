@@ -217,12 +217,25 @@ public class DataPlaneTests
     }
 
     [Fact]
-    public void The_list_storm_saturates_a_5000_node_cluster_while_its_products_keep_serving()
+    public void The_list_storm_reaches_users_at_5000_nodes_through_etcd_and_CoreDNS_and_not_at_50()
     {
-        var o = Run(DataPlaneScenarios.ListStorm(5000, 20));
-        var c = Only(o);
+        // Issue 4's "done when": saturation, then etcd OOM-killed by the concurrent ranges, every cache relisting,
+        // CoreDNS OOM-killed by its relist and unable to sync, and user errors as the node caches' entries expire.
+        var big = Run(DataPlaneScenarios.ListStorm(5000, 5));
+        var c = Only(big);
         Assert.NotNull(c.Apiserver.SaturatedAtSeconds);
+        Assert.True(c.Etcd.Ooms > 0, "etcd should be OOM-killed by the concurrent ranges");
+        Assert.NotNull(c.DnsFailureAtSeconds);
+        Assert.True(c.DnsFailureAtSeconds >= c.Apiserver.SaturatedAtSeconds);
         foreach (var name in UserFacing)
-            Assert.Null(o.Result.Products.Single(p => p.Name == name).FirstErrorAtSeconds);
+        {
+            var p = big.Result.Products.Single(p => p.Name == name);
+            Assert.NotNull(p.FirstErrorAtSeconds);
+            Assert.True(p.FirstErrorAtSeconds >= c.Apiserver.SaturatedAtSeconds, $"{name} failed before the control plane did");
+        }
+        var small = Run(DataPlaneScenarios.ListStorm(50, 5));
+        Assert.Equal(0, Only(small).Etcd.Ooms);
+        foreach (var name in UserFacing)
+            Assert.Null(small.Result.Products.Single(p => p.Name == name).FirstErrorAtSeconds);
     }
 }

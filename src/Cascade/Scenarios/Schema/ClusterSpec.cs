@@ -132,6 +132,18 @@ public sealed class EtcdSpec
 
     /// <summary>A write commits after a raft round trip and fsync (assumption: 2–5 ms on SSDs).</summary>
     public Duration WriteLatency { get; set; } = Duration.FromSeconds(0.003);
+
+    /// <summary>Memory limit of the etcd member; 0 = none. etcd's hardware guide: "for heavy deployments … 16GB to 64GB".</summary>
+    public Quantity Memory { get; set; } = new(64.0 * 1024 * 1024 * 1024);
+
+    /// <summary>etcd's memory besides ranges in flight (assumption: key index, raft log, watchers).</summary>
+    public Quantity BaseMemory { get; set; } = new(1.0 * 1024 * 1024 * 1024);
+
+    /// <summary>Memory a range holds per byte it has read (kubernetes#107325: a range allocates about its response).</summary>
+    [Range(0, 100)] public double RangeMemoryFactor { get; set; } = 1;
+
+    /// <summary>From an OOM kill to serving again, before any CrashLoopBackOff (assumption).</summary>
+    public Duration RestartTime { get; set; } = Duration.FromSeconds(30);
 }
 
 public sealed class KubeletSpec

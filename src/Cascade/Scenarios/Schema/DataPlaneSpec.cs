@@ -38,10 +38,15 @@ public sealed class CoreDnsSpec
     public Duration SyncWait { get; set; } = Duration.FromSeconds(5);
 
     /// <summary>
-    /// Memory limit of a replica; left out, none (sized by the operator). kubeadm's manifest sets 170Mi, which
-    /// coredns/deployment's Scaling_CoreDNS.md formula exceeds past ~120,000 pods and services.
+    /// Memory limit of a replica; 0 = none. Left out, sized as coredns/deployment's Scaling_CoreDNS.md tells
+    /// operators to ("estimate the amount of memory … and adjust the memory request/limit accordingly"): the
+    /// guide's estimate for the cluster at the start of the run plus <see cref="MemoryHeadroom"/>, and never
+    /// below the stock manifest's 170Mi.
     /// </summary>
     public Quantity? MemoryLimit { get; set; }
+
+    /// <summary>Headroom over the scaling guide's estimate when the limit is left out (assumption: the guide gives none).</summary>
+    [Range(0, 100)] public double MemoryHeadroom { get; set; } = 0.25;
 
     /// <summary>MODEL.md §5: liveness /health initial delay 60 s.</summary>
     public Duration LivenessInitialDelay { get; set; } = Duration.FromSeconds(60);
