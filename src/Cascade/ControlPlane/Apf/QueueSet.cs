@@ -18,8 +18,10 @@ namespace Cascade.ControlPlane.Apf;
 //   queueLengthLimit requests. Seats are held, max(initial, final), until additionalLatency after finish.
 // Kept: all of the above, the anti-windup bound (nextDispatchR ≥ arrival R of the head), the reshaping of
 // final seats wider than C, exempt (no limit) and reject-type (no queues) levels, the seat-demand gauge fed
-// to borrowing. Left out: requests cancelled by their client while queued (the caller never cancels), queue
-// removal after a shrinking reconfiguration (configurations are fixed), R's epoch wrap, metrics.
+// to borrowing, R as a wrapping 64-bit count with its epoch advance (syncTimeLocked/advanceEpoch). Left out:
+// requests cancelled by their client while queued (the caller never cancels), queue removal after a
+// shrinking reconfiguration (configurations are fixed), metrics. Checked against upstream's own queueset
+// tests by tests/Cascade.Tests/ControlPlane/Apf/UpstreamQueueSetTests.cs.
 // One deliberate fix: when final seats are reshaped at dispatch, the waiting-seats total drops by the
 // seats the request was counted with, not the reshaped ones (upstream would drift by the difference).
 
@@ -31,7 +33,7 @@ internal sealed class QueueSet
     private struct FairQueue
     {
         public int Head, Tail, Length;      // FIFO of request ids linked through ApfRequest.Prev/Next
-        public long NextDispatchR;          // seat-seconds (fixed point)
+        public ulong NextDispatchR;         // seat-seconds (fixed point, wraps like upstream's uint64)
         public int RequestsExecuting;
         public int SeatsInUse;
         public long WaitingWork;            // queueSum.TotalWorkSum
@@ -46,7 +48,7 @@ internal sealed class QueueSet
     private readonly int _handSize;
     private readonly int _queueLengthLimit;
 
-    private long _currentR;
+    private ulong _currentR;
     private long _lastRealTime;
     private int _robinIndex;
     private int _enqueues;
@@ -80,6 +82,8 @@ internal sealed class QueueSet
     public int TotRequestsExecuting { get; private set; }
     public int TotSeatsInUse { get; private set; }
     public int TotSeatsWaiting { get; private set; }
+    /// <summary>Times R was wound back by <see cref="SeatSeconds.EpochDecrement"/> (metrics.AddEpochAdvance).</summary>
+    public long EpochAdvances { get; private set; }
 
     /// <summary>A fresh queueSet, as a restarted API server builds it: R = 0, empty queues, initial limit.</summary>
     public void Start(long now, int initialConcurrencyLimit)
@@ -94,6 +98,7 @@ internal sealed class QueueSet
         _activeQueues = 0;
         TotRequestsWaiting = TotRequestsExecuting = TotSeatsInUse = TotSeatsWaiting = 0;
         ConcurrencyLimit = initialConcurrencyLimit;
+        EpochAdvances = 0;
         Demand.Start(now);
         Drops.Start();
     }
@@ -112,7 +117,31 @@ internal sealed class QueueSet
         _lastRealTime = now;
         if (dt <= 0 || _activeQueues == 0) return;
         double ratio = Math.Min(TotSeatsInUse + TotSeatsWaiting, ConcurrencyLimit) / (double)_activeQueues;
-        _currentR += SeatSeconds.Of(ratio, dt);
+        _currentR += (ulong)SeatSeconds.Of(ratio, dt);
+        if (_currentR >= SeatSeconds.EpochHigh) AdvanceEpoch();
+    }
+
+    /// <summary>
+    /// advanceEpoch: wind R and every reading taken from it (active queues' nextDispatchR, waiting requests'
+    /// arrival R) back by the same amount, so that R stays far from the top of its 64-bit range. Differences,
+    /// which are all that fair queuing compares, are unchanged. An idle queue's stale reading becomes 0: the
+    /// next request to reach it overwrites it with R anyway.
+    /// </summary>
+    private void AdvanceEpoch()
+    {
+        _currentR -= SeatSeconds.EpochDecrement;
+        for (int i = 0; i < _queues.Length; i++)
+        {
+            ref FairQueue q = ref _queues[i];
+            if (!q.Active)
+            {
+                q.NextDispatchR = 0;
+                continue;
+            }
+            q.NextDispatchR -= SeatSeconds.EpochDecrement;
+            for (int id = q.Head; id >= 0; id = _owner.Request(id).Next) _owner.Request(id).ArrivalR -= SeatSeconds.EpochDecrement;
+        }
+        EpochAdvances++;
     }
 
     /// <summary>StartRequest for a request whose slot the owner has filled. Does not dispatch queued requests.</summary>
@@ -164,7 +193,7 @@ internal sealed class QueueSet
     /// </summary>
     public int DispatchOne(long now)
     {
-        long minVirtualFinish = long.MaxValue;
+        ulong minVirtualFinish = ulong.MaxValue;
         int minIndex = -1;
         int nq = _queues.Length;
         int start = _robinIndex + 1 >= nq ? 0 : _robinIndex + 1;
@@ -201,7 +230,7 @@ internal sealed class QueueSet
         TotSeatsInUse += r.MaxSeats;
         q.RequestsExecuting++;
         q.SeatsInUse += r.MaxSeats;
-        q.NextDispatchR += r.TotalWork;
+        q.NextDispatchR += (ulong)r.TotalWork;
         BoundNextDispatch(ref q);
         NoteDemand(now);
         return id;
@@ -221,7 +250,9 @@ internal sealed class QueueSet
             q.RequestsExecuting--;
             if (!q.Active) _activeQueues--;
             long actual = now - r.StartTime;
-            q.NextDispatchR -= SeatSeconds.Of(r.InitialSeats, EstimatedServiceDurationTicks - actual);
+            // Usually a negative correction (the request ran longer than G): subtracting its two's complement
+            // adds, exactly as upstream's uint64 arithmetic does.
+            q.NextDispatchR -= (ulong)SeatSeconds.Of(r.InitialSeats, EstimatedServiceDurationTicks - actual);
             BoundNextDispatch(ref q);
         }
     }
@@ -235,7 +266,7 @@ internal sealed class QueueSet
     }
 
     /// <summary>Visits the queues in [from, to) that have requests waiting, ascending, keeping the first smallest virtual finish.</summary>
-    private void ScanWaiting(int from, int to, ref long minVirtualFinish, ref int minIndex)
+    private void ScanWaiting(int from, int to, ref ulong minVirtualFinish, ref int minIndex)
     {
         for (int word = from >> 6; word <= (to - 1) >> 6 && from < to; word++)
         {
@@ -249,7 +280,7 @@ internal sealed class QueueSet
                 int i = lo + System.Numerics.BitOperations.TrailingZeroCount(bits);
                 bits &= bits - 1;
                 ref FairQueue cand = ref _queues[i];
-                long virtualFinish = cand.NextDispatchR + _owner.Request(cand.Head).TotalWork;
+                ulong virtualFinish = cand.NextDispatchR + (ulong)_owner.Request(cand.Head).TotalWork;
                 if (virtualFinish < minVirtualFinish)
                 {
                     minVirtualFinish = virtualFinish;
@@ -323,7 +354,7 @@ internal sealed class QueueSet
     private void BoundNextDispatch(ref FairQueue q)
     {
         if (q.Head < 0) return;
-        long arrivalR = _owner.Request(q.Head).ArrivalR;
+        ulong arrivalR = _owner.Request(q.Head).ArrivalR;
         if (q.NextDispatchR < arrivalR) q.NextDispatchR = arrivalR;
     }
 
@@ -345,7 +376,7 @@ internal struct ApfRequest
     public int InitialSeats, FinalSeats;
     public long AdditionalLatencyTicks;
     public long TotalWork, FinalWork;  // seat-seconds, fixed point
-    public long ArrivalR;
+    public ulong ArrivalR;
     public long StartTime;
     public EventHandle QueueWaitTimer;
 
