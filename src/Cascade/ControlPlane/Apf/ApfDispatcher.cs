@@ -74,9 +74,22 @@ public sealed class ApfDispatcher : IEventHandler
     private int _lingerUsed;
 
     private EventHandle _borrowingTimer = EventHandle.None;
+    private readonly bool _periodicBorrowing;
 
     public ApfDispatcher(Simulation sim, ApfConfiguration config, int serverConcurrencyLimit, IApfHost host)
+        : this(sim, config, serverConcurrencyLimit, host, periodicBorrowing: true)
     {
+    }
+
+    /// <summary>
+    /// With <paramref name="periodicBorrowing"/> false the limits are solved once at start and never again,
+    /// and no event stays pending: for levels that neither lend nor borrow that changes no limit, and it lets
+    /// a test run months of simulated time without a borrowing event every 10 s (upstream's queueset tests
+    /// drive a queueSet that has no controller around it).
+    /// </summary>
+    internal ApfDispatcher(Simulation sim, ApfConfiguration config, int serverConcurrencyLimit, IApfHost host, bool periodicBorrowing)
+    {
+        _periodicBorrowing = periodicBorrowing;
         ArgumentNullException.ThrowIfNull(sim);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(host);
@@ -117,7 +130,18 @@ public sealed class ApfDispatcher : IEventHandler
     /// ≤ 0 or Never means the request may wait indefinitely. <paramref name="requestId"/> must not be held by
     /// this dispatcher already; it may be reused once the request was rejected or finished.
     /// </summary>
-    public void Admit(int requestId, in Classification c, WorkEstimate work, long queueWaitLimitTicks)
+    public void Admit(int requestId, in Classification c, WorkEstimate work, long queueWaitLimitTicks) =>
+        Admit(requestId, c, work, queueWaitLimitTicks, capSeats: true);
+
+    /// <summary>
+    /// Admit with the work estimate taken as it is, past the estimator's per-level seat cap: upstream's
+    /// queueset tests hand their WorkEstimates straight to QueueSet.StartRequest (e.g. 7 seats against a
+    /// limit of 6), while in the API server maxSeatsFn has capped them in the estimator already.
+    /// </summary>
+    internal void AdmitAsEstimated(int requestId, in Classification c, WorkEstimate work, long queueWaitLimitTicks) =>
+        Admit(requestId, c, work, queueWaitLimitTicks, capSeats: false);
+
+    private void Admit(int requestId, in Classification c, WorkEstimate work, long queueWaitLimitTicks, bool capSeats)
     {
         if (requestId < 0) throw new ArgumentOutOfRangeException(nameof(requestId), requestId, "request ids are non-negative");
         if ((uint)c.PriorityLevel >= (uint)_levels.Length) throw new ArgumentOutOfRangeException(nameof(c), c.PriorityLevel, "no such priority level");
@@ -128,7 +152,7 @@ public sealed class ApfDispatcher : IEventHandler
 
         // The estimator's per-level cap (maxSeatsFn): initial seats clamped, final seats narrowed to the cap
         // with the same final work (mutating_work_estimator.go).
-        int maxSeats = qs.Limits.MaxSeatsPerRequest;
+        int maxSeats = capSeats ? qs.Limits.MaxSeatsPerRequest : int.MaxValue;
         int initial = Math.Clamp(work.InitialSeats, WorkEstimator.MinimumSeats, maxSeats);
         int final = Math.Max(0, work.FinalSeats);
         long latency = Math.Max(0, work.AdditionalLatencyTicks);
@@ -267,6 +291,12 @@ public sealed class ApfDispatcher : IEventHandler
     public long Dispatched(int pl) => _dispatched[pl];
     public long Rejected(int pl, RejectReason r) => _rejected[pl * 3 + (int)r];
 
+    /// <summary>Times the level's progress meter R was wound back to stay clear of overflow (advanceEpoch).</summary>
+    internal long EpochAdvances(int pl) => _levels[pl].EpochAdvances;
+
+    /// <summary>The level's seat demand (seats in use + seats waiting) integrated since the last borrowing period.</summary>
+    internal SeatDemandIntegrator.Moments SeatDemandSoFar(int pl) => _levels[pl].Demand.Peek(_sim.Now);
+
     // ---- internals ----
 
     internal ref ApfRequest Request(int id) => ref _requests[id];
@@ -281,7 +311,7 @@ public sealed class ApfDispatcher : IEventHandler
         }
         // ... and is immediately re-solved with an empty demand history (updateBorrowingLocked).
         AdjustBorrowing(now);
-        _borrowingTimer = _sim.Schedule(BorrowingAdjustmentPeriodTicks, this, KindBorrowingAdjustment);
+        if (_periodicBorrowing) _borrowingTimer = _sim.Schedule(BorrowingAdjustmentPeriodTicks, this, KindBorrowingAdjustment);
     }
 
     /// <summary>updateBorrowingLocked.</summary>

@@ -39,6 +39,19 @@ internal struct SeatDemandIntegrator
         if (x > _max) _max = x;
     }
 
+    /// <summary>Integrator.GetResults: the moments so far in this period, without closing it.</summary>
+    public Moments Peek(long now)
+    {
+        Advance(now);
+        if (_elapsedSeconds <= 0) return new Moments(0, double.NaN, double.NaN);
+        double average = _integralX / _elapsedSeconds;
+        double variance = _integralXX / _elapsedSeconds - average * average;
+        return new Moments(_elapsedSeconds, average, variance >= 0 ? Math.Sqrt(variance) : double.NaN);
+    }
+
+    /// <summary>IntegratorResults: duration in seconds, time-weighted average and standard deviation.</summary>
+    public readonly record struct Moments(double Seconds, double Average, double Deviation);
+
     /// <summary>Integrator.Reset then seatDemandStats.update: closes the period ending at <paramref name="now"/>.</summary>
     public void EndPeriod(long now)
     {
