@@ -55,6 +55,8 @@ public class FairQueuingTests
     [Fact]
     public void A_wide_request_at_the_head_blocks_dispatch_until_enough_seats_are_free()
     {
+        // Upstream's TestFindDispatchQueueLocked (queueset_test.go), its cases "seats are not available for
+        // request with the least finish R, queue is not picked" and "seats become available before 3rd attempt".
         // 8 queues, hand size 1: a flow hash h always lands in queue h % 8.
         var config = ApfFixtures.OneLevel(shares: 100, queues: 8, handSize: 1);
         var host = new ApfTestHost().Start(config, 105);
