@@ -56,10 +56,8 @@ public sealed class Controllers : IApiCaller, IEventHandler
 
     private Informer InformerFor(Identity id, ApiClient client, string resource)
     {
-        var list = _api.DefineCall($"{id.User} {resource}", id.User, id.Groups, "list", resource, null, "0");
-        var relist = _api.DefineCall($"{id.User} {resource} relist", id.User, id.Groups, "list", resource, null, "");
-        var watch = _api.DefineCall($"{id.User} {resource} watch", id.User, id.Groups, "watch", resource, null, "0");
-        return new Informer(_sim, _api, client, list, relist, watch, _sim.Random.Stream($"{_api.Cluster}/informer/{id.User}/{resource}"));
+        var calls = _api.DefineInformer($"{id.User} {resource}", id.User, id.Groups, resource, null);
+        return new Informer(_sim, _api, client, calls, _sim.Random.Stream($"{_api.Cluster}/informer/{id.User}/{resource}"));
     }
 
     public void Start()

@@ -38,7 +38,7 @@ public sealed class CoreDns : IEventHandler
     private readonly DataPlaneConfig _cfg;
     private readonly int _firstPod, _replicas;
     private readonly ApiClient[] _clients;
-    private readonly ApiCall _listSvc, _relistSvc, _watchSvc, _listEps, _relistEps, _watchEps;
+    private readonly InformerCalls _svcCalls, _epsCalls;
     private readonly Informer?[] _services, _slices;
     private readonly bool[] _up, _warm;
     private readonly long[] _startedAt;
@@ -56,12 +56,8 @@ public sealed class CoreDns : IEventHandler
         _firstPod = firstPod;
         _replicas = replicas;
         var id = Identity.KubeSystem("coredns");
-        _listSvc = api.DefineCall("coredns services", id.User, id.Groups, "list", "services", null, "0");
-        _relistSvc = api.DefineCall("coredns services relist", id.User, id.Groups, "list", "services", null, "");
-        _watchSvc = api.DefineCall("coredns services watch", id.User, id.Groups, "watch", "services", null, "0");
-        _listEps = api.DefineCall("coredns endpointslices", id.User, id.Groups, "list", "endpointslices", null, "0");
-        _relistEps = api.DefineCall("coredns endpointslices relist", id.User, id.Groups, "list", "endpointslices", null, "");
-        _watchEps = api.DefineCall("coredns endpointslices watch", id.User, id.Groups, "watch", "endpointslices", null, "0");
+        _svcCalls = api.DefineInformer("coredns services", id.User, id.Groups, "services", null);
+        _epsCalls = api.DefineInformer("coredns endpointslices", id.User, id.Groups, "endpointslices", null);
         _clients = new ApiClient[replicas];
         for (int r = 0; r < replicas; r++) _clients[r] = api.CreateClient(5, 10); // MODEL.md §3: client-go defaults
         _services = new Informer?[replicas];
@@ -170,8 +166,8 @@ public sealed class CoreDns : IEventHandler
         _probeFailures[r] = 0;
         int g = ++_generation[r];
         var rng = _sim.Random.Stream($"{_api.Cluster}/coredns/{r}", g);
-        _services[r] = new Informer(_sim, _api, _clients[r], _listSvc, _relistSvc, _watchSvc, rng);
-        _slices[r] = new Informer(_sim, _api, _clients[r], _listEps, _relistEps, _watchEps, rng);
+        _services[r] = new Informer(_sim, _api, _clients[r], _svcCalls, rng);
+        _slices[r] = new Informer(_sim, _api, _clients[r], _epsCalls, rng);
         if (_warm[r])
         {
             // Running before the run started: synced long ago, only the watches are re-opened.

@@ -20,8 +20,8 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
 {
     public const int Ring = 8;
     private const int RetryKind = 0;
-    private static readonly long RetryInitial = SimTime.FromSeconds(1);   // endpointslice_controller.go defaultSyncBackOff
-    private static readonly long RetryMax = SimTime.FromSeconds(1000);    // endpointslice_controller.go maxSyncBackOff
+    // endpointslice_controller.go defaultSyncBackOff 1 s, maxSyncBackOff 1000 s
+    private static readonly Backoff SyncRetry = new(SimTime.FromSeconds(1), SimTime.FromSeconds(1000));
 
     private readonly Simulation _sim;
     private readonly ApiServerSet _api;
@@ -149,7 +149,7 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
         {
             WriteFailures++;
             _dirtyWhileSyncing[s] = false;
-            _retry[s] = _retry[s] == 0 ? RetryInitial : Math.Min(RetryMax, _retry[s] * 2);
+            _retry[s] = SyncRetry.Next(_retry[s]);
             _sim.Schedule(_retry[s], this, RetryKind, s);
         }
         Pump();

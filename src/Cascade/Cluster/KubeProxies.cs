@@ -30,13 +30,11 @@ public sealed class KubeProxies
         }
         _informers = new Informer[nodes];
         var id = Identity.KubeSystem("kube-proxy");
-        var list = api.DefineCall("kube-proxy endpointslices", id.User, id.Groups, "list", "endpointslices", null, "0");
-        var relist = api.DefineCall("kube-proxy endpointslices relist", id.User, id.Groups, "list", "endpointslices", null, "");
-        var watch = api.DefineCall("kube-proxy endpointslices watch", id.User, id.Groups, "watch", "endpointslices", null, "0");
+        var calls = api.DefineInformer("kube-proxy endpointslices", id.User, id.Groups, "endpointslices", null);
         for (int n = 0; n < nodes; n++)
         {
             var client = api.CreateClient(5, 10); // KubeProxyConfiguration clientConnection: qps 5, burst 10
-            _informers[n] = new Informer(sim, api, client, list, relist, watch, sim.Random.Stream($"{api.Cluster}/kube-proxy-informer", n));
+            _informers[n] = new Informer(sim, api, client, calls, sim.Random.Stream($"{api.Cluster}/kube-proxy-informer", n));
         }
     }
 

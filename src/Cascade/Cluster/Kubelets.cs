@@ -18,8 +18,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     private const long TagNodeStatus = 1, TagPodStatus = 2, TagOtherPodStatus = 3;
     private const long ReadyBit = 1L << 31;
     private static readonly long StatusSyncTicks = SimTime.FromSeconds(10); // status_manager.go syncPeriod 10 s
-    private static readonly long RetryInitial = SimTime.FromMilliseconds(200);  // MODEL.md §4
-    private static readonly long RetryMax = SimTime.FromSeconds(7);             // MODEL.md §4
+    private static readonly Backoff LeaseRetry = new(SimTime.FromMilliseconds(200), SimTime.FromSeconds(7)); // docs/model.md "Nodes": 200 ms → 7 s
 
     private readonly Simulation _sim;
     private readonly ApiServerSet _api;
@@ -61,10 +60,9 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             _main[n] = api.CreateClient(50, 100);                                                            // MODEL.md §3: kubelet kubeAPIQPS 50 / burst 100
             if (watchPods)
             {
-                var list = api.DefineCall("kubelet pods", id.User, id.Groups, "list", "pods", null, "0", true, podShare);
-                var relist = api.DefineCall("kubelet pods relist", id.User, id.Groups, "list", "pods", null, "", true, podShare);
-                var watch = api.DefineCall("kubelet pods watch", id.User, id.Groups, "watch", "pods", null, "0", true, podShare);
-                _pods[n] = new Informer(sim, api, _main[n], list, relist, watch, sim.Random.Stream($"{api.Cluster}/kubelet-informer", n));
+                // fieldSelector spec.nodeName=<node>: the cache's node-name index serves it.
+                var calls = api.DefineInformer("kubelet pods", id.User, id.Groups, "pods", null, true, podShare, indexed: true);
+                _pods[n] = new Informer(sim, api, _main[n], calls, sim.Random.Stream($"{api.Cluster}/kubelet-informer", n));
             }
         }
     }
@@ -74,6 +72,9 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     public long LeaseFailures { get; private set; }
 
     /// <summary>Relists (RV="") by the kubelets' pod informers, after their watch broke.</summary>
+    /// <summary>Each node's pod informer (empty when kubelets do not watch pods).</summary>
+    public IReadOnlyList<Informer> PodInformers => _pods;
+
     public long Relists
     {
         get
@@ -222,7 +223,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         else
         {
             LeaseFailures++;
-            _retry[n] = _retry[n] == 0 ? RetryInitial : Math.Min(RetryMax, _retry[n] * 2);
+            _retry[n] = LeaseRetry.Next(_retry[n]);
             _sim.Schedule(_retry[n], this, RenewLease, n);
         }
     }

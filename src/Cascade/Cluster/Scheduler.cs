@@ -18,10 +18,10 @@ public sealed class Scheduler : IApiCaller, IEventHandler
 {
     private const int RequeueKind = 0, RecreateKind = 1, RecreateOtherKind = 2;
     private const long TagBind = 0, TagCreate = 1, TagCreateOther = 2;
-    private static readonly long PodInitialBackoff = SimTime.FromSeconds(1);   // kube-scheduler podInitialBackoffSeconds
-    private static readonly long PodMaxBackoff = SimTime.FromSeconds(10);      // kube-scheduler podMaxBackoffSeconds
-    private static readonly long CreateRetryInitial = SimTime.FromSeconds(1);  // assumption: workqueue back-off, bounded below by the 1 s resync
-    private static readonly long CreateRetryMax = SimTime.FromSeconds(60);     // assumption
+    // kube-scheduler podInitialBackoffSeconds 1, podMaxBackoffSeconds 10
+    private static readonly Backoff PodBackoff = new(SimTime.FromSeconds(1), SimTime.FromSeconds(10));
+    // assumption: workqueue back-off from 1 s (bounded below by the 1 s resync) to 60 s
+    private static readonly Backoff CreateRetry = new(SimTime.FromSeconds(1), SimTime.FromSeconds(60));
 
     private readonly Simulation _sim;
     private readonly ApiServerSet _api;
@@ -138,7 +138,7 @@ public sealed class Scheduler : IApiCaller, IEventHandler
                 else
                 {
                     BindingFailures++;
-                    long b = pod >= 0 ? (_backoff[pod] = _backoff[pod] == 0 ? PodInitialBackoff : Math.Min(PodMaxBackoff, _backoff[pod] * 2)) : PodMaxBackoff;
+                    long b = pod >= 0 ? (_backoff[pod] = PodBackoff.Next(_backoff[pod])) : PodBackoff.MaxTicks;
                     if (pod >= 0) _dp.Pods.Phase[pod] = PodPhase.Pending;
                     _sim.Schedule(b, this, RequeueKind, pod);
                 }
@@ -154,7 +154,7 @@ public sealed class Scheduler : IApiCaller, IEventHandler
                 }
                 else
                 {
-                    _createRetry[i] = _createRetry[i] == 0 ? CreateRetryInitial : Math.Min(CreateRetryMax, _createRetry[i] * 2);
+                    _createRetry[i] = CreateRetry.Next(_createRetry[i]);
                     _sim.Schedule(_createRetry[i], this, RecreateKind, i);
                 }
                 break;
@@ -166,7 +166,7 @@ public sealed class Scheduler : IApiCaller, IEventHandler
                 }
                 else
                 {
-                    _otherCreateRetry = _otherCreateRetry == 0 ? CreateRetryInitial : Math.Min(CreateRetryMax, _otherCreateRetry * 2);
+                    _otherCreateRetry = CreateRetry.Next(_otherCreateRetry);
                     _sim.Schedule(_otherCreateRetry, this, RecreateOtherKind, 0);
                 }
                 break;

@@ -12,8 +12,11 @@ public enum VerbClass : byte { Get, List, Watch, Mutating }
 public sealed class ApiCall
 {
     public ApiCall(string name, string verb, ApiResource resource, bool clusterScope, string resourceVersion,
-        bool hasSelector, double selectivity, long limit, in Classification classification, double scopeFraction = 1.0)
+        bool hasSelector, double selectivity, long limit, in Classification classification, double scopeFraction = 1.0,
+        bool indexed = false, bool sendInitialEvents = false)
     {
+        Indexed = indexed;
+        SendInitialEvents = sendInitialEvents;
         ScopeFraction = scopeFraction;
         Name = name;
         Verb = verb;
@@ -40,6 +43,12 @@ public sealed class ApiCall
     public bool ClusterScope { get; }
     public string ResourceVersion { get; }
     public bool HasSelector { get; }
+
+    /// <summary>The selector matches an index of the watch cache (pods by spec.nodeName): a cache LIST visits only the matches.</summary>
+    public bool Indexed { get; }
+
+    /// <summary>A WATCH that streams the current state first (sendInitialEvents=true, the WatchList informer's start).</summary>
+    public bool SendInitialEvents { get; }
 
     /// <summary>Fraction of the stored objects (in scope) that the request returns.</summary>
     public double Selectivity { get; }

@@ -3,7 +3,7 @@ using Cascade.Engine;
 
 namespace Cascade.ControlPlane;
 
-/// <summary>The resolved settings of a cluster's API servers and etcd, in model units (ticks, bytes, cores).</summary>
+/// <summary>The resolved settings of a cluster's API servers and etcd, in model units (ticks, bytes, cores). Sources in docs/model.md.</summary>
 public sealed class ApiServerConfig
 {
     public int Replicas { get; init; } = 3;
@@ -16,36 +16,39 @@ public sealed class ApiServerConfig
     public long BaseMemoryBytes { get; init; } = 2L << 30;
     public long RequestTimeoutTicks { get; init; } = SimTime.FromSeconds(60);
     public long RestartTicks { get; init; } = SimTime.FromSeconds(30);
-    public bool ConsistentListFromCache { get; init; }
+
+    /// <summary>Version-dependent behaviour (feature gates) of this cluster.</summary>
+    public KubernetesFeatures Features { get; init; } = new();
 
     public long BaseCpuTicks { get; init; } = SimTime.FromMilliseconds(1);
     public long MutatingCpuTicks { get; init; } = SimTime.FromMilliseconds(1);
-    public double DecodeBytesPerSecond { get; init; } = 500e6;
+
+    /// <summary>Stored (protobuf) bytes read from etcd that one core decodes, converts and filters per second (docs/model.md, "What a request costs").</summary>
+    public double DecodeBytesPerSecond { get; init; } = 150e6;
     public double EncodeBytesPerSecond { get; init; } = 150e6;
     public double CacheScanTicksPerObject { get; init; } = 1;
+
+    /// <summary>Memory a LIST from etcd holds per byte read: buffered (KEP-3157: ≈ 5×) and with streaming encoding.</summary>
     public double EtcdListMemoryFactor { get; init; } = 5;
-    public double CacheListMemoryFactor { get; init; } = 2;
+    public double StreamedEtcdListMemoryFactor { get; init; } = 4;
+
+    /// <summary>Memory a LIST from the cache holds per byte returned: buffered and streamed (kubernetes.io blog 2025-05-09).</summary>
+    public double CacheListMemoryFactor { get; init; } = 7;
+    public double StreamedCacheListMemoryFactor { get; init; } = 0.3;
     public double WatchCacheMemoryFactor { get; init; } = 2;
 
-    public double EtcdCores { get; init; } = 16;
-    public double EtcdRangeBytesPerSecond { get; init; } = 112e6;
-    public long EtcdRequestTicks { get; init; } = SimTime.FromMilliseconds(1);
-    public long EtcdWriteTicks { get; init; } = SimTime.FromMilliseconds(3);
+    /// <summary>kubeadm's kube-apiserver liveness probe: /livez every 10 s, 15 s timeout, restarted after 8 failures.</summary>
+    public long LivenessPeriodTicks { get; init; } = SimTime.FromSeconds(10);
+    public long LivenessTimeoutTicks { get; init; } = SimTime.FromSeconds(15);
+    public int LivenessFailureThreshold { get; init; } = 8;
 
-    /// <summary>etcd's memory limit; 0 = none. etcd hardware guide: heavy deployments 16–64 GB (with the 8–16 cores above).</summary>
-    public long EtcdMemoryBytes { get; init; } = 64L << 30;
-
-    /// <summary>etcd's own memory besides ranges in flight (assumption: key index, raft log, watchers; the mmap'd db is reclaimable page cache).</summary>
-    public long EtcdBaseMemoryBytes { get; init; } = 1L << 30;
-
-    /// <summary>A range holds about its response in etcd's memory while it runs (kubernetes#107325, etcd#12342): bytes per byte ranged so far.</summary>
-    public double EtcdRangeMemoryFactor { get; init; } = 1;
-
-    /// <summary>From an OOM kill to serving again (assumption, as for the API server), plus the kubelet's CrashLoopBackOff when it keeps dying.</summary>
-    public long EtcdRestartTicks { get; init; } = SimTime.FromSeconds(30);
+    public EtcdConfig Etcd { get; init; } = new();
 
     public ApfConfiguration Apf { get; init; } = ApfConfiguration.Default;
 
-    /// <summary>MODEL.md §2.4: queue-wait limit is a quarter of the request's deadline, at most 1 min.</summary>
+    /// <summary>docs/model.md (APF): queue-wait limit is a quarter of the request's deadline, at most 1 min.</summary>
     public long QueueWaitLimitTicks => Math.Min(RequestTimeoutTicks / 4, SimTime.TicksPerMinute);
+
+    public double EtcdListMemory => Features.StreamingListEncoding ? StreamedEtcdListMemoryFactor : EtcdListMemoryFactor;
+    public double CacheListMemory => Features.StreamingListEncoding ? StreamedCacheListMemoryFactor : CacheListMemoryFactor;
 }

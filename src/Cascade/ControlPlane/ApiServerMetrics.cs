@@ -157,6 +157,12 @@ public sealed class ApiServerMetrics
         }
     }
 
+    /// <summary>An attempt dropped by a network block before it reached any API server: not the API server's request.</summary>
+    public void OnBlocked() => BlockedAttempts++;
+
+    /// <summary>Attempts of clients cut off by a network block (never reached an API server).</summary>
+    public long BlockedAttempts { get; private set; }
+
     public void OnClientTimeout() { _clientTimeouts++; ClientTimeouts++; }
 
     public void OnOom() { _ooms++; Ooms++; }

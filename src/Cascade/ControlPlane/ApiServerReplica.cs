@@ -6,7 +6,8 @@ namespace Cascade.ControlPlane;
 /// <summary>
 /// One kube-apiserver process: its seats and queues (API Priority and Fairness), its CPU (cores shared
 /// by the requests executing on it, one core at most each), its memory (resident watch cache plus what
-/// in-flight LISTs hold), its watch cache per resource, and the watches open on it. When memory passes
+/// in-flight LISTs hold), its watch cache per resource, and the watches open on it. Its kubelet probes /livez
+/// and restarts it after too many failures. When memory passes
 /// the limit it is OOM-killed: everything in flight is lost, every watch breaks, and it comes back after
 /// the restart time with a cold watch cache.
 /// </summary>
@@ -19,8 +20,7 @@ internal sealed class ApiServerReplica
         Dispatcher = new ApfDispatcher(sim, config.Apf, config.SeatsPerReplica, host);
         Cpu = new ProcessorSharingServer(sim, config.CpuCores, cpuClient);
         Watches = new WatchRegistry(resources);
-        CacheReady = new bool[resources];
-        Array.Fill(CacheReady, true);
+        Cache = new WatchCache(resources);
         MemoryLimitBytes = config.MemoryBytes;
     }
 
@@ -29,13 +29,16 @@ internal sealed class ApiServerReplica
     public ProcessorSharingServer Cpu { get; }
     public WatchRegistry Watches { get; }
 
-    /// <summary>Per resource: the watch cache has finished its initial list and can serve.</summary>
-    public bool[] CacheReady { get; private set; }
+    /// <summary>Its watch caches, one per resource.</summary>
+    public WatchCache Cache { get; }
 
     public bool Up { get; set; } = true;
 
-    /// <summary>Crashes since it last ran 10 min without one (the kubelet's restart back-off counter).</summary>
-    public int RecentCrashes;
+    /// <summary>The kubelet's CrashLoopBackOff state: the last back-off and when it last crashed (−1: not lately).</summary>
+    public long CrashDelay, LastCrashAt = -1;
+
+    /// <summary>Liveness probes failed in a row (the kubelet restarts it at the failure threshold).</summary>
+    public int ProbeFailures;
 
     /// <summary>When it last started serving.</summary>
     public long StartedAt { get; set; }
@@ -52,13 +55,5 @@ internal sealed class ApiServerReplica
 
     public double BusyCoreTicksAtLastFlush { get; set; }
 
-    public void EnsureResources(int count)
-    {
-        if (CacheReady.Length >= count) return;
-        int old = CacheReady.Length;
-        var a = CacheReady;
-        Array.Resize(ref a, count);
-        Array.Fill(a, true, old, count - old);
-        CacheReady = a;
-    }
+    public void EnsureResources(int count) => Cache.EnsureResources(count);
 }

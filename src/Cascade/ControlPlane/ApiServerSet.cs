@@ -15,12 +15,13 @@ namespace Cascade.ControlPlane;
 ///   connection dies with its replica (OOM kill).
 ///
 /// Retries follow client-go (429 with Retry-After, up to the client's limit); LIST pagination is a
-/// chain of requests with continue tokens. What is left out is written in docs/model.md.
+/// chain of requests with continue tokens. Its parts have their own files: etcd (Etcd.cs), each replica's
+/// watch cache (WatchCache.cs), what a request costs (RequestCost.cs), APF (Apf/). What is left out is
+/// written in docs/model.md.
 /// </summary>
 public sealed class ApiServerSet : IEventHandler, IApfHost
 {
-    private const int Transmit = 0, EtcdWriteDone = 3,
-        DeliverUnavailable = 4, Restart = 5, SampleTick = 6, RetryKind = 7, EtcdMemoryCheck = 8, EtcdRestart = 9;
+    private const int Transmit = 0, DeliverUnavailable = 4, Restart = 5, SampleTick = 6, RetryKind = 7, LivenessProbe = 10;
 
     /// <summary>A refused connection answers after about one network round trip (assumption).</summary>
     private static readonly long RefusedTicks = SimTime.FromMilliseconds(1);
@@ -29,7 +30,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private readonly ApiServerConfig _config;
     private readonly RequestTable _requests = new();
     private readonly List<ApiServerReplica> _replicas = new();
-    private readonly ProcessorSharingServer _etcd;
+    private readonly Etcd _etcd;
     private readonly RandomStream _lb;
     private readonly Timeline _timeline;
     private readonly List<ApiClient> _clients = new();
@@ -37,16 +38,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private readonly List<DeadlineQueue> _clientTimeouts = new();
     private readonly int[] _seatScratch, _queuedScratch;
 
-    // etcd's memory: every range in flight holds what it has read so far. Under processor sharing a range
-    // admitted at virtual time V₀ has been served V − V₀ ticks, so the total is n·V − ΣV₀ (O(1) to keep).
-    private readonly double _etcdRangeBytesPerTick;
-    private int _etcdRanges;
-    private double _etcdRangeStartSum;
-    private EventHandle _etcdMemoryCheck = EventHandle.None;
-    private long _etcdMemoryCheckAt;
-    private bool _etcdUp = true;
-    private long _etcdStartedAt;
-    private int _etcdRecentCrashes;
+    private readonly List<int> _cacheWaiters = new();
 
     public ApiServerSet(Simulation sim, string cluster, ApiServerConfig config, ResourceRegistry resources, Timeline timeline)
     {
@@ -56,8 +48,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         Resources = resources;
         _timeline = timeline;
         _lb = sim.Random.Stream($"{cluster}/apiserver/lb");
-        _etcd = new ProcessorSharingServer(sim, config.EtcdCores, new EtcdStage(this));
-        _etcdRangeBytesPerTick = config.EtcdRangeBytesPerSecond / SimTime.TicksPerSecond;
+        _etcd = new Etcd(sim, config.Etcd, cluster, timeline, new EtcdStage(this));
         _serverTimeouts = new DeadlineQueue(sim, config.RequestTimeoutTicks, new ServerTimeouts(this));
         for (int i = 0; i < config.Replicas; i++) AddReplica();
         if (config.MaxReplicas > 64) throw new ArgumentOutOfRangeException(nameof(config));
@@ -67,6 +58,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         _queuedScratch = new int[Levels];
         Metrics = new ApiServerMetrics(Levels, Math.Max(config.Replicas, config.MaxReplicas));
         _sim.Schedule(SimTime.TicksPerSecond, this, SampleTick);
+        if (config.LivenessFailureThreshold > 0)
+            for (int i = 0; i < config.Replicas; i++) ScheduleProbe(_replicas[i]);
     }
 
     public string Cluster { get; }
@@ -84,13 +77,17 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     public int ReplicaSeatsInUse(int replica) => _replicas[replica].Dispatcher.TotalSeatsInUse;
     public int WatchCount(int replica, int resource) => _replicas[replica].Watches.Count(resource);
 
+    /// <summary>The cluster's etcd.</summary>
+    public Etcd Etcd => _etcd;
+
     /// <summary>etcd is serving (not OOM-killed and restarting).</summary>
-    public bool EtcdUp => _etcdUp;
+    public bool EtcdUp => _etcd.Up;
 
     /// <summary>etcd's memory now: its base plus what every range in flight has read so far.</summary>
-    public double EtcdMemoryBytes =>
-        _config.EtcdBaseMemoryBytes + _config.EtcdRangeMemoryFactor * _etcdRangeBytesPerTick *
-        Math.Max(0, _etcdRanges * _etcd.VirtualTime - _etcdRangeStartSum);
+    public double EtcdMemoryBytes => _etcd.MemoryBytes;
+
+    /// <summary>Whether replica <paramref name="replica"/>'s watch cache of <paramref name="resource"/> is ready.</summary>
+    public bool CacheReady(int replica, int resource) => _replicas[replica].Cache.Ready(resource);
 
     /// <summary>Requests sent and not yet answered (including those waiting for a token or a retry).</summary>
     public long InFlight => Metrics.Issued - Metrics.Completed - Metrics.Rejected - Metrics.TimedOut;
@@ -113,7 +110,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             r.Up = false;
             r.UpAgainAt = _sim.Now + startupTicks;
             r.ResidentBytes = 0;
-            Array.Fill(r.CacheReady, false);
+            r.Cache.MarkAllCold();
             _sim.Schedule(startupTicks, this, Restart, r.Index);
         }
     }
@@ -150,19 +147,43 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     /// <summary>Resolves a call against this cluster: its resource and its APF classification for this identity.</summary>
     public ApiCall DefineCall(string name, string user, IReadOnlyList<string> groups, string verb, string resource,
         string? ns, string resourceVersion = "", bool hasSelector = false, double selectivity = 1, long limit = 0,
-        double scopeFraction = 1)
+        double scopeFraction = 1, bool indexed = false, bool sendInitialEvents = false)
     {
         var res = Resources.GetOrAdd(resource);
         foreach (var r in _replicas) r.EnsureResources(Resources.All.Count);
         var digest = new RequestDigest(user, groups, verb, res.ApiGroup, res.Name, ns, true, null);
         var c = _config.Apf.Classify(digest);
-        return new ApiCall(name, verb, res, ns is null, resourceVersion, hasSelector, selectivity, limit, c, scopeFraction);
+        return new ApiCall(name, verb, res, ns is null, resourceVersion, hasSelector, selectivity, limit, c, scopeFraction,
+            indexed, sendInitialEvents);
+    }
+
+    /// <summary>
+    /// The calls of a client-go informer of <paramref name="resource"/> (docs/model.md, "Informers"): the first
+    /// LIST (RV="0", pages of 500), the relist from the last synced version (unpaginated, so the cache serves
+    /// it), the consistent relist (RV=""), the WATCH, and the WatchList start (a WATCH with initial events).
+    /// </summary>
+    public InformerCalls DefineInformer(string name, string user, IReadOnlyList<string> groups, string resource, string? ns,
+        bool hasSelector = false, double selectivity = 1, double scopeFraction = 1, bool indexed = false)
+    {
+        ApiCall Call(string suffix, string verb, string rv, long limit = 0, bool initialEvents = false) =>
+            DefineCall(name + suffix, user, groups, verb, resource, ns, rv, hasSelector, selectivity, limit, scopeFraction, indexed, initialEvents);
+        return new InformerCalls(
+            Call("", "list", "0", InformerCalls.PageSize),
+            Call(" relist", "list", InformerCalls.LastSynced),
+            Call(" consistent relist", "list", ""),
+            Call(" watch", "watch", InformerCalls.LastSynced),
+            Call(" watch-list", "watch", "", initialEvents: true),
+            _config.Features.WatchList);
     }
 
     /// <summary>Sends a request on behalf of <paramref name="client"/>; <paramref name="caller"/> hears how it ended.</summary>
-    public void Send(ApiClient client, ApiCall call, IApiCaller caller, long tag)
+    public void Send(ApiClient client, ApiCall call, IApiCaller caller, long tag) => Send(client, call, caller, tag, -1);
+
+    /// <summary>As <see cref="Send(ApiClient, ApiCall, IApiCaller, long)"/>, for a reader last synced at <paramref name="sinceTicks"/> (a WATCH from that resourceVersion).</summary>
+    public void Send(ApiClient client, ApiCall call, IApiCaller caller, long tag, long sinceTicks)
     {
         var r = _requests.Allocate();
+        r.Since = sinceTicks;
         r.Call = call;
         r.Client = client;
         r.Caller = caller;
@@ -214,17 +235,18 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private void OnTransmit(Request r)
     {
         r.StageEvent = EventHandle.None;
-        Metrics.OnIssued();
         var client = r.Client;
         if (client.Blocked)
         {
-            // Blocked at the network: the packets are dropped, so nothing answers until the client gives up.
+            // Blocked at the network: the packets are dropped before they reach an API server, so this is no
+            // request of the API server's (counted on its own), and nothing answers until the client gives up.
             r.Phase = RequestPhase.Answering;
             r.Replica = -1;
-            Metrics.OnUnavailable(r.Call.Classification.Exempt);
+            Metrics.OnBlocked();
             if (r.ClientTimeout == 0) Finish(r, RequestOutcome.Unavailable);
             return;
         }
+        Metrics.OnIssued();
         if (client.Replica < 0 || !_replicas[client.Replica].Up) client.Replica = PickReplica();
         if (client.Replica < 0)
         {
@@ -240,14 +262,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.Phase = RequestPhase.Queued;
         r.ServerTimeout = _serverTimeouts.Arm(r.Id);
         var call = r.Call;
-        if (call.Class == VerbClass.Watch && !rep.CacheReady[call.Resource.Index])
-        {
-            // ResilientWatchCacheInitialization (1.31+): watches get 429 until the cache is initialised.
-            OnRejected(r.Id, RejectReason.ConcurrencyLimit, 1);
-            return;
-        }
-        r.FromCache = ServedFromCache(rep, r);
-        r.Work = EstimateWork(rep, r);
+        // APF prices the request by where it would be served; whether the cache is ready is the handler's affair.
+        r.FromCache = ServedFromCacheIfReady(r);
+        r.Work = RequestCost.Estimate(call, r.FromCache, rep.Watches.Count(call.Resource.Index));
         rep.Dispatcher.Admit(r.Id, call.Classification, r.Work, _config.QueueWaitLimitTicks);
     }
 
@@ -262,28 +279,15 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         return -1;
     }
 
-    private bool ServedFromCache(ApiServerReplica rep, Request r)
+    private bool ServedFromCacheIfReady(Request r)
     {
         var call = r.Call;
-        if (!rep.CacheReady[call.Resource.Index]) return false; // delegated to etcd while the cache initialises
         return call.Class switch
         {
-            VerbClass.List => WorkEstimator.ListServedFromCache(call.ResourceVersion, call.Limit, r.Page > 0, _config.ConsistentListFromCache),
+            VerbClass.List => WorkEstimator.ListServedFromCache(call.ResourceVersion, call.Limit, r.Page > 0, _config.Features.ConsistentListFromCache),
             VerbClass.Get => call.ResourceVersion == "0",
             VerbClass.Watch => true,
             _ => false,
-        };
-    }
-
-    private WorkEstimate EstimateWork(ApiServerReplica rep, Request r)
-    {
-        var call = r.Call;
-        return call.Class switch
-        {
-            VerbClass.List => WorkEstimator.ForList(call.ObjectsInScope, r.FromCache, call.HasSelector, call.Limit),
-            VerbClass.Watch => WorkEstimator.ForWatchInit(call.ObjectsInScope),
-            VerbClass.Mutating => WorkEstimator.ForMutating(rep.Watches.Count(call.Resource.Index)),
-            _ => WorkEstimator.ForGet(),
         };
     }
 
@@ -294,21 +298,81 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         var r = _requests[requestId];
         if (r.Phase != RequestPhase.Queued)
             throw new InvalidOperationException($"APF dispatched request {requestId}, which is {r.Phase}, not queued");
-        var rep = _replicas[r.Replica];
-        PlanExecution(r);
         var call = r.Call;
         call.Dispatched++;
+        var rep = _replicas[r.Replica];
+        var decision = call.Class switch
+        {
+            VerbClass.List => rep.Cache.ForList(call, r.Page > 0, _config.Features),
+            VerbClass.Watch => rep.Cache.ForWatch(call, r.Since, _sim.Now, _config.Features),
+            VerbClass.Get when r.FromCache => rep.Cache.Ready(call.Resource.Index) ? CacheDecision.Serve : CacheDecision.Delegate,
+            _ => CacheDecision.Delegate,
+        };
+        switch (decision)
+        {
+            case CacheDecision.TooManyRequests:
+                RejectDispatched(rep, r, WatchCache.NotReadyRetryAfterSeconds);
+                return;
+            case CacheDecision.Expired:
+                Answer(rep, r, RequestOutcome.Expired);
+                return;
+            case CacheDecision.WaitUntilReady:
+                r.Phase = RequestPhase.CacheWait;
+                _cacheWaiters.Add(r.Id);
+                return;
+        }
+        Execute(rep, r, decision == CacheDecision.Serve || call.Class == VerbClass.Watch);
+    }
+
+    /// <summary>Runs a dispatched request: a range or write in etcd if it needs one, then the replica's CPU.</summary>
+    private void Execute(ApiServerReplica rep, Request r, bool fromCache)
+    {
+        var call = r.Call;
+        r.FromCache = fromCache;
+        RequestCost.Plan(r, _config);
         call.CpuTicksDemanded += r.CpuTicks;
         if (r.ObjectsRead > 0 && !r.FromCache)
         {
             // Memory is taken when etcd's response lands in the replica, not while etcd is still ranging.
-            long etcdTicks = EtcdRangeTicks(r.ObjectsRead * call.Resource.BytesPerObject);
-            call.EtcdTicksDemanded += etcdTicks;
             r.Phase = RequestPhase.EtcdRead;
-            EtcdAdd(r, etcdTicks);
+            call.EtcdTicksDemanded += _etcd.Range(r.Id, r.ObjectsRead * call.Resource.BytesPerObject);
             return;
         }
         StartCpu(rep, r);
+    }
+
+    /// <summary>The handler refuses a request APF has dispatched (a cold cache): its seats are freed, the client may retry.</summary>
+    private void RejectDispatched(ApiServerReplica rep, Request r, int retryAfterSeconds)
+    {
+        r.Phase = RequestPhase.Answering;
+        rep.Dispatcher.Finish(r.Id);
+        OnRejected(r.Id, RejectReason.ConcurrencyLimit, retryAfterSeconds);
+    }
+
+    /// <summary>The handler answers at once (410 Expired), without reading anything.</summary>
+    private void Answer(ApiServerReplica rep, Request r, RequestOutcome outcome)
+    {
+        CancelServerTimeout(r);
+        var call = r.Call;
+        Metrics.OnCompleted(call.Classification.PriorityLevel, call.Class, call.Classification.Exempt, _sim.Now - r.ArrivedAt);
+        r.Phase = RequestPhase.Answering;
+        rep.Dispatcher.Finish(r.Id);
+        Finish(r, outcome);
+    }
+
+    /// <summary>Before 1.31 a request to a cold cache blocks until it is ready (cacher.go ready.wait); now it is.</summary>
+    private void ResumeCacheWaiters(ApiServerReplica rep, int resource)
+    {
+        for (int i = 0; i < _cacheWaiters.Count; i++)
+        {
+            var r = _requests[_cacheWaiters[i]];
+            if (r.Phase != RequestPhase.CacheWait || r.Replica != rep.Index || r.Call.Resource.Index != resource) continue;
+            _cacheWaiters.RemoveAt(i--);
+            if (r.Call.Class == VerbClass.Watch && rep.Cache.ForWatch(r.Call, r.Since, _sim.Now, _config.Features) == CacheDecision.Expired)
+                Answer(rep, r, RequestOutcome.Expired);
+            else
+                Execute(rep, r, fromCache: true);
+        }
     }
 
     /// <summary>The replica's CPU phase: take the request's memory (maybe OOM-killing the replica), then decode/encode.</summary>
@@ -346,67 +410,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     // ---------------------------------------------------------------- execution
 
-    /// <summary>What the request will read, return, hold and burn; see docs/model.md for the calibration.</summary>
-    private void PlanExecution(Request r)
-    {
-        var call = r.Call;
-        long bytesPerObject = call.Resource.BytesPerObject;
-        long cpu = _config.BaseCpuTicks;
-        long read = 0, returned = 0, memory = 0;
-        switch (call.Class)
-        {
-            case VerbClass.List:
-            {
-                long n = call.ObjectsInScope;
-                if (r.FromCache)
-                {
-                    // The watch cache ignores the limit for RV="0" and scans everything in scope.
-                    returned = Math.Max(0, (long)Math.Round(n * call.Selectivity));
-                    cpu += (long)(n * _config.CacheScanTicksPerObject);
-                    memory = (long)(_config.CacheListMemoryFactor * returned * bytesPerObject);
-                }
-                else
-                {
-                    long remaining = Math.Max(0, n - r.Page * call.Limit);
-                    read = call.Limit > 0 ? Math.Min(call.Limit, remaining) : n;
-                    returned = (long)Math.Round(read * call.Selectivity);
-                    cpu += BytesTicks(read * bytesPerObject, _config.DecodeBytesPerSecond);
-                    memory = (long)(_config.EtcdListMemoryFactor * read * bytesPerObject);
-                }
-                cpu += BytesTicks(returned * bytesPerObject, _config.EncodeBytesPerSecond);
-                break;
-            }
-            case VerbClass.Get:
-                returned = 1;
-                if (!r.FromCache)
-                {
-                    read = 1;
-                    cpu += BytesTicks(bytesPerObject, _config.DecodeBytesPerSecond);
-                }
-                cpu += BytesTicks(bytesPerObject, _config.EncodeBytesPerSecond);
-                break;
-            case VerbClass.Mutating:
-                cpu += _config.MutatingCpuTicks + BytesTicks(2 * bytesPerObject, _config.EncodeBytesPerSecond);
-                break;
-            case VerbClass.Watch:
-                break;
-        }
-        r.ObjectsRead = read;
-        r.ObjectsReturned = returned;
-        r.CpuTicks = cpu;
-        r.MemoryPlanned = memory;
-    }
-
-    private long EtcdRangeTicks(long bytes) =>
-        _config.EtcdRequestTicks + BytesTicks(bytes, _config.EtcdRangeBytesPerSecond);
-
-    private static long BytesTicks(long bytes, double bytesPerSecond) =>
-        (long)(bytes / bytesPerSecond * SimTime.TicksPerSecond);
-
-    private void OnEtcdRead(int id)
+    private void OnEtcdServed(int id)
     {
         var r = _requests[id];
-        EtcdLeft(r);
         if (r.Phase == RequestPhase.EtcdWrite)
         {
             Complete(r);
@@ -429,7 +435,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         {
             // The commit is etcd work too: under a flood of ranges it slows down like everything else on etcd.
             r.Phase = RequestPhase.EtcdWrite;
-            EtcdAdd(r, _config.EtcdWriteTicks);
+            _etcd.Write(r.Id);
             return;
         }
         Complete(r);
@@ -489,9 +495,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             case RequestPhase.EtcdRead:
             case RequestPhase.EtcdWrite:
                 _etcd.Remove(r.Id);
-                EtcdLeft(r);
                 break;
             case RequestPhase.Cpu: rep.Cpu.Remove(r.Id); break;
+            case RequestPhase.CacheWait: _cacheWaiters.Remove(r.Id); break;
         }
         if (!r.StageEvent.IsNone)
         {
@@ -547,26 +553,11 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         Metrics.OnOom();
         _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "oom-kill", $"apiserver-{rep.Index} OOM-killed: {why}");
         Kill(rep);
-        long delay = _config.RestartTicks + CrashLoopBackOff(_sim.Now, rep.StartedAt, ref rep.RecentCrashes);
+        long delay = _config.RestartTicks + Etcd.CrashLoopDelay(_sim.Now, rep.StartedAt, ref rep.CrashDelay, ref rep.LastCrashAt);
         rep.UpAgainAt = _sim.Now + delay;
         if (delay > _config.RestartTicks)
             _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "crash-loop", $"apiserver-{rep.Index} in CrashLoopBackOff: back in {SimTime.ToSeconds(delay):F0} s");
         _sim.Schedule(delay, this, Restart, rep.Index);
-    }
-
-    private static readonly long BackOffInitial = SimTime.FromSeconds(10);  // kubelet container restart back-off: 10 s,
-    private static readonly long BackOffMax = SimTime.FromMinutes(5);       // doubling, capped at 5 min,
-    private static readonly long BackOffReset = SimTime.FromMinutes(10);    // reset after 10 min without a crash (Kubernetes docs, pod lifecycle)
-
-    /// <summary>The kubelet's CrashLoopBackOff before it restarts a container that keeps dying (0 for the first crash).</summary>
-    private static long CrashLoopBackOff(long now, long startedAt, ref int recentCrashes)
-    {
-        if (now - startedAt >= BackOffReset) recentCrashes = 0;
-        int k = recentCrashes++;
-        if (k == 0) return 0;
-        long d = BackOffInitial;
-        for (int i = 1; i < k && d < BackOffMax; i++) d *= 2;
-        return Math.Min(d, BackOffMax);
     }
 
     private void Kill(ApiServerReplica rep)
@@ -580,7 +571,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         {
             var r = _requests[id];
             if (r.Replica == rep.Index &&
-                r.Phase is RequestPhase.Queued or RequestPhase.EtcdRead or RequestPhase.Cpu or RequestPhase.EtcdWrite)
+                r.Phase is RequestPhase.Queued or RequestPhase.EtcdRead or RequestPhase.Cpu or RequestPhase.EtcdWrite or RequestPhase.CacheWait)
                 victims.Add(id);
         }
         foreach (int id in victims)
@@ -599,13 +590,59 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         rep.Cpu.Clear();
         rep.RequestBytes = 0;
         rep.ResidentBytes = 0;
-        Array.Fill(rep.CacheReady, false);
+        rep.Cache.MarkAllCold();
         rep.Watches.BreakAll();
+    }
+
+    // ---------------------------------------------------------------- liveness
+
+    /// <summary>
+    /// The etcd check inside /livez reads one key with a 2 s timeout (apiserver storagebackend/factory etcd3.go;
+    /// --etcd-healthcheck-timeout, kubernetes#98557 and #111290): a slow or dead etcd fails the probe too.
+    /// </summary>
+    private static readonly long EtcdCheckTimeoutTicks = SimTime.FromSeconds(2);
+
+    private void ScheduleProbe(ApiServerReplica rep)
+    {
+        rep.ProbeFailures = 0;
+        ScheduleNextProbe(rep);
+    }
+
+    // The probe's event carries the replica's life, so a probe of a life that ended does nothing.
+    private void ScheduleNextProbe(ApiServerReplica rep) =>
+        _sim.Schedule(_config.LivenessPeriodTicks, this, LivenessProbe, rep.Index + 64L * ReplicaLife(rep));
+
+    /// <summary>
+    /// The kubelet probes /livez (exempt from APF): the handler needs a moment of the replica's CPU, shared with
+    /// everything running there, and the etcd check a tiny range from etcd. Either too slow, or etcd down, is a
+    /// failure; at the threshold the kubelet kills the container and it restarts cold.
+    /// </summary>
+    private void OnProbe(long arg)
+    {
+        var rep = _replicas[(int)(arg % 64)];
+        if (!rep.Up || arg / 64 != ReplicaLife(rep)) return; // the restart starts the next probes
+        long cpu = (long)(_config.BaseCpuTicks * Math.Max(1.0, (rep.Cpu.Jobs + 1) / rep.Cpu.Cores));
+        long etcd = (long)(_etcd.RangeTicks(0) * Math.Max(1.0, (_etcd.Jobs + 1) / _etcd.Config.Cores));
+        bool ok = cpu <= _config.LivenessTimeoutTicks && _etcd.Up && etcd <= EtcdCheckTimeoutTicks;
+        rep.ProbeFailures = ok ? 0 : rep.ProbeFailures + 1;
+        if (rep.ProbeFailures >= _config.LivenessFailureThreshold)
+        {
+            string why = !_etcd.Up ? "etcd is down" : etcd > EtcdCheckTimeoutTicks ? "etcd answers too slowly" : "too busy to answer";
+            _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "liveness-restart",
+                $"apiserver-{rep.Index} restarted by its liveness probe: /livez failed {rep.ProbeFailures} times in a row ({why})");
+            Kill(rep);
+            long delay = _config.RestartTicks + Etcd.CrashLoopDelay(_sim.Now, rep.StartedAt, ref rep.CrashDelay, ref rep.LastCrashAt);
+            rep.UpAgainAt = _sim.Now + delay;
+            _sim.Schedule(delay, this, Restart, rep.Index);
+            return;
+        }
+        ScheduleNextProbe(rep);
     }
 
     private void OnRestart(int index)
     {
         var rep = _replicas[index];
+        if (_config.LivenessFailureThreshold > 0) ScheduleProbe(rep);
         rep.Up = true;
         rep.StartedAt = _sim.Now;
         rep.ResidentBytes = _config.BaseMemoryBytes;
@@ -617,125 +654,38 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     /// <summary>The replica's cacher for <paramref name="res"/> lists it from etcd; until that lands it is not ready.</summary>
     private void StartCacheInit(ApiServerReplica rep, ApiResource res)
     {
-        rep.CacheReady[res.Index] = false;
+        rep.Cache.MarkCold(res.Index);
         var r = _requests.Allocate();
         r.CacheInitResource = res.Index;
         r.Replica = rep.Index;
         r.ReplicaLife = ReplicaLife(rep);
         r.ArrivedAt = _sim.Now;
-        r.ObjectsRead = res.Count;
-        r.CpuTicks = BytesTicks(res.StoredBytes, _config.DecodeBytesPerSecond);
-        r.MemoryPlanned = (long)(_config.EtcdListMemoryFactor * res.StoredBytes);
+        RequestCost.PlanCacheInit(r, res, _config);
         r.Phase = RequestPhase.EtcdRead;
-        EtcdAdd(r, EtcdRangeTicks(res.StoredBytes));
-    }
-
-    // ---------------------------------------------------------------- etcd: memory, OOM kill, restart
-
-    private void EtcdAdd(Request r, long ticks)
-    {
-        r.EtcdTicks = ticks;
-        if (r.Phase == RequestPhase.EtcdRead)
-        {
-            r.EtcdStart = _etcd.VirtualTime;
-            _etcdRanges++;
-            _etcdRangeStartSum += r.EtcdStart;
-        }
-        _etcd.Add(r.Id, ticks);
-        if (r.EtcdStart >= 0) ScheduleEtcdMemoryCheck();
-    }
-
-    /// <summary>The request's work left etcd (served, aborted or lost): it no longer holds etcd memory.</summary>
-    private void EtcdLeft(Request r)
-    {
-        if (r.EtcdStart < 0) return;
-        _etcdRanges--;
-        _etcdRangeStartSum -= r.EtcdStart;
-        r.EtcdStart = -1;
-        if (_etcdRanges == 0) _etcdRangeStartSum = 0; // no rounding drift carried over
+        _etcd.Range(r.Id, res.StoredBytes);
     }
 
     /// <summary>
-    /// Schedules the next look at etcd's memory no later than it could reach the limit: ranges read at most one
-    /// core's worth each, so memory grows at most factor × bytes/tick × min(ranges, cores). The look either
-    /// kills etcd or schedules the next one; a new range can only bring it earlier.
+    /// etcd died: the API servers' etcd clients re-send what was in flight once it is back (Etcd does that),
+    /// meanwhile requests wait, holding their seats, until they time out. Every cache of every API server loses
+    /// its etcd watch and re-initialises: watchers terminated, a LIST from etcd, not ready until it lands
+    /// (cacher.go startCaching).
     /// </summary>
-    private void ScheduleEtcdMemoryCheck()
+    private void OnEtcdDown()
     {
-        if (!_etcdUp || _etcdRanges == 0 || _config.EtcdMemoryBytes <= 0) return;
-        double headroom = _config.EtcdMemoryBytes - EtcdMemoryBytes;
-        double maxGrowth = _config.EtcdRangeMemoryFactor * _etcdRangeBytesPerTick * Math.Min(_etcdRanges, _etcd.Cores);
-        if (maxGrowth <= 0) return;
-        long delay = headroom <= 0 ? 0 : (long)Math.Ceiling(headroom / maxGrowth);
-        long at = _sim.Now + delay;
-        if (!_etcdMemoryCheck.IsNone)
-        {
-            if (_etcdMemoryCheckAt <= at) return;
-            _sim.Cancel(_etcdMemoryCheck);
-        }
-        _etcdMemoryCheck = _sim.Schedule(delay, this, EtcdMemoryCheck);
-        _etcdMemoryCheckAt = at;
-    }
-
-    private void OnEtcdMemoryCheck()
-    {
-        _etcdMemoryCheck = EventHandle.None;
-        if (!_etcdUp) return;
-        if (EtcdMemoryBytes >= _config.EtcdMemoryBytes) EtcdOomKill();
-        else ScheduleEtcdMemoryCheck();
-    }
-
-    /// <summary>
-    /// Concurrent ranges filled etcd's memory (etcd#12342: 100 concurrent ranges of 300k pods OOM etcd). It dies
-    /// with everything in flight and restarts after <see cref="ApiServerConfig.EtcdRestartTicks"/> plus the
-    /// kubelet's CrashLoopBackOff. The API servers' etcd clients re-send what was in flight once it is back
-    /// (clientv3 retries; a write is re-sent too: assumption); meanwhile requests wait, holding their seats,
-    /// until they time out. Every cache of every API server loses its etcd watch ("no leader") and
-    /// re-initialises: watchers terminated, a LIST from etcd, not ready until it lands (cacher.go startCaching).
-    /// </summary>
-    private void EtcdOomKill()
-    {
-        Metrics.OnEtcdOom();
-        _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "etcd-oom-kill",
-            $"etcd OOM-killed: {Gib((long)EtcdMemoryBytes)} over its {Gib(_config.EtcdMemoryBytes)} limit with {_etcdRanges} ranges in flight");
-        _etcdUp = false;
-        if (!_etcdMemoryCheck.IsNone) _sim.Cancel(_etcdMemoryCheck);
-        _etcdMemoryCheck = EventHandle.None;
-        _etcd.Pause();
-        for (int id = 0; id < _requests.HighWater; id++)
-        {
-            var r = _requests[id];
-            if (r.Phase is not (RequestPhase.EtcdRead or RequestPhase.EtcdWrite) || !_etcd.Contains(id)) continue;
-            _etcd.Remove(id);
-            EtcdLeft(r);
-            EtcdAdd(r, r.EtcdTicks); // from the start, once etcd is back
-        }
         foreach (var rep in _replicas)
         {
             if (!rep.Up) continue;
             bool any = false;
             foreach (var res in Resources.All)
             {
-                if (!rep.CacheReady[res.Index]) continue; // already initialising
+                if (!rep.Cache.Ready(res.Index)) continue; // already initialising
                 any = true;
                 rep.ResidentBytes -= (long)(_config.WatchCacheMemoryFactor * res.StoredBytes);
                 StartCacheInit(rep, res);
             }
             if (any) rep.Watches.BreakAll();
         }
-        long delay = _config.EtcdRestartTicks + CrashLoopBackOff(_sim.Now, _etcdStartedAt, ref _etcdRecentCrashes);
-        if (delay > _config.EtcdRestartTicks)
-            _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "crash-loop", $"etcd in CrashLoopBackOff: back in {SimTime.ToSeconds(delay):F0} s");
-        _sim.Schedule(delay, this, EtcdRestart);
-    }
-
-    private void OnEtcdRestart()
-    {
-        _etcdUp = true;
-        _etcdStartedAt = _sim.Now;
-        _etcd.Resume();
-        _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "restart", $"etcd serving again; {_etcd.Jobs} requests waiting for it");
-        ScheduleEtcdMemoryCheck();
     }
 
     private void CacheInitialised(Request r)
@@ -744,11 +694,12 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         var res = Resources.All[r.CacheInitResource];
         rep.RequestBytes -= r.MemoryBytes;
         rep.ResidentBytes += (long)(_config.WatchCacheMemoryFactor * res.StoredBytes);
-        rep.CacheReady[res.Index] = true;
+        rep.Cache.MarkReady(res.Index, _sim.Now);
         _requests.Free(r);
+        ResumeCacheWaiters(rep, res.Index);
     }
 
-    private static string Gib(long bytes) => $"{bytes / (double)(1L << 30):F1} GiB";
+    private static string Gib(long bytes) => Etcd.Gib(bytes);
 
     // ---------------------------------------------------------------- events
 
@@ -761,10 +712,6 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             case RetryKind:
                 OnTransmit(_requests[id]);
                 break;
-            case EtcdWriteDone:
-                _requests[id].StageEvent = EventHandle.None;
-                Complete(_requests[id]);
-                break;
             case DeliverUnavailable:
                 _requests[id].StageEvent = EventHandle.None;
                 Finish(_requests[id], RequestOutcome.Unavailable);
@@ -775,11 +722,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             case SampleTick:
                 Sample();
                 break;
-            case EtcdMemoryCheck:
-                OnEtcdMemoryCheck();
-                break;
-            case EtcdRestart:
-                OnEtcdRestart();
+            case LivenessProbe:
+                OnProbe(arg);
                 break;
         }
     }
@@ -830,7 +774,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         for (int id = 0; id < _requests.HighWater; id++)
         {
             var r = _requests[id];
-            if (r.CacheInitResource < 0 && r.Phase is RequestPhase.Queued or RequestPhase.EtcdRead or RequestPhase.Cpu or RequestPhase.EtcdWrite)
+            if (r.CacheInitResource < 0 && r.Phase is RequestPhase.Queued or RequestPhase.EtcdRead or RequestPhase.Cpu or RequestPhase.EtcdWrite or RequestPhase.CacheWait)
                 alive++;
         }
         if (alive != InFlight)
@@ -855,9 +799,14 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         public void OnExpired(int id, long token) => set.OnClientTimeout(id);
     }
 
-    private sealed class EtcdStage(ApiServerSet set) : ProcessorSharingServer.IClient
+    private sealed class EtcdStage(ApiServerSet set) : Etcd.IClient
     {
-        public void OnServed(int job) => set.OnEtcdRead(job);
+        public void OnServed(int job) => set.OnEtcdServed(job);
+        public void OnEtcdDown()
+        {
+            set.Metrics.OnEtcdOom();
+            set.OnEtcdDown();
+        }
     }
 
     private sealed class CpuStage(ApiServerSet set) : ProcessorSharingServer.IClient

@@ -2,76 +2,103 @@ using Cascade.Engine;
 
 namespace Cascade.ControlPlane;
 
-/// <summary>
-/// A client-go informer's reflector (tools/cache/reflector.go, MODEL.md §3): LIST (RV="0", from the watch
-/// cache), then WATCH from there; a watch times out after a uniform 5–10 min and is simply re-opened; a
-/// watch that breaks with its replica forces a relist with RV="" (a consistent read: etcd unless
-/// ConsistentListFromCache); a watch refused with 429 or a refused connection is re-opened with back-off
-/// without relisting; failed lists back off exponentially 800 ms → 30 s (factor 2, jitter 1.0, reset after
-/// 2 min of health). Its view is synced after the first list and stays usable, if stale, while it retries.
-/// </summary>
+// Stands for: client-go's reflector behind every informer (staging/src/k8s.io/client-go/tools/cache/
+// reflector.go: ListAndWatch, watch, relistResourceVersion, the backoff manager; tools/pager), as it is
+// since client-go 1.27, and with WatchList (1.35) its streaming start. docs/model.md, "Informers".
+// Keeps:
+// - the first LIST with resourceVersion "0" (pages of 500, which the cache ignores);
+// - a watch that ends (its 5–10 min timeout, or its connection dropped with its API server) re-opened at
+//   once from the last synced version, without a LIST;
+// - a watch refused or answered 429 retried with back-off (800 ms → 30 s, factor 2, jitter 1.0, reset
+//   after 2 min), without a LIST;
+// - a watch answered 410 Expired: back-off, then a LIST from the last synced version, unpaginated so the
+//   watch cache serves it; only a LIST that itself fails as expired makes the next one resourceVersion ""
+//   (a consistent read);
+// - any other failed LIST or WATCH: back-off, then LIST again from the last synced version;
+// - WatchList: the sync is a WATCH with initial events from the cache; if it fails, a LIST at once.
+// Leaves out: resyncs (local), bookmarks (a watching informer counts as synced up to now), the store's
+// contents and event handlers, "very short watch" detection.
+
+/// <summary>One informer: keeps a view of one resource current through LIST and WATCH.</summary>
 public sealed class Informer : IApiCaller, IWatcher, IEventHandler
 {
     private const int BackoffDone = 0, WatchExpired = 1;
-    private static readonly long InitialBackoff = SimTime.FromMilliseconds(800);   // MODEL.md §3
-    private static readonly long MaxBackoff = SimTime.FromSeconds(30);             // MODEL.md §3
-    private static readonly long BackoffReset = SimTime.FromMinutes(2);            // MODEL.md §3
-    private static readonly double WatchMinSeconds = 300, WatchMaxSeconds = 600;   // MODEL.md §3: [5, 10) min
 
-    private enum State : byte { Idle, Listing, Watching, OpeningWatch, BackingOff, Stopped }
+    /// <summary>client-go NewReflector: backoff manager 800 ms → 30 s, reset after 2 min, jitter 1.0.</summary>
+    private static readonly Backoff Retry = new(SimTime.FromMilliseconds(800), SimTime.FromSeconds(30));
+    private static readonly long BackoffReset = SimTime.FromMinutes(2);
+    private const double Jitter = 1.0;
+
+    /// <summary>reflector.go: watch timeout uniform in [minWatchTimeout, 2 × minWatchTimeout), minWatchTimeout 5 min.</summary>
+    private static readonly double WatchMinSeconds = 300, WatchMaxSeconds = 600;
+
+    private enum State : byte { Idle, Listing, WatchListing, Watching, OpeningWatch, BackingOff, Stopped }
+    private enum Next : byte { Sync, Watch }
 
     private readonly Simulation _sim;
     private readonly ApiServerSet _api;
     private readonly ApiClient _client;
-    private readonly ApiCall _list, _relist, _watch;
+    private readonly InformerCalls _calls;
     private readonly RandomStream _rng;
     private State _state;
-    private bool _nextIsRelist;
-    private bool _nextIsWatchOnly;
-    private long _backoff;
-    private long _lastFailureAt = -1;
+    private Next _next;
+    private long _syncedAt = -1;          // the last synced resourceVersion, as the time it was current; −1: none
+    private bool _versionUnavailable;      // the last LIST failed as expired: the next one is a consistent read
+    private long _backoff, _lastFailureAt = -1;
     private long _generation;
     private WatchHandle _watchHandle = WatchHandle.None;
     private EventHandle _timer = EventHandle.None;
 
-    public Informer(Simulation sim, ApiServerSet api, ApiClient client, ApiCall list, ApiCall relist, ApiCall watch, RandomStream rng)
+    public Informer(Simulation sim, ApiServerSet api, ApiClient client, InformerCalls calls, RandomStream rng)
     {
         _sim = sim;
         _api = api;
         _client = client;
-        _list = list;
-        _relist = relist;
-        _watch = watch;
+        _calls = calls;
         _rng = rng;
     }
 
-    /// <summary>The first list has completed: the informer has a view (possibly stale) of the resource.</summary>
+    /// <summary>The requests this informer makes.</summary>
+    public InformerCalls Calls => _calls;
+
+    /// <summary>The first sync has completed: the informer has a view (possibly stale) of the resource.</summary>
     public bool HasSynced { get; private set; }
 
-    /// <summary>A LIST is in flight (its answer will be held next to the store until it replaces it).</summary>
-    public bool IsListing => _state == State.Listing;
+    /// <summary>A LIST (or a WatchList's initial state) is in flight: its answer is held next to the store until it replaces it.</summary>
+    public bool IsListing => _state is State.Listing or State.WatchListing;
 
     /// <summary>A watch is open now: the view is current.</summary>
     public bool IsWatching => _state == State.Watching;
 
+    /// <summary>LISTs sent (every page counts once: a paginated LIST is one).</summary>
     public long Lists { get; private set; }
+
+    /// <summary>LISTs sent after the first sync.</summary>
     public long Relists { get; private set; }
+
+    /// <summary>Relists with resourceVersion "" (a consistent read: etcd unless the cache serves it).</summary>
+    public long ConsistentRelists { get; private set; }
+
+    /// <summary>Watches answered 410 Expired.</summary>
+    public long ExpiredWatches { get; private set; }
 
     public void Start(long delayTicks)
     {
         _state = State.BackingOff;
+        _next = Next.Sync;
         _timer = _sim.Schedule(delayTicks, this, BackoffDone);
     }
 
     /// <summary>
-    /// Starts as an informer of a cluster that was already running: it has listed long ago and only
-    /// re-opens its watch (after <paramref name="delayTicks"/>, so a fleet of them does not arrive at once).
+    /// Starts as an informer of a cluster that was already running: synced at time 0 and only opening its
+    /// watch (after <paramref name="delayTicks"/>, so a fleet of them does not arrive at once).
     /// </summary>
     public void StartSynced(long delayTicks)
     {
         HasSynced = true;
-        _nextIsWatchOnly = true;
+        _syncedAt = 0;
         _state = State.BackingOff;
+        _next = Next.Watch;
         _timer = _sim.Schedule(delayTicks, this, BackoffDone);
     }
 
@@ -85,79 +112,106 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
         _watchHandle = WatchHandle.None;
     }
 
+    /// <summary>ListAndWatch: sync (WatchList, or a LIST from the version relistResourceVersion picks), then watch.</summary>
+    private void Sync()
+    {
+        if (_calls.UseWatchList && !_versionUnavailable)
+        {
+            _state = State.WatchListing;
+            _api.Send(_client, _calls.WatchList, this, ++_generation);
+            return;
+        }
+        SendList();
+    }
+
     private void SendList()
     {
         _state = State.Listing;
-        var call = _nextIsRelist ? _relist : _list;
-        if (_nextIsRelist) Relists++;
+        ApiCall call;
+        if (_versionUnavailable)
+        {
+            call = _calls.ConsistentRelist;
+            ConsistentRelists++;
+        }
+        else call = _syncedAt < 0 ? _calls.List : _calls.Relist;
+        if (HasSynced) Relists++;
         Lists++;
-        _api.Send(_client, call, this, ++_generation);
+        _api.Send(_client, call, this, ++_generation, _syncedAt);
     }
 
     private void SendWatch()
     {
         _state = State.OpeningWatch;
-        _api.Send(_client, _watch, this, ++_generation);
+        _api.Send(_client, _calls.Watch, this, ++_generation, _syncedAt);
     }
 
     public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
     {
         if (tag != _generation || _state == State.Stopped) return;
-        if (_state == State.Listing)
+        switch (_state)
         {
-            if (outcome == RequestOutcome.Ok)
-            {
-                HasSynced = true;
-                _nextIsRelist = false;
-                SendWatch();
-            }
-            else
-            {
-                BackOff(relist: _nextIsRelist, watchOnly: false);
-            }
-            return;
-        }
-        if (_state == State.OpeningWatch)
-        {
-            if (outcome == RequestOutcome.Ok)
-            {
-                _state = State.Watching;
-                _watchHandle = watch;
-                double minutes = _rng.NextUniform(WatchMinSeconds, WatchMaxSeconds);
-                _timer = _sim.Schedule(SimTime.FromSeconds(minutes), this, WatchExpired);
-            }
-            else if (outcome is RequestOutcome.TooManyRequests or RequestOutcome.Unavailable)
-            {
-                BackOff(relist: false, watchOnly: true);
-            }
-            else
-            {
-                BackOff(relist: true, watchOnly: false);
-            }
+            case State.WatchListing:
+                if (outcome == RequestOutcome.Ok) Synced(watch);
+                else SendList(); // reflector: a failed watch-list falls back to LIST at once
+                break;
+            case State.Listing:
+                if (outcome == RequestOutcome.Ok)
+                {
+                    Synced(WatchHandle.None);
+                    SendWatch();
+                }
+                else
+                {
+                    if (outcome == RequestOutcome.Expired) _versionUnavailable = true;
+                    BackOff(Next.Sync);
+                }
+                break;
+            case State.OpeningWatch:
+                if (outcome == RequestOutcome.Ok) Watching(watch);
+                else if (outcome is RequestOutcome.TooManyRequests or RequestOutcome.Unavailable) BackOff(Next.Watch);
+                else
+                {
+                    if (outcome == RequestOutcome.Expired) ExpiredWatches++;
+                    BackOff(Next.Sync); // 410 or another error: ListAndWatch returns, the next one lists
+                }
+                break;
         }
     }
 
+    private void Synced(WatchHandle watch)
+    {
+        HasSynced = true;
+        _versionUnavailable = false;
+        _syncedAt = _sim.Now;
+        if (!watch.IsNone) Watching(watch);
+    }
+
+    private void Watching(WatchHandle watch)
+    {
+        _state = State.Watching;
+        _watchHandle = watch;
+        double seconds = _rng.NextUniform(WatchMinSeconds, WatchMaxSeconds);
+        _timer = _sim.Schedule(SimTime.FromSeconds(seconds), this, WatchExpired);
+    }
+
+    /// <summary>The watch's connection dropped (its API server died or lost its cache): re-watch at once from where it was.</summary>
     public void OnWatchBroken(long tag)
     {
         if (_state != State.Watching) return;
         _watchHandle = WatchHandle.None;
         if (!_timer.IsNone) _sim.Cancel(_timer);
         _timer = EventHandle.None;
-        // The new replica's cache does not have the old resourceVersion: "410 Expired", relist with RV="".
-        BackOff(relist: true, watchOnly: false);
+        _syncedAt = _sim.Now;
+        SendWatch();
     }
 
-    private void BackOff(bool relist, bool watchOnly)
+    private void BackOff(Next next)
     {
-        long now = _sim.Now;
-        if (_lastFailureAt < 0 || now - _lastFailureAt > BackoffReset) _backoff = InitialBackoff;
-        else _backoff = Math.Min(MaxBackoff, _backoff * 2);
-        _lastFailureAt = now;
-        _nextIsRelist = relist;
-        _nextIsWatchOnly = watchOnly;
+        long d = Retry.Next(ref _backoff, ref _lastFailureAt, _sim.Now, BackoffReset);
+        _next = next;
         _state = State.BackingOff;
-        // jitter 1.0: wait.Jitter(d, 1.0) = d + rand·d
-        long delay = _backoff + (long)(_rng.NextDouble() * _backoff);
+        // wait.Jitter(d, 1.0) = d + rand·d
+        long delay = d + (long)(_rng.NextDouble() * Jitter * d);
         _timer = _sim.Schedule(delay, this, BackoffDone);
     }
 
@@ -167,19 +221,14 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
         if (_state == State.Stopped) return;
         if (kind == WatchExpired)
         {
+            // The watch timed out normally: events and bookmarks kept the view current up to now.
             _api.CloseWatch(_watchHandle);
             _watchHandle = WatchHandle.None;
+            _syncedAt = _sim.Now;
             SendWatch();
             return;
         }
-        if (_nextIsWatchOnly && HasSynced)
-        {
-            _nextIsWatchOnly = false;
-            SendWatch();
-        }
-        else
-        {
-            SendList();
-        }
+        if (_next == Next.Watch && HasSynced) SendWatch();
+        else Sync();
     }
 }

@@ -5,10 +5,10 @@ namespace Cascade.ControlPlane;
 
 /// <summary>
 /// Where an attempt is. Throttled: waiting for a client token or a Retry-After, not yet sent. Queued,
-/// EtcdRead, Cpu, EtcdWrite: at the API server (in flight). Answering: already counted (refused or
+/// EtcdRead, Cpu, EtcdWrite, CacheWait (blocked on a cold watch cache, before 1.31): at the API server (in flight). Answering: already counted (refused or
 /// dropped at the network), its answer still on the way back to the caller.
 /// </summary>
-public enum RequestPhase : byte { Free, Throttled, Queued, EtcdRead, Cpu, EtcdWrite, Answering }
+public enum RequestPhase : byte { Free, Throttled, Queued, EtcdRead, Cpu, EtcdWrite, Answering, CacheWait }
 
 /// <summary>
 /// One attempt of one API request, pooled and reused by number (the table below), so the request path
@@ -42,8 +42,7 @@ internal sealed class Request
     public bool FromCache;
     public bool Abandoned;       // the caller stopped waiting; the server still works on it
     public int CacheInitResource = -1; // ≥ 0: the replica's own watch-cache initialisation, not a client request
-    public long EtcdTicks;       // etcd work of its current range or write
-    public double EtcdStart = -1; // ≥ 0: a range in etcd, admitted when etcd's virtual time was this
+    public long Since = -1;      // a reader's resourceVersion, as the time it last synced; −1: none
     public int NextFree = -1;
 }
 
@@ -92,7 +91,7 @@ internal sealed class RequestTable
         r.MemoryPlanned = 0;
         r.Abandoned = false;
         r.CacheInitResource = -1;
-        r.EtcdStart = -1;
+        r.Since = -1;
         r.ServerTimeout = 0;
         r.ClientTimeout = 0;
         r.ClientTimeouts = null;

@@ -11,6 +11,8 @@ public enum RequestOutcome : byte
     ServerTimeout,
     /// <summary>No replica took it: connection refused, or reset when the replica died.</summary>
     Unavailable,
+    /// <summary>410 Expired: a WATCH from a resourceVersion older than the watch cache's history.</summary>
+    Expired,
     /// <summary>The client gave up first (its own timeout); the server may still be working on it.</summary>
     ClientTimeout,
 }

@@ -118,6 +118,9 @@ public sealed class RequestCounts
     public long InFlight { get; init; }
     public RejectedByReason RejectedByReason { get; init; } = new();
     public long ClientTimeouts { get; init; }
+
+    /// <summary>Attempts of clients cut off by a network block: they never reached an API server, so they are none of the counts above.</summary>
+    public long Blocked { get; init; }
 }
 
 public sealed class RejectedByReason

@@ -28,7 +28,8 @@ public static class DataPlaneBuilder
             // Judging nodes needs their leases: without kubelets there is nothing to observe.
             NodeLifecycle = nl.Enabled && spec.Kubelets.Enabled,
             MonitorPeriodTicks = Positive(nl.MonitorPeriod.Ticks, "cluster.nodeLifecycle.monitorPeriod"),
-            GracePeriodTicks = Positive(nl.GracePeriod.Ticks, "cluster.nodeLifecycle.gracePeriod"),
+            GracePeriodTicks = Positive(nl.GracePeriod?.Ticks ?? SimTime.FromSeconds(ScenarioBuilder.FeaturesOf(spec).NodeMonitorGracePeriodSeconds),
+                "cluster.nodeLifecycle.gracePeriod"),
             EvictionRate = nl.EvictionRate,
             SecondaryEvictionRate = nl.SecondaryEvictionRate,
             UnhealthyZoneThreshold = nl.UnhealthyZoneThreshold,

@@ -116,24 +116,50 @@ public static class ScenarioBuilder
             BaseMemoryBytes = c.BaseMemory.Bytes,
             RequestTimeoutTicks = a.RequestTimeout.Ticks,
             RestartTicks = a.RestartTime.Ticks,
-            ConsistentListFromCache = a.ConsistentListFromCache,
+            Features = FeaturesOf(spec),
             BaseCpuTicks = c.BaseCpu.Ticks,
             MutatingCpuTicks = c.MutatingCpu.Ticks,
             DecodeBytesPerSecond = c.DecodeBytesPerSecond.Value,
             EncodeBytesPerSecond = c.EncodeBytesPerSecond.Value,
             CacheScanTicksPerObject = c.CacheScanPerObject.Ticks,
             EtcdListMemoryFactor = c.EtcdListMemoryFactor,
+            StreamedEtcdListMemoryFactor = c.StreamedEtcdListMemoryFactor,
             CacheListMemoryFactor = c.CacheListMemoryFactor,
+            StreamedCacheListMemoryFactor = c.StreamedCacheListMemoryFactor,
+            LivenessPeriodTicks = a.Liveness.Period.Ticks,
+            LivenessTimeoutTicks = a.Liveness.Timeout.Ticks,
+            LivenessFailureThreshold = a.Liveness.FailureThreshold,
             WatchCacheMemoryFactor = c.WatchCacheMemoryFactor,
-            EtcdCores = spec.Etcd.CpuCores,
-            EtcdRangeBytesPerSecond = spec.Etcd.RangeBytesPerSecond.Value,
-            EtcdRequestTicks = spec.Etcd.RequestLatency.Ticks,
-            EtcdWriteTicks = spec.Etcd.WriteLatency.Ticks,
-            EtcdMemoryBytes = spec.Etcd.Memory.Bytes,
-            EtcdBaseMemoryBytes = spec.Etcd.BaseMemory.Bytes,
-            EtcdRangeMemoryFactor = spec.Etcd.RangeMemoryFactor,
-            EtcdRestartTicks = spec.Etcd.RestartTime.Ticks,
+            Etcd = new EtcdConfig
+            {
+                Cores = spec.Etcd.CpuCores,
+                RangeBytesPerSecond = spec.Etcd.RangeBytesPerSecond.Value,
+                RequestTicks = spec.Etcd.RequestLatency.Ticks,
+                WriteTicks = spec.Etcd.WriteLatency.Ticks,
+                MemoryBytes = spec.Etcd.Memory.Bytes,
+                BaseMemoryBytes = spec.Etcd.BaseMemory.Bytes,
+                RangeMemoryFactor = spec.Etcd.RangeMemoryFactor,
+                RestartTicks = spec.Etcd.RestartTime.Ticks,
+            },
             Apf = apf,
+        };
+    }
+
+    /// <summary>The cluster's version defaults (docs/model.md, "What changes with the Kubernetes version"), with the scenario's overrides.</summary>
+    public static KubernetesFeatures FeaturesOf(ClusterSpec spec)
+    {
+        int minor = KubernetesVersion.ParseMinor(spec.KubernetesVersion)
+            ?? throw new InputException(
+                $"kubernetesVersion '{spec.KubernetesVersion}' is not one the model covers (1.{KubernetesVersion.OldestMinor} to 1.{KubernetesVersion.NewestMinor}; before 1.20 there is no API Priority and Fairness)",
+                field: "cluster.kubernetesVersion");
+        var d = KubernetesVersion.Defaults(minor);
+        var a = spec.ApiServer;
+        return d with
+        {
+            ConsistentListFromCache = a.ConsistentListFromCache ?? d.ConsistentListFromCache,
+            ResilientWatchCacheInitialization = a.ResilientWatchCacheInitialization ?? d.ResilientWatchCacheInitialization,
+            StreamingListEncoding = a.StreamingListEncoding ?? d.StreamingListEncoding,
+            WatchList = a.WatchList ?? d.WatchList,
         };
     }
 
@@ -162,7 +188,8 @@ public static class ScenarioBuilder
             string verb = c.Verb.ToString().ToLowerInvariant();
             if (c.Scope == Scope.Object && c.Verb == Verb.List) verb = "get";
             var call = api.DefineCall($"{w.Name} {verb} {c.Resource}", id.User, id.Groups, verb, c.Resource, ns,
-                c.ResourceVersion, c.Selector.Length > 0, Selectivity(c.Selector, c.Selectivity, spec), c.Limit, scope);
+                c.ResourceVersion, c.Selector.Length > 0, Selectivity(c.Selector, c.Selectivity, spec), c.Limit, scope,
+                indexed: Indexed(c.Resource, c.Selector));
             calls.Add(new PeriodicCall(call, new Periodic(c.Every.Seconds, c.Jitter)));
         }
         return new Workload(w.Name, sim, api, pods,
@@ -178,11 +205,14 @@ public static class ScenarioBuilder
         double scope = inf.Scope == Scope.Cluster ? 1.0 : namespaceShare;
         double sel = Selectivity(inf.Selector, inf.Selectivity, spec);
         bool hasSel = inf.Selector.Length > 0;
-        var list = api.DefineCall($"{w.Name} informer {inf.Resource}", id.User, id.Groups, "list", inf.Resource, ns, "0", hasSel, sel, 0, scope);
-        var relist = api.DefineCall($"{w.Name} informer {inf.Resource} relist", id.User, id.Groups, "list", inf.Resource, ns, "", hasSel, sel, 0, scope);
-        var watch = api.DefineCall($"{w.Name} informer {inf.Resource} watch", id.User, id.Groups, "watch", inf.Resource, ns, "0", hasSel, sel, 0, scope);
-        return new Informer(sim, api, client, list, relist, watch, sim.Random.Stream($"{api.Cluster}/workload/{w.Name}/informer/{k}", pod));
+        var calls = api.DefineInformer($"{w.Name} informer {inf.Resource}", id.User, id.Groups, inf.Resource, ns, hasSel, sel, scope,
+            Indexed(inf.Resource, inf.Selector));
+        return new Informer(sim, api, client, calls, sim.Random.Stream($"{api.Cluster}/workload/{w.Name}/informer/{k}", pod));
     }
+
+    /// <summary>The watch cache indexes pods by spec.nodeName (pkg/registry/core/pod/storage: the node-name index), so such a LIST visits only that node's pods.</summary>
+    private static bool Indexed(string resource, string selector) =>
+        resource == "pods" && selector.StartsWith("spec.nodeName=", StringComparison.Ordinal) && !selector.Contains(',');
 
     /// <summary>What share of the objects a selector matches: as given, else one node's share for spec.nodeName, else all.</summary>
     private static double Selectivity(string selector, double? given, ClusterSpec spec)

@@ -172,6 +172,7 @@ public static class ScenarioRunner
                     TimedOut = m.TimedOut,
                     InFlight = api.InFlight,
                     ClientTimeouts = m.ClientTimeouts,
+                    Blocked = m.BlockedAttempts,
                     RejectedByReason = new RejectedByReason
                     {
                         QueueFull = m.RejectedQueueFull,

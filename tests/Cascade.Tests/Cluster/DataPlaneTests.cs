@@ -78,6 +78,7 @@ public class DataPlaneTests
     public void Starved_leases_mark_nodes_unknown_after_the_grace_period_and_taints_follow_at_the_eviction_rate()
     {
         var s = DataPlaneScenarios.Healthy(300, 0);
+        s.Cluster.KubernetesVersion = "1.32"; // --node-monitor-grace-period 50 s from 1.32
         var h = new DataPlaneHarness(s);
         h.RunToMinute(2);
         var starved = Enumerable.Range(0, 300).Where(n => n % 10 < 3).ToList(); // 90 nodes, 30 in each zone
@@ -229,13 +230,16 @@ public class DataPlaneTests
         Assert.True(c.DnsFailureAtSeconds >= c.Apiserver.SaturatedAtSeconds);
         foreach (var name in UserFacing)
         {
+            // Some requests fail (lookups CoreDNS could not answer while it re-synced); with the reflector's relist
+            // served by the cache CoreDNS is back within seconds, so the rate stays small (docs/validation.md).
             var p = big.Result.Products.Single(p => p.Name == name);
-            Assert.NotNull(p.FirstErrorAtSeconds);
-            Assert.True(p.FirstErrorAtSeconds >= c.Apiserver.SaturatedAtSeconds, $"{name} failed before the control plane did");
+            Assert.True(p.PeakErrorRate > 0, $"{name} saw no error");
+            if (p.FirstErrorAtSeconds is { } first)
+                Assert.True(first >= c.Apiserver.SaturatedAtSeconds, $"{name} failed before the control plane did");
         }
         var small = Run(DataPlaneScenarios.ListStorm(50, 5));
         Assert.Equal(0, Only(small).Etcd.Ooms);
         foreach (var name in UserFacing)
-            Assert.Null(small.Result.Products.Single(p => p.Name == name).FirstErrorAtSeconds);
+            Assert.Equal(0, small.Result.Products.Single(p => p.Name == name).PeakErrorRate);
     }
 }

@@ -9,12 +9,15 @@ namespace Cascade.Tests.ControlPlane;
 internal static class TestScenarios
 {
     /// <summary>scenarios/list-storm.yaml's agent: a cluster-wide pod LIST filtered to the agent's node, every 60 s.</summary>
-    public static Scenario ListStorm(int nodes, double minutes, string resourceVersion = "", string selector = "spec.nodeName=$(NODE_NAME)")
+    /// <remarks>At 1.30, as the scenario file: before ConsistentListFromCache (1.31) a RV="" LIST is a range over etcd.</remarks>
+    public static Scenario ListStorm(int nodes, double minutes, string resourceVersion = "", string selector = "spec.nodeName=$(NODE_NAME)",
+        string kubernetesVersion = "1.30")
     {
         var s = new Scenario { ApiVersion = "cascade/v1", Kind = "Scenario", Duration = Duration.FromSeconds(minutes * 60) };
         s.Metadata.Name = "list-storm";
         s.Cluster.Name = "prod";
         s.Cluster.Nodes = nodes;
+        s.Cluster.KubernetesVersion = kubernetesVersion;
         s.Workloads.Add(new WorkloadSpec
         {
             Name = "telemetry-agent",

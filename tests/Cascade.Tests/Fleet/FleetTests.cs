@@ -14,8 +14,8 @@ public class FleetTests
         metadata: {name: fleet-test}
         duration: 25m
         clusters:
-          - {name: staging, nodes: 200}
-          - {name: prod-large, count: 2, nodes: 5000}
+          - {name: staging, nodes: 200, kubernetesVersion: "1.30"}
+          - {name: prod-large, count: 2, nodes: 5000, kubernetesVersion: "1.30"}
         workloads:
           - name: telemetry-agent
             identity: {serviceAccount: telemetry/telemetry-agent}
@@ -102,6 +102,7 @@ public class FleetTests
         duration: 30m
         clusters:
           - name: big
+            kubernetesVersion: "1.30"
             nodes: 5000
             apiServer: {memory: 64Gi}
         workloads:
@@ -117,9 +118,10 @@ public class FleetTests
     {
         // First: where are the API servers all down? (a memory-heavy LIST storm puts them in CrashLoopBackOff)
         var first = Run(CrashLoop);
-        var down = first.Timeline.FirstOrDefault(e => e.Kind == "crash-loop");
-        Assert.NotNull(down);
-        double at = down!.TimeSeconds + 5;
+        // The moment the third replica enters CrashLoopBackOff, all three are down (each for at least 40 s).
+        var loops = first.Timeline.Where(e => e.Kind == "crash-loop").Take(3).ToList();
+        Assert.Equal(3, loops.Select(e => e.Message.Split(' ')[0]).Distinct().Count());
+        double at = loops[2].TimeSeconds + 1;
 
         var r = Run(CrashLoop,
             $"remediation[0]={{action: rollback, at: {at}s, retryEvery: 20m, workloads: [lister], identity: {{user: alice}}}}",

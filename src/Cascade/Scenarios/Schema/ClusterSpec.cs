@@ -16,6 +16,9 @@ public sealed class ClusterSpec
 
     [Range(1, 64)] public int Zones { get; set; } = 3;
 
+    /// <summary>The control plane's minor release ("1.30"); it sets every version-dependent default (docs/model.md, "What changes with the Kubernetes version").</summary>
+    public string KubernetesVersion { get; set; } = Cascade.ControlPlane.KubernetesVersion.Newest;
+
     /// <summary>Stored objects per resource (e.g. `pods: {count: 120000, bytesPerObject: 8Ki}`); counts not given are derived from nodes and pods per node.</summary>
     public OrderedDictionary<string, ObjectsSpec> Objects { get; set; } = new();
 
@@ -70,8 +73,20 @@ public sealed class ApiServerSpec
     /// <summary>Time from an OOM kill until the replica serves again (kubelet restart back-off plus start-up).</summary>
     public Duration RestartTime { get; set; } = Duration.FromSeconds(30);
 
-    /// <summary>ConsistentListFromCache (beta, on by default since 1.31; MODEL.md §2.5): RV="" lists served from the watch cache.</summary>
-    public bool ConsistentListFromCache { get; set; }
+    /// <summary>ConsistentListFromCache: RV="" lists served from the watch cache. Default: by kubernetesVersion (1.31+).</summary>
+    public bool? ConsistentListFromCache { get; set; }
+
+    /// <summary>ResilientWatchCacheInitialization: a cold cache answers 429 instead of blocking or sending RV="0" LISTs to etcd. Default: by kubernetesVersion (1.31+).</summary>
+    public bool? ResilientWatchCacheInitialization { get; set; }
+
+    /// <summary>Streaming LIST response encoding. Default: by kubernetesVersion (1.33+).</summary>
+    public bool? StreamingListEncoding { get; set; }
+
+    /// <summary>Informers start with a streaming WATCH instead of a LIST (WatchList). Default: by kubernetesVersion (1.35+).</summary>
+    public bool? WatchList { get; set; }
+
+    /// <summary>The kubelet's liveness probe of each replica (kubeadm's static pod manifest).</summary>
+    public LivenessSpec Liveness { get; set; } = new();
 
     public ApiServerCostSpec Cost { get; set; } = new();
 
@@ -87,8 +102,8 @@ public sealed class ApiServerCostSpec
     /// <summary>Extra CPU of a mutating request (admission, validation, conversion).</summary>
     public Duration MutatingCpu { get; set; } = Duration.FromSeconds(0.001);
 
-    /// <summary>Decoding objects read from etcd: bytes per CPU-second.</summary>
-    public Quantity DecodeBytesPerSecond { get; set; } = new(500e6);
+    /// <summary>Decoding, converting and filtering objects read from etcd: stored bytes per CPU-second (docs/model.md, "What a request costs").</summary>
+    public Quantity DecodeBytesPerSecond { get; set; } = new(150e6);
 
     /// <summary>Encoding objects returned to the client (JSON is ~2× the protobuf size in etcd): stored bytes per CPU-second.</summary>
     public Quantity EncodeBytesPerSecond { get; set; } = new(150e6);
@@ -96,17 +111,35 @@ public sealed class ApiServerCostSpec
     /// <summary>Scanning the watch cache, per object visited (in-memory filter).</summary>
     public Duration CacheScanPerObject { get; set; } = Duration.FromSeconds(1e-6);
 
-    /// <summary>KEP-3157 (MODEL.md §2.6): a LIST from etcd holds ≈ 5× the etcd response in memory while it runs.</summary>
+    /// <summary>KEP-3157 (docs/model.md): a LIST from etcd holds ≈ 5× the etcd response in memory while it runs.</summary>
     public double EtcdListMemoryFactor { get; set; } = 5;
 
-    /// <summary>A LIST from the watch cache holds its encoded response (assumption: ≈ 2× stored bytes, JSON).</summary>
-    public double CacheListMemoryFactor { get; set; } = 2;
+    /// <summary>The same with streaming encoding (1.33+): the encoded copy is not held whole (assumption: one copy less, 4×).</summary>
+    public double StreamedEtcdListMemoryFactor { get; set; } = 4;
+
+    /// <summary>A LIST from the watch cache, per byte returned: 10 concurrent 1 GB LISTs held 70–80 GB (kubernetes.io blog 2025-05-09): 7×.</summary>
+    public double CacheListMemoryFactor { get; set; } = 7;
+
+    /// <summary>The same with streaming encoding (1.33+): 3 GB for those 10 LISTs (same source): 0.3×.</summary>
+    public double StreamedCacheListMemoryFactor { get; set; } = 0.3;
 
     /// <summary>Resident memory of the watch cache per stored byte (objects are kept decoded: assumption ≈ 2×).</summary>
     public double WatchCacheMemoryFactor { get; set; } = 2;
 
     /// <summary>Resident memory of a replica besides its watch cache.</summary>
     public Quantity BaseMemory { get; set; } = new(2.0 * 1024 * 1024 * 1024);
+}
+
+public sealed class LivenessSpec
+{
+    /// <summary>kubeadm's kube-apiserver manifest: /livez every 10 s.</summary>
+    public Duration Period { get; set; } = Duration.FromSeconds(10);
+
+    /// <summary>kubeadm: timeoutSeconds 15.</summary>
+    public Duration Timeout { get; set; } = Duration.FromSeconds(15);
+
+    /// <summary>kubeadm: failureThreshold 8; 0 turns the probe off.</summary>
+    [Range(0, 1000)] public int FailureThreshold { get; set; } = 8;
 }
 
 public sealed class ApfSpec

@@ -95,8 +95,8 @@ public sealed class NodeLifecycleSpec
     /// <summary>MODEL.md §4: --node-monitor-period 5 s.</summary>
     public Duration MonitorPeriod { get; set; } = Duration.FromSeconds(5);
 
-    /// <summary>MODEL.md §4: --node-monitor-grace-period 50 s (40 s before v1.32).</summary>
-    public Duration GracePeriod { get; set; } = Duration.FromSeconds(50);
+    /// <summary>--node-monitor-grace-period. Default: by kubernetesVersion, 50 s from 1.32, 40 s before (docs/model.md).</summary>
+    public Duration? GracePeriod { get; set; }
 
     /// <summary>MODEL.md §4: --node-eviction-rate 0.1 nodes/s per zone.</summary>
     [Range(0, 1000)] public double EvictionRate { get; set; } = 0.1;

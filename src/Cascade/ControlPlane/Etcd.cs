@@ -1,0 +1,281 @@
+using Cascade.Engine;
+using Cascade.Results;
+
+namespace Cascade.ControlPlane;
+
+// Stands for: the etcd member behind a cluster's API servers (etcd-io/etcd server/etcdserver v3_server.go
+// Range/Put, mvcc kvstore_txn.go rangeKeys), as the API servers' etcd client sees it.
+// Keeps: CPU shared by every range and write in flight (processor sharing over etcd's cores, one core per
+// RPC at most); a range's cost as a fixed part plus its response bytes at a per-core rate; the memory a
+// range holds while it runs, growing as it reads (a range builds its whole response before sending it:
+// etcd#12342, kubernetes#107325), so concurrent large ranges can OOM-kill etcd; the restart after an OOM
+// kill with the kubelet's CrashLoopBackOff; the API servers' clients re-sending what was in flight.
+// Leaves out: raft and the other members (one member serves everything, writes pay a fixed commit time),
+// compaction and defragmentation, the bbolt page cache, gRPC flow control, watch fan-out inside etcd.
+// Defaults are measured on a real etcd (docs/etcd-calibration.md).
+
+/// <summary>etcd's settings in model units.</summary>
+public sealed class EtcdConfig
+{
+    /// <summary>Cores serving RPCs. etcd's hardware guide sizes a heavy cluster at 8–16 vCPUs (docs/model.md).</summary>
+    public double Cores { get; init; } = 16;
+
+    /// <summary>Response bytes one core ranges per second (docs/etcd-calibration.md).</summary>
+    public double RangeBytesPerSecond { get; init; } = 112e6;
+
+    /// <summary>Fixed cost of one range (docs/etcd-calibration.md).</summary>
+    public long RequestTicks { get; init; } = SimTime.FromMilliseconds(1);
+
+    /// <summary>A write commits after a raft round trip and fsync (assumption: 2–5 ms on SSDs).</summary>
+    public long WriteTicks { get; init; } = SimTime.FromMilliseconds(3);
+
+    /// <summary>Memory limit; 0 = none. etcd hardware guide: heavy deployments 16–64 GB.</summary>
+    public long MemoryBytes { get; init; } = 64L << 30;
+
+    /// <summary>Memory besides ranges in flight (assumption: key index, raft log, watchers).</summary>
+    public long BaseMemoryBytes { get; init; } = 1L << 30;
+
+    /// <summary>Bytes a range holds per response byte read so far (docs/etcd-calibration.md).</summary>
+    public double RangeMemoryFactor { get; init; } = 1;
+
+    /// <summary>From an OOM kill to serving again, before any CrashLoopBackOff (assumption).</summary>
+    public long RestartTicks { get; init; } = SimTime.FromSeconds(30);
+}
+
+/// <summary>
+/// One etcd member. Jobs are the API servers' request numbers; a job is a range (memory-tracked) or a write.
+/// Memory under processor sharing is exact and O(1): a range admitted at virtual time V₀ has read
+/// (V − V₀) ticks' worth, so all ranges together hold rate × (n·V − ΣV₀).
+/// </summary>
+public sealed class Etcd : IEventHandler
+{
+    /// <summary>The API servers' side of etcd.</summary>
+    public interface IClient
+    {
+        /// <summary>The range or write of <paramref name="job"/> is done.</summary>
+        void OnServed(int job);
+
+        /// <summary>etcd died: every watch the API servers' caches hold on it is gone.</summary>
+        void OnEtcdDown();
+    }
+
+    private const int MemoryCheck = 0, RestartKind = 1;
+
+    private readonly Simulation _sim;
+    private readonly EtcdConfig _config;
+    private readonly string _cluster;
+    private readonly Timeline _timeline;
+    private readonly IClient _client;
+    private readonly ProcessorSharingServer _cpu;
+    private readonly double _bytesPerTick;
+
+    // Per job: its work, and for a range the virtual time it was admitted at (−1: a write, or not here).
+    private long[] _work = new long[256];
+    private double[] _start = new double[256];
+    private bool[] _here = new bool[256];
+    private int _highWater;
+
+    private int _ranges;
+    private double _startSum;
+    private EventHandle _check = EventHandle.None;
+    private long _checkAt;
+    private long _startedAt;
+    private long _crashDelay, _lastCrashAt = -1;
+
+    // The kubelet's CrashLoopBackOff: 10 s doubling to 5 min, reset after 10 min (Kubernetes docs, pod lifecycle).
+    internal static readonly Backoff CrashLoop = new(SimTime.FromSeconds(10), SimTime.FromMinutes(5));
+    internal static readonly long CrashLoopReset = SimTime.FromMinutes(10);
+
+    public Etcd(Simulation sim, EtcdConfig config, string cluster, Timeline timeline, IClient client)
+    {
+        _sim = sim;
+        _config = config;
+        _cluster = cluster;
+        _timeline = timeline;
+        _client = client;
+        _cpu = new ProcessorSharingServer(sim, config.Cores, new Served(this));
+        _bytesPerTick = config.RangeBytesPerSecond / SimTime.TicksPerSecond;
+    }
+
+    public EtcdConfig Config => _config;
+
+    /// <summary>Serving (not OOM-killed and restarting).</summary>
+    public bool Up { get; private set; } = true;
+
+    public int RangesInFlight => _ranges;
+
+    /// <summary>Ranges and writes in service now.</summary>
+    public int Jobs => _cpu.Jobs;
+
+    public int Ooms { get; private set; }
+
+    /// <summary>Cores busy now.</summary>
+    public double BusyCores => _cpu.BusyCores;
+
+    /// <summary>Integral of busy cores (core-ticks).</summary>
+    public double BusyCoreTicks => _cpu.BusyCoreTicks;
+
+    /// <summary>Memory now: the base plus what every range in flight has read so far.</summary>
+    public double MemoryBytes =>
+        _config.BaseMemoryBytes + _config.RangeMemoryFactor * _bytesPerTick * Math.Max(0, _ranges * _cpu.VirtualTime - _startSum);
+
+    /// <summary>Single-core time of a range returning <paramref name="bytes"/>.</summary>
+    public long RangeTicks(long bytes) => _config.RequestTicks + (long)(bytes / _bytesPerTick);
+
+    public bool Contains(int job) => job < _highWater && _here[job];
+
+    /// <summary>Starts a range returning <paramref name="bytes"/>; the client hears <see cref="IClient.OnServed"/>.</summary>
+    public long Range(int job, long bytes)
+    {
+        long ticks = RangeTicks(bytes);
+        Admit(job, ticks, range: true);
+        return ticks;
+    }
+
+    /// <summary>Commits a write.</summary>
+    public void Write(int job) => Admit(job, _config.WriteTicks, range: false);
+
+    private void Admit(int job, long ticks, bool range)
+    {
+        Ensure(job);
+        _work[job] = ticks;
+        _here[job] = true;
+        if (job >= _highWater) _highWater = job + 1;
+        if (range)
+        {
+            _start[job] = _cpu.VirtualTime;
+            _ranges++;
+            _startSum += _start[job];
+        }
+        else _start[job] = -1;
+        _cpu.Add(job, ticks);
+        if (range) ScheduleMemoryCheck();
+    }
+
+    /// <summary>The job's request was abandoned (timed out, its API server died): etcd stops on it.</summary>
+    public void Remove(int job)
+    {
+        if (!Contains(job)) return;
+        _cpu.Remove(job);
+        Left(job);
+    }
+
+    private void Left(int job)
+    {
+        _here[job] = false;
+        if (_start[job] < 0) return;
+        _ranges--;
+        _startSum -= _start[job];
+        _start[job] = -1;
+        if (_ranges == 0) _startSum = 0; // no rounding drift carried over
+    }
+
+    private void Ensure(int job)
+    {
+        if (job < _work.Length) return;
+        int n = Math.Max(job + 1, _work.Length * 2);
+        Array.Resize(ref _work, n);
+        Array.Resize(ref _start, n);
+        Array.Resize(ref _here, n);
+    }
+
+    private void OnServed(int job)
+    {
+        Left(job);
+        _client.OnServed(job);
+    }
+
+    /// <summary>
+    /// Schedules the next look at memory no later than it could reach the limit: ranges read at most one
+    /// core's worth each, so memory grows at most factor × bytes/tick × min(ranges, cores).
+    /// </summary>
+    private void ScheduleMemoryCheck()
+    {
+        if (!Up || _ranges == 0 || _config.MemoryBytes <= 0) return;
+        double headroom = _config.MemoryBytes - MemoryBytes;
+        double maxGrowth = _config.RangeMemoryFactor * _bytesPerTick * Math.Min(_ranges, _cpu.Cores);
+        if (maxGrowth <= 0) return;
+        long delay = headroom <= 0 ? 0 : (long)Math.Ceiling(headroom / maxGrowth);
+        long at = _sim.Now + delay;
+        if (!_check.IsNone)
+        {
+            if (_checkAt <= at) return;
+            _sim.Cancel(_check);
+        }
+        _check = _sim.Schedule(delay, this, MemoryCheck);
+        _checkAt = at;
+    }
+
+    private void OnMemoryCheck()
+    {
+        _check = EventHandle.None;
+        if (!Up) return;
+        if (MemoryBytes >= _config.MemoryBytes) OomKill();
+        else ScheduleMemoryCheck();
+    }
+
+    /// <summary>
+    /// Concurrent ranges filled etcd's memory. It dies with everything in flight; the API servers' etcd
+    /// clients re-send it once etcd is back (clientv3 retries; writes too: assumption), so each job starts over.
+    /// </summary>
+    private void OomKill()
+    {
+        Ooms++;
+        _timeline.Add(SimTime.ToSeconds(_sim.Now), _cluster, "etcd-oom-kill",
+            $"etcd OOM-killed: {Gib((long)MemoryBytes)} over its {Gib(_config.MemoryBytes)} limit with {_ranges} ranges in flight");
+        Up = false;
+        if (!_check.IsNone) _sim.Cancel(_check);
+        _check = EventHandle.None;
+        _cpu.Pause();
+        for (int job = 0; job < _highWater; job++)
+        {
+            if (!_here[job]) continue;
+            bool range = _start[job] >= 0;
+            _cpu.Remove(job);
+            Left(job);
+            Admit(job, _work[job], range);
+        }
+        _client.OnEtcdDown();
+        long delay = _config.RestartTicks + CrashLoopDelay(_sim.Now, _startedAt, ref _crashDelay, ref _lastCrashAt);
+        if (delay > _config.RestartTicks)
+            _timeline.Add(SimTime.ToSeconds(_sim.Now), _cluster, "crash-loop", $"etcd in CrashLoopBackOff: back in {SimTime.ToSeconds(delay):F0} s");
+        _sim.Schedule(delay, this, RestartKind);
+    }
+
+    /// <summary>
+    /// The kubelet's CrashLoopBackOff before it restarts a container that keeps dying: none for the first crash
+    /// after 10 min of running, then 10 s doubling to 5 min.
+    /// </summary>
+    internal static long CrashLoopDelay(long now, long startedAt, ref long delay, ref long lastCrashAt)
+    {
+        if (now - startedAt >= CrashLoopReset) { delay = 0; lastCrashAt = -1; }
+        if (lastCrashAt < 0)
+        {
+            lastCrashAt = now;
+            return 0;
+        }
+        return CrashLoop.Next(ref delay, ref lastCrashAt, now, long.MaxValue);
+    }
+
+    private void OnRestart()
+    {
+        Up = true;
+        _startedAt = _sim.Now;
+        _cpu.Resume();
+        _timeline.Add(SimTime.ToSeconds(_sim.Now), _cluster, "restart", $"etcd serving again; {_cpu.Jobs} requests waiting for it");
+        ScheduleMemoryCheck();
+    }
+
+    public void OnEvent(int kind, long arg)
+    {
+        if (kind == MemoryCheck) OnMemoryCheck();
+        else OnRestart();
+    }
+
+    internal static string Gib(long bytes) => $"{bytes / (double)(1L << 30):F1} GiB";
+
+    private sealed class Served(Etcd etcd) : ProcessorSharingServer.IClient
+    {
+        public void OnServed(int job) => etcd.OnServed(job);
+    }
+}
