@@ -12,7 +12,7 @@ namespace Cascade.ControlPlane;
 // kill with the kubelet's CrashLoopBackOff; the API servers' clients re-sending what was in flight.
 // Leaves out: raft and the other members (one member serves everything, writes pay a fixed commit time),
 // compaction and defragmentation, the bbolt page cache, gRPC flow control, watch fan-out inside etcd.
-// Defaults are measured on a real etcd (docs/etcd-calibration.md).
+// Defaults are measured on a real etcd (docs/model.md, "etcd, measured").
 
 /// <summary>etcd's settings in model units.</summary>
 public sealed class EtcdConfig
@@ -20,10 +20,10 @@ public sealed class EtcdConfig
     /// <summary>Cores serving RPCs. etcd's hardware guide sizes a heavy cluster at 8–16 vCPUs (docs/model.md).</summary>
     public double Cores { get; init; } = 16;
 
-    /// <summary>Response bytes one core ranges per second (docs/etcd-calibration.md).</summary>
-    public double RangeBytesPerSecond { get; init; } = 112e6;
+    /// <summary>Response bytes one core ranges per second: 240–290 MB/s measured on etcd 3.4 (docs/model.md, "etcd, measured").</summary>
+    public double RangeBytesPerSecond { get; init; } = 250e6;
 
-    /// <summary>Fixed cost of one range (docs/etcd-calibration.md).</summary>
+    /// <summary>Fixed cost of one range (docs/model.md, "etcd, measured").</summary>
     public long RequestTicks { get; init; } = SimTime.FromMilliseconds(1);
 
     /// <summary>A write commits after a raft round trip and fsync (assumption: 2–5 ms on SSDs).</summary>
@@ -35,7 +35,7 @@ public sealed class EtcdConfig
     /// <summary>Memory besides ranges in flight (assumption: key index, raft log, watchers).</summary>
     public long BaseMemoryBytes { get; init; } = 1L << 30;
 
-    /// <summary>Bytes a range holds per response byte read so far (docs/etcd-calibration.md).</summary>
+    /// <summary>Bytes a range holds per response byte read so far (docs/model.md, "etcd, measured").</summary>
     public double RangeMemoryFactor { get; init; } = 1;
 
     /// <summary>From an OOM kill to serving again, before any CrashLoopBackOff (assumption).</summary>

@@ -8,7 +8,7 @@ namespace Cascade.ControlPlane;
 // etcd (the storage layer unmarshals each protobuf object before the field selector can look at it), the
 // watch cache's scan (or index lookup), encoding what is returned, and the memory a LIST holds while it
 // runs (KEP-3157; streaming encoding from 1.33). Calibration and sources: docs/model.md, "What a request
-// costs", and docs/etcd-calibration.md.
+// costs" and "etcd, measured".
 // Keeps: costs linear in the bytes and objects touched; a request never uses more than one core.
 // Leaves out: garbage-collection pressure as its own cost, compression, JSON vs protobuf clients (one
 // encode rate), conversion webhooks, admission webhooks.

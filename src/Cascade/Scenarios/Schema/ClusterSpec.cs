@@ -157,8 +157,8 @@ public sealed class EtcdSpec
     /// "heavy" cluster (> 5,000 clients, > 15,000 requests/s) at 8–16 vCPUs; a 5,000-node cluster is heavy: 16.</summary>
     [Range(0.1, 1024)] public double CpuCores { get; set; } = 16;
 
-    /// <summary>MODEL.md §2.6: etcd ranged 602 MB of pods in 5.36 s ≈ 112 MB/s per range.</summary>
-    public Quantity RangeBytesPerSecond { get; set; } = new(112e6);
+    /// <summary>Response bytes one core ranges per second, measured on a real etcd (docs/model.md, "etcd, measured"): 250 MB/s.</summary>
+    public Quantity RangeBytesPerSecond { get; set; } = new(250e6);
 
     /// <summary>Fixed cost of one range or write round trip.</summary>
     public Duration RequestLatency { get; set; } = Duration.FromSeconds(0.001);
