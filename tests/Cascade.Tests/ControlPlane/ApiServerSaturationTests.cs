@@ -30,9 +30,11 @@ public class ApiServerSaturationTests
     [Fact]
     public void Node_leases_keep_completing_while_workload_low_is_saturated()
     {
-        // APF's isolation alone: etcd without a memory limit, so its OOM kill (EtcdMemoryTests) does not take the leases down too.
+        // APF's isolation alone: etcd without a memory limit and API servers with room for every LIST's memory,
+        // so OOM kills (EtcdMemoryTests; APF bounds seats, not bytes) do not take the leases down too.
         var s = ListStorm(5000, 10);
         s.Cluster.Etcd.Memory = new Quantity(0);
+        s.Cluster.ApiServer.Memory = new Quantity(4.0 * (1L << 40));
         var c = Only(Run(s));
         var low = Level(c, "workload-low");
         Assert.True(low.Rejected > 0, "workload-low should be shedding load");
