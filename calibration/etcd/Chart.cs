@@ -56,15 +56,16 @@ static class Chart
 
         // Right: peak anon RSS over base (GB) vs c × response bytes (GB).
         var mem = rows.Where(r => !r.Serializable).ToList();
-        double mx = NiceCeil(mem.Max(r => r.BytesRanged) / 1e9), my = NiceCeil(Math.Max(mem.Max(r => r.AnonOverBase), fit.MemoryFactor * mx * 1e9) / 1e9);
+        double mx = NiceCeil(mem.Max(r => r.BytesRanged) / 1e9), my = NiceCeil(mem.Max(r => r.AnonOverBase) / 1e9);
+        double lineX = Math.Min(mx, my / fit.MemoryFactor);
         double X2(double gb) => left[1] + pw * gb / mx;
         double Y2(double gb) => bottom - (bottom - top) * gb / my;
         Axes(sb, left[1], pw, top, bottom, "response bytes in flight, c × response (GB)", "etcd peak anon RSS − base (GB)");
         for (int i = 0; i <= 5; i++) { TickX(sb, X2(mx * i / 5), bottom, N(mx * i / 5)); TickY(sb, left[1], pw, Y2(my * i / 5), N(my * i / 5)); }
         foreach (var r in mem)
             sb.AppendLine(CultureInfo.InvariantCulture, $"<circle cx=\"{N(X2(r.BytesRanged / 1e9))}\" cy=\"{N(Y2(Math.Max(0, r.AnonOverBase) / 1e9))}\" r=\"3.5\" fill=\"{Color((r.Objects, r.ValueBytes))}\" fill-opacity=\"0.75\"/>");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{N(X2(0))}\" y1=\"{N(Y2(0))}\" x2=\"{N(X2(mx))}\" y2=\"{N(Y2(fit.MemoryFactor * mx))}\" stroke=\"black\" stroke-dasharray=\"5,4\"/>");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{N(X2(mx) - 4)}\" y=\"{N(Math.Max(top + 14, Y2(fit.MemoryFactor * mx) + 16))}\" text-anchor=\"end\">k = {fit.MemoryFactor.ToString("0.00", CultureInfo.InvariantCulture)} (least squares)</text>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{N(X2(0))}\" y1=\"{N(Y2(0))}\" x2=\"{N(X2(lineX))}\" y2=\"{N(Y2(fit.MemoryFactor * lineX))}\" stroke=\"black\" stroke-dasharray=\"5,4\"/>");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{N(X2(lineX) - 8)}\" y=\"{N(Y2(fit.MemoryFactor * lineX) + 4)}\" text-anchor=\"end\">k = {fit.MemoryFactor.ToString("0.00", CultureInfo.InvariantCulture)} (least squares)</text>");
         sb.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{left[1] + pw / 2}\" y=\"{top - 12}\" text-anchor=\"middle\" font-weight=\"bold\">Memory held by ranges in flight</text>");
 
         // Legend.
@@ -86,7 +87,7 @@ static class Chart
     static double NiceCeil(double v)
     {
         double p = Math.Pow(10, Math.Floor(Math.Log10(v)));
-        foreach (double m in new[] { 1, 2, 2.5, 5, 10 }) if (m * p >= v) return m * p;
+        foreach (double m in new[] { 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10 }) if (m * p >= v) return m * p;
         return 10 * p;
     }
 

@@ -271,15 +271,16 @@ sealed class Runner(RunOptions o)
         string kernel = File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : "?";
         var sb = new StringBuilder();
         sb.AppendLine("# Machine the etcd calibration (etcd-ranges.csv) was measured on");
-        sb.AppendLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine($"date: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC (the last dataset's start)");
         sb.AppendLine($"nproc: {Environment.ProcessorCount}");
         sb.AppendLine($"cpu: {cpu}");
         sb.AppendLine($"memory: {memKb / 1024.0 / 1024.0:0.0} GiB");
         sb.AppendLine($"kernel: {kernel}");
-        sb.AppendLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
+        sb.AppendLine($"load average when written: {File.ReadAllText("/proc/loadavg").Trim()}");
         sb.AppendLine($"etcd: {version} (Debian etcd-server), one member on 127.0.0.1, GOMAXPROCS default (= nproc)");
         sb.AppendLine($"client: .NET {Environment.Version}, gRPC over one h2c connection, responses discarded unparsed");
-        sb.AppendLine($"grid: objects {string.Join('/', o.Objects)} x value bytes {string.Join('/', o.ValueBytes)} x concurrency {string.Join('/', o.Concurrency)}; " +
+        var g = new RunOptions(); // run.sh measures the default grid one dataset per etcd
+        sb.AppendLine($"grid: objects {string.Join('/', g.Objects)} x value bytes {string.Join('/', g.ValueBytes)} x concurrency {string.Join('/', o.Concurrency)}; " +
             $"{o.RepsLow} reps for c <= 8, {o.RepsHigh} above; serializable also at c = {string.Join('/', o.SerializableAt)}");
         File.WriteAllText(o.MachineFile!, sb.ToString());
     }
