@@ -23,8 +23,8 @@ public sealed class ApiServerConfig
     public long BaseCpuTicks { get; init; } = SimTime.FromMilliseconds(1);
     public long MutatingCpuTicks { get; init; } = SimTime.FromMilliseconds(1);
 
-    /// <summary>Stored (protobuf) bytes read from etcd that one core decodes, converts and filters per second (docs/model.md, "What a request costs").</summary>
-    public double DecodeBytesPerSecond { get; init; } = 150e6;
+    /// <summary>Stored (protobuf) bytes read from etcd that one core decodes, converts and filters per second (docs/model.md, "Cost model and its calibration").</summary>
+    public double DecodeBytesPerSecond { get; init; } = 130e6;
     public double EncodeBytesPerSecond { get; init; } = 150e6;
     public double CacheScanTicksPerObject { get; init; } = 1;
 

@@ -335,7 +335,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         {
             // Memory is taken when etcd's response lands in the replica, not while etcd is still ranging.
             r.Phase = RequestPhase.EtcdRead;
-            call.EtcdTicksDemanded += _etcd.Range(r.Id, r.ObjectsRead * call.Resource.BytesPerObject);
+            call.EtcdTicksDemanded += _etcd.Range(r.Id, r.ObjectsRead, r.ObjectsRead * call.Resource.BytesPerObject);
             return;
         }
         StartCpu(rep, r);
@@ -622,7 +622,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         var rep = _replicas[(int)(arg % 64)];
         if (!rep.Up || arg / 64 != ReplicaLife(rep)) return; // the restart starts the next probes
         long cpu = (long)(_config.BaseCpuTicks * Math.Max(1.0, (rep.Cpu.Jobs + 1) / rep.Cpu.Cores));
-        long etcd = (long)(_etcd.RangeTicks(0) * Math.Max(1.0, (_etcd.Jobs + 1) / _etcd.Config.Cores));
+        long etcd = (long)(Math.Max(1, _etcd.RangeTicks(1, 0)) * Math.Max(1.0, (_etcd.Jobs + 1) / _etcd.Config.Cores));
         bool ok = cpu <= _config.LivenessTimeoutTicks && _etcd.Up && etcd <= EtcdCheckTimeoutTicks;
         rep.ProbeFailures = ok ? 0 : rep.ProbeFailures + 1;
         if (rep.ProbeFailures >= _config.LivenessFailureThreshold)
@@ -662,7 +662,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.ArrivedAt = _sim.Now;
         RequestCost.PlanCacheInit(r, res, _config);
         r.Phase = RequestPhase.EtcdRead;
-        _etcd.Range(r.Id, res.StoredBytes);
+        _etcd.Range(r.Id, res.Count, res.StoredBytes);
     }
 
     /// <summary>

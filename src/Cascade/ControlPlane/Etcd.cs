@@ -6,13 +6,13 @@ namespace Cascade.ControlPlane;
 // Stands for: the etcd member behind a cluster's API servers (etcd-io/etcd server/etcdserver v3_server.go
 // Range/Put, mvcc kvstore_txn.go rangeKeys), as the API servers' etcd client sees it.
 // Keeps: CPU shared by every range and write in flight (processor sharing over etcd's cores, one core per
-// RPC at most); a range's cost as a fixed part plus its response bytes at a per-core rate; the memory a
+// RPC at most); a range's CPU as a per-key plus a per-byte cost (measured: docs/etcd-calibration.md); the memory a
 // range holds while it runs, growing as it reads (a range builds its whole response before sending it:
 // etcd#12342, kubernetes#107325), so concurrent large ranges can OOM-kill etcd; the restart after an OOM
 // kill with the kubelet's CrashLoopBackOff; the API servers' clients re-sending what was in flight.
 // Leaves out: raft and the other members (one member serves everything, writes pay a fixed commit time),
 // compaction and defragmentation, the bbolt page cache, gRPC flow control, watch fan-out inside etcd.
-// Defaults are measured on a real etcd (docs/model.md, "etcd, measured").
+// Defaults are measured on a real etcd 3.4 (docs/etcd-calibration.md; calibration/etcd/etcd-ranges.csv).
 
 /// <summary>etcd's settings in model units.</summary>
 public sealed class EtcdConfig
@@ -20,11 +20,14 @@ public sealed class EtcdConfig
     /// <summary>Cores serving RPCs. etcd's hardware guide sizes a heavy cluster at 8–16 vCPUs (docs/model.md).</summary>
     public double Cores { get; init; } = 16;
 
-    /// <summary>Response bytes one core ranges per second: 240–290 MB/s measured on etcd 3.4 (docs/model.md, "etcd, measured").</summary>
-    public double RangeBytesPerSecond { get; init; } = 250e6;
+    /// <summary>Response bytes one core ranges per second, besides the per-key cost: 564 MB/s (docs/etcd-calibration.md, fit α).</summary>
+    public double RangeBytesPerSecond { get; init; } = 564e6;
 
-    /// <summary>Fixed cost of one range (docs/model.md, "etcd, measured").</summary>
-    public long RequestTicks { get; init; } = SimTime.FromMilliseconds(1);
+    /// <summary>Keys one core ranges per second, besides the per-byte cost: 1 / 4.3 µs (docs/etcd-calibration.md, fit γ).</summary>
+    public double RangeKeysPerSecond { get; init; } = 1 / 4.3e-6;
+
+    /// <summary>Fixed CPU of one range: the fit puts it at 0 (docs/etcd-calibration.md, fit β).</summary>
+    public long RequestTicks { get; init; }
 
     /// <summary>A write commits after a raft round trip and fsync (assumption: 2–5 ms on SSDs).</summary>
     public long WriteTicks { get; init; } = SimTime.FromMilliseconds(3);
@@ -35,8 +38,8 @@ public sealed class EtcdConfig
     /// <summary>Memory besides ranges in flight (assumption: key index, raft log, watchers).</summary>
     public long BaseMemoryBytes { get; init; } = 1L << 30;
 
-    /// <summary>Bytes a range holds per response byte read so far (docs/model.md, "etcd, measured").</summary>
-    public double RangeMemoryFactor { get; init; } = 1;
+    /// <summary>Bytes a range holds per response byte read so far: k = 3.15, 2–5 by concurrency (docs/etcd-calibration.md).</summary>
+    public double RangeMemoryFactor { get; init; } = 3.15;
 
     /// <summary>From an OOM kill to serving again, before any CrashLoopBackOff (assumption).</summary>
     public long RestartTicks { get; init; } = SimTime.FromSeconds(30);
@@ -44,8 +47,8 @@ public sealed class EtcdConfig
 
 /// <summary>
 /// One etcd member. Jobs are the API servers' request numbers; a job is a range (memory-tracked) or a write.
-/// Memory under processor sharing is exact and O(1): a range admitted at virtual time V₀ has read
-/// (V − V₀) ticks' worth, so all ranges together hold rate × (n·V − ΣV₀).
+/// Memory under processor sharing is exact and O(1): a range admitted at virtual time V₀ with w response bytes
+/// per tick of its work has read w·(V − V₀), so all ranges together hold V·Σw − Σw·V₀.
 /// </summary>
 public sealed class Etcd : IEventHandler
 {
@@ -67,16 +70,17 @@ public sealed class Etcd : IEventHandler
     private readonly Timeline _timeline;
     private readonly IClient _client;
     private readonly ProcessorSharingServer _cpu;
-    private readonly double _bytesPerTick;
+    private readonly double _bytesPerTick, _keysPerTick;
 
     // Per job: its work, and for a range the virtual time it was admitted at (−1: a write, or not here).
     private long[] _work = new long[256];
     private double[] _start = new double[256];
+    private double[] _weight = new double[256];   // a range's response bytes per tick of its work
     private bool[] _here = new bool[256];
     private int _highWater;
 
     private int _ranges;
-    private double _startSum;
+    private double _weightSum, _weightedStartSum;
     private EventHandle _check = EventHandle.None;
     private long _checkAt;
     private long _startedAt;
@@ -95,6 +99,7 @@ public sealed class Etcd : IEventHandler
         _client = client;
         _cpu = new ProcessorSharingServer(sim, config.Cores, new Served(this));
         _bytesPerTick = config.RangeBytesPerSecond / SimTime.TicksPerSecond;
+        _keysPerTick = config.RangeKeysPerSecond / SimTime.TicksPerSecond;
     }
 
     public EtcdConfig Config => _config;
@@ -115,19 +120,21 @@ public sealed class Etcd : IEventHandler
     /// <summary>Integral of busy cores (core-ticks).</summary>
     public double BusyCoreTicks => _cpu.BusyCoreTicks;
 
-    /// <summary>Memory now: the base plus what every range in flight has read so far.</summary>
+    /// <summary>Memory now: the base plus what every range in flight has read so far (its bytes spread evenly over its work).</summary>
     public double MemoryBytes =>
-        _config.BaseMemoryBytes + _config.RangeMemoryFactor * _bytesPerTick * Math.Max(0, _ranges * _cpu.VirtualTime - _startSum);
+        _config.BaseMemoryBytes + _config.RangeMemoryFactor * Math.Max(0, _cpu.VirtualTime * _weightSum - _weightedStartSum);
 
-    /// <summary>Single-core time of a range returning <paramref name="bytes"/>.</summary>
-    public long RangeTicks(long bytes) => _config.RequestTicks + (long)(bytes / _bytesPerTick);
+    /// <summary>Single-core time of a range over <paramref name="keys"/> keys returning <paramref name="bytes"/>.</summary>
+    public long RangeTicks(long keys, long bytes) => _config.RequestTicks + (long)(keys / _keysPerTick + bytes / _bytesPerTick);
 
     public bool Contains(int job) => job < _highWater && _here[job];
 
-    /// <summary>Starts a range returning <paramref name="bytes"/>; the client hears <see cref="IClient.OnServed"/>.</summary>
-    public long Range(int job, long bytes)
+    /// <summary>Starts a range over <paramref name="keys"/> keys returning <paramref name="bytes"/>; the client hears <see cref="IClient.OnServed"/>.</summary>
+    public long Range(int job, long keys, long bytes)
     {
-        long ticks = RangeTicks(bytes);
+        long ticks = RangeTicks(keys, bytes);
+        Ensure(job);
+        _weight[job] = bytes / (double)Math.Max(1, ticks);
         Admit(job, ticks, range: true);
         return ticks;
     }
@@ -145,7 +152,8 @@ public sealed class Etcd : IEventHandler
         {
             _start[job] = _cpu.VirtualTime;
             _ranges++;
-            _startSum += _start[job];
+            _weightSum += _weight[job];
+            _weightedStartSum += _weight[job] * _start[job];
         }
         else _start[job] = -1;
         _cpu.Add(job, ticks);
@@ -165,9 +173,10 @@ public sealed class Etcd : IEventHandler
         _here[job] = false;
         if (_start[job] < 0) return;
         _ranges--;
-        _startSum -= _start[job];
+        _weightSum -= _weight[job];
+        _weightedStartSum -= _weight[job] * _start[job];
         _start[job] = -1;
-        if (_ranges == 0) _startSum = 0; // no rounding drift carried over
+        if (_ranges == 0) _weightSum = _weightedStartSum = 0; // no rounding drift carried over
     }
 
     private void Ensure(int job)
@@ -176,6 +185,7 @@ public sealed class Etcd : IEventHandler
         int n = Math.Max(job + 1, _work.Length * 2);
         Array.Resize(ref _work, n);
         Array.Resize(ref _start, n);
+        Array.Resize(ref _weight, n);
         Array.Resize(ref _here, n);
     }
 
@@ -186,14 +196,15 @@ public sealed class Etcd : IEventHandler
     }
 
     /// <summary>
-    /// Schedules the next look at memory no later than it could reach the limit: ranges read at most one
-    /// core's worth each, so memory grows at most factor × bytes/tick × min(ranges, cores).
+    /// Schedules the next look at memory no later than it could reach the limit: a range's work advances at
+    /// most one tick per tick, so memory grows at most factor × Σw. Admitting a range reschedules; a range
+    /// leaving only slows the growth.
     /// </summary>
     private void ScheduleMemoryCheck()
     {
         if (!Up || _ranges == 0 || _config.MemoryBytes <= 0) return;
         double headroom = _config.MemoryBytes - MemoryBytes;
-        double maxGrowth = _config.RangeMemoryFactor * _bytesPerTick * Math.Min(_ranges, _cpu.Cores);
+        double maxGrowth = _config.RangeMemoryFactor * _weightSum;
         if (maxGrowth <= 0) return;
         long delay = headroom <= 0 ? 0 : (long)Math.Ceiling(headroom / maxGrowth);
         long at = _sim.Now + delay;

@@ -134,6 +134,7 @@ public static class ScenarioBuilder
             {
                 Cores = spec.Etcd.CpuCores,
                 RangeBytesPerSecond = spec.Etcd.RangeBytesPerSecond.Value,
+                RangeKeysPerSecond = spec.Etcd.RangeKeysPerSecond.Value,
                 RequestTicks = spec.Etcd.RequestLatency.Ticks,
                 WriteTicks = spec.Etcd.WriteLatency.Ticks,
                 MemoryBytes = spec.Etcd.Memory.Bytes,

@@ -1,55 +1,111 @@
 using System.Globalization;
 using Cascade.ControlPlane;
 using Cascade.Engine;
+using Cascade.Results;
 
 namespace Cascade.Tests.ControlPlane;
 
-/// <summary>The model's etcd against what a real etcd did (calibration/etcd/etcd-ranges.csv; docs/model.md, "etcd, measured").</summary>
+/// <summary>
+/// The model's etcd, with its defaults, against a real etcd 3.4 (calibration/etcd/etcd-ranges.csv,
+/// docs/etcd-calibration.md): per cell of objects × value size × concurrency, linearizable ranges, medians
+/// over the repetitions. The model is driven as the simulation drives it: ranges admitted to <see cref="Etcd"/>.
+/// </summary>
 public class EtcdCalibrationTests
 {
-    private static string CsvPath()
+    private sealed record Cell(long Objects, long ValueBytes, int Concurrency, long ResponseBytes,
+        double CpuSecondsPerRange, double LatencySeconds, double PeakOverBaseBytes);
+
+    private static IReadOnlyList<Cell> Cells()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cascade.slnx"))) dir = dir.Parent;
-        return Path.Combine(dir!.FullName, "calibration", "etcd", "etcd-ranges.csv");
+        var lines = File.ReadAllLines(Path.Combine(dir!.FullName, "calibration", "etcd", "etcd-ranges.csv"));
+        var head = lines[0].Split(',');
+        int Col(string name) => Array.IndexOf(head, name);
+        double D(string[] f, string name) => double.Parse(f[Col(name)], CultureInfo.InvariantCulture);
+        static double Median(IEnumerable<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
+        return lines.Skip(1).Select(l => l.Split(','))
+            .Where(f => f[Col("status")] == "ok" && f[Col("read")] == "linearizable")
+            .GroupBy(f => (O: (long)D(f, "objects"), V: (long)D(f, "value_bytes"), C: (int)D(f, "concurrency")))
+            .Select(g => new Cell(g.Key.O, g.Key.V, g.Key.C, (long)D(g.First(), "response_bytes"),
+                Median(g.Select(f => D(f, "etcd_cpu_s") / g.Key.C)),
+                Median(g.Select(f => D(f, "lat_p50_s"))),
+                Median(g.Select(f => D(f, "rss_anon_peak") - D(f, "rss_anon_base")))))
+            .OrderBy(c => c.Objects).ThenBy(c => c.ValueBytes).ThenBy(c => c.Concurrency)
+            .ToList();
+    }
+
+    private sealed class Recorder : Etcd.IClient
+    {
+        public readonly List<long> ServedAt = new();
+        public Simulation? Sim;
+        public void OnServed(int job) => ServedAt.Add(Sim!.Now);
+        public void OnEtcdDown() { }
+    }
+
+    /// <summary><paramref name="c"/> ranges of the cell started together on the model's etcd with <paramref name="cores"/> cores: when the last ends, and the most memory held over the base.</summary>
+    private static (double LastSeconds, double PeakOverBase) Model(Cell cell, int c, double cores)
+    {
+        var config = new EtcdConfig { Cores = cores, MemoryBytes = 0 };
+        var sim = new Simulation(1);
+        var rec = new Recorder { Sim = sim };
+        var etcd = new Etcd(sim, config, "calibration", new Timeline(), rec);
+        for (int j = 0; j < c; j++) etcd.Range(j, cell.Objects, cell.ResponseBytes);
+        // Equal ranges under processor sharing all finish together; memory peaks just before.
+        long end = etcd.RangeTicks(cell.Objects, cell.ResponseBytes) * c / (long)Math.Min(c, cores);
+        sim.Run(untilTicks: end - 1);
+        double peak = etcd.MemoryBytes - config.BaseMemoryBytes;
+        sim.Run(untilTicks: end + SimTime.TicksPerSecond);
+        Assert.Equal(c, rec.ServedAt.Count);
+        return (SimTime.ToSeconds(rec.ServedAt.Max()), peak);
+    }
+
+    private static double Error(double model, double measured) => model / measured - 1;
+
+    [Fact]
+    public void Etcd_cpu_per_range_matches_the_measured_etcd_within_20_percent_in_two_cells_of_three_and_35_percent_in_all()
+    {
+        var cells = Cells();
+        Assert.True(cells.Count >= 20, $"only {cells.Count} cells");
+        var errors = cells.Select(c => Error(SimTime.ToSeconds(new Etcd(new Simulation(1), new EtcdConfig(), "c", new Timeline(), new Recorder())
+            .RangeTicks(c.Objects, c.ResponseBytes)), c.CpuSecondsPerRange)).ToList();
+        Assert.True(errors.Count(e => Math.Abs(e) <= 0.2) * 3 >= 2 * cells.Count, Describe(cells, errors));
+        Assert.All(errors, e => Assert.InRange(e, -0.35, 0.35));
     }
 
     [Fact]
-    public void The_models_range_cost_per_byte_matches_the_measured_etcd_within_20_percent_in_most_cells_and_45_percent_in_all()
+    public void Etcd_latency_under_concurrency_follows_the_models_processor_sharing_over_the_cores_etcd_had()
     {
-        var lines = File.ReadAllLines(CsvPath());
-        var head = lines[0].Split(',');
-        int Col(string name) => Array.IndexOf(head, name);
-        int status = Col("status"), objects = Col("objects"), value = Col("value_bytes"), conc = Col("concurrency"),
-            resp = Col("response_bytes"), cpu = Col("etcd_cpu_s"), read = Col("read");
-        // Pod-sized values (2 KB) read linearizably, as the API server's ranges are. 20 KB values ranged about
-        // twice as fast per byte: etcd has a per-key cost the model does not have yet (docs/model.md).
-        var cells = lines.Skip(1).Select(l => l.Split(',')).Where(f => f[status] == "ok" && f[value] == "2048" && f[read] == "linearizable")
-            .GroupBy(f => (f[objects], f[value], f[conc]))
-            .ToList();
-        Assert.True(cells.Count >= 10, $"only {cells.Count} measured cells");
-        var model = new EtcdConfig();
-        var etcd = new Etcd(new Simulation(1), model, "c", new Cascade.Results.Timeline(), new NoClient());
-        int within20 = 0;
-        foreach (var cell in cells)
+        // The CPU other processes left etcd on the shared 2-core machine: n = 1.0 fitted (docs/etcd-calibration.md).
+        const double cores = 1.0;
+        var cells = Cells();
+        var errors = new List<double>();
+        foreach (var cell in cells.Where(c => c.Concurrency > 1))
         {
-            // etcd CPU-seconds per range, measured (median over repetitions) and in the model (single-core time of the range).
-            var perRange = cell.Select(f => double.Parse(f[cpu], CultureInfo.InvariantCulture) / int.Parse(f[conc], CultureInfo.InvariantCulture))
-                .OrderBy(x => x).ToList();
-            double measured = perRange[perRange.Count / 2];
-            long bytes = long.Parse(cell.First()[resp], CultureInfo.InvariantCulture);
-            double modelled = SimTime.ToSeconds(etcd.RangeTicks(bytes));
-            Assert.InRange(modelled / measured, 0.55, 1.45);
-            if (modelled / measured is >= 0.8 and <= 1.2) within20++;
+            var alone = cells.Single(c => c.Objects == cell.Objects && c.ValueBytes == cell.ValueBytes && c.Concurrency == 1);
+            double modelRatio = Model(cell, cell.Concurrency, cores).LastSeconds / Model(cell, 1, cores).LastSeconds;
+            errors.Add(Error(modelRatio, cell.LatencySeconds / alone.LatencySeconds));
         }
-        // One rate per byte cannot fit every cell: small ranges alone ran up to 1.4× faster per byte on this
-        // shared 2-core machine (docs/model.md, "etcd, measured").
-        Assert.True(within20 >= 0.75 * cells.Count, $"{within20} of {cells.Count} cells within 20 %");
+        // Measured on a shared machine (others held about half of it): 11 of 17 cells within 20 %, the median
+        // within 15 %; the one quiet cell ran +82 % (there etcd had both cores). docs/etcd-calibration.md.
+        var sorted = errors.Select(Math.Abs).OrderBy(x => x).ToList();
+        string all = string.Join(", ", errors.Select(e => e.ToString("P0", CultureInfo.InvariantCulture)));
+        Assert.True(errors.Count(e => Math.Abs(e) <= 0.2) * 5 >= 3 * errors.Count, all);
+        Assert.True(sorted[sorted.Count / 2] <= 0.15, all);
     }
 
-    private sealed class NoClient : Etcd.IClient
+    [Fact]
+    public void Etcd_memory_held_by_ranges_in_flight_matches_the_measured_heap_within_its_spread()
     {
-        public void OnServed(int job) { }
-        public void OnEtcdDown() { }
+        var cells = Cells();
+        var errors = cells.Select(c => Error(Model(c, c.Concurrency, 16).PeakOverBase, c.PeakOverBaseBytes)).ToList();
+        // One factor cannot fit a lone range (its garbage collector's headroom is its own) and many at once:
+        // the measured spread is 2–5× the bytes in flight around the model's 3.15×.
+        var sorted = errors.Select(Math.Abs).OrderBy(x => x).ToList();
+        Assert.True(sorted[sorted.Count / 2] <= 0.3, Describe(cells, errors));
+        Assert.All(errors, e => Assert.InRange(e, -0.45, 0.65));
     }
+
+    private static string Describe(IReadOnlyList<Cell> cells, IReadOnlyList<double> errors) =>
+        string.Join("; ", cells.Zip(errors, (c, e) => $"{c.Objects}x{c.ValueBytes} c={c.Concurrency}: {e:P0}"));
 }

@@ -102,8 +102,8 @@ public sealed class ApiServerCostSpec
     /// <summary>Extra CPU of a mutating request (admission, validation, conversion).</summary>
     public Duration MutatingCpu { get; set; } = Duration.FromSeconds(0.001);
 
-    /// <summary>Decoding, converting and filtering objects read from etcd: stored bytes per CPU-second (docs/model.md, "What a request costs").</summary>
-    public Quantity DecodeBytesPerSecond { get; set; } = new(150e6);
+    /// <summary>Decoding, converting and filtering objects read from etcd: stored bytes per CPU-second (docs/model.md, "Cost model and its calibration").</summary>
+    public Quantity DecodeBytesPerSecond { get; set; } = new(130e6);
 
     /// <summary>Encoding objects returned to the client (JSON is ~2× the protobuf size in etcd): stored bytes per CPU-second.</summary>
     public Quantity EncodeBytesPerSecond { get; set; } = new(150e6);
@@ -157,11 +157,14 @@ public sealed class EtcdSpec
     /// "heavy" cluster (> 5,000 clients, > 15,000 requests/s) at 8–16 vCPUs; a 5,000-node cluster is heavy: 16.</summary>
     [Range(0.1, 1024)] public double CpuCores { get; set; } = 16;
 
-    /// <summary>Response bytes one core ranges per second, measured on a real etcd (docs/model.md, "etcd, measured"): 250 MB/s.</summary>
-    public Quantity RangeBytesPerSecond { get; set; } = new(250e6);
+    /// <summary>Response bytes one core ranges per second besides the per-key cost, measured on a real etcd (docs/etcd-calibration.md): 564 MB/s.</summary>
+    public Quantity RangeBytesPerSecond { get; set; } = new(564e6);
 
-    /// <summary>Fixed cost of one range or write round trip.</summary>
-    public Duration RequestLatency { get; set; } = Duration.FromSeconds(0.001);
+    /// <summary>Keys one core ranges per second besides the per-byte cost (docs/etcd-calibration.md: 4.3 µs a key).</summary>
+    public Quantity RangeKeysPerSecond { get; set; } = new(1 / 4.3e-6);
+
+    /// <summary>Fixed CPU of one range; the calibration's fit puts it at 0 (docs/etcd-calibration.md).</summary>
+    public Duration RequestLatency { get; set; }
 
     /// <summary>A write commits after a raft round trip and fsync (assumption: 2–5 ms on SSDs).</summary>
     public Duration WriteLatency { get; set; } = Duration.FromSeconds(0.003);
@@ -172,8 +175,8 @@ public sealed class EtcdSpec
     /// <summary>etcd's memory besides ranges in flight (assumption: key index, raft log, watchers).</summary>
     public Quantity BaseMemory { get; set; } = new(1.0 * 1024 * 1024 * 1024);
 
-    /// <summary>Memory a range holds per byte it has read (kubernetes#107325: a range allocates about its response).</summary>
-    [Range(0, 100)] public double RangeMemoryFactor { get; set; } = 1;
+    /// <summary>Memory a range holds per byte it has read: 3.15 measured (docs/etcd-calibration.md; kubernetes#107325: a range allocates its response).</summary>
+    [Range(0, 100)] public double RangeMemoryFactor { get; set; } = 3.15;
 
     /// <summary>From an OOM kill to serving again, before any CrashLoopBackOff (assumption).</summary>
     public Duration RestartTime { get; set; } = Duration.FromSeconds(30);
