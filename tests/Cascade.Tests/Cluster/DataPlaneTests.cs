@@ -230,12 +230,11 @@ public class DataPlaneTests
         Assert.True(c.DnsFailureAtSeconds >= c.Apiserver.SaturatedAtSeconds);
         foreach (var name in UserFacing)
         {
-            // Some requests fail (lookups CoreDNS could not answer while it re-synced); with the reflector's relist
-            // served by the cache CoreDNS is back within seconds, so the rate stays small (docs/validation.md).
+            // Errors are judged by whole minutes (ProductSeries): the first bad minute must not end before the
+            // control plane saturated.
             var p = big.Result.Products.Single(p => p.Name == name);
-            Assert.True(p.PeakErrorRate > 0, $"{name} saw no error");
-            if (p.FirstErrorAtSeconds is { } first)
-                Assert.True(first >= c.Apiserver.SaturatedAtSeconds, $"{name} failed before the control plane did");
+            Assert.NotNull(p.FirstErrorAtSeconds);
+            Assert.True(p.FirstErrorAtSeconds + 60 > c.Apiserver.SaturatedAtSeconds, $"{name} failed before the control plane did");
         }
         var small = Run(DataPlaneScenarios.ListStorm(50, 5));
         Assert.Equal(0, Only(small).Etcd.Ooms);

@@ -87,7 +87,10 @@ public class FleetTests
         // Every cluster the change reached (staging, prod-large-1) gets it rolled back, after the halt; prod-large-2 never had it.
         Assert.Equal(new[] { "prod-large-1", "staging" }, rolledBack.Select(e => e.Cluster).Order().ToArray());
         Assert.All(rolledBack, e => Assert.True(e.TimeSeconds >= haltedAt));
-        Assert.Contains(r.Timeline, e => e.Cluster == "prod-large-1" && e.Message.StartsWith("all pods of telemetry-agent deleted", StringComparison.Ordinal));
+        // Staging's pods are gone through its healthy API server. prod-large-1's are not within the run: its garbage
+        // collector needs the API server that etcd's crash loop keeps restarting (the incident's lesson; break-glass
+        // is the way out, tested below).
+        Assert.Contains(r.Timeline, e => e.Cluster == "staging" && e.Message.StartsWith("all pods of telemetry-agent deleted", StringComparison.Ordinal));
 
         // Without a halting gate the same playbook entry never runs.
         var ungated = Run(Fleet, abort);
