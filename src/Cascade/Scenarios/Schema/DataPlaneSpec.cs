@@ -67,9 +67,6 @@ public sealed class NodeLocalCacheSpec
     /// <summary>MODEL.md §5: cluster.local success TTL 30 s. An entry lives min(recordTtl, successTtl).</summary>
     public Duration SuccessTtl { get; set; } = Duration.FromSeconds(30);
 
-    /// <summary>MODEL.md §5: cluster.local denial TTL 5 s.</summary>
-    public Duration DenialTtl { get; set; } = Duration.FromSeconds(5);
-
     /// <summary>MODEL.md §5: `serve_stale` is off by default; when on, an expired answer is served while the upstream fails.</summary>
     public bool ServeStale { get; set; }
 
