@@ -90,12 +90,13 @@ public class ReflectorTests
         var o = Run(CutOff(5000, 10, 30));
         var c = Only(o);
         Assert.NotNull(c.Apiserver.SaturatedAtSeconds);
-        var loops = o.Result.Timeline.Where(e => e.TimeSeconds > 600 && e.Kind is "crash-loop" or "liveness-restart").ToList();
-        if (loops.Count == 0)
-        {
-            Assert.NotNull(c.Apiserver.RecoveredAtSeconds);
-            Assert.InRange(c.Apiserver.RecoveredAtSeconds!.Value, 600, 600 + 5 * 60);
-        }
+        // It recovers within the run; later than 5 min after the cut-off only if the timeline names what held it
+        // (etcd's CrashLoopBackOff, liveness restarts) between the cut-off and the recovery.
+        Assert.NotNull(c.Apiserver.RecoveredAtSeconds);
+        double recovered = c.Apiserver.RecoveredAtSeconds!.Value;
+        Assert.True(recovered > 600, $"recovered at {recovered} s, before the cut-off");
+        bool named = o.Result.Timeline.Any(e => e.TimeSeconds > 540 && e.TimeSeconds < recovered && e.Kind is "crash-loop" or "liveness-restart");
+        if (!named) Assert.InRange(recovered, 600, 600 + 5 * 60);
     }
 
     [Fact]
