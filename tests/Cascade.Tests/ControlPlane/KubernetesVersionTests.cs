@@ -38,6 +38,8 @@ public class KubernetesVersionTests
     [InlineData("2.0")]
     [InlineData("1.x")]
     [InlineData("1.36")]
+    [InlineData("2.30")]
+    [InlineData("1.30.x")]
     public void A_release_the_model_does_not_cover_is_bad_input_naming_the_field(string version)
     {
         var e = Assert.Throws<InputException>(() => ScenarioBuilder.FeaturesOf(new ClusterSpec { KubernetesVersion = version }));
@@ -68,5 +70,45 @@ public class KubernetesVersionTests
         Assert.Equal(CacheDecision.Serve, cache.ForList(Call("synced", 0, true), false, v130));
         Assert.Equal(CacheDecision.Delegate, cache.ForList(Call("", 0, true), false, v130));           // consistent read before 1.31
         Assert.Equal(CacheDecision.Serve, cache.ForList(Call("", 0, true), false, v131));
+    }
+
+    [Fact]
+    public void Features_left_unset_are_the_newest_releases_defaults()
+    {
+        Assert.Equal(KubernetesVersion.Defaults(KubernetesVersion.NewestMinor), new KubernetesFeatures());
+        Assert.Equal(KubernetesVersion.NewestMinor, KubernetesVersion.ParseMinor(KubernetesVersion.Newest));
+    }
+
+    [Fact]
+    public void A_new_cache_is_ready_from_the_start_and_a_cold_one_forgets_its_history()
+    {
+        var res = new ApiResource(0, "pods", "", 1000, 10_000, true);
+        var watch = new ApiCall("w", "watch", res, true, "synced", false, 1, 0, new Classification());
+        var f = KubernetesVersion.Defaults(31);
+        var cache = new WatchCache(1);
+        Assert.True(cache.Ready(0));
+        cache.EnsureResources(2);
+        Assert.True(cache.Ready(1)); // a resource first seen later is cached too
+        cache.MarkAllCold();
+        Assert.False(cache.Ready(0));
+        Assert.False(cache.Ready(1));
+        cache.MarkReady(0, 1_000);
+        // History starts when the cache became ready and reaches back 75 s at most; both bounds included.
+        long history = WatchCache.HistoryTicks;
+        Assert.Equal(CacheDecision.Serve, cache.ForWatch(watch, 1_000, 1_000 + history, f));
+        Assert.Equal(CacheDecision.Expired, cache.ForWatch(watch, 1_000, 1_001 + history, f));
+        // A watch from no version at all (the WatchList start) is never expired.
+        Assert.Equal(CacheDecision.Serve, cache.ForWatch(watch, -1, 10 * history, f));
+        Assert.Equal(CacheDecision.Expired, cache.ForWatch(watch, 999, 2_000, f)); // older than the cache itself
+    }
+
+    [Fact]
+    public void A_cache_list_visits_only_the_matches_of_an_index_and_everything_otherwise()
+    {
+        var res = new ApiResource(0, "pods", "", 1000, 10_000, true);
+        var byNode = new ApiCall("l", "list", res, true, "0", true, 0.01, 0, new Classification(), indexed: true);
+        var byLabel = new ApiCall("l", "list", res, true, "0", true, 0.01, 0, new Classification());
+        Assert.Equal(10, WatchCache.ObjectsVisited(byNode, 1000, 10));
+        Assert.Equal(1000, WatchCache.ObjectsVisited(byLabel, 1000, 10));
     }
 }
