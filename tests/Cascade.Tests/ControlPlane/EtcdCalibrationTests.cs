@@ -15,11 +15,18 @@ public class EtcdCalibrationTests
     private sealed record Cell(long Objects, long ValueBytes, int Concurrency, long ResponseBytes,
         double CpuSecondsPerRange, double LatencySeconds, double PeakOverBaseBytes);
 
-    private static IReadOnlyList<Cell> Cells()
+    private static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cascade.slnx"))) dir = dir.Parent;
-        var lines = File.ReadAllLines(Path.Combine(dir!.FullName, "calibration", "etcd", "etcd-ranges.csv"));
+        return dir!.FullName;
+    }
+
+    private static IReadOnlyList<Cell> Cells() => Cells(Path.Combine(RepoRoot(), "calibration", "etcd", "etcd-ranges.csv"));
+
+    private static IReadOnlyList<Cell> Cells(string csv)
+    {
+        var lines = File.ReadAllLines(csv);
         var head = lines[0].Split(',');
         int Col(string name) => Array.IndexOf(head, name);
         double D(string[] f, string name) => double.Parse(f[Col(name)], CultureInfo.InvariantCulture);
@@ -104,6 +111,33 @@ public class EtcdCalibrationTests
         var sorted = errors.Select(Math.Abs).OrderBy(x => x).ToList();
         Assert.True(sorted[sorted.Count / 2] <= 0.3, Describe(cells, errors));
         Assert.All(errors, e => Assert.InRange(e, -0.45, 0.65));
+    }
+
+    [EtcdFact]
+    public void A_real_etcd_on_this_machine_still_costs_what_the_model_says_within_a_factor_of_two()
+    {
+        // calibration/etcd/run.sh --quick: a fresh etcd on loopback, 2,000 pod-sized values, ranges at c = 1 and 4.
+        string csv = Path.Combine(Path.GetTempPath(), $"cascade-etcd-quick-{Environment.ProcessId}.csv");
+        var run = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash",
+            [Path.Combine(RepoRoot(), "calibration", "etcd", "run.sh"), "--quick", "--out", csv])
+        {
+            WorkingDirectory = RepoRoot(), RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        string output = run.StandardOutput.ReadToEnd() + run.StandardError.ReadToEnd();
+        Assert.True(run.WaitForExit(TimeSpan.FromMinutes(3)), "the quick calibration did not finish in 3 min");
+        Assert.True(run.ExitCode == 0, output);
+        try
+        {
+            var cells = Cells(csv);
+            Assert.Equal(new[] { 1, 4 }, cells.Select(c => c.Concurrency).ToArray());
+            var model = new Etcd(new Simulation(1), new EtcdConfig(), "c", new Timeline(), new Recorder());
+            foreach (var c in cells)
+                Assert.InRange(SimTime.ToSeconds(model.RangeTicks(c.Objects, c.ResponseBytes)) / c.CpuSecondsPerRange, 0.5, 2.0);
+        }
+        finally
+        {
+            File.Delete(csv);
+        }
     }
 
     private static string Describe(IReadOnlyList<Cell> cells, IReadOnlyList<double> errors) =>
