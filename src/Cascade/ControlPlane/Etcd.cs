@@ -20,11 +20,11 @@ public sealed class EtcdConfig
     /// <summary>Cores serving RPCs. etcd's hardware guide sizes a heavy cluster at 8–16 vCPUs (docs/model.md).</summary>
     public double Cores { get; init; } = 16;
 
-    /// <summary>Response bytes one core ranges per second, besides the per-key cost: 564 MB/s (docs/etcd-calibration.md, fit α).</summary>
-    public double RangeBytesPerSecond { get; init; } = 564e6;
+    /// <summary>Response bytes one core ranges per second, besides the per-key cost: 713 MB/s (docs/etcd-calibration.md, fit α).</summary>
+    public double RangeBytesPerSecond { get; init; } = 713e6;
 
-    /// <summary>Keys one core ranges per second, besides the per-byte cost: 1 / 4.3 µs (docs/etcd-calibration.md, fit γ).</summary>
-    public double RangeKeysPerSecond { get; init; } = 1 / 4.3e-6;
+    /// <summary>Keys one core ranges per second, besides the per-byte cost: 1 / 5.0 µs (docs/etcd-calibration.md, fit γ).</summary>
+    public double RangeKeysPerSecond { get; init; } = 1 / 5.0e-6;
 
     /// <summary>Fixed CPU of one range: the fit puts it at 0 (docs/etcd-calibration.md, fit β).</summary>
     public long RequestTicks { get; init; }
@@ -38,8 +38,8 @@ public sealed class EtcdConfig
     /// <summary>Memory besides ranges in flight (assumption: key index, raft log, watchers).</summary>
     public long BaseMemoryBytes { get; init; } = 1L << 30;
 
-    /// <summary>Bytes a range holds per response byte read so far: k = 3.15, 2–5 by concurrency (docs/etcd-calibration.md).</summary>
-    public double RangeMemoryFactor { get; init; } = 3.15;
+    /// <summary>Bytes a range holds per response byte read so far: k = 2.65, 1.7–5.2 by concurrency (docs/etcd-calibration.md).</summary>
+    public double RangeMemoryFactor { get; init; } = 2.65;
 
     /// <summary>From an OOM kill to serving again, before any CrashLoopBackOff (assumption).</summary>
     public long RestartTicks { get; init; } = SimTime.FromSeconds(30);

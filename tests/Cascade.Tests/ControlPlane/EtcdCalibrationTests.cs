@@ -70,21 +70,22 @@ public class EtcdCalibrationTests
     private static double Error(double model, double measured) => model / measured - 1;
 
     [Fact]
-    public void Etcd_cpu_per_range_matches_the_measured_etcd_within_20_percent_in_two_cells_of_three_and_35_percent_in_all()
+    public void Etcd_cpu_per_range_matches_the_measured_etcd_within_20_percent_in_two_cells_of_three_and_40_percent_in_all()
     {
         var cells = Cells();
         Assert.True(cells.Count >= 20, $"only {cells.Count} cells");
         var errors = cells.Select(c => Error(SimTime.ToSeconds(new Etcd(new Simulation(1), new EtcdConfig(), "c", new Timeline(), new Recorder())
             .RangeTicks(c.Objects, c.ResponseBytes)), c.CpuSecondsPerRange)).ToList();
         Assert.True(errors.Count(e => Math.Abs(e) <= 0.2) * 3 >= 2 * cells.Count, Describe(cells, errors));
-        Assert.All(errors, e => Assert.InRange(e, -0.35, 0.35));
+        Assert.All(errors, e => Assert.InRange(e, -0.4, 0.4));
     }
 
     [Fact]
     public void Etcd_latency_under_concurrency_follows_the_models_processor_sharing_over_the_cores_etcd_had()
     {
-        // The CPU other processes left etcd on the shared 2-core machine: n = 1.0 fitted (docs/etcd-calibration.md).
-        const double cores = 1.0;
+        // The cores etcd had beside the harness's own client on the same 2-core machine: n = 1.67 fitted
+        // (docs/etcd-calibration.md).
+        const double cores = 1.67;
         var cells = Cells();
         var errors = new List<double>();
         foreach (var cell in cells.Where(c => c.Concurrency > 1))
@@ -93,12 +94,12 @@ public class EtcdCalibrationTests
             double modelRatio = Model(cell, cell.Concurrency, cores).LastSeconds / Model(cell, 1, cores).LastSeconds;
             errors.Add(Error(modelRatio, cell.LatencySeconds / alone.LatencySeconds));
         }
-        // Measured on a shared machine (others held about half of it): 10 of 17 cells within 20 %, the median
-        // error 15 %; the one quiet cell ran +82 % (there etcd had both cores). docs/etcd-calibration.md.
+        // 15 of 17 cells within 20 %, the median error 11 %; the misses are 150k objects at c = 2 and 4, which ran
+        // faster than one at a time (docs/etcd-calibration.md).
         var sorted = errors.Select(Math.Abs).OrderBy(x => x).ToList();
         string all = string.Join(", ", errors.Select(e => e.ToString("P0", CultureInfo.InvariantCulture)));
-        Assert.True(errors.Count(e => Math.Abs(e) <= 0.2) * 2 >= errors.Count, all);
-        Assert.True(sorted[sorted.Count / 2] <= 0.16, all);
+        Assert.True(errors.Count(e => Math.Abs(e) <= 0.2) * 6 >= 5 * errors.Count, all);
+        Assert.True(sorted[sorted.Count / 2] <= 0.15, all);
     }
 
     [Fact]
@@ -107,10 +108,10 @@ public class EtcdCalibrationTests
         var cells = Cells();
         var errors = cells.Select(c => Error(Model(c, c.Concurrency, 16).PeakOverBase, c.PeakOverBaseBytes)).ToList();
         // One factor cannot fit a lone range (its garbage collector's headroom is its own) and many at once:
-        // the measured spread is 2–5× the bytes in flight around the model's 3.15×.
+        // the measured spread is 1.7–5.2× the bytes in flight around the model's 2.65× (14 of 22 cells within 20 %).
         var sorted = errors.Select(Math.Abs).OrderBy(x => x).ToList();
-        Assert.True(sorted[sorted.Count / 2] <= 0.3, Describe(cells, errors));
-        Assert.All(errors, e => Assert.InRange(e, -0.45, 0.65));
+        Assert.True(sorted[sorted.Count / 2] <= 0.2, Describe(cells, errors));
+        Assert.All(errors, e => Assert.InRange(e, -0.5, 0.5));
     }
 
     [EtcdFact]

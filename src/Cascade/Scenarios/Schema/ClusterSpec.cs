@@ -157,11 +157,11 @@ public sealed class EtcdSpec
     /// "heavy" cluster (> 5,000 clients, > 15,000 requests/s) at 8–16 vCPUs; a 5,000-node cluster is heavy: 16.</summary>
     [Range(0.1, 1024)] public double CpuCores { get; set; } = 16;
 
-    /// <summary>Response bytes one core ranges per second besides the per-key cost, measured on a real etcd (docs/etcd-calibration.md): 564 MB/s.</summary>
-    public Quantity RangeBytesPerSecond { get; set; } = new(564e6);
+    /// <summary>Response bytes one core ranges per second besides the per-key cost, measured on a real etcd (docs/etcd-calibration.md): 713 MB/s.</summary>
+    public Quantity RangeBytesPerSecond { get; set; } = new(713e6);
 
-    /// <summary>Keys one core ranges per second besides the per-byte cost (docs/etcd-calibration.md: 4.3 µs a key).</summary>
-    public Quantity RangeKeysPerSecond { get; set; } = new(1 / 4.3e-6);
+    /// <summary>Keys one core ranges per second besides the per-byte cost (docs/etcd-calibration.md: 5.0 µs a key).</summary>
+    public Quantity RangeKeysPerSecond { get; set; } = new(1 / 5.0e-6);
 
     /// <summary>Fixed CPU of one range; the calibration's fit puts it at 0 (docs/etcd-calibration.md).</summary>
     public Duration RequestLatency { get; set; }
@@ -175,8 +175,8 @@ public sealed class EtcdSpec
     /// <summary>etcd's memory besides ranges in flight (assumption: key index, raft log, watchers).</summary>
     public Quantity BaseMemory { get; set; } = new(1.0 * 1024 * 1024 * 1024);
 
-    /// <summary>Memory a range holds per byte it has read: 3.15 measured (docs/etcd-calibration.md; kubernetes#107325: a range allocates its response).</summary>
-    [Range(0, 100)] public double RangeMemoryFactor { get; set; } = 3.15;
+    /// <summary>Memory a range holds per byte it has read: 2.65 measured (docs/etcd-calibration.md; kubernetes#107325: a range allocates its response).</summary>
+    [Range(0, 100)] public double RangeMemoryFactor { get; set; } = 2.65;
 
     /// <summary>From an OOM kill to serving again, before any CrashLoopBackOff (assumption).</summary>
     public Duration RestartTime { get; set; } = Duration.FromSeconds(30);
