@@ -37,6 +37,13 @@ public sealed class ApiServerConfig
     public double StreamedCacheListMemoryFactor { get; init; } = 0.3;
     public double WatchCacheMemoryFactor { get; init; } = 2;
 
+    /// <summary>
+    /// Sending one watch event to one watcher: a fixed part (channel hand-off, goroutine wake-up, an HTTP/2 frame
+    /// write) and the bytes (TLS encryption and copies). Assumptions, docs/model.md "Watch events".
+    /// </summary>
+    public long WatchSendTicks { get; init; } = 2;
+    public double WatchSendBytesPerSecond { get; init; } = 1e9;
+
     /// <summary>kubeadm's kube-apiserver liveness probe: /livez every 10 s, 15 s timeout, restarted after 8 failures.</summary>
     public long LivenessPeriodTicks { get; init; } = SimTime.FromSeconds(10);
     public long LivenessTimeoutTicks { get; init; } = SimTime.FromSeconds(15);

@@ -22,7 +22,19 @@ internal sealed class ApiServerReplica
         Watches = new WatchRegistry(resources);
         Cache = new WatchCache(resources);
         MemoryLimitBytes = config.MemoryBytes;
+        BaseCores = config.CpuCores;
     }
+
+    /// <summary>The replica's cores; what the watch-event fan-out of the last window did not take is left to requests.</summary>
+    public double BaseCores { get; set; }
+
+    /// <summary>Watch-event work (single-core ticks) waiting for the next fan-out window.</summary>
+    public double FanOutPendingTicks;
+
+    /// <summary>Integral of cores taken by watch-event fan-out (core-ticks).</summary>
+    public double FanOutCoreTicks;
+
+    public bool FanOutWindowScheduled;
 
     public int Index { get; }
     public ApfDispatcher Dispatcher { get; }

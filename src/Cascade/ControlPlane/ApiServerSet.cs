@@ -21,7 +21,13 @@ namespace Cascade.ControlPlane;
 /// </summary>
 public sealed class ApiServerSet : IEventHandler, IApfHost
 {
-    private const int Transmit = 0, DeliverUnavailable = 4, Restart = 5, SampleTick = 6, RetryKind = 7, LivenessProbe = 10;
+    private const int Transmit = 0, DeliverUnavailable = 4, Restart = 5, SampleTick = 6, RetryKind = 7, LivenessProbe = 10, FanOutWindow = 11;
+
+    /// <summary>Watch-event fan-out is charged to the replica's CPU per window of this length.</summary>
+    private static readonly long FanOutWindowTicks = SimTime.FromMilliseconds(100);
+
+    /// <summary>Fan-out never takes more than this share of a replica's cores; the rest of its work carries over.</summary>
+    private const double FanOutMaxShare = 0.95;
 
     /// <summary>A refused connection answers after about one network round trip (assumption).</summary>
     private static readonly long RefusedTicks = SimTime.FromMilliseconds(1);
@@ -77,6 +83,17 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     public int ReplicaSeatsInUse(int replica) => _replicas[replica].Dispatcher.TotalSeatsInUse;
     public int WatchCount(int replica, int resource) => _replicas[replica].Watches.Count(resource);
 
+    /// <summary>CPU the replicas spent sending watch events (core-seconds, all replicas).</summary>
+    public double FanOutCoreSeconds
+    {
+        get
+        {
+            double t = 0;
+            foreach (var rep in _replicas) t += rep.FanOutCoreTicks;
+            return SimTime.ToSeconds((long)t);
+        }
+    }
+
     /// <summary>The cluster's etcd.</summary>
     public Etcd Etcd => _etcd;
 
@@ -120,7 +137,11 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         foreach (var r in _replicas)
         {
-            if (cpuCores > 0) r.Cpu.SetCores(cpuCores);
+            if (cpuCores > 0)
+            {
+                r.BaseCores = cpuCores;
+                r.Cpu.SetCores(cpuCores);
+            }
             if (memoryBytes > 0) r.MemoryLimitBytes = memoryBytes;
         }
     }
@@ -463,7 +484,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         }
         var watch = WatchHandle.None;
         if (call.Class == VerbClass.Watch && !r.Abandoned && r.Caller is IWatcher w && rep.Up)
-            watch = new WatchHandle(rep.Index, rep.Watches.Open(call.Resource.Index, w, r.Tag), ReplicaLife(rep));
+            watch = new WatchHandle(rep.Index, rep.Watches.Open(call.Resource.Index, w, r.Tag, call.Indexed), ReplicaLife(rep));
+        if (call.IsMutating) FanOut(call.Resource);
         Finish(r, RequestOutcome.Ok, watch);
     }
 
@@ -588,10 +610,57 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         }
         rep.Dispatcher.Reset();
         rep.Cpu.Clear();
+        rep.Cpu.SetCores(rep.BaseCores);
+        rep.FanOutPendingTicks = 0;
+        rep.FanOutWindowScheduled = false;
         rep.RequestBytes = 0;
         rep.ResidentBytes = 0;
         rep.Cache.MarkAllCold();
         rep.Watches.BreakAll();
+    }
+
+    // ---------------------------------------------------------------- watch events
+
+    /// <summary>
+    /// A write to <paramref name="res"/> committed: every replica's cacher receives the event from its etcd watch,
+    /// decodes it, serialises it once (the watch cache's serialization cache) and sends it to each watcher it
+    /// concerns. The work is gathered per replica and charged to its CPU in 100 ms windows, as cores the
+    /// requests on that replica do not get (O(1) a write, one event a window).
+    /// </summary>
+    private void FanOut(ApiResource res)
+    {
+        long bytes = res.BytesPerObject;
+        foreach (var rep in _replicas)
+        {
+            if (!rep.Up) continue;
+            int recipients = rep.Watches.Recipients(res.Index);
+            double ticks = bytes / _config.DecodeBytesPerSecond * SimTime.TicksPerSecond;
+            if (recipients > 0)
+                ticks += bytes / _config.EncodeBytesPerSecond * SimTime.TicksPerSecond +
+                         recipients * (_config.WatchSendTicks + bytes / _config.WatchSendBytesPerSecond * SimTime.TicksPerSecond);
+            rep.FanOutPendingTicks += ticks;
+            if (!rep.FanOutWindowScheduled)
+            {
+                rep.FanOutWindowScheduled = true;
+                _sim.Schedule(FanOutWindowTicks, this, FanOutWindow, rep.Index + 64L * ReplicaLife(rep));
+            }
+        }
+    }
+
+    /// <summary>The last window's fan-out work takes its cores for the next window; what does not fit carries over.</summary>
+    private void OnFanOutWindow(long arg)
+    {
+        var rep = _replicas[(int)(arg % 64)];
+        if (arg / 64 != ReplicaLife(rep)) return;
+        double window = FanOutWindowTicks;
+        double load = Math.Min(rep.FanOutPendingTicks / window, FanOutMaxShare * rep.BaseCores);
+        rep.FanOutPendingTicks -= load * window;
+        rep.FanOutCoreTicks += load * window;
+        rep.Cpu.SetCores(rep.BaseCores - load);
+        if (load > 0)
+            _sim.Schedule(FanOutWindowTicks, this, FanOutWindow, arg); // then give the cores back, or charge the next window
+        else
+            rep.FanOutWindowScheduled = false;
     }
 
     // ---------------------------------------------------------------- liveness
@@ -725,6 +794,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             case LivenessProbe:
                 OnProbe(arg);
                 break;
+            case FanOutWindow:
+                OnFanOutWindow(arg);
+                break;
         }
     }
 
@@ -757,7 +829,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             double bucketTicks = ApiServerMetrics.BucketSeconds * SimTime.TicksPerSecond;
             foreach (var rep in _replicas)
             {
-                double busy = rep.Cpu.BusyCoreTicks;
+                double busy = rep.Cpu.BusyCoreTicks + rep.FanOutCoreTicks;
                 cpu[rep.Index] = (busy - rep.BusyCoreTicksAtLastFlush) / bucketTicks;
                 rep.BusyCoreTicksAtLastFlush = busy;
                 up[rep.Index] = rep.Up;

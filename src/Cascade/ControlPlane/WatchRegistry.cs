@@ -19,13 +19,29 @@ internal sealed class WatchRegistry
     private int[] _nextFree = new int[64];
     private int _used;
     private int _freeHead = -1;
-    private int[] _perResource;
+    private int[] _perResource, _indexedPerResource;
+    private bool[] _indexed = new bool[64];
 
-    public WatchRegistry(int resources) => _perResource = new int[resources];
+    public WatchRegistry(int resources)
+    {
+        _perResource = new int[resources];
+        _indexedPerResource = new int[resources];
+    }
 
     public int Count(int resource) => resource < _perResource.Length ? _perResource[resource] : 0;
 
-    public int Open(int resource, IWatcher holder, long tag)
+    /// <summary>
+    /// Watchers an event of <paramref name="resource"/> is sent to: every watcher the cache cannot narrow by an
+    /// index, and of those it can (pods by spec.nodeName: cacher.go's indexed trigger) only the one it matches.
+    /// </summary>
+    public int Recipients(int resource)
+    {
+        if (resource >= _perResource.Length) return 0;
+        int indexed = _indexedPerResource[resource];
+        return _perResource[resource] - indexed + (indexed > 0 ? 1 : 0);
+    }
+
+    public int Open(int resource, IWatcher holder, long tag, bool indexed = false)
     {
         int id;
         if (_freeHead >= 0)
@@ -42,14 +58,21 @@ internal sealed class WatchRegistry
                 Array.Resize(ref _tag, n);
                 Array.Resize(ref _resource, n);
                 Array.Resize(ref _nextFree, n);
+                Array.Resize(ref _indexed, n);
             }
             id = _used++;
         }
         _holder[id] = holder;
         _tag[id] = tag;
         _resource[id] = resource;
-        if (resource >= _perResource.Length) Array.Resize(ref _perResource, resource + 1);
+        if (resource >= _perResource.Length)
+        {
+            Array.Resize(ref _perResource, resource + 1);
+            Array.Resize(ref _indexedPerResource, resource + 1);
+        }
         _perResource[resource]++;
+        _indexed[id] = indexed;
+        if (indexed) _indexedPerResource[resource]++;
         return id;
     }
 
@@ -57,6 +80,7 @@ internal sealed class WatchRegistry
     {
         if (_holder[id] is null) return;
         _perResource[_resource[id]]--;
+        if (_indexed[id]) _indexedPerResource[_resource[id]]--;
         _holder[id] = null;
         _nextFree[id] = _freeHead;
         _freeHead = id;
@@ -78,6 +102,7 @@ internal sealed class WatchRegistry
         _used = 0;
         _freeHead = -1;
         Array.Clear(_perResource);
+        Array.Clear(_indexedPerResource);
         for (int i = 0; i < n; i++) holders[i]?.OnWatchBroken(tags[i]);
     }
 }

@@ -126,6 +126,8 @@ public static class ScenarioBuilder
             StreamedEtcdListMemoryFactor = c.StreamedEtcdListMemoryFactor,
             CacheListMemoryFactor = c.CacheListMemoryFactor,
             StreamedCacheListMemoryFactor = c.StreamedCacheListMemoryFactor,
+            WatchSendTicks = c.WatchSendPerWatcher.Ticks,
+            WatchSendBytesPerSecond = c.WatchSendBytesPerSecond.Value,
             LivenessPeriodTicks = a.Liveness.Period.Ticks,
             LivenessTimeoutTicks = a.Liveness.Timeout.Ticks,
             LivenessFailureThreshold = a.Liveness.FailureThreshold,

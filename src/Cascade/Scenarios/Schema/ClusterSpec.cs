@@ -123,6 +123,12 @@ public sealed class ApiServerCostSpec
     /// <summary>The same with streaming encoding (1.33+): 3 GB for those 10 LISTs (same source): 0.3×.</summary>
     public double StreamedCacheListMemoryFactor { get; set; } = 0.3;
 
+    /// <summary>Sending one watch event to one watcher, besides its bytes (assumption: docs/model.md, "Watch events").</summary>
+    public Duration WatchSendPerWatcher { get; set; } = Duration.FromSeconds(2e-6);
+
+    /// <summary>Event bytes sent to watchers per CPU-second: TLS and copies (assumption: docs/model.md, "Watch events").</summary>
+    public Quantity WatchSendBytesPerSecond { get; set; } = new(1e9);
+
     /// <summary>Resident memory of the watch cache per stored byte (objects are kept decoded: assumption ≈ 2×).</summary>
     public double WatchCacheMemoryFactor { get; set; } = 2;
 
