@@ -24,7 +24,7 @@ public class ReplayCommandTests
         }
         // Detection comes out of the alert rule firing on a saturated cluster within the half hour.
         var detection = markers.Single(m => m.GetProperty("name").GetString() == "detection");
-        Assert.InRange(detection.GetProperty("simulatedMinutes").GetDouble(), 0.5, 30);
+        Assert.InRange(detection.GetProperty("simulatedMinutes").GetDouble(), 14, 30);
         Assert.Equal(6, root.GetProperty("clusters").GetArrayLength());
         Assert.True(root.GetProperty("products").GetArrayLength() > 0);
         var timeline = root.GetProperty("timeline").EnumerateArray().ToList();
