@@ -285,7 +285,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         var call = r.Call;
         // APF prices the request by where it would be served; whether the cache is ready is the handler's affair.
         r.FromCache = ServedFromCacheIfReady(r);
-        r.Work = RequestCost.Estimate(call, r.FromCache, rep.Watches.Count(call.Resource.Index));
+        r.Work = RequestCost.Estimate(call, r.FromCache, rep.Watches.Count(call.Resource.Index), _config.Features.Apf);
         rep.Dispatcher.Admit(r.Id, call.Classification, r.Work, _config.QueueWaitLimitTicks);
     }
 

@@ -5,14 +5,16 @@ namespace Cascade.ControlPlane;
 // staging/src/k8s.io/apiserver/pkg/features/kube_features.go, client-go/features/known_features.go; the
 // table with sources is in docs/model.md, "What changes with the Kubernetes version").
 // Keeps: the defaults of a release; each stays overridable on its own in the scenario.
-// Leaves out: releases before 1.20 (no API Priority and Fairness: --max-requests-inflight only), which the
-// model does not implement, and alpha gates turned on by hand.
+// Leaves out: releases before 1.17 (node status heartbeats instead of leases), and alpha gates turned on by hand.
 
 /// <summary>The version-dependent behaviour of one cluster, resolved from its minor version and overrides.</summary>
 public sealed record KubernetesFeatures
 {
     /// <summary>Minor version (1.x → x).</summary>
     public int Minor { get; init; } = KubernetesVersion.NewestMinor;
+
+    /// <summary>API Priority and Fairness (beta, on by default, 1.20); without it the max-in-flight filter (Apf/MaxInflight.cs).</summary>
+    public bool Apf { get; init; } = true;
 
     /// <summary>RV="" LISTs served from the watch cache once it is fresh (KEP-2340: beta, on by default, 1.31).</summary>
     public bool ConsistentListFromCache { get; init; } = true;
@@ -32,7 +34,7 @@ public sealed record KubernetesFeatures
 
 public static class KubernetesVersion
 {
-    public const int OldestMinor = 20, NewestMinor = 35;
+    public const int OldestMinor = 17, NewestMinor = 35;
     public const string Newest = "1.35";
 
     /// <summary>Parses "1.30" (or "v1.30", "1.30.4"); null when it is not a 1.x version the model covers.</summary>
@@ -51,6 +53,7 @@ public static class KubernetesVersion
     public static KubernetesFeatures Defaults(int minor) => new()
     {
         Minor = minor,
+        Apf = minor >= 20,
         ConsistentListFromCache = minor >= 31,
         ResilientWatchCacheInitialization = minor >= 31,
         StreamingListEncoding = minor >= 33,

@@ -17,8 +17,9 @@ namespace Cascade.ControlPlane;
 internal static class RequestCost
 {
     /// <summary>APF's estimate (fcrequest.WorkEstimate) for a request the cache will (<paramref name="fromCache"/>) or will not serve.</summary>
-    public static WorkEstimate Estimate(ApiCall call, bool fromCache, int watchers)
+    public static WorkEstimate Estimate(ApiCall call, bool fromCache, int watchers, bool apf)
     {
+        if (!apf) return WorkEstimator.ForGet(); // max-in-flight counts requests, one each
         return call.Class switch
         {
             VerbClass.List => WorkEstimator.ForList(call.ObjectsInScope, fromCache, call.HasSelector, call.Limit),

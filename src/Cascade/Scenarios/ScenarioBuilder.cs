@@ -99,9 +99,13 @@ public static class ScenarioBuilder
     {
         var a = spec.ApiServer;
         var c = a.Cost;
-        var apf = ApfConfiguration.Default;
+        var features = FeaturesOf(spec);
+        var apf = features.Apf ? ApfConfiguration.Default : MaxInflight.Configuration(a.MaxRequestsInflight, a.MaxMutatingRequestsInflight);
         if (a.Apf.File is { } file)
         {
+            if (!features.Apf)
+                throw new InputException($"an APF file needs API Priority and Fairness, which kubernetesVersion {spec.KubernetesVersion} does not have (1.20+)",
+                    field: "cluster.apiServer.apf.file");
             var path = Path.IsPathRooted(file) ? file : Path.Combine(baseDirectory ?? ".", file);
             if (!File.Exists(path)) throw new InputException($"APF file '{path}' not found", field: "cluster.apiServer.apf.file");
             apf = ApfConfiguration.From(ApfYaml.Parse(File.ReadAllText(path), path), a.Apf.KeepDefaults);
@@ -116,7 +120,7 @@ public static class ScenarioBuilder
             BaseMemoryBytes = c.BaseMemory.Bytes,
             RequestTimeoutTicks = a.RequestTimeout.Ticks,
             RestartTicks = a.RestartTime.Ticks,
-            Features = FeaturesOf(spec),
+            Features = features,
             BaseCpuTicks = c.BaseCpu.Ticks,
             MutatingCpuTicks = c.MutatingCpu.Ticks,
             DecodeBytesPerSecond = c.DecodeBytesPerSecond.Value,
@@ -153,12 +157,13 @@ public static class ScenarioBuilder
     {
         int minor = KubernetesVersion.ParseMinor(spec.KubernetesVersion)
             ?? throw new InputException(
-                $"kubernetesVersion '{spec.KubernetesVersion}' is not one the model covers (1.{KubernetesVersion.OldestMinor} to 1.{KubernetesVersion.NewestMinor}; before 1.20 there is no API Priority and Fairness)",
+                $"kubernetesVersion '{spec.KubernetesVersion}' is not one the model covers (1.{KubernetesVersion.OldestMinor} to 1.{KubernetesVersion.NewestMinor})",
                 field: "cluster.kubernetesVersion");
         var d = KubernetesVersion.Defaults(minor);
         var a = spec.ApiServer;
         return d with
         {
+            Apf = a.Apf.Enabled ?? d.Apf,
             ConsistentListFromCache = a.ConsistentListFromCache ?? d.ConsistentListFromCache,
             ResilientWatchCacheInitialization = a.ResilientWatchCacheInitialization ?? d.ResilientWatchCacheInitialization,
             StreamingListEncoding = a.StreamingListEncoding ?? d.StreamingListEncoding,

@@ -34,7 +34,7 @@ public class KubernetesVersionTests
     }
 
     [Theory]
-    [InlineData("1.19")]
+    [InlineData("1.16")]
     [InlineData("2.0")]
     [InlineData("1.x")]
     [InlineData("1.36")]
@@ -110,5 +110,39 @@ public class KubernetesVersionTests
         var byLabel = new ApiCall("l", "list", res, true, "0", true, 0.01, 0, new Classification());
         Assert.Equal(10, WatchCache.ObjectsVisited(byNode, 1000, 10));
         Assert.Equal(1000, WatchCache.ObjectsVisited(byLabel, 1000, 10));
+    }
+
+    [Theory]
+    [InlineData("1.17", false)]
+    [InlineData("1.19", false)]
+    [InlineData("1.20", true)]
+    public void Api_priority_and_fairness_arrives_in_120(string version, bool apf) =>
+        Assert.Equal(apf, ScenarioBuilder.FeaturesOf(new ClusterSpec { KubernetesVersion = version }).Apf);
+
+    [Fact]
+    public void Before_120_a_storm_of_reads_gets_immediate_429s_from_the_read_pool_and_writes_keep_their_own()
+    {
+        var s = Cascade.Tests.ControlPlane.TestScenarios.ListStorm(2000, 5, kubernetesVersion: "1.19");
+        // Room for every LIST's memory, so only the pools act (with 128 GiB, 400 LISTs a replica OOM-kill it).
+        s.Cluster.Etcd.Memory = new Cascade.Scenarios.Binding.Quantity(0);
+        s.Cluster.ApiServer.Memory = new Cascade.Scenarios.Binding.Quantity(4.0 * (1L << 40));
+        var c = Cascade.Tests.ControlPlane.TestScenarios.Only(Cascade.Tests.ControlPlane.TestScenarios.Run(s));
+        var r = c.Apiserver.Requests.RejectedByReason;
+        Assert.Equal(0, r.QueueFull + r.QueueWaitTimeout); // no queues
+        Assert.True(r.ConcurrencyLimit > 0);
+        var reads = c.Apiserver.PriorityLevels.Single(l => l.Name == MaxInflight.ReadOnly);
+        var writes = c.Apiserver.PriorityLevels.Single(l => l.Name == MaxInflight.Mutating);
+        Assert.InRange(reads.PeakSeats, 1100, 1200); // 400 a replica, each request one
+        Assert.Equal(0, writes.Rejected);
+        Assert.Equal(0, c.Kubelets!.LeaseFailures);
+    }
+
+    [Fact]
+    public void An_apf_file_on_a_release_without_apf_is_bad_input_naming_the_field()
+    {
+        var spec = new ClusterSpec { KubernetesVersion = "1.19" };
+        spec.ApiServer.Apf.File = "my-apf.yaml";
+        var e = Assert.Throws<InputException>(() => ScenarioBuilder.ApiServerConfigFrom(spec, "."));
+        Assert.Equal("cluster.apiServer.apf.file", e.Field);
     }
 }

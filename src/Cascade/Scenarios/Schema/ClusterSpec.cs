@@ -150,6 +150,9 @@ public sealed class LivenessSpec
 
 public sealed class ApfSpec
 {
+    /// <summary>API Priority and Fairness on; off, the max-in-flight filter limits reads and writes. Default: by kubernetesVersion (1.20+).</summary>
+    public bool? Enabled { get; set; }
+
     /// <summary>FlowSchema and PriorityLevelConfiguration objects (flowcontrol.apiserver.k8s.io/v1) to apply on top of the defaults.</summary>
     public string? File { get; set; }
 
