@@ -65,6 +65,69 @@ public class ClusterModel
         return removed;
     }
 
+    /// <summary>
+    /// The last <paramref name="count"/> nodes still in the cluster lose their network to the control plane for
+    /// <paramref name="durationTicks"/>: kubelets, kube-proxies and per-node pods keep running, but their requests
+    /// get no answer and their watches end; after it heals they reach the API servers again. Returns the first node hit.
+    /// </summary>
+    public int PartitionNodes(int count, long durationTicks)
+    {
+        var (first, end) = LastNodes(count);
+        SetPartitioned(first, end, true);
+        Sim.Schedule(durationTicks, new Heal(this, first, end), 0);
+        return first;
+    }
+
+    private sealed class Heal(ClusterModel cluster, int first, int end) : IEventHandler
+    {
+        public void OnEvent(int kind, long arg)
+        {
+            cluster.SetPartitioned(first, end, false);
+            cluster.Log("fault", $"partition healed: nodes {first}–{end - 1} reach the control plane again");
+        }
+    }
+
+    private void SetPartitioned(int first, int end, bool partitioned)
+    {
+        for (int n = first; n < end; n++)
+        {
+            if (Kubelets is { } k && !k.NodeRemoved(n)) k.SetPartitioned(n, partitioned);
+            foreach (var d in Workloads)
+                if (d.PerNode && n < d.Workload.Pods && !d.Workload.PodStopped(n)) d.Workload.SetPodPartitioned(n, partitioned);
+        }
+        DataPlane?.OnNodesPartitioned(first, end, partitioned);
+    }
+
+    /// <summary>
+    /// The last <paramref name="count"/> nodes still in the cluster die abruptly (a zone or a rack lost): their
+    /// kubelets and containers stop, but their Node and pod objects stay until the node lifecycle controller
+    /// acts on the stale Leases. Returns how many were lost.
+    /// </summary>
+    public int LoseNodes(int count)
+    {
+        var (first, end) = LastNodes(count);
+        int lost = 0;
+        for (int n = first; n < end; n++)
+        {
+            if (Kubelets is { } k)
+            {
+                if (k.NodeRemoved(n)) continue;
+                k.RemoveNode(n);
+            }
+            foreach (var d in Workloads)
+                if (d.PerNode && n < d.Workload.Pods) d.Workload.StopPod(n);
+            lost++;
+        }
+        DataPlane?.OnNodesLost(first, end);
+        return lost;
+    }
+
+    private (int First, int End) LastNodes(int count)
+    {
+        int end = Math.Min(Nodes, ActiveNodes);
+        return (Math.Max(0, end - count), end);
+    }
+
     /// <summary>Nodes still in the cluster (scale-downs remove some).</summary>
     public int ActiveNodes { get; private set; } = int.MaxValue;
 

@@ -11,6 +11,9 @@ namespace Cascade.Cluster;
 /// </summary>
 public sealed class Controllers : IApiCaller, IEventHandler
 {
+    private const int WriteKind = 0, LeaderKind = 1;
+    private const int ManagerInformers = 5; // the first five informers are kube-controller-manager's, the rest kube-scheduler's
+
     private readonly Simulation _sim;
     private readonly ApiServerSet _api;
     private readonly ApiClient _kcm, _scheduler;
@@ -66,12 +69,44 @@ public sealed class Controllers : IApiCaller, IEventHandler
         if (_writeRate > 0) ScheduleWrite();
     }
 
+    /// <summary>kube-controller-manager has no leader now (its leader died and no other has taken the lease yet).</summary>
+    public bool ManagerLeaderless { get; private set; }
+
+    /// <summary>kube-scheduler has no leader now.</summary>
+    public bool SchedulerLeaderless { get; private set; }
+
+    /// <summary>
+    /// The leader of kube-controller-manager (or kube-scheduler) dies: its informers and loops stop. After
+    /// <paramref name="leaderlessTicks"/> — the restart, or a standby acquiring the lease once it expires — the
+    /// new leader starts its informers from nothing, so every one of them lists (controller-manager and
+    /// scheduler start their informers only after winning the election: leaderelection OnStartedLeading).
+    /// </summary>
+    public void LoseLeader(bool scheduler, long leaderlessTicks)
+    {
+        if (scheduler ? SchedulerLeaderless : ManagerLeaderless) return;
+        if (scheduler) SchedulerLeaderless = true;
+        else ManagerLeaderless = true;
+        foreach (int i in Indices(scheduler)) _informers[i].Stop();
+        _sim.Schedule(leaderlessTicks, this, LeaderKind, scheduler ? 1 : 0);
+    }
+
+    private IEnumerable<int> Indices(bool scheduler) =>
+        scheduler ? Enumerable.Range(ManagerInformers, _informers.Count - ManagerInformers) : Enumerable.Range(0, ManagerInformers);
+
     private void ScheduleWrite() =>
-        _sim.Schedule((long)(_rng.NextExponential(1 / _writeRate) * SimTime.TicksPerSecond), this, 0);
+        _sim.Schedule((long)(_rng.NextExponential(1 / _writeRate) * SimTime.TicksPerSecond), this, WriteKind);
 
     public void OnEvent(int kind, long arg)
     {
-        _api.Send(_kcm, _writes[_rng.NextInt(_writes.Length)], this, 0);
+        if (kind == LeaderKind)
+        {
+            bool scheduler = arg == 1;
+            if (scheduler) SchedulerLeaderless = false;
+            else ManagerLeaderless = false;
+            foreach (int i in Indices(scheduler)) _informers[i].Restart(0);
+            return;
+        }
+        if (!ManagerLeaderless) _api.Send(_kcm, _writes[_rng.NextInt(_writes.Length)], this, 0);
         ScheduleWrite();
     }
 

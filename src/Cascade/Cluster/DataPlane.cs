@@ -113,16 +113,35 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     {
         for (int n = keep; n < Nodes; n++) Pods.OtherPods[n] = 0;
         NodeLifecycle?.OnNodesRemoved(keep);
+        ContainersGone(keep, Nodes, deleteOrphans: true);
+    }
+
+    /// <summary>
+    /// Nodes [<paramref name="first"/>, <paramref name="end"/>) died abruptly: their containers are gone, but the
+    /// Node objects stay, so their pods are still listed — and still endpoints — until the node lifecycle
+    /// controller finds the Leases stale, marks them not ready and, after the toleration, evicts them.
+    /// </summary>
+    public void OnNodesLost(int first, int end) => ContainersGone(first, end, deleteOrphans: false);
+
+    private void ContainersGone(int first, int end, bool deleteOrphans)
+    {
         for (int pod = 0; pod < Pods.Count; pod++)
         {
-            if (Pods.Node[pod] < keep || Pods.Phase[pod] == PodPhase.Gone) continue;
+            int node = Pods.Node[pod];
+            if (node < first || node >= end || Pods.Phase[pod] == PodPhase.Gone) continue;
             if (Pods.Phase[pod] == PodPhase.Running && Pods.Service[pod] < _cfg.Products.Count)
-                Caches.OnPodRunning(pod, Pods.Node[pod], running: false, warm: false);
+                Caches.OnPodRunning(pod, node, running: false, warm: false);
             Pods.Phase[pod] = PodPhase.Lost;
             Pods.Changed();
             CoreDns?.OnPodGone(pod);
-            NodeLifecycle?.DeleteOrphan(pod);
+            if (deleteOrphans) NodeLifecycle?.DeleteOrphan(pod);
         }
+    }
+
+    /// <summary>Nodes [<paramref name="first"/>, <paramref name="end"/>) are cut off from the control plane, or joined again.</summary>
+    public void OnNodesPartitioned(int first, int end, bool partitioned)
+    {
+        for (int n = first; n < end; n++) KubeProxies.SetPartitioned(n, partitioned);
     }
 
     /// <summary>First time a lookup sent to CoreDNS went unanswered (SERVFAIL, dropped, or no endpoint), in seconds.</summary>

@@ -38,6 +38,14 @@ public sealed class KubeProxies
         }
     }
 
+    /// <summary>Node <paramref name="n"/> is cut off from the control plane, or joined again: its kube-proxy keeps its rules and its watch ends.</summary>
+    public void SetPartitioned(int n, bool partitioned)
+    {
+        if (_informers.Length == 0) return;
+        _informers[n].Client.Blocked = partitioned;
+        if (partitioned) _informers[n].Disconnect();
+    }
+
     /// <summary>kube-proxies of a running cluster listed long ago: they only re-open their watches, spread over 10 s.</summary>
     public void Start()
     {

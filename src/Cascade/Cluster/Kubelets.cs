@@ -152,6 +152,17 @@ public sealed class Kubelets : IApiCaller, IEventHandler
 
     public bool NodeRemoved(int n) => _removed[n];
 
+    /// <summary>
+    /// Node <paramref name="n"/> is cut off from the control plane, or joined again: its kubelet's requests get no
+    /// answer (Lease renewals time out and are retried), its pod watch ends; its containers keep running.
+    /// </summary>
+    public void SetPartitioned(int n, bool partitioned)
+    {
+        _heartbeat[n].Blocked = partitioned;
+        _main[n].Blocked = partitioned;
+        if (partitioned && _pods.Length > 0) _pods[n].Disconnect();
+    }
+
     public void OnEvent(int kind, long arg)
     {
         int n = (int)arg;

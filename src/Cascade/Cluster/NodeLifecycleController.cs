@@ -296,7 +296,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         _evicted[n] = true;
         var pods = _dp.Pods;
         for (int p = 0; p < pods.Count; p++)
-            if (pods.Node[p] == n && pods.Phase[p] is PodPhase.Starting or PodPhase.Running)
+            if (pods.Node[p] == n && pods.Phase[p] is PodPhase.Starting or PodPhase.Running or PodPhase.Lost) // a dead node's pods too
                 _api.Send(_evictionClient, _deletePod, this, ResponseTag.Make(TagDelete, p, pods.Incarnation[p]));
         int others = pods.OtherPods[n];
         for (int i = 0; i < others; i++) _api.Send(_evictionClient, _deletePod, this, ResponseTag.Make(TagDeleteOther, n));

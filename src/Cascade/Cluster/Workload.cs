@@ -14,7 +14,7 @@ public sealed record PeriodicCall(ApiCall Call, Periodic Schedule);
 /// </summary>
 public sealed class Workload : IApiCaller, IEventHandler
 {
-    private const int Fire = 0;
+    private const int Fire = 0, PodStart = 1;
 
     private readonly Simulation _sim;
     private readonly ApiServerSet _api;
@@ -24,6 +24,7 @@ public sealed class Workload : IApiCaller, IEventHandler
     private readonly RandomStream _rng;
     private readonly EventHandle[] _pending;
     private readonly bool[] _podStopped;
+    private readonly bool[] _podRestarting;
     private int _podsStopped;
     private bool _running;
     private long _bytesReceived;
@@ -40,6 +41,7 @@ public sealed class Workload : IApiCaller, IEventHandler
         _informers = new Informer[pods][];
         _pending = new EventHandle[pods * Math.Max(1, _calls.Length)];
         _podStopped = new bool[pods];
+        _podRestarting = new bool[pods];
         _rng = sim.Random.Stream($"{api.Cluster}/workload/{name}");
         for (int i = 0; i < pods; i++)
         {
@@ -100,6 +102,7 @@ public sealed class Workload : IApiCaller, IEventHandler
     /// <summary>Stops one pod (its node was removed, or the pod was deleted): its loops and informers end.</summary>
     public void StopPod(int pod)
     {
+        _podRestarting[pod] = false;
         if (_podStopped[pod]) return;
         _podStopped[pod] = true;
         _podsStopped++;
@@ -114,8 +117,54 @@ public sealed class Workload : IApiCaller, IEventHandler
 
     public bool PodStopped(int pod) => _podStopped[pod];
 
+    /// <summary>Stopped for good (its node removed or lost, the workload deleted), not restarting.</summary>
+    public bool PodGone(int pod) => !_running || (_podStopped[pod] && !_podRestarting[pod]);
+
+    /// <summary>
+    /// The pod's container restarts (deleted and recreated by its controller, or killed): it stops now and runs
+    /// again after <paramref name="downTicks"/> as a new process, its informers listing from nothing.
+    /// </summary>
+    public void RestartPod(int pod, long downTicks)
+    {
+        if (!_running || _podStopped[pod]) return;
+        StopPod(pod);
+        _podRestarting[pod] = true;
+        _sim.Schedule(downTicks, this, PodStart, pod);
+    }
+
+    /// <summary>Ready as its controller judges a restarted pod: running, and every informer synced (an agent serves from its caches).</summary>
+    public bool PodReady(int pod)
+    {
+        if (!_running || _podStopped[pod]) return false;
+        foreach (var inf in _informers[pod]) if (!inf.HasSynced) return false;
+        return true;
+    }
+
+    /// <summary>The pod's node is cut off from the control plane, or joined again: its requests get no answer, its watches end.</summary>
+    public void SetPodPartitioned(int pod, bool partitioned)
+    {
+        _clients[pod].Blocked = partitioned;
+        if (partitioned) foreach (var inf in _informers[pod]) inf.Disconnect();
+    }
+
+    private void StartPod(int pod)
+    {
+        if (!_running || !_podRestarting[pod]) return;
+        _podRestarting[pod] = false;
+        _podStopped[pod] = false;
+        _podsStopped--;
+        for (int c = 0; c < _calls.Length; c++)
+            _pending[pod * _calls.Length + c] = _sim.Schedule(_calls[c].Schedule.FirstDelayTicks(_rng), this, Fire, pod * _calls.Length + c);
+        foreach (var inf in _informers[pod]) inf.Restart(0);
+    }
+
     public void OnEvent(int kind, long arg)
     {
+        if (kind == PodStart)
+        {
+            StartPod((int)arg);
+            return;
+        }
         int k = (int)arg;
         _pending[k] = EventHandle.None;
         if (!_running) return;

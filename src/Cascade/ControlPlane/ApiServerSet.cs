@@ -155,6 +155,13 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     // ---------------------------------------------------------------- clients and calls
 
+    private readonly List<Informer> _informers = new();
+
+    /// <summary>Every informer made against this cluster (restarted processes' informers included), for the report.</summary>
+    public IReadOnlyList<Informer> Informers => _informers;
+
+    internal void Register(Informer informer) => _informers.Add(informer);
+
     /// <summary>Every client of this cluster's API servers (a network partition or block cuts them off by setting <see cref="ApiClient.Blocked"/>).</summary>
     public IReadOnlyList<ApiClient> Clients => _clients;
 
@@ -619,6 +626,31 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         rep.Watches.BreakAll();
     }
 
+    /// <summary>Replicas restarted by their liveness probe.</summary>
+    public int LivenessRestarts { get; private set; }
+
+    /// <summary>Replicas a fault restarted or killed.</summary>
+    public int FaultRestarts { get; private set; }
+
+    /// <summary>
+    /// A fault stops replica <paramref name="replica"/> (a restarted process, a lost machine): like any death its
+    /// connections drop, requests on it fail and its watches break, and it comes back after
+    /// <paramref name="downTicks"/> with a cold cache (0: it does not). False if it was not serving.
+    /// </summary>
+    public bool StopReplica(int replica, long downTicks, string why)
+    {
+        var rep = _replicas[replica];
+        if (!rep.Up) return false;
+        FaultRestarts++;
+        _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "fault",
+            $"apiserver-{rep.Index} {why}" + (downTicks > 0 ? $": back in {SimTime.ToSeconds(downTicks):F0} s" : ": not coming back"));
+        Kill(rep);
+        if (downTicks <= 0) return true;
+        rep.UpAgainAt = _sim.Now + downTicks;
+        _sim.Schedule(downTicks, this, Restart, rep.Index);
+        return true;
+    }
+
     // ---------------------------------------------------------------- watch events
 
     /// <summary>
@@ -699,6 +731,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             string why = !_etcd.Up ? "etcd is down" : etcd > EtcdCheckTimeoutTicks ? "etcd answers too slowly" : "too busy to answer";
             _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "liveness-restart",
                 $"apiserver-{rep.Index} restarted by its liveness probe: /livez failed {rep.ProbeFailures} times in a row ({why})");
+            LivenessRestarts++;
             Kill(rep);
             long delay = _config.RestartTicks + Etcd.CrashLoopDelay(_sim.Now, rep.StartedAt, ref rep.CrashDelay, ref rep.LastCrashAt);
             rep.UpAgainAt = _sim.Now + delay;

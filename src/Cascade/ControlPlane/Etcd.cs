@@ -43,6 +43,12 @@ public sealed class EtcdConfig
 
     /// <summary>From an OOM kill to serving again, before any CrashLoopBackOff (assumption).</summary>
     public long RestartTicks { get; init; } = SimTime.FromSeconds(30);
+
+    /// <summary>Members of the etcd cluster: 3, as a kubeadm high-availability control plane stacks one per control-plane node.</summary>
+    public int Members { get; init; } = 3;
+
+    /// <summary>etcd --election-timeout default 1000 ms (etcd embed/config.go DefaultElectionMs).</summary>
+    public long ElectionTimeoutTicks { get; init; } = SimTime.FromMilliseconds(1000);
 }
 
 /// <summary>
@@ -62,7 +68,7 @@ public sealed class Etcd : IEventHandler
         void OnEtcdDown();
     }
 
-    private const int MemoryCheck = 0, RestartKind = 1;
+    private const int MemoryCheck = 0, RestartKind = 1, ElectedKind = 2, MembersBackKind = 3;
 
     private readonly Simulation _sim;
     private readonly EtcdConfig _config;
@@ -71,6 +77,7 @@ public sealed class Etcd : IEventHandler
     private readonly IClient _client;
     private readonly ProcessorSharingServer _cpu;
     private readonly double _bytesPerTick, _keysPerTick;
+    private readonly RandomStream _rng;
 
     // Per job: its work, and for a range the virtual time it was admitted at (−1: a write, or not here).
     private long[] _work = new long[256];
@@ -85,6 +92,8 @@ public sealed class Etcd : IEventHandler
     private long _checkAt;
     private long _startedAt;
     private long _crashDelay, _lastCrashAt = -1;
+    private bool _electing;
+    private int _membersDown;
 
     // The kubelet's CrashLoopBackOff: 10 s doubling to 5 min, reset after 10 min (Kubernetes docs, pod lifecycle).
     internal static readonly Backoff CrashLoop = new(SimTime.FromSeconds(10), SimTime.FromMinutes(5));
@@ -100,6 +109,7 @@ public sealed class Etcd : IEventHandler
         _cpu = new ProcessorSharingServer(sim, config.Cores, new Served(this));
         _bytesPerTick = config.RangeBytesPerSecond / SimTime.TicksPerSecond;
         _keysPerTick = config.RangeKeysPerSecond / SimTime.TicksPerSecond;
+        _rng = sim.Random.Stream($"{cluster}/etcd");
     }
 
     public EtcdConfig Config => _config;
@@ -113,6 +123,15 @@ public sealed class Etcd : IEventHandler
     public int Jobs => _cpu.Jobs;
 
     public int Ooms { get; private set; }
+
+    /// <summary>Times a fault killed etcd (quorum lost).</summary>
+    public int FaultKills { get; private set; }
+
+    /// <summary>Leader elections a fault caused.</summary>
+    public int Elections { get; private set; }
+
+    /// <summary>Members serving now (of <see cref="EtcdConfig.Members"/>).</summary>
+    public int MembersUp => _config.Members - _membersDown;
 
     /// <summary>Cores busy now.</summary>
     public double BusyCores => _cpu.BusyCores;
@@ -234,6 +253,50 @@ public sealed class Etcd : IEventHandler
         Ooms++;
         _timeline.Add(SimTime.ToSeconds(_sim.Now), _cluster, "etcd-oom-kill",
             $"etcd OOM-killed: {Gib((long)MemoryBytes)} over its {Gib(_config.MemoryBytes)} limit with {_ranges} ranges in flight");
+        long delay = _config.RestartTicks + CrashLoopDelay(_sim.Now, _startedAt, ref _crashDelay, ref _lastCrashAt);
+        if (delay > _config.RestartTicks)
+            _timeline.Add(SimTime.ToSeconds(_sim.Now), _cluster, "crash-loop", $"etcd in CrashLoopBackOff: back in {SimTime.ToSeconds(delay):F0} s");
+        GoDown(delay);
+    }
+
+    /// <summary>A fault kills <paramref name="members"/> members (0 = all) for <paramref name="downTicks"/>.</summary>
+    /// <remarks>
+    /// Raft needs a majority: with a quorum left, the survivors elect a new leader (the fault takes the leader
+    /// first, the worst case) and serve the dead members' clients; without one, etcd serves nothing until the
+    /// members are back. docs/model.md, "Faults".
+    /// </remarks>
+    public void KillMembers(int members, long downTicks)
+    {
+        if (!Up) return;
+        int killed = members <= 0 ? _config.Members : Math.Min(members, MembersUp);
+        if (MembersUp - killed <= _config.Members / 2)
+        {
+            FaultKills++;
+            _timeline.Add(SimTime.ToSeconds(_sim.Now), _cluster, "etcd-down",
+                $"etcd lost quorum ({killed} of {_config.Members} members killed): down for {SimTime.ToSeconds(downTicks):F0} s with {_ranges} ranges in flight");
+            GoDown(downTicks);
+            return;
+        }
+        _membersDown += killed;
+        _cpu.SetCores(_config.Cores * MembersUp / _config.Members);
+        _sim.Schedule(downTicks, this, MembersBackKind, killed);
+        // The followers notice the leader is gone after an election timeout, randomised in [1, 2) × it (raft.go
+        // resetRandomizedElectionTimeout), then vote; until a leader is elected no request is served.
+        long election = _config.ElectionTimeoutTicks + (long)(_rng.NextDouble() * _config.ElectionTimeoutTicks);
+        Elections++;
+        _timeline.Add(SimTime.ToSeconds(_sim.Now), _cluster, "etcd-election",
+            $"etcd lost {killed} of {_config.Members} members, the leader among them: {MembersUp} serve after a leader election of {SimTime.ToSeconds(election) * 1000:F0} ms");
+        if (!_electing)
+        {
+            _electing = true;
+            _cpu.Pause();
+        }
+        _sim.Schedule(election, this, ElectedKind);
+    }
+
+    /// <summary>etcd stops with everything in flight and is back after <paramref name="delay"/>.</summary>
+    private void GoDown(long delay)
+    {
         Up = false;
         if (!_check.IsNone) _sim.Cancel(_check);
         _check = EventHandle.None;
@@ -247,9 +310,6 @@ public sealed class Etcd : IEventHandler
             Admit(job, _work[job], range);
         }
         _client.OnEtcdDown();
-        long delay = _config.RestartTicks + CrashLoopDelay(_sim.Now, _startedAt, ref _crashDelay, ref _lastCrashAt);
-        if (delay > _config.RestartTicks)
-            _timeline.Add(SimTime.ToSeconds(_sim.Now), _cluster, "crash-loop", $"etcd in CrashLoopBackOff: back in {SimTime.ToSeconds(delay):F0} s");
         _sim.Schedule(delay, this, RestartKind);
     }
 
@@ -272,15 +332,27 @@ public sealed class Etcd : IEventHandler
     {
         Up = true;
         _startedAt = _sim.Now;
-        _cpu.Resume();
+        if (!_electing) _cpu.Resume();
         _timeline.Add(SimTime.ToSeconds(_sim.Now), _cluster, "restart", $"etcd serving again; {_cpu.Jobs} requests waiting for it");
         ScheduleMemoryCheck();
     }
 
     public void OnEvent(int kind, long arg)
     {
-        if (kind == MemoryCheck) OnMemoryCheck();
-        else OnRestart();
+        switch (kind)
+        {
+            case MemoryCheck: OnMemoryCheck(); break;
+            case RestartKind: OnRestart(); break;
+            case ElectedKind:
+                _electing = false;
+                if (Up) _cpu.Resume();
+                break;
+            case MembersBackKind:
+                _membersDown -= (int)arg;
+                _cpu.SetCores(_config.Cores * MembersUp / _config.Members);
+                _timeline.Add(SimTime.ToSeconds(_sim.Now), _cluster, "etcd-member-back", $"{arg} etcd member(s) back: {MembersUp} of {_config.Members} serving");
+                break;
+        }
     }
 
     internal static string Gib(long bytes) => $"{bytes / (double)(1L << 30):F1} GiB";

@@ -56,6 +56,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
         _client = client;
         _calls = calls;
         _rng = rng;
+        api.Register(this);
     }
 
     /// <summary>The requests this informer makes.</summary>
@@ -82,6 +83,9 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
     /// <summary>Watches answered 410 Expired.</summary>
     public long ExpiredWatches { get; private set; }
 
+    /// <summary>Open watches that broke (their API server died, the connection was lost) and were re-opened from the last version.</summary>
+    public long BrokenWatches { get; private set; }
+
     public void Start(long delayTicks)
     {
         _state = State.BackingOff;
@@ -101,6 +105,35 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
         _next = Next.Watch;
         _timer = _sim.Schedule(delayTicks, this, BackoffDone);
     }
+
+    /// <summary>
+    /// The process restarted (a new pod, a new leader): it starts from nothing — no store, no version, no
+    /// back-off — and lists after <paramref name="delayTicks"/>.
+    /// </summary>
+    public void Restart(long delayTicks)
+    {
+        Stop();
+        HasSynced = false;
+        _syncedAt = -1;
+        _versionUnavailable = false;
+        _backoff = 0;
+        _lastFailureAt = -1;
+        Start(delayTicks);
+    }
+
+    /// <summary>
+    /// The network between the client and the API servers went away (a partition): the open watch ends, and
+    /// the reflector tries to re-watch from the last version it saw, backing off while it cannot reach them.
+    /// </summary>
+    public void Disconnect()
+    {
+        if (_state != State.Watching) return;
+        _api.CloseWatch(_watchHandle);
+        OnWatchBroken(_generation);
+    }
+
+    /// <summary>The client this informer's requests go through.</summary>
+    public ApiClient Client => _client;
 
     public void Stop()
     {
@@ -198,6 +231,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
     public void OnWatchBroken(long tag)
     {
         if (_state != State.Watching) return;
+        BrokenWatches++;
         _watchHandle = WatchHandle.None;
         if (!_timer.IsNone) _sim.Cancel(_timer);
         _timer = EventHandle.None;

@@ -51,7 +51,7 @@ public sealed class Alerts : IEventHandler
                 {
                     FirstFiredAt = now;
                     FirstFiredRule = _rules[r].Name;
-                    _fleet.Remediation?.OnDetected();
+                    _fleet.OnDetected();
                 }
             }
         }

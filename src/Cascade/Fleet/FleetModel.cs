@@ -23,6 +23,7 @@ public sealed class FleetModel
     public Rollout? Rollout { get; set; }
     public Alerts? Alerts { get; set; }
     public Remediation? Remediation { get; set; }
+    public Faults? Faults { get; set; }
 
     /// <summary>When the first alert fired (the incident's detection), ticks; null before.</summary>
     public long? DetectedAt => Alerts?.FirstFiredAt;
@@ -39,6 +40,21 @@ public sealed class FleetModel
         Rollout?.Start();
         Alerts?.Start();
         Remediation?.Start();
+        Faults?.Start();
+    }
+
+    /// <summary>The first alert fired: playbook actions and faults keyed to detection start their clocks.</summary>
+    public void OnDetected()
+    {
+        Remediation?.OnDetected();
+        Faults?.OnDetected();
+    }
+
+    /// <summary>A gate halted the rollout: what is keyed to the halt starts its clock.</summary>
+    public void OnRolloutHalted()
+    {
+        Remediation?.OnRolloutHalted();
+        Faults?.OnRolloutHalted();
     }
 
     /// <summary>Logs a fleet-level happening (on the fleet's thread, between cluster steps).</summary>

@@ -23,7 +23,11 @@ public sealed record PlannedAction(
     long MemoryBytes,
     long PerNodeTicks,
     int Parallelism,
-    double Fraction);
+    double Fraction)
+{
+    /// <summary>An absolute time, else a delay after a halt, else the reaction time after detection.</summary>
+    public Trigger When => new(AtTicks, AtTicks is null ? AfterHaltTicks : null, AtTicks is null && AfterHaltTicks is null ? AfterDetectionTicks : null);
+}
 
 /// <summary>
 /// The people's playbook: each action starts at a set time, a delay after the rollout halts (automation) or
@@ -45,32 +49,23 @@ public sealed class Remediation : IEventHandler
     private readonly List<RollbackAttempt> _rollbacks = new();
     private readonly List<BreakGlassJob> _breakGlass = new();
 
+    private readonly TriggeredSteps _steps;
+
     public Remediation(FleetModel fleet, IReadOnlyList<PlannedAction> actions, string? change)
     {
         _fleet = fleet;
         _actions = actions.ToArray();
         _change = change;
+        _steps = new TriggeredSteps(fleet.Sim, _actions.Select(a => a.When).ToList(), this, Begin);
     }
 
-    public void Start()
-    {
-        for (int a = 0; a < _actions.Length; a++)
-            if (_actions[a].AtTicks is { } at) _fleet.Sim.Schedule(Math.Max(0, at - _fleet.Sim.Now), this, Begin, a);
-    }
+    public void Start() => _steps.Start();
 
     /// <summary>Detection happened: actions keyed to it start after their reaction time.</summary>
-    public void OnDetected()
-    {
-        for (int a = 0; a < _actions.Length; a++)
-            if (_actions[a] is { AtTicks: null, AfterHaltTicks: null }) _fleet.Sim.Schedule(_actions[a].AfterDetectionTicks, this, Begin, a);
-    }
+    public void OnDetected() => _steps.OnDetected();
 
     /// <summary>A gate halted the rollout: actions keyed to that (an automated abort) start after their delay.</summary>
-    public void OnRolloutHalted()
-    {
-        for (int a = 0; a < _actions.Length; a++)
-            if (_actions[a] is { AtTicks: null, AfterHaltTicks: { } delay }) _fleet.Sim.Schedule(delay, this, Begin, a);
-    }
+    public void OnRolloutHalted() => _steps.OnRolloutHalted();
 
     private IEnumerable<(int Index, ClusterModel Cluster)> Targets(PlannedAction a)
     {

@@ -96,7 +96,7 @@ public sealed class Rollout : IEventHandler
                 Halted = true;
                 HaltedAt = sim.Now;
                 _fleet.Log(_fleet.Clusters[i].Name, "gate", $"rollout halted by gate {g.Condition} (value {value:G3}); {ClustersReached} of {_reached.Length} clusters reached");
-                _fleet.Remediation?.OnRolloutHalted();
+                _fleet.OnRolloutHalted();
                 return;
             }
         }

@@ -65,6 +65,7 @@ public sealed class ClusterResult
     public int Nodes { get; init; }
     public ApiServerResult Apiserver { get; init; } = new();
     public EtcdResult Etcd { get; init; } = new();
+    public InformerResult Informers { get; init; } = new();
     public KubeletResult? Kubelets { get; init; }
 
     /// <summary>Most nodes the node lifecycle controller held NotReady (Unknown) at once.</summary>
@@ -87,6 +88,37 @@ public sealed class EtcdResult
     /// <summary>Times etcd was OOM-killed by concurrent ranges.</summary>
     public int Ooms { get; init; }
     public double PeakMemoryBytes { get; init; }
+
+    /// <summary>Times a fault took etcd down (quorum lost).</summary>
+    public int FaultKills { get; init; }
+
+    /// <summary>Leader elections after a fault killed the leader.</summary>
+    public int LeaderElections { get; init; }
+}
+
+/// <summary>API server replica restarts by what caused them.</summary>
+public sealed class RestartsByCause
+{
+    public int OomKill { get; init; }
+    public int Liveness { get; init; }
+    public int Fault { get; init; }
+}
+
+/// <summary>Every informer of the cluster together: how they listed and watched (client-go's reflector).</summary>
+public sealed class InformerResult
+{
+    /// <summary>Informers made during the run (a restarted process makes new ones).</summary>
+    public int Informers { get; init; }
+    /// <summary>LISTs sent (a paginated LIST counts once).</summary>
+    public long Lists { get; init; }
+    /// <summary>LISTs after an informer's first sync (a 410, a failed watch-list).</summary>
+    public long Relists { get; init; }
+    /// <summary>Relists with resourceVersion "" after the version expired.</summary>
+    public long ConsistentRelists { get; init; }
+    /// <summary>Watches re-opened after they broke (their API server died, the network went).</summary>
+    public long BrokenWatches { get; init; }
+    /// <summary>Watches answered 410 Expired.</summary>
+    public long ExpiredWatches { get; init; }
 }
 
 public sealed class ApiServerResult
@@ -102,6 +134,7 @@ public sealed class ApiServerResult
     public double PeakWindowFailureRatio { get; init; }
     public double PeakSeatUtilization { get; init; }
     public int Ooms { get; init; }
+    public RestartsByCause Restarts { get; init; } = new();
     public double PeakMemoryBytes { get; init; }
     public double PeakCpuCores { get; init; }
     public RequestCounts Requests { get; init; } = new();

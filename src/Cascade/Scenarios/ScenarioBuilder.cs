@@ -36,6 +36,10 @@ public static class ScenarioBuilder
             a.Action, a.Name, a.Clusters, a.At?.Ticks, a.AfterHalt?.Ticks, a.AfterDetection.Ticks, a.Duration.Ticks,
             IdentityOf(a.Identity, "oncall-engineer"), a.RetryEvery.Ticks, a.Timeout.Ticks, a.KeepFraction, a.Workloads,
             a.Replicas, a.CpuCores, a.Memory.Bytes, a.PerNode.Ticks, a.Parallelism, a.Fraction)).ToList(), change);
+        if (scenario.Faults.Count > 0)
+            fleet.Faults = new Faults(fleet, scenario.Faults.Select(f => new PlannedFault(
+                f.Fault, f.Name, f.Clusters, new Trigger(f.At?.Ticks, f.AfterHalt?.Ticks, f.AfterDetection?.Ticks),
+                f.Replicas, f.Duration?.Ticks, f.Workload, PodBudget.TryParse(f.MaxUnavailable, out var b) ? b : new PodBudget(0, 100), f.Fraction)).ToList());
         return fleet;
     }
 
@@ -147,6 +151,8 @@ public static class ScenarioBuilder
                 BaseMemoryBytes = spec.Etcd.BaseMemory.Bytes,
                 RangeMemoryFactor = spec.Etcd.RangeMemoryFactor,
                 RestartTicks = spec.Etcd.RestartTime.Ticks,
+                Members = spec.Etcd.Members,
+                ElectionTimeoutTicks = spec.Etcd.ElectionTimeout.Ticks,
             },
             Apf = apf,
         };

@@ -162,6 +162,7 @@ public static class ScenarioRunner
                 PeakWindowFailureRatio = m.Samples.Select(v => v.WindowFailureRatio).DefaultIfEmpty(0).Max(),
                 PeakSeatUtilization = m.PeakSeatUtilization,
                 Ooms = m.Ooms,
+                Restarts = new RestartsByCause { OomKill = m.Ooms, Liveness = api.LivenessRestarts, Fault = api.FaultRestarts },
                 PeakMemoryBytes = peakMem,
                 PeakCpuCores = peakCpu,
                 Requests = new RequestCounts
@@ -183,13 +184,32 @@ public static class ScenarioRunner
                 },
                 PriorityLevels = levels,
             },
-            Etcd = new EtcdResult { Ooms = m.EtcdOoms, PeakMemoryBytes = m.EtcdPeakMemoryBytes },
+            Etcd = new EtcdResult { Ooms = m.EtcdOoms, PeakMemoryBytes = m.EtcdPeakMemoryBytes, FaultKills = api.Etcd.FaultKills, LeaderElections = api.Etcd.Elections },
+            Informers = SummariseInformers(api),
             Kubelets = cluster.Kubelets is { } k ? new KubeletResult { LeaseRenewals = k.LeaseRenewals, LeaseFailures = k.LeaseFailures } : null,
             NodesNotReadyPeak = cluster.DataPlane?.NodeLifecycle?.NotReadyPeak ?? 0,
             PendingPodsPeak = cluster.DataPlane?.Scheduler?.PendingPeak ?? 0,
             DnsFailureAtSeconds = cluster.DataPlane?.DnsFailureAtSeconds,
             DataPlane = SummariseDataPlane(cluster),
             Workloads = cluster.Workloads.Select(w => new WorkloadResult { Name = w.Workload.Name, Pods = w.Workload.Pods, Responses = w.Workload.Responses, Failures = w.Workload.Failures }).ToList(),
+        };
+    }
+
+    private static InformerResult SummariseInformers(ApiServerSet api)
+    {
+        long lists = 0, relists = 0, consistent = 0, broken = 0, expired = 0;
+        foreach (var inf in api.Informers)
+        {
+            lists += inf.Lists;
+            relists += inf.Relists;
+            consistent += inf.ConsistentRelists;
+            broken += inf.BrokenWatches;
+            expired += inf.ExpiredWatches;
+        }
+        return new InformerResult
+        {
+            Informers = api.Informers.Count, Lists = lists, Relists = relists, ConsistentRelists = consistent,
+            BrokenWatches = broken, ExpiredWatches = expired,
         };
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using YamlDotNet.RepresentationModel;
 
 namespace Cascade.Scenarios.Binding;
 
@@ -34,6 +35,30 @@ public sealed class ValidationContext
         var node = bound.Present.TryGetValue(property.YamlName, out var entry) ? entry.Value : bound.Node;
         var at = origins.Of(node);
         throw new InputException(message, at.File, at.Line, at.Column, FieldPath.Child(bound.Path, property.YamlName));
+    }
+
+    /// <summary>
+    /// Throws an <see cref="InputException"/> located at field <paramref name="field"/> (its YAML name) of item
+    /// <paramref name="index"/> of list property <paramref name="listProperty"/>: for rules that need the whole
+    /// document ("a fault names a cluster of the scenario"). Falls back to the item, then the list.
+    /// </summary>
+    [DoesNotReturn]
+    public void FailAt(string listProperty, int index, string field, string message)
+    {
+        var list = Resolve(listProperty);
+        YamlNode node = bound.Node;
+        if (bound.Present.TryGetValue(list.YamlName, out var entry))
+        {
+            node = entry.Value;
+            if (entry.Value is YamlSequenceNode seq && index < seq.Children.Count)
+            {
+                node = seq.Children[index];
+                if (node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(field), out var value)) node = value;
+            }
+        }
+        var at = origins.Of(node);
+        throw new InputException(message, at.File, at.Line, at.Column,
+            FieldPath.Child(FieldPath.Item(FieldPath.Child(bound.Path, list.YamlName), index), field));
     }
 
     /// <summary>Throws an <see cref="InputException"/> about the object as a whole.</summary>

@@ -189,6 +189,12 @@ public sealed class EtcdSpec
 
     /// <summary>From an OOM kill to serving again, before any CrashLoopBackOff (assumption).</summary>
     public Duration RestartTime { get; set; } = Duration.FromSeconds(30);
+
+    /// <summary>Members of the etcd cluster (what a `killEtcd` fault counts against): 3, one per control-plane node as kubeadm stacks them.</summary>
+    [Range(1, 7)] public int Members { get; set; } = 3;
+
+    /// <summary>etcd --election-timeout (default 1000 ms, etcd embed/config.go): a leader's death stalls etcd for 1–2 of these.</summary>
+    public Duration ElectionTimeout { get; set; } = Duration.FromSeconds(1);
 }
 
 public sealed class KubeletSpec

@@ -1,3 +1,4 @@
+using Cascade.Fleet;
 using Cascade.Scenarios.Binding;
 
 namespace Cascade.Scenarios.Schema;
@@ -7,7 +8,7 @@ namespace Cascade.Scenarios.Schema;
 /// workloads that call it. Every default below is the Kubernetes default or a MODEL.md figure, so a
 /// minimal file describes a stock cluster; docs/scenario-format.md documents each field.
 /// </summary>
-public sealed class Scenario
+public sealed class Scenario : IValidatable
 {
     [Required] public string ApiVersion { get; set; } = "";
     [Required] public string Kind { get; set; } = "";
@@ -34,11 +35,41 @@ public sealed class Scenario
     public List<AlertSpec> Alerts { get; set; } = new();
     public List<ActionSpec> Remediation { get; set; } = new();
 
+    /// <summary>Failures injected at chosen moments (docs/scenario-format.md, "faults").</summary>
+    public List<FaultSpec> Faults { get; set; } = new();
+
     /// <summary>For replays of real incidents: the write-up's markers to compare with.</summary>
     public ReplaySpec? Replay { get; set; }
 
     /// <summary>What "safe" means for `cascade check`, `compare` and `cliff`.</summary>
     public ObjectivesSpec Objectives { get; set; } = new();
+
+    /// <summary>What needs the whole document: each fault names clusters of the scenario, a time within the run, and a workload and components those clusters have.</summary>
+    public void Validate(ValidationContext ctx)
+    {
+        var clusters = ExpandedClusters();
+        for (int i = 0; i < Faults.Count; i++)
+        {
+            var f = Faults[i];
+            var hit = clusters.Where(c => ClusterPattern.Matches(f.Clusters, c.Name)).ToList();
+            if (hit.Count == 0)
+                ctx.FailAt(nameof(Faults), i, "clusters", $"names no cluster of the scenario ({string.Join(", ", clusters.Select(c => c.Name))})");
+            if (f.At is { } at && at.Ticks >= Duration.Ticks)
+                ctx.FailAt(nameof(Faults), i, "at", $"{at} is past the end of the run ({Duration})");
+            foreach (var c in hit)
+            {
+                string? missing = f.Fault switch
+                {
+                    FaultKind.RestartCoreDns when !c.Dns.Enabled => "CoreDNS (cluster.dns.enabled is false)",
+                    FaultKind.RestartControllerManager or FaultKind.RestartScheduler when !c.Controllers.Enabled => "kube-controller-manager and kube-scheduler (cluster.controllers.enabled is false)",
+                    FaultKind.RestartPods when !Workloads.Any(w => w.Name == f.Workload && ClusterPattern.Matches(w.Clusters, c.Name)) => $"workload named '{f.Workload}'",
+                    _ => null,
+                };
+                if (missing is not null)
+                    ctx.FailAt(nameof(Faults), i, f.Fault == FaultKind.RestartPods ? "workload" : "fault", $"cluster '{c.Name}' has no {missing}");
+            }
+        }
+    }
 
     /// <summary>The clusters to simulate, each `count` expanded into numbered copies.</summary>
     public IReadOnlyList<ClusterSpec> ExpandedClusters()
