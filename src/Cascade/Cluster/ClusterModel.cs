@@ -156,7 +156,7 @@ public class ClusterModel
         foreach (var d in Workloads)
         {
             if (d.StartAt is not { } at) continue; // started by a rollout
-            if (at <= sim.Now) d.Workload.Start();
+            if (at <= sim.Now) d.Workload.Start(d.RunningBefore);
             else sim.Schedule(at - sim.Now, new StartAction(d.Workload), 0);
         }
     }
@@ -188,6 +188,9 @@ public sealed class DeployedWorkload
 
     public Workload Workload { get; }
     public long? StartAt { get; }
+
+    /// <summary>Running before the run began: its informers synced long ago.</summary>
+    public bool RunningBefore { get; init; }
     public bool PerNode { get; }
     public double BaseCpu { get; }
     public double BaseMemoryBytes { get; }

@@ -71,8 +71,12 @@ public sealed class Workload : IApiCaller, IEventHandler
     /// <summary>The workload's periodic calls (their cost counters included).</summary>
     public IReadOnlyList<PeriodicCall> Calls => _calls;
 
-    /// <summary>Starts every pod's loops, each at a random phase of its period so the pods do not march in step.</summary>
-    public void Start()
+    /// <summary>
+    /// Starts every pod's loops, each at a random phase of its period so the pods do not march in step. Pods of a
+    /// workload that was <paramref name="runningBefore"/> the run have synced informers that only re-open their
+    /// watches, spread over 10 s; pods deployed now list first.
+    /// </summary>
+    public void Start(bool runningBefore = false)
     {
         if (_running) return;
         _running = true;
@@ -81,7 +85,9 @@ public sealed class Workload : IApiCaller, IEventHandler
             if (_podStopped[i]) continue;
             for (int c = 0; c < _calls.Length; c++)
                 _pending[i * _calls.Length + c] = _sim.Schedule(_calls[c].Schedule.FirstDelayTicks(_rng), this, Fire, i * _calls.Length + c);
-            foreach (var inf in _informers[i]) inf.Start(SimTime.FromSeconds(_rng.NextDouble()));
+            foreach (var inf in _informers[i])
+                if (runningBefore) inf.StartSynced(SimTime.FromSeconds(10 * _rng.NextDouble()));
+                else inf.Start(SimTime.FromSeconds(_rng.NextDouble()));
         }
     }
 

@@ -62,8 +62,11 @@ public static class ScenarioBuilder
         {
             if (!ClusterPattern.Matches(w.Clusters, spec.Name)) continue;
             bool rolledOut = scenario.Rollout?.Change == w.Name;
-            cluster.Workloads.Add(new DeployedWorkload(sim, BuildWorkload(sim, api, spec, w), rolledOut ? null : w.StartAt.Ticks,
-                w.Resources.Cpu, w.Resources.Memory.Value, w.Resources.DecodeBytesPerSecond.Value, w.Placement == Placement.PerNode));
+            cluster.Workloads.Add(new DeployedWorkload(sim, BuildWorkload(sim, api, spec, w), rolledOut ? null : w.StartAt?.Ticks ?? 0,
+                w.Resources.Cpu, w.Resources.Memory.Value, w.Resources.DecodeBytesPerSecond.Value, w.Placement == Placement.PerNode)
+            {
+                RunningBefore = !rolledOut && w.StartAt is null,
+            });
         }
         cluster.DataPlane = DataPlaneBuilder.Build(sim, scenario, spec, cluster, timeline);
         return cluster;

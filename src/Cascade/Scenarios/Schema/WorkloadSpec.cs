@@ -23,8 +23,12 @@ public sealed class WorkloadSpec
     /// <summary>CPU and memory of one pod at rest (what a resource-based gate sees).</summary>
     public ResourcesSpec Resources { get; set; } = new();
 
-    /// <summary>When the workload starts (a rollout's change starts when its wave reaches the cluster instead).</summary>
-    public Duration StartAt { get; set; }
+    /// <summary>
+    /// When the workload is deployed: its pods start then, and their informers list from nothing. Unset, it was
+    /// running before the run began: its informers have synced long ago and only re-open their watches. A
+    /// rollout's change starts when its wave reaches the cluster instead.
+    /// </summary>
+    public Duration? StartAt { get; set; }
 
     public List<CallSpec> Calls { get; set; } = new();
     public List<InformerSpec> Informers { get; set; } = new();
