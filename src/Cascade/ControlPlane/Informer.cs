@@ -82,8 +82,14 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
     /// <summary>Watches answered 410 Expired.</summary>
     public long ExpiredWatches { get; private set; }
 
+    /// <summary>Starts from nothing (a new pod or node): the first LIST, then the watch. A stopped informer started again forgets its view.</summary>
     public void Start(long delayTicks)
     {
+        HasSynced = false;
+        _syncedAt = -1;
+        _versionUnavailable = false;
+        _backoff = 0;
+        _lastFailureAt = -1;
         _state = State.BackingOff;
         _next = Next.Sync;
         _timer = _sim.Schedule(delayTicks, this, BackoffDone);
