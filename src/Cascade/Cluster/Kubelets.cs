@@ -212,6 +212,13 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         if (_pods.Length > 0) _pods[n].Start(boot);
     }
 
+    /// <summary>Node <paramref name="n"/>'s attempt failed: the next one (<paramref name="kind"/>) after one more step of <paramref name="backoff"/>.</summary>
+    private void Retry(int n, Backoff backoff, int kind)
+    {
+        _retry[n] = backoff.Next(_retry[n]);
+        _sim.Schedule(_retry[n], this, kind, Arg(n));
+    }
+
     private long Arg(int n) => ((long)_life[n] << 32) | (uint)n;
 
     private long Tag(long kind, int n) => ((long)_life[n] << 40) | (kind << 32) | (uint)n;
@@ -260,8 +267,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             else
             {
                 RegistrationFailures++;
-                _retry[n] = RegisterRetry.Next(_retry[n]);
-                _sim.Schedule(_retry[n], this, Register, Arg(n));
+                Retry(n, RegisterRetry, Register);
             }
             return;
         }
@@ -278,8 +284,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             else
             {
                 LeaseFailures++;
-                _retry[n] = LeaseRetry.Next(_retry[n]);
-                _sim.Schedule(_retry[n], this, CreateLease, Arg(n));
+                Retry(n, LeaseRetry, CreateLease);
             }
             return;
         }
@@ -326,8 +331,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         else
         {
             LeaseFailures++;
-            _retry[n] = LeaseRetry.Next(_retry[n]);
-            _sim.Schedule(_retry[n], this, RenewLease, Arg(n));
+            Retry(n, LeaseRetry, RenewLease);
         }
     }
 }
