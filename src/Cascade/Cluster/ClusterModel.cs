@@ -5,14 +5,26 @@ using Cascade.Results;
 namespace Cascade.Cluster;
 
 /// <summary>One Kubernetes cluster in a simulation: its control plane and the clients that load it.</summary>
-public class ClusterModel
+public class ClusterModel : INodeRegistrationListener
 {
-    public ClusterModel(Simulation sim, string name, int nodes, ApiServerSet api, Timeline timeline)
+    private const int ReplicaSetBurst = 500;        // pkg/controller/replicaset/replica_set.go BurstReplicas
+    private const int JobBurst = 500;               // pkg/controller/job/job_controller.go MaxPodCreateDeletePerSync
+    private const int DaemonSetBurst = 250;         // pkg/controller/daemon/daemon_controller.go BurstReplicas
+
+    private ApiClient? _replicaSetClient, _jobClient, _daemonSetClient;
+    private PodWave?[]? _daemonSets;
+    private int _registering, _growthAdded;
+    private long _growthStartedAt;
+
+    /// <param name="nodeSlots">The most nodes the scenario can reach (its scale-ups); default <paramref name="nodes"/>.</param>
+    public ClusterModel(Simulation sim, string name, int nodes, ApiServerSet api, Timeline timeline, int nodeSlots = 0)
     {
         Sim = sim;
         Timeline = timeline;
         Name = name;
         Nodes = nodes;
+        NodeSlots = Math.Max(nodes, nodeSlots);
+        ActiveNodes = nodes;
         Api = api;
     }
 
@@ -25,7 +37,11 @@ public class ClusterModel
     public string Name { get; }
 
     public void Log(string kind, string message) => Timeline.Add(SimTime.ToSeconds(Sim.Now), Name, kind, message);
+    /// <summary>Nodes at the start.</summary>
     public int Nodes { get; }
+
+    /// <summary>The most nodes the scenario can reach: kubelets, DaemonSet pods and node arrays are sized to it.</summary>
+    public int NodeSlots { get; }
     public ApiServerSet Api { get; }
     public Kubelets? Kubelets { get; set; }
     public Controllers? Controllers { get; set; }
@@ -44,9 +60,10 @@ public class ClusterModel
     /// <summary>Removes nodes <paramref name="keep"/>.. (scale-down): their kubelets and per-node pods stop, and their pods leave the object counts.</summary>
     public virtual int RemoveNodesFrom(int keep)
     {
-        int removed = 0;
-        for (int n = keep; n < Nodes; n++)
+        int removed = 0, before = ActiveNodes;
+        for (int n = keep; n < NodeSlots; n++)
         {
+            if (n >= before && Kubelets is null) break;
             if (Kubelets is { } k)
             {
                 if (k.NodeRemoved(n)) continue;
@@ -59,9 +76,10 @@ public class ClusterModel
         ActiveNodes = Math.Min(ActiveNodes, keep);
         DataPlane?.OnNodesRemoved(keep);
         var pods = Api.Resources.Find("pods");
-        if (pods is not null) pods.Count = (long)Math.Round(pods.Count * (keep / (double)Nodes));
+        if (pods is not null && before > 0) pods.Count = (long)Math.Round(pods.Count * (keep / (double)before));
+        // With kubelets, each removed node's Node and Lease objects went with it; without, the count is set.
         var nodes = Api.Resources.Find("nodes");
-        if (nodes is not null) nodes.Count = keep;
+        if (nodes is not null && Kubelets is null) nodes.Count = keep;
         return removed;
     }
 
@@ -112,7 +130,7 @@ public class ClusterModel
             if (Kubelets is { } k)
             {
                 if (k.NodeRemoved(n)) continue;
-                k.RemoveNode(n);
+                k.NodeDied(n);
             }
             foreach (var d in Workloads)
                 if (d.PerNode && n < d.Workload.Pods) d.Workload.StopPod(n);
@@ -124,12 +142,84 @@ public class ClusterModel
 
     private (int First, int End) LastNodes(int count)
     {
-        int end = Math.Min(Nodes, ActiveNodes);
+        int end = ActiveNodes;
         return (Math.Max(0, end - count), end);
     }
 
-    /// <summary>Nodes still in the cluster (scale-downs remove some).</summary>
-    public int ActiveNodes { get; private set; } = int.MaxValue;
+    /// <summary>Nodes in the cluster now (scale-ups add some, scale-downs remove some).</summary>
+    public int ActiveNodes { get; private set; }
+
+    /// <summary>
+    /// Adds nodes up to <paramref name="target"/> (at most <see cref="NodeSlots"/>), all at once: each machine boots
+    /// and its kubelet registers (Node, then Lease) and starts its pod informer; once registered, the node is judged
+    /// by the node lifecycle controller, its kube-proxy lists and watches, and each DaemonSet gets a pod on it.
+    /// Returns the nodes added.
+    /// </summary>
+    public virtual int AddNodes(int target)
+    {
+        target = Math.Min(target, NodeSlots);
+        int from = ActiveNodes;
+        if (target <= from) return 0;
+        ActiveNodes = target;
+        DataPlane?.OnNodesAdded(target);
+        _registering += target - from;
+        _growthAdded = target - from;
+        _growthStartedAt = Sim.Now;
+        for (int n = from; n < target; n++)
+        {
+            if (Kubelets is { } k) k.AddNode(n);
+            else
+            {
+                Api.Resources.GetOrAdd("nodes").Count++;
+                OnNodeRegistered(n);
+            }
+        }
+        return target - from;
+    }
+
+    /// <summary>An added node's Node object landed: the controllers and DaemonSets see it.</summary>
+    public void OnNodeRegistered(int node)
+    {
+        DataPlane?.OnNodeRegistered(node);
+        for (int d = 0; d < Workloads.Count; d++)
+            if (Workloads[d].PerNode) DaemonSet(d).WantOn(node);
+        if (_registering > 0 && --_registering == 0)
+            Log("nodes", $"{_growthAdded:N0} added nodes registered in {SimTime.ToSeconds(Sim.Now - _growthStartedAt):F1} s; {ActiveNodes:N0} nodes");
+    }
+
+    private PodWave DaemonSet(int d)
+    {
+        _daemonSets ??= new PodWave?[Workloads.Count];
+        _daemonSetClient ??= Api.CreateClient(20, 30); // kube-controller-manager 20/30 (docs/model.md "Growth and churn")
+        var w = Workloads[d].Workload;
+        return _daemonSets[d] ??= new PodWave(this, "daemonset-controller", $"daemonset {w.Name}", _daemonSetClient, DaemonSetBurst, w, daemonSet: true);
+    }
+
+    /// <summary>
+    /// Scales a Deployment to <paramref name="replicas"/>: the ReplicaSet controller creates (slow start) or deletes the
+    /// difference through the API server; created pods are bound by the scheduler and started by their kubelets.
+    /// </summary>
+    public PodWave? ScaleWorkload(DeployedWorkload d, int replicas)
+    {
+        var w = d.Workload;
+        int from = w.Replicas;
+        replicas = Math.Min(replicas, w.Pods);
+        if (replicas == from) return null;
+        _replicaSetClient ??= DataPlane?.Scheduler?.ReplicaSetClient ?? Api.CreateClient(20, 30); // kube-controller-manager 20/30
+        var wave = new PodWave(this, "replicaset-controller", $"scaled {w.Name} from {from:N0} to {replicas:N0}", _replicaSetClient, ReplicaSetBurst, w, daemonSet: false);
+        if (replicas > from) wave.Want(replicas - from);
+        else wave.Delete(from - replicas);
+        return wave;
+    }
+
+    /// <summary>Starts a Job of <paramref name="pods"/> pods run at once: the Job controller creates them (slow start), the scheduler binds them.</summary>
+    public PodWave RunJob(string name, int pods)
+    {
+        _jobClient ??= Api.CreateClient(20, 30); // kube-controller-manager 20/30
+        var wave = new PodWave(this, "job-controller", $"job {name} of {pods:N0} pods", _jobClient, JobBurst, null, daemonSet: false);
+        wave.Want(pods);
+        return wave;
+    }
 
     /// <summary>After a successful `kubectl delete`, the garbage collector deletes the workload's pods through the API server.</summary>
     public void DeletePodsThroughApi(string workload)
@@ -150,6 +240,7 @@ public class ClusterModel
     public void Start()
     {
         var sim = Sim;
+        if (Kubelets is { } k) k.Listener = this;
         Kubelets?.Start();
         Controllers?.Start();
         DataPlane?.Start();

@@ -48,11 +48,14 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     private int _ticks;
     private double _traffic = 1;
 
-    public DataPlane(Simulation sim, ApiServerSet api, int nodes, DataPlaneConfig cfg, Kubelets? kubelets, Controllers? controllers, Timeline timeline)
+    /// <summary><paramref name="nodes"/> nodes at the start, in arrays of <paramref name="slots"/> (the most the scenario reaches; default the same).</summary>
+    public DataPlane(Simulation sim, ApiServerSet api, int nodes, DataPlaneConfig cfg, Kubelets? kubelets, Controllers? controllers, Timeline timeline, int slots = 0)
     {
         _sim = sim;
         _cfg = cfg;
         Api = api;
+        ActiveNodes = nodes;
+        nodes = Math.Max(nodes, slots);
         Nodes = nodes;
         _kubelets = kubelets;
         _timeline = timeline;
@@ -75,7 +78,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         PlacePods();
         kubelets?.AttachPods(Pods, this);
         Endpoints = new EndpointSliceController(sim, api, Pods, Services, controllers?.ManagerPods, cfg.EndpointSliceWorkers);
-        KubeProxies = new KubeProxies(sim, api, nodes, cfg.KubeProxy);
+        KubeProxies = new KubeProxies(sim, api, ActiveNodes, cfg.KubeProxy, nodes);
         if (cfg.NodeLifecycle && kubelets is not null)
             NodeLifecycle = new NodeLifecycleController(sim, api, this, cfg, kubelets, controllers?.ManagerLeases);
         if (cfg.Scheduler)
@@ -86,7 +89,12 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     }
 
     public ApiServerSet Api { get; }
+
+    /// <summary>Node slots: the most nodes the scenario can reach.</summary>
     public int Nodes { get; }
+
+    /// <summary>Nodes 0.. of the cluster now (the scheduler places pods among them).</summary>
+    public int ActiveNodes { get; private set; }
     public PodTable Pods { get; }
     public ServiceTable Services { get; }
     public EndpointSliceController Endpoints { get; }
@@ -96,6 +104,9 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     public CoreDns? CoreDns { get; }
     public DnsCaches Caches { get; }
     public IReadOnlyList<ProductConfig> Products => _cfg.Products;
+
+    /// <summary>From binding to running: the kubelet pulls and starts the pod's containers.</summary>
+    public long PodStartupTicks => _cfg.PodStartupTicks;
     public IReadOnlyList<DataPlaneSample> Samples => _samples;
     public IReadOnlyList<ProductSample> ProductSamples(int product) => _productSamples[product];
 
@@ -111,7 +122,12 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     /// </summary>
     public void OnNodesRemoved(int keep)
     {
-        for (int n = keep; n < Nodes; n++) Pods.OtherPods[n] = 0;
+        ActiveNodes = Math.Min(ActiveNodes, keep);
+        for (int n = keep; n < Nodes; n++)
+        {
+            Pods.OtherPods[n] = 0;
+            KubeProxies.RemoveNode(n);
+        }
         NodeLifecycle?.OnNodesRemoved(keep);
         ContainersGone(keep, Nodes, deleteOrphans: true);
     }
@@ -144,6 +160,17 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         for (int n = first; n < end; n++) KubeProxies.SetPartitioned(n, partitioned);
     }
 
+    /// <summary>Nodes up to <paramref name="count"/> were added: the scheduler may pick them once they register.</summary>
+    public void OnNodesAdded(int count) => ActiveNodes = Math.Max(ActiveNodes, count);
+
+    /// <summary>Node <paramref name="n"/> registered: it is judged by the node lifecycle controller, its kube-proxy lists and watches; it runs no pods yet.</summary>
+    public void OnNodeRegistered(int n)
+    {
+        Pods.OtherPods[n] = 0;
+        NodeLifecycle?.OnNodeAdded(n);
+        KubeProxies.AddNode(n);
+    }
+
     /// <summary>First time a lookup sent to CoreDNS went unanswered (SERVFAIL, dropped, or no endpoint), in seconds.</summary>
     public double? DnsFailureAtSeconds { get; private set; }
 
@@ -155,12 +182,12 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
             {
                 int pod = Services.FirstPod[s] + i;
                 Pods.Service[pod] = s;
-                Pods.Node[pod] = _rng.NextInt(Nodes);
+                Pods.Node[pod] = _rng.NextInt(ActiveNodes);
                 Pods.Phase[pod] = PodPhase.Running;
                 Pods.ReadyInApi[pod] = true;
                 Pods.WantReady[pod] = true;
             }
-        Array.Fill(Pods.OtherPods, _cfg.PodsPerNode);
+        Array.Fill(Pods.OtherPods, _cfg.PodsPerNode, 0, ActiveNodes);
         for (int pod = 0; pod < Pods.Count; pod++)
             if (Pods.OtherPods[Pods.Node[pod]] > 0) Pods.OtherPods[Pods.Node[pod]]--;
     }

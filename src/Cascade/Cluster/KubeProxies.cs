@@ -10,6 +10,7 @@ namespace Cascade.Cluster;
 /// was watching otherwise; kube-proxy keeps its last rules when the API server is gone. Client QPS 5 /
 /// burst 10 (KubeProxyConfiguration clientConnection defaults). Left out: the 30 s / 1 s sync period
 /// between seeing a change and programming it (seconds, against outages of minutes).
+/// A node added to the running cluster starts its kube-proxy from nothing: a LIST of every EndpointSlice, then the watch.
 /// </summary>
 public sealed class KubeProxies
 {
@@ -17,9 +18,13 @@ public sealed class KubeProxies
     private readonly Informer[] _informers;
     private readonly long[] _seenAt;
     private readonly RandomStream _rng;
+    private readonly int _initial;
 
-    public KubeProxies(Simulation sim, ApiServerSet api, int nodes, bool enabled)
+    /// <summary><paramref name="nodes"/> nodes at the start, in arrays of <paramref name="slots"/> (the most the scenario reaches).</summary>
+    public KubeProxies(Simulation sim, ApiServerSet api, int nodes, bool enabled, int slots = 0)
     {
+        _initial = nodes;
+        nodes = Math.Max(nodes, slots);
         _sim = sim;
         _seenAt = new long[nodes];
         _rng = sim.Random.Stream($"{api.Cluster}/kube-proxy");
@@ -49,7 +54,19 @@ public sealed class KubeProxies
     /// <summary>kube-proxies of a running cluster listed long ago: they only re-open their watches, spread over 10 s.</summary>
     public void Start()
     {
-        foreach (var inf in _informers) inf.StartSynced((long)(_rng.NextDouble() * 10 * SimTime.TicksPerSecond));
+        for (int n = 0; n < _informers.Length && n < _initial; n++) _informers[n].StartSynced((long)(_rng.NextDouble() * 10 * SimTime.TicksPerSecond));
+    }
+
+    /// <summary>Node <paramref name="n"/> joined: its kube-proxy lists every EndpointSlice and watches.</summary>
+    public void AddNode(int n)
+    {
+        if (_informers.Length > 0) _informers[n].Start(0);
+    }
+
+    /// <summary>Node <paramref name="n"/> was deleted: its kube-proxy is gone with it.</summary>
+    public void RemoveNode(int n)
+    {
+        if (_informers.Length > 0) _informers[n].Stop();
     }
 
     /// <summary>

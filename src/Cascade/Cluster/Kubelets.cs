@@ -11,11 +11,19 @@ namespace Cascade.Cluster;
 /// leases and node status, system for the rest). The kubelet keeps its containers running whatever the
 /// API server does; only its writes fail. With the data plane, the kubelet's status manager also patches
 /// pod status (readiness) when it changes, and retries a failed patch on its 10 s sync.
+/// A node added to the running cluster registers first (docs/model.md "Growth and churn"): its kubelet creates
+/// its Node object (retried from 100 ms doubling to 7 s: pkg/kubelet/kubelet_node_status.go registerWithAPIServer),
+/// then its Lease (the lease controller's 200 ms → 7 s back-off), and its pod informer starts from nothing (a
+/// LIST, then the watch). Arrays are sized to the most nodes the scenario can reach; slots past the nodes of
+/// the moment are inactive.
 /// </summary>
 public sealed class Kubelets : IApiCaller, IEventHandler
 {
-    private const int RenewLease = 0, PatchStatus = 1, PodStatusRetry = 2, OtherPodStatusRetry = 3;
-    private const long TagNodeStatus = 1, TagPodStatus = 2, TagOtherPodStatus = 3;
+    private const int RenewLease = 0, PatchStatus = 1, PodStatusRetry = 2, OtherPodStatusRetry = 3, Register = 4, CreateLease = 5;
+    private const long TagLease = 0, TagNodeStatus = 1, TagPodStatus = 2, TagOtherPodStatus = 3, TagRegister = 4, TagCreateLease = 5;
+    private static readonly Backoff RegisterRetry = new(SimTime.FromMilliseconds(100), SimTime.FromSeconds(7)); // kubelet_node_status.go registerWithAPIServer: 100 ms doubling to 7 s
+    /// <summary>Assumption: machines provisioned together start their kubelets within 10 s of each other.</summary>
+    private static readonly long BootSpreadTicks = SimTime.FromSeconds(10);
     private const long ReadyBit = 1L << 31;
     private static readonly long StatusSyncTicks = SimTime.FromSeconds(10); // status_manager.go syncPeriod 10 s
     private static readonly Backoff LeaseRetry = new(SimTime.FromMilliseconds(200), SimTime.FromSeconds(7)); // docs/model.md "Nodes": 200 ms → 7 s
@@ -32,10 +40,16 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     private readonly long[] _retry;
     private readonly long[] _renewedAt;
     private readonly RandomStream _rng;
-    private readonly bool[] _removed;
+    private readonly bool[] _removed, _registered, _leaseCreated;
+    private readonly int[] _life;   // bumped when a slot's node is removed or added: events of an earlier node are dropped
+    private readonly ApiCall?[] _register, _createLease;
+    private readonly ApiResource _nodesResource, _leasesResource;
 
-    public Kubelets(Simulation sim, ApiServerSet api, int nodes, long renewTicks, long leaseTimeoutTicks, long statusTicks, bool watchPods)
+    /// <summary><paramref name="nodes"/> nodes at the start, in arrays of <paramref name="slots"/> (the most the scenario reaches; default the same).</summary>
+    public Kubelets(Simulation sim, ApiServerSet api, int nodes, long renewTicks, long leaseTimeoutTicks, long statusTicks, bool watchPods, int slots = 0)
     {
+        int initial = nodes;
+        nodes = Math.Max(nodes, slots);
         _sim = sim;
         _api = api;
         _renewTicks = renewTicks;
@@ -49,7 +63,19 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         _retry = new long[nodes];
         _renewedAt = new long[nodes];
         _removed = new bool[nodes];
-        double podShare = 1.0 / nodes;
+        _registered = new bool[nodes];
+        _leaseCreated = new bool[nodes];
+        _life = new int[nodes];
+        _register = new ApiCall?[nodes];
+        _createLease = new ApiCall?[nodes];
+        _nodesResource = api.Resources.GetOrAdd("nodes");
+        _leasesResource = api.Resources.GetOrAdd("leases");
+        for (int n = 0; n < nodes; n++)
+        {
+            _removed[n] = n >= initial;
+            _registered[n] = _leaseCreated[n] = n < initial;
+        }
+        double podShare = 1.0 / initial;
         for (int n = 0; n < nodes; n++)
         {
             var id = Identity.Node($"node-{n}");
@@ -67,7 +93,15 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         }
     }
 
+    /// <summary>Node slots: the most nodes the scenario can reach.</summary>
     public int Nodes => _lease.Length;
+
+    /// <summary>Node registrations (Node objects created) that succeeded, and attempts that failed.</summary>
+    public long Registrations { get; private set; }
+    public long RegistrationFailures { get; private set; }
+
+    /// <summary>Hears each added node's Node object land in the API server.</summary>
+    public INodeRegistrationListener? Listener { get; set; }
     public long LeaseRenewals { get; private set; }
     public long LeaseFailures { get; private set; }
 
@@ -135,6 +169,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     {
         for (int n = 0; n < Nodes; n++)
         {
+            if (_removed[n]) continue;
             _renewedAt[n] = _sim.Now;
             _sim.Schedule((long)(_rng.NextDouble() * _renewTicks), this, RenewLease, n);
             _sim.Schedule((long)(_rng.NextDouble() * _statusTicks), this, PatchStatus, n);
@@ -142,15 +177,28 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         }
     }
 
-    /// <summary>The node was removed from the cluster (scale-down): its kubelet stops calling.</summary>
+    /// <summary>The node was removed from the cluster (scale-down): its kubelet stops calling; its Node and Lease objects go.</summary>
     public void RemoveNode(int n)
     {
         if (_removed[n]) return;
         _removed[n] = true;
+        _life[n]++;
         if (_pods.Length > 0) _pods[n].Stop();
+        if (_registered[n]) _nodesResource.Count--;
+        if (_leaseCreated[n]) _leasesResource.Count--;
+        _registered[n] = _leaseCreated[n] = false;
     }
 
     public bool NodeRemoved(int n) => _removed[n];
+
+    /// <summary>The machine died (a lost node): its kubelet stops calling, but its Node and Lease objects stay.</summary>
+    public void NodeDied(int n)
+    {
+        if (_removed[n]) return;
+        _removed[n] = true;
+        _life[n]++;
+        if (_pods.Length > 0) _pods[n].Stop();
+    }
 
     /// <summary>
     /// Node <paramref name="n"/> is cut off from the control plane, or joined again: its kubelet's requests get no
@@ -163,32 +211,101 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         if (partitioned && _pods.Length > 0) _pods[n].Disconnect();
     }
 
+    /// <summary>The node's Node object exists in the API server.</summary>
+    public bool NodeRegistered(int n) => _registered[n];
+
+    /// <summary>
+    /// A new machine in slot <paramref name="n"/> boots (within <see cref="BootSpreadTicks"/>): its kubelet registers
+    /// the Node, then creates its Lease and renews it, patches node status, and its pod informer lists and watches.
+    /// </summary>
+    public void AddNode(int n)
+    {
+        if (!_removed[n]) return;
+        _removed[n] = false;
+        _life[n]++;
+        _retry[n] = 0;
+        var id = Identity.Node($"node-{n}");
+        _register[n] ??= _api.DefineCall("kubelet register node", id.User, id.Groups, "create", "nodes", null);
+        _createLease[n] ??= _api.DefineCall("kubelet create lease", id.User, id.Groups, "create", "leases", "kube-node-lease");
+        long boot = (long)(_rng.NextDouble() * BootSpreadTicks);
+        _sim.Schedule(boot, this, Register, Arg(n));
+        if (_pods.Length > 0) _pods[n].Start(boot);
+    }
+
+    /// <summary>Node <paramref name="n"/>'s attempt failed: the next one (<paramref name="kind"/>) after one more step of <paramref name="backoff"/>.</summary>
+    private void Retry(int n, Backoff backoff, int kind)
+    {
+        _retry[n] = backoff.Next(_retry[n]);
+        _sim.Schedule(_retry[n], this, kind, Arg(n));
+    }
+
+    private long Arg(int n) => ((long)_life[n] << 32) | (uint)n;
+
+    private long Tag(long kind, int n) => ((long)_life[n] << 40) | (kind << 32) | (uint)n;
     public void OnEvent(int kind, long arg)
     {
-        int n = (int)arg;
-        if (kind != PodStatusRetry && _removed[n]) return;
+        int n = (int)(arg & 0xFFFFFFFF);
+        if (kind != PodStatusRetry && kind != OtherPodStatusRetry && (_removed[n] || (int)(arg >> 32) != _life[n])) return;
         switch (kind)
         {
-            case RenewLease: _api.Send(_heartbeat[n], _lease[n], this, n); break;
-            case PatchStatus: _api.Send(_main[n], _status[n], this, (TagNodeStatus << 32) | (uint)n); break;
+            case RenewLease: _api.Send(_heartbeat[n], _lease[n], this, Tag(TagLease, n)); break;
+            case PatchStatus: _api.Send(_main[n], _status[n], this, Tag(TagNodeStatus, n)); break;
+            case Register: _api.Send(_main[n], _register[n]!, this, Tag(TagRegister, n)); break;
+            case CreateLease: _api.Send(_heartbeat[n], _createLease[n]!, this, Tag(TagCreateLease, n)); break;
             case PodStatusRetry:
             {
                 var t = _podTable!;
                 if (t.Phase[n] != PodPhase.Gone && t.Node[n] >= 0 && !_removed[t.Node[n]] && !t.StatusInFlight[n] && t.WantReady[n] != t.ReadyInApi[n]) SendPodStatus(n);
                 break;
             }
-            case OtherPodStatusRetry: PatchOtherPodStatus(n); break;
+            case OtherPodStatusRetry: if (!_removed[n]) PatchOtherPodStatus(n); break;
         }
     }
 
     public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
     {
         int n = (int)(tag & 0x7FFFFFFF);
-        long kind = tag >> 32;
-        if (kind != TagPodStatus && _removed[n]) return;
+        long kind = (tag >> 32) & 0xFF;
+        if (kind != TagPodStatus && kind != TagOtherPodStatus && (_removed[n] || (int)(tag >> 40) != _life[n])) return;
         if (kind == TagNodeStatus)
         {
-            _sim.Schedule(_statusTicks, this, PatchStatus, n);
+            _sim.Schedule(_statusTicks, this, PatchStatus, Arg(n));
+            return;
+        }
+        if (kind == TagRegister)
+        {
+            if (outcome == RequestOutcome.Ok)
+            {
+                Registrations++;
+                _registered[n] = true;
+                _nodesResource.Count++;
+                _retry[n] = 0;
+                _sim.Schedule(0, this, CreateLease, Arg(n));
+                _sim.Schedule((long)(_rng.NextDouble() * _statusTicks), this, PatchStatus, Arg(n));
+                Listener?.OnNodeRegistered(n);
+            }
+            else
+            {
+                RegistrationFailures++;
+                Retry(n, RegisterRetry, Register);
+            }
+            return;
+        }
+        if (kind == TagCreateLease)
+        {
+            if (outcome == RequestOutcome.Ok)
+            {
+                _leaseCreated[n] = true;
+                _leasesResource.Count++;
+                _renewedAt[n] = _sim.Now;
+                _retry[n] = 0;
+                _sim.Schedule(_renewTicks, this, RenewLease, Arg(n));
+            }
+            else
+            {
+                LeaseFailures++;
+                Retry(n, LeaseRetry, CreateLease);
+            }
             return;
         }
         if (kind == TagPodStatus)
@@ -229,15 +346,20 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             LeaseRenewals++;
             _renewedAt[n] = _sim.Now;
             _retry[n] = 0;
-            _sim.Schedule(_renewTicks, this, RenewLease, n);
+            _sim.Schedule(_renewTicks, this, RenewLease, Arg(n));
         }
         else
         {
             LeaseFailures++;
-            _retry[n] = LeaseRetry.Next(_retry[n]);
-            _sim.Schedule(_retry[n], this, RenewLease, n);
+            Retry(n, LeaseRetry, RenewLease);
         }
     }
+}
+
+/// <summary>Hears that an added node's Node object was created (it exists for controllers, the scheduler and DaemonSets).</summary>
+public interface INodeRegistrationListener
+{
+    void OnNodeRegistered(int node);
 }
 
 /// <summary>Hears that a tracked pod's Ready condition changed in the API server.</summary>

@@ -78,7 +78,11 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         _tokens = new double[_zones];
         _taintQueue = new Queue<int>[_zones];
         for (int z = 0; z < _zones; z++) _taintQueue[z] = new Queue<int>();
-        for (int n = 0; n < _nodes; n++) _zoneSize[Zone(n)]++;
+        for (int n = 0; n < _nodes; n++)
+        {
+            _removed[n] = kubelets.NodeRemoved(n); // slots for nodes the scenario may add are not nodes yet
+            if (!_removed[n]) _zoneSize[Zone(n)]++;
+        }
     }
 
     public int NotReady { get; private set; }
@@ -113,6 +117,16 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 Tainted--;
             }
         }
+    }
+
+    /// <summary>Node <paramref name="n"/> registered: the controller judges it from now, its zone grows.</summary>
+    public void OnNodeAdded(int n)
+    {
+        if (!_removed[n]) return;
+        _removed[n] = false;
+        _zoneSize[Zone(n)]++;
+        _observed[n] = _sim.Now;
+        _tainted[n] = _taintQueued[n] = _evicted[n] = false;
     }
 
     /// <summary>The pod garbage collector deletes a pod whose node is gone (kube-controller-manager, through the API server).</summary>

@@ -31,7 +31,8 @@ public sealed class Scheduler : IApiCaller, IEventHandler
     private readonly Informer? _podInformer;
     private readonly int _maxInFlight;
     private readonly RandomStream _rng;
-    private readonly Queue<int> _unseen = new(), _active = new();   // tracked pod, or −1 for an untracked one
+    private readonly Queue<int> _unseen = new(), _active = new();   // tracked pod, −1 for an untracked one, −2 − w for a pod of wave w
+    private readonly List<PodWave> _waves = new();
     private readonly long[] _backoff, _createRetry;
     private long _otherCreateRetry;
     private int _inFlight;
@@ -56,6 +57,19 @@ public sealed class Scheduler : IApiCaller, IEventHandler
 
     /// <summary>kube-scheduler's API client.</summary>
     public ApiClient Client => _client;
+
+    /// <summary>The ReplicaSet controller's client (kube-controller-manager gives each controller its own).</summary>
+    public ApiClient ReplicaSetClient => _replicaSetClient;
+
+    /// <summary>A wave of pods the scheduler will bind; returns the wave's number for <see cref="EnqueueWavePod"/>.</summary>
+    internal int Register(PodWave wave)
+    {
+        _waves.Add(wave);
+        return _waves.Count - 1;
+    }
+
+    /// <summary>A pod of wave <paramref name="wave"/> was created: it waits to be bound like any pending pod.</summary>
+    internal void EnqueueWavePod(int wave) => Created(-2 - wave);
 
     /// <summary>Pods created and not yet bound (including those the scheduler has not seen yet).</summary>
     public int Pending { get; private set; }
@@ -104,7 +118,7 @@ public sealed class Scheduler : IApiCaller, IEventHandler
     private int PickNode()
     {
         var nlc = _dp.NodeLifecycle;
-        int nodes = _dp.Nodes;
+        int nodes = _dp.ActiveNodes;
         for (int attempt = 0; attempt < 32; attempt++)
         {
             int n = _rng.NextInt(nodes);
@@ -133,7 +147,8 @@ public sealed class Scheduler : IApiCaller, IEventHandler
                         _backoff[pod] = 0;
                         _dp.OnPodBound(pod, node);
                     }
-                    else _dp.OnOtherPodBound(node);
+                    else if (pod == -1) _dp.OnOtherPodBound(node);
+                    else _waves[-2 - pod].OnBound(node);
                 }
                 else
                 {

@@ -30,8 +30,12 @@ public sealed class Workload : IApiCaller, IEventHandler
     private long _bytesReceived;
     private long _largestResponseBytes;
 
+    /// <summary>
+    /// <paramref name="pods"/> slots, of which the first <paramref name="activePods"/> (default all) exist at the start;
+    /// the others are pre-allocated for the scenario's scale-ups and start with <see cref="StartPod"/>.
+    /// </summary>
     public Workload(string name, Simulation sim, ApiServerSet api, int pods, Func<int, ApiClient> client,
-        IReadOnlyList<PeriodicCall> calls, Func<int, ApiClient, IReadOnlyList<Informer>> informers)
+        IReadOnlyList<PeriodicCall> calls, Func<int, ApiClient, IReadOnlyList<Informer>> informers, int? activePods = null)
     {
         Name = name;
         _sim = sim;
@@ -48,11 +52,19 @@ public sealed class Workload : IApiCaller, IEventHandler
             _clients[i] = client(i);
             _informers[i] = informers(i, _clients[i]).ToArray();
         }
+        for (int i = activePods ?? pods; i < pods; i++)
+        {
+            _podStopped[i] = true;
+            _podsStopped++;
+        }
     }
 
     public string Name { get; }
     public int Pods => _clients.Length;
     public int PodsRunning => _running ? _clients.Length - _podsStopped : 0;
+
+    /// <summary>Pods that exist (started or waiting for the workload to start), whether or not the workload runs yet.</summary>
+    public int Replicas => _clients.Length - _podsStopped;
     public IReadOnlyList<ApiClient> Clients => _clients;
 
     /// <summary>Response bytes received since the last call (for the pods' own CPU), and the largest single response seen.</summary>
@@ -81,14 +93,32 @@ public sealed class Workload : IApiCaller, IEventHandler
         if (_running) return;
         _running = true;
         for (int i = 0; i < _clients.Length; i++)
-        {
-            if (_podStopped[i]) continue;
-            for (int c = 0; c < _calls.Length; c++)
-                _pending[i * _calls.Length + c] = _sim.Schedule(_calls[c].Schedule.FirstDelayTicks(_rng), this, Fire, i * _calls.Length + c);
-            foreach (var inf in _informers[i])
-                if (runningBefore) inf.StartSynced(SimTime.FromSeconds(10 * _rng.NextDouble()));
-                else inf.Start(SimTime.FromSeconds(_rng.NextDouble()));
-        }
+            if (!_podStopped[i]) StartLoops(i, runningBefore);
+    }
+
+    private void StartLoops(int i, bool runningBefore = false)
+    {
+        for (int c = 0; c < _calls.Length; c++)
+            _pending[i * _calls.Length + c] = _sim.Schedule(_calls[c].Schedule.FirstDelayTicks(_rng), this, Fire, i * _calls.Length + c);
+        foreach (var inf in _informers[i])
+            if (runningBefore) inf.StartSynced(SimTime.FromSeconds(10 * _rng.NextDouble()));
+            else inf.Start(SimTime.FromSeconds(_rng.NextDouble()));
+    }
+
+    /// <summary>A new pod in slot <paramref name="pod"/> (a scale-up, or a DaemonSet pod on a new node): its loops start at random phases, its informers list afresh.</summary>
+    public void StartPod(int pod)
+    {
+        if (!_podStopped[pod]) return;
+        _podStopped[pod] = false;
+        _podsStopped--;
+        if (_running) StartLoops(pod);
+    }
+
+    /// <summary>The first slot with no pod, or −1 when every slot has one.</summary>
+    public int FreeSlot()
+    {
+        for (int i = 0; i < _podStopped.Length; i++) if (_podStopped[i]) return i;
+        return -1;
     }
 
     /// <summary>Stops the pods (the workload was deleted): no new calls; requests in flight run out.</summary>
@@ -153,22 +183,18 @@ public sealed class Workload : IApiCaller, IEventHandler
         if (partitioned) foreach (var inf in _informers[pod]) inf.Disconnect();
     }
 
-    private void StartPod(int pod)
+    private void RestartedPodStarts(int pod)
     {
         if (!_running || !_podRestarting[pod]) return;
         _podRestarting[pod] = false;
-        _podStopped[pod] = false;
-        _podsStopped--;
-        for (int c = 0; c < _calls.Length; c++)
-            _pending[pod * _calls.Length + c] = _sim.Schedule(_calls[c].Schedule.FirstDelayTicks(_rng), this, Fire, pod * _calls.Length + c);
-        foreach (var inf in _informers[pod]) inf.Restart(0);
+        StartPod(pod);
     }
 
     public void OnEvent(int kind, long arg)
     {
         if (kind == PodStart)
         {
-            StartPod((int)arg);
+            RestartedPodStarts((int)arg);
             return;
         }
         int k = (int)arg;

@@ -9,6 +9,13 @@ public sealed class ApiServerSample
 {
     public double TimeSeconds { get; init; }
     public long Issued { get; init; }
+
+    /// <summary>LIST requests issued in the bucket (a relist storm or new nodes' informers show here).</summary>
+    public long Lists { get; init; }
+
+    /// <summary>Node and pod objects stored at the bucket's end (they grow with scale-ups and pod waves).</summary>
+    public long Nodes { get; init; }
+    public long Pods { get; init; }
     public long Completed { get; init; }
     public long RejectedQueueFull { get; init; }
     public long RejectedTimeOut { get; init; }
@@ -57,7 +64,7 @@ public sealed class ApiServerMetrics
     private readonly List<ApiServerSample> _samples = new();
 
     // current bucket
-    private long _issued, _completed, _timedOut, _clientTimeouts, _unavailable;
+    private long _issued, _lists, _completed, _timedOut, _clientTimeouts, _unavailable;
     private readonly long[] _rejected = new long[3];
     private readonly long[] _rejectedByLevel;
     private readonly long[] _levelHist;   // levels × bins
@@ -109,7 +116,19 @@ public sealed class ApiServerMetrics
     public double PeakSeatUtilization { get; private set; }
     public double? SaturatedAtSeconds { get; private set; }
 
-    public void OnIssued() { _issued++; Issued++; }
+    public void OnIssued(VerbClass verb)
+    {
+        _issued++;
+        Issued++;
+        if (verb == VerbClass.List)
+        {
+            _lists++;
+            Lists++;
+        }
+    }
+
+    /// <summary>LIST requests issued since the start.</summary>
+    public long Lists { get; private set; }
 
     public void OnCompleted(int level, VerbClass verb, bool exempt, long latencyTicks)
     {
@@ -205,13 +224,16 @@ public sealed class ApiServerMetrics
     }
 
     /// <summary>Closes the bucket ending at <paramref name="now"/>.</summary>
-    public void Flush(long now, ReadOnlySpan<double> cpuCoresByReplica, ReadOnlySpan<bool> upByReplica)
+    public void Flush(long now, ReadOnlySpan<double> cpuCoresByReplica, ReadOnlySpan<bool> upByReplica, long nodes = 0, long pods = 0)
     {
         int n = Math.Max(1, _seatSamples);
         var sample = new ApiServerSample
         {
             TimeSeconds = SimTime.ToSeconds(now),
             Issued = _issued,
+            Lists = _lists,
+            Nodes = nodes,
+            Pods = pods,
             Completed = _completed,
             RejectedQueueFull = _rejected[(int)RejectReason.QueueFull],
             RejectedTimeOut = _rejected[(int)RejectReason.TimeOut],
@@ -243,7 +265,7 @@ public sealed class ApiServerMetrics
             (sample.WindowP99Seconds > SaturationP99Seconds || sample.WindowFailureRatio > SaturationFailureRatio))
             SaturatedAtSeconds = sample.TimeSeconds;
 
-        _issued = _completed = _timedOut = _clientTimeouts = _unavailable = 0;
+        _issued = _lists = _completed = _timedOut = _clientTimeouts = _unavailable = 0;
         Array.Clear(_rejected);
         Array.Clear(_rejectedByLevel);
         Array.Clear(_levelHist);

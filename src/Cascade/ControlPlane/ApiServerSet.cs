@@ -274,7 +274,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             if (r.ClientTimeout == 0) Finish(r, RequestOutcome.Unavailable);
             return;
         }
-        Metrics.OnIssued();
+        Metrics.OnIssued(r.Call.Class);
         if (client.Replica < 0 || !_replicas[client.Replica].Up) client.Replica = PickReplica();
         if (client.Replica < 0)
         {
@@ -867,7 +867,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
                 rep.BusyCoreTicksAtLastFlush = busy;
                 up[rep.Index] = rep.Up;
             }
-            Metrics.Flush(_sim.Now, cpu, up);
+            Metrics.Flush(_sim.Now, cpu, up, Resources.Find("nodes")?.Count ?? 0, Resources.Find("pods")?.Count ?? 0);
         }
         _sim.Schedule(SimTime.TicksPerSecond, this, SampleTick);
     }

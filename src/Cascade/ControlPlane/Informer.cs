@@ -86,8 +86,14 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
     /// <summary>Open watches that broke (their API server died, the connection was lost) and were re-opened from the last version.</summary>
     public long BrokenWatches { get; private set; }
 
+    /// <summary>Starts from nothing (a new pod or node): the first LIST, then the watch. A stopped informer started again forgets its view.</summary>
     public void Start(long delayTicks)
     {
+        HasSynced = false;
+        _syncedAt = -1;
+        _versionUnavailable = false;
+        _backoff = 0;
+        _lastFailureAt = -1;
         _state = State.BackingOff;
         _next = Next.Sync;
         _timer = _sim.Schedule(delayTicks, this, BackoffDone);
@@ -113,11 +119,6 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
     public void Restart(long delayTicks)
     {
         Stop();
-        HasSynced = false;
-        _syncedAt = -1;
-        _versionUnavailable = false;
-        _backoff = 0;
-        _lastFailureAt = -1;
         Start(delayTicks);
     }
 

@@ -23,7 +23,9 @@ public sealed record PlannedAction(
     long MemoryBytes,
     long PerNodeTicks,
     int Parallelism,
-    double Fraction)
+    double Fraction,
+    int? Nodes = null,
+    int Pods = 0)
 {
     /// <summary>An absolute time, else a delay after a halt, else the reaction time after detection.</summary>
     public Trigger When => new(AtTicks, AtTicks is null ? AfterHaltTicks : null, AtTicks is null && AfterHaltTicks is null ? AfterDetectionTicks : null);
@@ -112,11 +114,33 @@ public sealed class Remediation : IEventHandler
             {
                 case ActionKind.ScaleNodes:
                 {
-                    int keep = (int)Math.Ceiling(c.Nodes * a.KeepFraction);
-                    int removed = c.RemoveNodesFrom(keep);
-                    _fleet.Log(c.Name, "action", $"{Label(a)} succeeded: {removed} nodes removed, {keep} kept");
+                    int from = c.ActiveNodes;
+                    int target = a.Nodes ?? (int)Math.Ceiling(from * a.KeepFraction);
+                    if (target > from)
+                    {
+                        int added = c.AddNodes(target);
+                        _fleet.Log(c.Name, "action", $"{Label(a)} succeeded: added {added:N0} nodes ({from:N0} → {c.ActiveNodes:N0}); their kubelets register");
+                        break;
+                    }
+                    int removed = c.RemoveNodesFrom(target);
+                    _fleet.Log(c.Name, "action", $"{Label(a)} succeeded: {removed} nodes removed, {target} kept");
                     break;
                 }
+                case ActionKind.ScaleWorkload:
+                    foreach (var name in WorkloadsOf(a))
+                        if (c.FindWorkload(name) is { } w)
+                        {
+                            int from = w.Workload.Replicas;
+                            var wave = c.ScaleWorkload(w, a.Replicas);
+                            _fleet.Log(c.Name, "action", wave is null
+                                ? $"{Label(a)}: {name} already has {from:N0} replicas"
+                                : $"{Label(a)} started: {name} from {from:N0} to {a.Replicas:N0} replicas, through the ReplicaSet controller");
+                        }
+                    break;
+                case ActionKind.RunJob:
+                    c.RunJob(a.Name.Length > 0 ? a.Name : "job", a.Pods);
+                    _fleet.Log(c.Name, "action", $"{Label(a)} started: a Job of {a.Pods:N0} pods, through the Job controller");
+                    break;
                 case ActionKind.BlockApiAccess:
                 {
                     int blocked = 0;

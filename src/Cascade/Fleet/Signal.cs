@@ -20,4 +20,4 @@ public enum Signal
 }
 
 /// <summary>What a remediation step does.</summary>
-public enum ActionKind { Rollback, ScaleNodes, BlockApiAccess, ScaleApiServers, BreakGlass, ShiftTraffic }
+public enum ActionKind { Rollback, ScaleNodes, BlockApiAccess, ScaleApiServers, BreakGlass, ShiftTraffic, ScaleWorkload, RunJob }

@@ -12,7 +12,7 @@ public static class DataPlaneBuilder
     public static DataPlane Build(Simulation sim, Scenario scenario, ClusterSpec spec, ClusterModel cluster, Timeline timeline)
     {
         var config = ConfigFrom(scenario, spec);
-        return new DataPlane(sim, cluster.Api, cluster.Nodes, config, cluster.Kubelets, cluster.Controllers, timeline);
+        return new DataPlane(sim, cluster.Api, cluster.Nodes, config, cluster.Kubelets, cluster.Controllers, timeline, cluster.NodeSlots);
     }
 
     public static DataPlaneConfig ConfigFrom(Scenario scenario, ClusterSpec spec)

@@ -31,16 +31,68 @@ public static class ScenarioBuilder
                 r.Waves.Select(w => new Wave(w.Clusters, w.Bake.Ticks)).ToList(),
                 r.Gates.Select(g => new Condition(g.Signal, g.Threshold, g.For.Ticks)).ToList());
         }
+        CheckPlaybook(scenario);
         fleet.Alerts = new Alerts(fleet, scenario.Alerts.Select(a => new AlertRule(a.Name, new Condition(a.Signal, a.Threshold, a.For.Ticks), a.Clusters)).ToList(), change);
         fleet.Remediation = new Remediation(fleet, scenario.Remediation.Select(a => new PlannedAction(
             a.Action, a.Name, a.Clusters, a.At?.Ticks, a.AfterHalt?.Ticks, a.AfterDetection.Ticks, a.Duration.Ticks,
             IdentityOf(a.Identity, "oncall-engineer"), a.RetryEvery.Ticks, a.Timeout.Ticks, a.KeepFraction, a.Workloads,
-            a.Replicas, a.CpuCores, a.Memory.Bytes, a.PerNode.Ticks, a.Parallelism, a.Fraction)).ToList(), change);
+            a.Replicas, a.CpuCores, a.Memory.Bytes, a.PerNode.Ticks, a.Parallelism, a.Fraction, a.Nodes, a.Pods)).ToList(), change);
         if (scenario.Faults.Count > 0)
             fleet.Faults = new Faults(fleet, scenario.Faults.Select(f => new PlannedFault(
                 f.Fault, f.Name, f.Clusters, new Trigger(f.At?.Ticks, f.AfterHalt?.Ticks, f.AfterDetection?.Ticks),
                 f.Replicas, f.Duration?.Ticks, f.Workload, PodBudget.TryParse(f.MaxUnavailable, out var b) ? b : new PodBudget(0, 100), f.Fraction)).ToList());
         return fleet;
+    }
+
+    /// <summary>Playbook targets that name what the scenario does not have (an action's own rules are in <see cref="ActionSpec.Validate"/>).</summary>
+    private static void CheckPlaybook(Scenario scenario)
+    {
+        for (int i = 0; i < scenario.Remediation.Count; i++)
+        {
+            var a = scenario.Remediation[i];
+            switch (a.Action)
+            {
+                case ActionKind.ScaleWorkload:
+                {
+                    var names = ScaledWorkloads(scenario, a);
+                    if (names.Count == 0)
+                        throw new InputException("scaleWorkload needs `workloads:` (there is no rollout change to default to)", field: $"remediation[{i}].workloads");
+                    for (int j = 0; j < names.Count; j++)
+                    {
+                        var w = scenario.Workloads.FirstOrDefault(x => x.Name == names[j]);
+                        string at = a.Workloads.Count > 0 ? $"remediation[{i}].workloads[{j}]" : $"remediation[{i}].workloads";
+                        if (w is null)
+                            throw new InputException($"no workload of the scenario is named '{names[j]}' (workloads: {string.Join(", ", scenario.Workloads.Select(x => x.Name))})", field: at);
+                        if (w.Placement == Placement.PerNode)
+                            throw new InputException($"'{names[j]}' runs a pod per node (a DaemonSet): scale the nodes instead (action: scaleNodes)", field: at);
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>The workloads a scaleWorkload action names, else the rollout's change.</summary>
+    private static IReadOnlyList<string> ScaledWorkloads(Scenario scenario, ActionSpec a) =>
+        a.Workloads.Count > 0 ? a.Workloads : scenario.Rollout?.Change is { } c ? new[] { c } : Array.Empty<string>();
+
+    /// <summary>The most nodes cluster <paramref name="spec"/> can reach: its own, or a scaleNodes target above it.</summary>
+    public static int NodeSlots(Scenario scenario, ClusterSpec spec)
+    {
+        int slots = spec.Nodes;
+        foreach (var a in scenario.Remediation)
+            if (a.Action == ActionKind.ScaleNodes && a.Nodes is { } n && ClusterPattern.Matches(a.Clusters, spec.Name)) slots = Math.Max(slots, n);
+        return slots;
+    }
+
+    /// <summary>The most pods a Deployment can reach in this cluster: its replicas, or a scaleWorkload target above them.</summary>
+    private static int ReplicaSlots(Scenario scenario, ClusterSpec spec, WorkloadSpec w)
+    {
+        int slots = w.Replicas;
+        foreach (var a in scenario.Remediation)
+            if (a.Action == ActionKind.ScaleWorkload && ClusterPattern.Matches(a.Clusters, spec.Name) && ScaledWorkloads(scenario, a).Contains(w.Name))
+                slots = Math.Max(slots, a.Replicas);
+        return slots;
     }
 
     /// <summary>One cluster of the scenario (the single `cluster`, unless a fleet spec is given).</summary>
@@ -52,17 +104,18 @@ public static class ScenarioBuilder
         var resources = DeclareResources(spec);
         int maxReplicas = scenario.Remediation.Where(a => a.Action == ActionKind.ScaleApiServers).Select(a => a.Replicas).DefaultIfEmpty(0).Max();
         var api = new ApiServerSet(sim, spec.Name, ApiServerConfigFrom(spec, baseDirectory, maxReplicas), resources, timeline);
-        var cluster = new ClusterModel(sim, spec.Name, spec.Nodes, api, timeline);
+        int nodeSlots = NodeSlots(scenario, spec);
+        var cluster = new ClusterModel(sim, spec.Name, spec.Nodes, api, timeline, nodeSlots);
         if (spec.Kubelets.Enabled)
             cluster.Kubelets = new Kubelets(sim, api, spec.Nodes, spec.Kubelets.LeaseRenewInterval.Ticks,
-                spec.Kubelets.LeaseTimeout.Ticks, spec.Kubelets.NodeStatusInterval.Ticks, spec.Kubelets.WatchPods);
+                spec.Kubelets.LeaseTimeout.Ticks, spec.Kubelets.NodeStatusInterval.Ticks, spec.Kubelets.WatchPods, nodeSlots);
         if (spec.Controllers.Enabled)
             cluster.Controllers = new Controllers(sim, api, spec.Controllers.WriteRate);
         foreach (var w in scenario.Workloads)
         {
             if (!ClusterPattern.Matches(w.Clusters, spec.Name)) continue;
             bool rolledOut = scenario.Rollout?.Change == w.Name;
-            cluster.Workloads.Add(new DeployedWorkload(sim, BuildWorkload(sim, api, spec, w), rolledOut ? null : w.StartAt?.Ticks ?? 0,
+            cluster.Workloads.Add(new DeployedWorkload(sim, BuildWorkload(sim, api, spec, w, nodeSlots, ReplicaSlots(scenario, spec, w)), rolledOut ? null : w.StartAt?.Ticks ?? 0,
                 w.Resources.Cpu, w.Resources.Memory.Value, w.Resources.DecodeBytesPerSecond.Value, w.Placement == Placement.PerNode)
             {
                 RunningBefore = !rolledOut && w.StartAt is null,
@@ -192,10 +245,12 @@ public static class ScenarioBuilder
         return Identity.ForUser(id.User ?? defaultUser, id.Groups);
     }
 
-    private static Workload BuildWorkload(Simulation sim, ApiServerSet api, ClusterSpec spec, WorkloadSpec w)
+    private static Workload BuildWorkload(Simulation sim, ApiServerSet api, ClusterSpec spec, WorkloadSpec w, int nodeSlots, int replicaSlots)
     {
         var id = IdentityOf(w);
-        int pods = w.Placement == Placement.PerNode ? spec.Nodes : w.Replicas;
+        bool perNode = w.Placement == Placement.PerNode;
+        int pods = perNode ? spec.Nodes : w.Replicas;
+        int slots = perNode ? nodeSlots : replicaSlots;
         double namespaceShare = 1.0 / Math.Max(1, api.Resources.Find("namespaces")?.Count ?? 1);
         var calls = new List<PeriodicCall>();
         foreach (var c in w.Calls)
@@ -209,10 +264,11 @@ public static class ScenarioBuilder
                 indexed: Indexed(c.Resource, c.Selector));
             calls.Add(new PeriodicCall(call, new Periodic(c.Every.Seconds, c.Jitter)));
         }
-        return new Workload(w.Name, sim, api, pods,
+        return new Workload(w.Name, sim, api, Math.Max(pods, slots),
             _ => api.CreateClient(w.Client.Qps, w.Client.Burst, w.Client.Timeout?.Ticks ?? 0, w.Client.MaxRetries),
             calls,
-            (pod, client) => w.Informers.Select((inf, k) => InformerOf(sim, api, spec, w, id, inf, pod, k, client, namespaceShare)).ToList());
+            (pod, client) => w.Informers.Select((inf, k) => InformerOf(sim, api, spec, w, id, inf, pod, k, client, namespaceShare)).ToList(),
+            pods);
     }
 
     private static Informer InformerOf(Simulation sim, ApiServerSet api, ClusterSpec spec, WorkloadSpec w, Identity id,

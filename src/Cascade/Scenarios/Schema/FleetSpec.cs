@@ -41,7 +41,7 @@ public sealed class AlertSpec
 }
 
 /// <summary>When an action starts: at a time, a delay after the rollout halts (an automated abort), or a delay after detection (the first alert), on the clusters matching.</summary>
-public sealed class ActionSpec
+public sealed class ActionSpec : IValidatable
 {
     public ActionKind Action { get; set; }
     public string Name { get; set; } = "";
@@ -71,14 +71,20 @@ public sealed class ActionSpec
     /// <summary>Rollback: kubectl's request timeout (assumption: engineers give up on a hung command after a minute).</summary>
     public Duration Timeout { get; set; } = Duration.FromSeconds(60);
 
-    /// <summary>ScaleNodes: the share of nodes kept.</summary>
+    /// <summary>ScaleNodes: the share of nodes kept (when `nodes` is not given).</summary>
     [Range(0, 1)] public double KeepFraction { get; set; } = 0.5;
 
-    /// <summary>BlockApiAccess / BreakGlass: the workloads whose pods are cut off or removed (default: the rollout's change).</summary>
+    /// <summary>ScaleNodes: the node count after scaling; above today's count adds nodes (they register through the API server), below removes them.</summary>
+    [Range(0, 1_000_000)] public int? Nodes { get; set; }
+
+    /// <summary>BlockApiAccess / BreakGlass / ScaleWorkload: the workloads whose pods are cut off, removed or scaled (default: the rollout's change).</summary>
     public List<string> Workloads { get; set; } = new();
 
-    /// <summary>ScaleApiServers: replicas after scaling (0 = unchanged).</summary>
-    [Range(0, 64)] public int Replicas { get; set; }
+    /// <summary>ScaleApiServers: replicas after scaling (0 = unchanged; at most 64). ScaleWorkload: the Deployment's replicas after scaling.</summary>
+    [Range(0, 1_000_000)] public int Replicas { get; set; }
+
+    /// <summary>RunJob: the Job's pods, all run at once (parallelism = completions).</summary>
+    [Range(0, 1_000_000)] public int Pods { get; set; }
 
     /// <summary>ScaleApiServers: cores per replica after scaling (0 = unchanged).</summary>
     [Range(0, 1024)] public double CpuCores { get; set; }
@@ -94,4 +100,11 @@ public sealed class ActionSpec
 
     /// <summary>ShiftTraffic: share of the products' traffic moved away from the matching clusters.</summary>
     [Range(0, 1)] public double Fraction { get; set; } = 1;
+
+    public void Validate(ValidationContext ctx)
+    {
+        if (Action == ActionKind.ScaleApiServers && Replicas > 64) ctx.Fail(nameof(Replicas), $"scaleApiServers: at most 64 replicas, got {Replicas}");
+        if (Action == ActionKind.ScaleWorkload && !ctx.IsSet(nameof(Replicas))) ctx.Fail(nameof(Replicas), "scaleWorkload needs `replicas:` (the Deployment's replicas after scaling)");
+        if (Action == ActionKind.RunJob && Pods < 1) ctx.Fail(nameof(Pods), "runJob needs `pods:` (the Job's pods, at least 1)");
+    }
 }
