@@ -32,6 +32,9 @@ public class ClusterModel
     public DataPlane? DataPlane { get; set; }
     public List<DeployedWorkload> Workloads { get; } = new();
 
+    /// <summary>Services backed by workloads' pods: their Endpoints and EndpointSlice writes.</summary>
+    public List<ServiceEndpoints> Services { get; } = new();
+
     /// <summary>Nodes the node lifecycle controller holds NotReady/Unknown now (0 without a data plane).</summary>
     public virtual double NodesNotReady => DataPlane?.NodeLifecycle?.NotReady ?? 0;
 
@@ -90,6 +93,7 @@ public class ClusterModel
         Kubelets?.Start();
         Controllers?.Start();
         DataPlane?.Start();
+        foreach (var s in Services) s.Start();
         foreach (var d in Workloads)
         {
             if (d.StartAt is not { } at) continue; // started by a rollout

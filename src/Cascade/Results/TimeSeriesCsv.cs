@@ -25,6 +25,7 @@ public static class TimeSeriesCsv
                 }
                 foreach (var v in Verbs) sb.Append($",p50[{v}],p99[{v}]");
                 for (int r = 0; r < api.ReplicaSlots; r++) sb.Append($",cpuCores[apiserver-{r}],memoryBytes[apiserver-{r}],up[apiserver-{r}]");
+                sb.Append(",watchEventsSent,watchBytesSent,listsFromEtcd,listsFromCache"); // added last: earlier columns keep their places
                 sb.Append('\n');
                 header = true;
             }
@@ -39,6 +40,8 @@ public static class TimeSeriesCsv
                 for (int v = 0; v < s.P50ByVerb.Length; v++) sb.Append(',').Append(F(s.P50ByVerb[v])).Append(',').Append(F(s.P99ByVerb[v]));
                 for (int r = 0; r < s.CpuCoresByReplica.Length; r++)
                     sb.Append(',').Append(F(s.CpuCoresByReplica[r])).Append(',').Append(F(s.MemoryBytesByReplica[r])).Append(',').Append(s.UpByReplica[r] ? 1 : 0);
+                sb.Append(',').Append(s.WatchEventsSent).Append(',').Append(s.WatchBytesSent)
+                  .Append(',').Append(s.ListsFromEtcd).Append(',').Append(s.ListsFromCache);
                 sb.Append('\n');
             }
         }

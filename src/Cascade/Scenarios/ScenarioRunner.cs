@@ -164,6 +164,8 @@ public static class ScenarioRunner
                 Ooms = m.Ooms,
                 PeakMemoryBytes = peakMem,
                 PeakCpuCores = peakCpu,
+                Watch = new WatchResult { EventsSent = m.WatchEventsSent, BytesSent = m.WatchBytesSent },
+                Lists = new ListCounts { FromEtcd = m.ListsFromEtcd, FromCache = m.ListsFromCache },
                 Requests = new RequestCounts
                 {
                     Issued = m.Issued,
