@@ -17,13 +17,8 @@ public class EndpointsWatchTests(ITestOutputHelper output)
     /// <summary>A per-node agent that backs Service "node-agent" and watches its endpoints; nothing else runs.</summary>
     internal static Scenario MeshAgent(int nodes, string resource, double minutes = 20)
     {
-        var s = TestScenarios.ListStorm(nodes, minutes, kubernetesVersion: "1.35");
+        var s = WorkloadClientTests.Quiet(TestScenarios.ListStorm(nodes, minutes, kubernetesVersion: "1.35"));
         s.Workloads.Clear();
-        s.Cluster.Kubelets.Enabled = false;
-        s.Cluster.Controllers.Enabled = false;
-        s.Cluster.Scheduler.Enabled = false;
-        s.Cluster.Dns.Enabled = false;
-        s.Cluster.Endpoints.KubeProxy = false;
         s.Workloads.Add(new WorkloadSpec
         {
             Name = "node-agent",

@@ -89,19 +89,26 @@ public class WorkloadClientTests(ITestOutputHelper output)
     private static ApiCall Define(ApiServerSet api, string verb, string resource) =>
         api.DefineCall("t", "system:serviceaccount:ops:agent", ApfIdentity.ServiceAccountGroups("ops"), verb, resource, "ops");
 
+    /// <summary>A DaemonSet on 100 nodes making one call on its own object every <paramref name="everySeconds"/>, with other workloads beside it.</summary>
+    private static (ClusterModel Cluster, ApiCall Call) PerNodeCall(Verb verb, string resource, double everySeconds, double minutes, params WorkloadSpec[] others)
+    {
+        var s = Quiet(ListStorm(100, minutes, "0"));
+        s.Workloads[0] = new WorkloadSpec
+        {
+            Name = "agent",
+            Placement = Placement.PerNode,
+            Calls = { new CallSpec { Verb = verb, Resource = resource, Scope = Scope.Object, Every = Duration.FromSeconds(everySeconds) } },
+        };
+        s.Workloads.AddRange(others);
+        var cluster = RunCluster(s, minutes);
+        return (cluster, cluster.Workloads[0].Workload.Calls[0].Call);
+    }
+
     [Fact]
     public void A_status_patch_is_a_mutating_write_of_the_parent_object_and_its_watchers_hear_it()
     {
-        var s = Quiet(ListStorm(100, 5, "0"));
-        s.Workloads[0] = new WorkloadSpec
-        {
-            Name = "node-problem-detector",
-            Placement = Placement.PerNode,
-            Calls = { new CallSpec { Verb = Verb.Patch, Resource = "nodes/status", Scope = Scope.Object, Every = Duration.FromSeconds(10) } },
-        };
-        s.Workloads.Add(new WorkloadSpec { Name = "node-watcher", Informers = { new InformerSpec { Resource = "nodes" } } });
-        var cluster = RunCluster(s, 5);
-        var call = cluster.Workloads[0].Workload.Calls[0].Call;
+        var (cluster, call) = PerNodeCall(Verb.Patch, "nodes/status", 10, 5,
+            new WorkloadSpec { Name = "node-watcher", Informers = { new InformerSpec { Resource = "nodes" } } });
         Assert.True(call.IsMutating);
         Assert.Equal("nodes", call.Resource.Name);
         Assert.Equal(Subresource.Status, call.Subresource);
@@ -113,15 +120,7 @@ public class WorkloadClientTests(ITestOutputHelper output)
     [Fact]
     public void Pods_log_holds_no_apf_seat_reads_only_its_pod_from_etcd_and_lists_nothing()
     {
-        var s = Quiet(ListStorm(100, 3, "0"));
-        s.Workloads[0] = new WorkloadSpec
-        {
-            Name = "log-shipper",
-            Placement = Placement.PerNode,
-            Calls = { new CallSpec { Verb = Verb.Get, Resource = "pods/log", Scope = Scope.Object, Every = Duration.FromSeconds(5) } },
-        };
-        var cluster = RunCluster(s, 3);
-        var call = cluster.Workloads[0].Workload.Calls[0].Call;
+        var (cluster, call) = PerNodeCall(Verb.Get, "pods/log", 5, 3);
         Assert.True(call.LongRunning);
         Assert.True(call.Classification.Exempt); // APF and max-in-flight pass long-running requests through
         Assert.True(call.Dispatched > 3000);
