@@ -48,6 +48,9 @@ public class ClusterModel : INodeRegistrationListener
     public DataPlane? DataPlane { get; set; }
     public List<DeployedWorkload> Workloads { get; } = new();
 
+    /// <summary>Services backed by workloads' pods: their Endpoints and EndpointSlice writes.</summary>
+    public List<ServiceEndpoints> Services { get; } = new();
+
     /// <summary>Nodes the node lifecycle controller holds NotReady/Unknown now (0 without a data plane).</summary>
     public virtual double NodesNotReady => DataPlane?.NodeLifecycle?.NotReady ?? 0;
 
@@ -244,6 +247,7 @@ public class ClusterModel : INodeRegistrationListener
         Kubelets?.Start();
         Controllers?.Start();
         DataPlane?.Start();
+        foreach (var s in Services) s.Start();
         foreach (var d in Workloads)
         {
             if (d.StartAt is not { } at) continue; // started by a rollout

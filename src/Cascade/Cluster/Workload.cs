@@ -3,14 +3,24 @@ using Cascade.Engine;
 
 namespace Cascade.Cluster;
 
-/// <summary>One periodic API call of a workload, resolved against its cluster.</summary>
-public sealed record PeriodicCall(ApiCall Call, Periodic Schedule);
+/// <summary>
+/// One API call of a workload, resolved against its cluster: a loop on <paramref name="Schedule"/> whose first
+/// period starts at a random phase or, <paramref name="Aligned"/>, at once on every pod; or, with
+/// <paramref name="AtTicks"/> ≥ 0, a one-shot call each pod makes that long after it starts.
+/// </summary>
+public sealed record PeriodicCall(ApiCall Call, Periodic Schedule, long AtTicks = -1, bool Aligned = false)
+{
+    public bool OneShot => AtTicks >= 0;
+
+    public long FirstDelayTicks(RandomStream rng) => OneShot ? AtTicks : Aligned ? 0 : Schedule.FirstDelayTicks(rng);
+}
 
 /// <summary>
 /// A set of pods that call the API server: a DaemonSet (one pod per node) or a Deployment (N replicas).
 /// Each pod has its own client-go client (token bucket, connection) and runs each call in a loop the way
 /// wait.JitterUntil does with sliding = true: call, wait for the answer, sleep the jittered period, again —
-/// so a slow API server slows the loop down instead of piling requests up. Pods may also run informers.
+/// so a slow API server slows the loop down instead of piling requests up. A one-shot call is made once per
+/// pod. Pods may also run informers.
 /// </summary>
 public sealed class Workload : IApiCaller, IEventHandler
 {
@@ -84,7 +94,8 @@ public sealed class Workload : IApiCaller, IEventHandler
     public IReadOnlyList<PeriodicCall> Calls => _calls;
 
     /// <summary>
-    /// Starts every pod's loops, each at a random phase of its period so the pods do not march in step. Pods of a
+    /// Starts every pod's loops, each at a random phase of its period so the pods do not march in step (unless aligned),
+    /// and its one-shot calls. Pods of a
     /// workload that was <paramref name="runningBefore"/> the run have synced informers that only re-open their
     /// watches, spread over 10 s; pods deployed now list first.
     /// </summary>
@@ -99,7 +110,7 @@ public sealed class Workload : IApiCaller, IEventHandler
     private void StartLoops(int i, bool runningBefore = false)
     {
         for (int c = 0; c < _calls.Length; c++)
-            _pending[i * _calls.Length + c] = _sim.Schedule(_calls[c].Schedule.FirstDelayTicks(_rng), this, Fire, i * _calls.Length + c);
+            _pending[i * _calls.Length + c] = _sim.Schedule(_calls[c].FirstDelayTicks(_rng), this, Fire, i * _calls.Length + c);
         foreach (var inf in _informers[i])
             if (runningBefore) inf.StartSynced(SimTime.FromSeconds(10 * _rng.NextDouble()));
             else inf.Start(SimTime.FromSeconds(_rng.NextDouble()));
@@ -220,7 +231,7 @@ public sealed class Workload : IApiCaller, IEventHandler
             _bytesReceived += bytes;
             if (bytes > _largestResponseBytes) _largestResponseBytes = bytes;
         }
-        if (!_running || _podStopped[k / _calls.Length]) return;
+        if (!_running || _podStopped[k / _calls.Length] || _calls[c].OneShot) return;
         _pending[k] = _sim.Schedule(_calls[c].Schedule.NextDelayTicks(_rng), this, Fire, k);
     }
 }

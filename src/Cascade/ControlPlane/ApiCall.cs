@@ -4,6 +4,9 @@ namespace Cascade.ControlPlane;
 
 public enum VerbClass : byte { Get, List, Watch, Mutating }
 
+/// <summary>The subresources the model prices differently from their parent object (docs/model.md, "Subresources").</summary>
+public enum Subresource : byte { None, Status, Log, Exec, Eviction }
+
 /// <summary>
 /// One kind of request a client makes, resolved once against its cluster: the resource, how it reads
 /// (resourceVersion, selector, page size), and its APF classification, which depends only on who sends
@@ -13,8 +16,12 @@ public sealed class ApiCall
 {
     public ApiCall(string name, string verb, ApiResource resource, bool clusterScope, string resourceVersion,
         bool hasSelector, double selectivity, long limit, in Classification classification, double scopeFraction = 1.0,
-        bool indexed = false, bool sendInitialEvents = false)
+        bool indexed = false, bool sendInitialEvents = false, Subresource subresource = Subresource.None,
+        long objectBytes = 0, int watchKey = 0)
     {
+        Subresource = subresource;
+        ObjectBytes = objectBytes > 0 ? objectBytes : resource.BytesPerObject;
+        WatchKey = watchKey;
         Indexed = indexed;
         SendInitialEvents = sendInitialEvents;
         ScopeFraction = scopeFraction;
@@ -40,6 +47,29 @@ public sealed class ApiCall
     public string Verb { get; }
     public VerbClass Class { get; }
     public ApiResource Resource { get; }
+
+    /// <summary>The subresource addressed (nodes/status, pods/log, ...); the object stored is the parent <see cref="Resource"/>.</summary>
+    public Subresource Subresource { get; }
+
+    /// <summary>
+    /// A request the API server treats as long-running (pods/log, pods/exec): APF and the max-in-flight filter
+    /// skip it (pkg/controlplane/apiserver/config.go BasicLongRunningRequestCheck: subresources attach, exec,
+    /// proxy, log, portforward; apiserver server/filters/priority-and-fairness.go and maxinflight.go).
+    /// </summary>
+    public bool LongRunning => Subresource is Subresource.Log or Subresource.Exec;
+
+    /// <summary>
+    /// The size of the one object this call reads or writes, and of the watch event its write makes: the
+    /// resource's average, or the object's own size when it is known (a Service's Endpoints grows with its endpoints).
+    /// </summary>
+    public long ObjectBytes { get; }
+
+    /// <summary>
+    /// Which object a write changes or a watch selects, for watch delivery: 0 = no particular object (a write
+    /// any unselective watcher hears; a watch that hears every write); k &gt; 0 = one named object
+    /// (<see cref="ApiServerSet.WatchKey"/>), which a watch of key k and every unselective watch hear.
+    /// </summary>
+    public int WatchKey { get; }
     public bool ClusterScope { get; }
     public string ResourceVersion { get; }
     public bool HasSelector { get; }

@@ -11,6 +11,9 @@ public sealed class ApiServerConfig
     /// <summary>Most replicas the run may reach (remediation can add some); sizes the per-replica metrics.</summary>
     public int MaxReplicas { get; init; }
     public int SeatsPerReplica { get; init; } = 600;
+
+    /// <summary>kube-apiserver --goaway-chance: default 0, off (apiserver pkg/server/options/server_run_options.go).</summary>
+    public double GoawayChance { get; init; }
     public double CpuCores { get; init; } = 32;
     public long MemoryBytes { get; init; } = 128L << 30;
     public long BaseMemoryBytes { get; init; } = 2L << 30;

@@ -38,6 +38,15 @@ public sealed class ApiServerSample
     public double[] MemoryBytesByReplica { get; init; } = [];
     public bool[] UpByReplica { get; init; } = [];
     public int OomKills { get; init; }
+
+    /// <summary>Watch events the replicas sent to watchers, and their bytes (an event sent to n watchers counts n times).</summary>
+    public long WatchEventsSent { get; init; }
+    public long WatchBytesSent { get; init; }
+
+    /// <summary>LIST requests (each page one) served by etcd and by the watch cache.</summary>
+    public long ListsFromEtcd { get; init; }
+    public long ListsFromCache { get; init; }
+
     /// <summary>p99 of non-exempt requests over the 60 s ending here, and their failure ratio: the saturation test's inputs.</summary>
     public double WindowP99Seconds { get; init; }
     public double WindowFailureRatio { get; init; }
@@ -74,6 +83,7 @@ public sealed class ApiServerMetrics
     private readonly double[] _memMax;
     private int _seatSamples;
     private int _ooms;
+    private long _watchEvents, _watchBytes, _listsEtcd, _listsCache;
 
     // sliding window of non-exempt requests
     private readonly long[] _windowHist = new long[WindowBuckets * LatencyHistogram.Bins];
@@ -129,6 +139,35 @@ public sealed class ApiServerMetrics
 
     /// <summary>LIST requests issued since the start.</summary>
     public long Lists { get; private set; }
+
+    /// <summary>Watch events sent over the run (an event to n watchers counts n times), their bytes, and LISTs by where they were served.</summary>
+    public long WatchEventsSent { get; private set; }
+    public long WatchBytesSent { get; private set; }
+    public long ListsFromEtcd { get; private set; }
+    public long ListsFromCache { get; private set; }
+
+
+    public void OnWatchEventsSent(int events, long bytes)
+    {
+        _watchEvents += events;
+        WatchEventsSent += events;
+        _watchBytes += bytes;
+        WatchBytesSent += bytes;
+    }
+
+    public void OnListServed(bool fromCache)
+    {
+        if (fromCache)
+        {
+            _listsCache++;
+            ListsFromCache++;
+        }
+        else
+        {
+            _listsEtcd++;
+            ListsFromEtcd++;
+        }
+    }
 
     public void OnCompleted(int level, VerbClass verb, bool exempt, long latencyTicks)
     {
@@ -256,6 +295,10 @@ public sealed class ApiServerMetrics
             MemoryBytesByReplica = (double[])_memMax.Clone(),
             UpByReplica = upByReplica.ToArray(),
             OomKills = _ooms,
+            WatchEventsSent = _watchEvents,
+            WatchBytesSent = _watchBytes,
+            ListsFromEtcd = _listsEtcd,
+            ListsFromCache = _listsCache,
             WindowP99Seconds = WindowP99(),
             WindowFailureRatio = WindowFailureRatio(),
             WindowWorstVerbP99Seconds = WindowWorstVerbP99(),
@@ -276,6 +319,7 @@ public sealed class ApiServerMetrics
         _seatSum = _seatMax = _seatLimitSum = _queuedSum = 0;
         _seatSamples = 0;
         _ooms = 0;
+        _watchEvents = _watchBytes = _listsEtcd = _listsCache = 0;
         _windowSlot = (_windowSlot + 1) % WindowBuckets;
         Array.Clear(_windowHist, _windowSlot * LatencyHistogram.Bins, LatencyHistogram.Bins);
         Array.Clear(_windowVerbHist, _windowSlot * Verbs * LatencyHistogram.Bins, Verbs * LatencyHistogram.Bins);

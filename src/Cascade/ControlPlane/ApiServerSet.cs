@@ -37,7 +37,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private readonly RequestTable _requests = new();
     private readonly List<ApiServerReplica> _replicas = new();
     private readonly Etcd _etcd;
-    private readonly RandomStream _lb;
+    private readonly RandomStream _lb, _goaway;
     private readonly Timeline _timeline;
     private readonly List<ApiClient> _clients = new();
     private readonly DeadlineQueue _serverTimeouts;
@@ -54,6 +54,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         Resources = resources;
         _timeline = timeline;
         _lb = sim.Random.Stream($"{cluster}/apiserver/lb");
+        _goaway = sim.Random.Stream($"{cluster}/apiserver/goaway");
         _etcd = new Etcd(sim, config.Etcd, cluster, timeline, new EtcdStage(this));
         _serverTimeouts = new DeadlineQueue(sim, config.RequestTimeoutTicks, new ServerTimeouts(this));
         for (int i = 0; i < config.Replicas; i++) AddReplica();
@@ -173,30 +174,60 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     }
 
     /// <summary>Resolves a call against this cluster: its resource and its APF classification for this identity.</summary>
+    /// <param name="resource">A resource, or a subresource as "nodes/status" (<see cref="Subresources"/>).</param>
     public ApiCall DefineCall(string name, string user, IReadOnlyList<string> groups, string verb, string resource,
         string? ns, string resourceVersion = "", bool hasSelector = false, double selectivity = 1, long limit = 0,
-        double scopeFraction = 1, bool indexed = false, bool sendInitialEvents = false)
+        double scopeFraction = 1, bool indexed = false, bool sendInitialEvents = false, long objectBytes = 0, int watchKey = 0)
     {
-        var res = Resources.GetOrAdd(resource);
+        var sub = Subresources.Parse(resource, out string parent);
+        var res = Resources.GetOrAdd(parent);
         foreach (var r in _replicas) r.EnsureResources(Resources.All.Count);
-        var digest = new RequestDigest(user, groups, verb, res.ApiGroup, res.Name, ns, true, null);
+        var digest = new RequestDigest(user, groups, verb, res.ApiGroup, resource, ns, true, null);
         var c = _config.Apf.Classify(digest);
+        if (sub is Subresource.Log or Subresource.Exec)
+        {
+            // Long-running: the APF and max-in-flight filters pass it through untracked (priority-and-fairness.go,
+            // maxinflight.go); the exempt level is the model's way of holding nothing back. It reads the pod.
+            c = new Classification(_config.Apf.PriorityLevelIndex(ApfDefaults.Exempt), _config.Apf.FlowSchemaIndex(ApfDefaults.Exempt), 0, true);
+            verb = "get";
+        }
         return new ApiCall(name, verb, res, ns is null, resourceVersion, hasSelector, selectivity, limit, c, scopeFraction,
-            indexed, sendInitialEvents);
+            indexed, sendInitialEvents, sub, objectBytes, watchKey);
+    }
+
+    private readonly List<string> _watchKeys = new();
+
+    /// <summary>
+    /// The watch key of one named object (a Service's Endpoints, its EndpointSlices), assigned in the order
+    /// objects are first named so a run is deterministic: writes to it carry the key, and a watch selecting
+    /// it hears only those writes (<see cref="ApiCall.WatchKey"/>).
+    /// </summary>
+    public int WatchKey(string objectName)
+    {
+        int i = _watchKeys.IndexOf(objectName);
+        if (i < 0)
+        {
+            _watchKeys.Add(objectName);
+            i = _watchKeys.Count - 1;
+        }
+        return i + 1;
     }
 
     /// <summary>
     /// The calls of a client-go informer of <paramref name="resource"/> (docs/model.md, "Informers"): the first
-    /// LIST (RV="0", pages of 500), the relist from the last synced version (unpaginated, so the cache serves
-    /// it), the consistent relist (RV=""), the WATCH, and the WatchList start (a WATCH with initial events).
+    /// LIST (RV="0", pages of 500, unless <paramref name="initialResourceVersion"/> and <paramref name="pageSize"/>
+    /// say otherwise), the relist from the last synced version (unpaginated, so the cache serves it), the
+    /// consistent relist (RV=""), the WATCH, and the WatchList start (a WATCH with initial events).
     /// </summary>
     public InformerCalls DefineInformer(string name, string user, IReadOnlyList<string> groups, string resource, string? ns,
-        bool hasSelector = false, double selectivity = 1, double scopeFraction = 1, bool indexed = false)
+        bool hasSelector = false, double selectivity = 1, double scopeFraction = 1, bool indexed = false,
+        long pageSize = InformerCalls.DefaultPageSize, string initialResourceVersion = InformerCalls.DefaultResourceVersion, int watchKey = 0)
     {
         ApiCall Call(string suffix, string verb, string rv, long limit = 0, bool initialEvents = false) =>
-            DefineCall(name + suffix, user, groups, verb, resource, ns, rv, hasSelector, selectivity, limit, scopeFraction, indexed, initialEvents);
+            DefineCall(name + suffix, user, groups, verb, resource, ns, rv, hasSelector, selectivity, limit, scopeFraction, indexed,
+                initialEvents, watchKey: watchKey);
         return new InformerCalls(
-            Call("", "list", "0", InformerCalls.PageSize),
+            Call("", "list", initialResourceVersion, pageSize),
             Call(" relist", "list", InformerCalls.LastSynced),
             Call(" consistent relist", "list", ""),
             Call(" watch", "watch", InformerCalls.LastSynced),
@@ -284,6 +315,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             return;
         }
         var rep = _replicas[client.Replica];
+        // --goaway-chance (server/filters/goaway.go): this answer closes the connection; requests already on it
+        // (watches) stay, and the client's next request dials again through the load balancer.
+        if (_config.GoawayChance > 0 && _goaway.NextDouble() < _config.GoawayChance) client.Replica = -1;
         r.Replica = rep.Index;
         r.ReplicaLife = ReplicaLife(rep);
         r.ArrivedAt = _sim.Now;
@@ -357,6 +391,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         var call = r.Call;
         r.FromCache = fromCache;
+        if (call.Class == VerbClass.List) Metrics.OnListServed(fromCache);
         RequestCost.Plan(r, _config);
         call.CpuTicksDemanded += r.CpuTicks;
         if (r.ObjectsRead > 0 && !r.FromCache)
@@ -491,8 +526,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         }
         var watch = WatchHandle.None;
         if (call.Class == VerbClass.Watch && !r.Abandoned && r.Caller is IWatcher w && rep.Up)
-            watch = new WatchHandle(rep.Index, rep.Watches.Open(call.Resource.Index, w, r.Tag, call.Indexed), ReplicaLife(rep));
-        if (call.IsMutating) FanOut(call.Resource);
+            watch = new WatchHandle(rep.Index, rep.Watches.Open(call.Resource.Index, w, r.Tag, call.Indexed, call.WatchKey), ReplicaLife(rep));
+        if (call.IsMutating) FanOut(call.Resource, call.ObjectBytes, call.WatchKey);
         Finish(r, RequestOutcome.Ok, watch);
     }
 
@@ -655,21 +690,23 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     /// <summary>
     /// A write to <paramref name="res"/> committed: every replica's cacher receives the event from its etcd watch,
-    /// decodes it, serialises it once (the watch cache's serialization cache) and sends it to each watcher it
-    /// concerns. The work is gathered per replica and charged to its CPU in 100 ms windows, as cores the
-    /// requests on that replica do not get (O(1) a write, one event a window).
+    /// decodes it, serialises it once (the watch cache's serialization cache) and hands it to each watcher it
+    /// cannot rule out by an index; the watchers that select the object (<paramref name="key"/>) or select
+    /// nothing are sent its <paramref name="bytes"/>. The work is gathered per replica and charged to its CPU
+    /// in 100 ms windows, as cores the requests on that replica do not get (O(1) a write, one event a window).
     /// </summary>
-    private void FanOut(ApiResource res)
+    private void FanOut(ApiResource res, long bytes, int key)
     {
-        long bytes = res.BytesPerObject;
         foreach (var rep in _replicas)
         {
             if (!rep.Up) continue;
-            int recipients = rep.Watches.Recipients(res.Index);
+            int handed = rep.Watches.Recipients(res.Index);
+            int hearing = rep.Watches.Hearing(res.Index, key);
             double ticks = bytes / _config.DecodeBytesPerSecond * SimTime.TicksPerSecond;
-            if (recipients > 0)
+            if (hearing > 0)
                 ticks += bytes / _config.EncodeBytesPerSecond * SimTime.TicksPerSecond +
-                         recipients * (_config.WatchSendTicks + bytes / _config.WatchSendBytesPerSecond * SimTime.TicksPerSecond);
+                         handed * _config.WatchSendTicks + hearing * (bytes / _config.WatchSendBytesPerSecond * SimTime.TicksPerSecond);
+            Metrics.OnWatchEventsSent(hearing, hearing * bytes);
             rep.FanOutPendingTicks += ticks;
             if (!rep.FanOutWindowScheduled)
             {

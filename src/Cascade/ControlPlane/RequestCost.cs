@@ -16,6 +16,9 @@ namespace Cascade.ControlPlane;
 /// <summary>The cost of one request, planned when APF dispatches it.</summary>
 internal static class RequestCost
 {
+    /// <summary>An eviction reads the pod and its namespace's PodDisruptionBudget list (assumption: one PDB) before the delete.</summary>
+    private const long EvictionReads = 2;
+
     /// <summary>APF's estimate (fcrequest.WorkEstimate) for a request the cache will (<paramref name="fromCache"/>) or will not serve.</summary>
     public static WorkEstimate Estimate(ApiCall call, bool fromCache, int watchers, bool apf)
     {
@@ -65,12 +68,19 @@ internal static class RequestCost
                 if (!r.FromCache)
                 {
                     read = 1;
-                    cpu += BytesTicks(bytesPerObject, config.DecodeBytesPerSecond);
+                    cpu += BytesTicks(call.ObjectBytes, config.DecodeBytesPerSecond);
                 }
-                cpu += BytesTicks(bytesPerObject, config.EncodeBytesPerSecond);
+                // pods/log and pods/exec answer with the kubelet's stream, not the pod: the pod is only read.
+                if (!call.LongRunning) cpu += BytesTicks(call.ObjectBytes, config.EncodeBytesPerSecond);
                 break;
             case VerbClass.Mutating:
-                cpu += config.MutatingCpuTicks + BytesTicks(2 * bytesPerObject, config.EncodeBytesPerSecond);
+                cpu += config.MutatingCpuTicks + BytesTicks(2 * call.ObjectBytes, config.EncodeBytesPerSecond);
+                if (call.Subresource == Subresource.Eviction)
+                {
+                    // eviction.go: read the pod and the namespace's PodDisruptionBudgets (one, typically), then delete.
+                    read = EvictionReads;
+                    cpu += BytesTicks(read * bytesPerObject, config.DecodeBytesPerSecond);
+                }
                 break;
             case VerbClass.Watch:
                 if (call.SendInitialEvents)

@@ -19,13 +19,16 @@ internal sealed class WatchRegistry
     private int[] _nextFree = new int[64];
     private int _used;
     private int _freeHead = -1;
-    private int[] _perResource, _indexedPerResource;
+    private int[] _perResource, _indexedPerResource, _keyedPerResource;
     private bool[] _indexed = new bool[64];
+    private int[] _key = new int[64];
+    private int[][] _perKey = [];   // [key − 1][resource]: watches selecting that one object
 
     public WatchRegistry(int resources)
     {
         _perResource = new int[resources];
         _indexedPerResource = new int[resources];
+        _keyedPerResource = new int[resources];
     }
 
     public int Count(int resource) => resource < _perResource.Length ? _perResource[resource] : 0;
@@ -41,7 +44,21 @@ internal sealed class WatchRegistry
         return _perResource[resource] - indexed + (indexed > 0 ? 1 : 0);
     }
 
-    public int Open(int resource, IWatcher holder, long tag, bool indexed = false)
+    /// <summary>
+    /// Watchers a write of the object <paramref name="key"/> (0: no particular object) is actually sent to, its
+    /// bytes and all: the unselective ones, the indexed one it matches, and those selecting that very object.
+    /// The others (selecting another object) get it on their channel and drop it (cacheWatcher's filter).
+    /// </summary>
+    public int Hearing(int resource, int key)
+    {
+        if (resource >= _perResource.Length) return 0;
+        int indexed = _indexedPerResource[resource];
+        int n = _perResource[resource] - indexed - _keyedPerResource[resource] + (indexed > 0 ? 1 : 0);
+        if (key > 0 && key <= _perKey.Length && resource < _perKey[key - 1].Length) n += _perKey[key - 1][resource];
+        return n;
+    }
+
+    public int Open(int resource, IWatcher holder, long tag, bool indexed = false, int key = 0)
     {
         int id;
         if (_freeHead >= 0)
@@ -59,6 +76,7 @@ internal sealed class WatchRegistry
                 Array.Resize(ref _resource, n);
                 Array.Resize(ref _nextFree, n);
                 Array.Resize(ref _indexed, n);
+                Array.Resize(ref _key, n);
             }
             id = _used++;
         }
@@ -69,10 +87,24 @@ internal sealed class WatchRegistry
         {
             Array.Resize(ref _perResource, resource + 1);
             Array.Resize(ref _indexedPerResource, resource + 1);
+            Array.Resize(ref _keyedPerResource, resource + 1);
         }
         _perResource[resource]++;
         _indexed[id] = indexed;
         if (indexed) _indexedPerResource[resource]++;
+        _key[id] = key;
+        if (key > 0)
+        {
+            if (key > _perKey.Length)
+            {
+                int old = _perKey.Length;
+                Array.Resize(ref _perKey, key);
+                for (int k = old; k < key; k++) _perKey[k] = [];
+            }
+            if (resource >= _perKey[key - 1].Length) Array.Resize(ref _perKey[key - 1], _perResource.Length);
+            _perKey[key - 1][resource]++;
+            _keyedPerResource[resource]++;
+        }
         return id;
     }
 
@@ -81,6 +113,11 @@ internal sealed class WatchRegistry
         if (_holder[id] is null) return;
         _perResource[_resource[id]]--;
         if (_indexed[id]) _indexedPerResource[_resource[id]]--;
+        if (_key[id] > 0)
+        {
+            _perKey[_key[id] - 1][_resource[id]]--;
+            _keyedPerResource[_resource[id]]--;
+        }
         _holder[id] = null;
         _nextFree[id] = _freeHead;
         _freeHead = id;
@@ -103,6 +140,8 @@ internal sealed class WatchRegistry
         _freeHead = -1;
         Array.Clear(_perResource);
         Array.Clear(_indexedPerResource);
+        Array.Clear(_keyedPerResource);
+        foreach (var perResource in _perKey) Array.Clear(perResource);
         for (int i = 0; i < n; i++) holders[i]?.OnWatchBroken(tags[i]);
     }
 }

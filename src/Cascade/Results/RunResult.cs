@@ -139,6 +139,28 @@ public sealed class ApiServerResult
     public double PeakCpuCores { get; init; }
     public RequestCounts Requests { get; init; } = new();
     public List<LevelResult> PriorityLevels { get; init; } = new();
+
+    /// <summary>What the replicas sent to watchers over the run.</summary>
+    public WatchResult Watch { get; init; } = new();
+
+    /// <summary>LIST requests by where they were served.</summary>
+    public ListCounts Lists { get; init; } = new();
+}
+
+public sealed class WatchResult
+{
+    /// <summary>Watch events sent, all replicas: one event sent to n watchers counts n times.</summary>
+    public long EventsSent { get; init; }
+
+    /// <summary>Their bytes (each event's object size × the watchers it was sent to).</summary>
+    public long BytesSent { get; init; }
+}
+
+/// <summary>Client LISTs (each page counts once; the watch caches' own initial LISTs are not counted).</summary>
+public sealed class ListCounts
+{
+    public long FromEtcd { get; init; }
+    public long FromCache { get; init; }
 }
 
 /// <summary>issued = completed + rejected + timedOut + inFlight, checked at the end of every run.</summary>

@@ -25,7 +25,7 @@ public static class TimeSeriesCsv
                 }
                 foreach (var v in Verbs) sb.Append($",p50[{v}],p99[{v}]");
                 for (int r = 0; r < api.ReplicaSlots; r++) sb.Append($",cpuCores[apiserver-{r}],memoryBytes[apiserver-{r}],up[apiserver-{r}]");
-                sb.Append(",lists,nodes,pods");
+                sb.Append(",lists,nodes,pods,watchEventsSent,watchBytesSent,listsFromEtcd,listsFromCache"); // added last: earlier columns keep their places
                 sb.Append('\n');
                 header = true;
             }
@@ -41,6 +41,8 @@ public static class TimeSeriesCsv
                 for (int r = 0; r < s.CpuCoresByReplica.Length; r++)
                     sb.Append(',').Append(F(s.CpuCoresByReplica[r])).Append(',').Append(F(s.MemoryBytesByReplica[r])).Append(',').Append(s.UpByReplica[r] ? 1 : 0);
                 sb.Append(',').Append(s.Lists).Append(',').Append(s.Nodes).Append(',').Append(s.Pods);
+                sb.Append(',').Append(s.WatchEventsSent).Append(',').Append(s.WatchBytesSent)
+                  .Append(',').Append(s.ListsFromEtcd).Append(',').Append(s.ListsFromCache);
                 sb.Append('\n');
             }
         }

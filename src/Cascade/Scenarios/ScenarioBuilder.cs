@@ -115,11 +115,14 @@ public static class ScenarioBuilder
         {
             if (!ClusterPattern.Matches(w.Clusters, spec.Name)) continue;
             bool rolledOut = scenario.Rollout?.Change == w.Name;
-            cluster.Workloads.Add(new DeployedWorkload(sim, BuildWorkload(sim, api, spec, w, nodeSlots, ReplicaSlots(scenario, spec, w)), rolledOut ? null : w.StartAt?.Ticks ?? 0,
+            var workload = BuildWorkload(sim, api, spec, w, nodeSlots, ReplicaSlots(scenario, spec, w));
+            cluster.Workloads.Add(new DeployedWorkload(sim, workload, rolledOut ? null : w.StartAt?.Ticks ?? 0,
                 w.Resources.Cpu, w.Resources.Memory.Value, w.Resources.DecodeBytesPerSecond.Value, w.Placement == Placement.PerNode)
             {
                 RunningBefore = !rolledOut && w.StartAt is null,
             });
+            if (w.Service is { } svc)
+                cluster.Services.Add(new ServiceEndpoints(sim, api, svc.Name, workload, svc.EndpointChangeEvery.Ticks, (long)svc.BytesPerEndpoint.Value));
         }
         cluster.DataPlane = DataPlaneBuilder.Build(sim, scenario, spec, cluster, timeline);
         return cluster;
@@ -175,6 +178,7 @@ public static class ScenarioBuilder
             Replicas = a.Replicas,
             MaxReplicas = Math.Max(a.Replicas, maxReplicas),
             SeatsPerReplica = a.MaxRequestsInflight + a.MaxMutatingRequestsInflight,
+            GoawayChance = a.GoawayChance,
             CpuCores = a.CpuCores,
             MemoryBytes = a.Memory.Bytes,
             BaseMemoryBytes = c.BaseMemory.Bytes,
@@ -262,7 +266,7 @@ public static class ScenarioBuilder
             var call = api.DefineCall($"{w.Name} {verb} {c.Resource}", id.User, id.Groups, verb, c.Resource, ns,
                 c.ResourceVersion, c.Selector.Length > 0, Selectivity(c.Selector, c.Selectivity, spec), c.Limit, scope,
                 indexed: Indexed(c.Resource, c.Selector));
-            calls.Add(new PeriodicCall(call, new Periodic(c.Every.Seconds, c.Jitter)));
+            calls.Add(new PeriodicCall(call, new Periodic(c.Every.Seconds, c.Jitter), c.At?.Ticks ?? -1, c.Phase == CallPhase.Aligned));
         }
         return new Workload(w.Name, sim, api, Math.Max(pods, slots),
             _ => api.CreateClient(w.Client.Qps, w.Client.Burst, w.Client.Timeout?.Ticks ?? 0, w.Client.MaxRetries),
@@ -279,13 +283,26 @@ public static class ScenarioBuilder
         double sel = Selectivity(inf.Selector, inf.Selectivity, spec);
         bool hasSel = inf.Selector.Length > 0;
         var calls = api.DefineInformer($"{w.Name} informer {inf.Resource}", id.User, id.Groups, inf.Resource, ns, hasSel, sel, scope,
-            Indexed(inf.Resource, inf.Selector));
+            Indexed(inf.Resource, inf.Selector), inf.PageSize, inf.ResourceVersion, WatchKey(api, inf.Selector));
         return new Informer(sim, api, client, calls, sim.Random.Stream($"{api.Cluster}/workload/{w.Name}/informer/{k}", pod));
     }
 
     /// <summary>The watch cache indexes pods by spec.nodeName (pkg/registry/core/pod/storage: the node-name index), so such a LIST visits only that node's pods.</summary>
     private static bool Indexed(string resource, string selector) =>
         resource == "pods" && selector.StartsWith("spec.nodeName=", StringComparison.Ordinal) && !selector.Contains(',');
+
+    /// <summary>
+    /// A selector naming one object (`metadata.name=web`) or one Service's objects (`kubernetes.io/service-name=web`,
+    /// the EndpointSlices' label) makes the watch hear only that object's writes: its watch key; else 0 (all writes).
+    /// </summary>
+    private static int WatchKey(ApiServerSet api, string selector)
+    {
+        if (selector.Contains(',')) return 0;
+        foreach (var prefix in new[] { "metadata.name=", "kubernetes.io/service-name=" })
+            if (selector.StartsWith(prefix, StringComparison.Ordinal) && selector.Length > prefix.Length)
+                return api.WatchKey(selector[prefix.Length..]);
+        return 0;
+    }
 
     /// <summary>What share of the objects a selector matches: as given, else one node's share for spec.nodeName, else all.</summary>
     private static double Selectivity(string selector, double? given, ClusterSpec spec)

@@ -165,6 +165,8 @@ public static class ScenarioRunner
                 Restarts = new RestartsByCause { OomKill = m.Ooms, Liveness = api.LivenessRestarts, Fault = api.FaultRestarts },
                 PeakMemoryBytes = peakMem,
                 PeakCpuCores = peakCpu,
+                Watch = new WatchResult { EventsSent = m.WatchEventsSent, BytesSent = m.WatchBytesSent },
+                Lists = new ListCounts { FromEtcd = m.ListsFromEtcd, FromCache = m.ListsFromCache },
                 Requests = new RequestCounts
                 {
                     Issued = m.Issued,

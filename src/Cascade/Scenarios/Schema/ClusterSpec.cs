@@ -61,6 +61,13 @@ public sealed class ApiServerSpec
     /// <summary>MODEL.md §2.1: --max-mutating-requests-inflight 200.</summary>
     [Range(0, 100_000)] public int MaxMutatingRequestsInflight { get; set; } = 200;
 
+    /// <summary>
+    /// kube-apiserver --goaway-chance, default 0 (apiserver pkg/server/options/server_run_options.go; at most 0.02):
+    /// the share of requests after which the replica closes the client's HTTP/2 connection (GOAWAY), so the
+    /// client's next request goes through the load balancer again (server/filters/goaway.go).
+    /// </summary>
+    [Range(0, 0.02)] public double GoawayChance { get; set; }
+
     /// <summary>Cores per replica (assumption: a large control-plane VM; docs/model.md).</summary>
     [Range(0.1, 1024)] public double CpuCores { get; set; } = 32;
 

@@ -8,6 +8,9 @@ public enum Verb { Get, List, Watch, Create, Update, Patch, Delete }
 
 public enum Scope { Cluster, Namespace, Object }
 
+/// <summary>When each pod's first period starts: at a random point of the period (spread), or all at once at the start (aligned).</summary>
+public enum CallPhase { Spread, Aligned }
+
 /// <summary>A set of pods calling the API server: a DaemonSet (`placement: per-node`) or a Deployment (`replicas`).</summary>
 public sealed class WorkloadSpec
 {
@@ -32,6 +35,25 @@ public sealed class WorkloadSpec
 
     public List<CallSpec> Calls { get; set; } = new();
     public List<InformerSpec> Informers { get; set; } = new();
+
+    /// <summary>The pods are the endpoints of this Service: their readiness changes rewrite its Endpoints and EndpointSlices.</summary>
+    public ServiceSpec? Service { get; set; }
+}
+
+/// <summary>
+/// The Service a workload's pods back (docs/model.md, "Endpoints and EndpointSlices"): every change of a pod's
+/// endpoint makes the endpoints controller rewrite the whole Endpoints object and the EndpointSlice controller
+/// the one slice (≤ 100 endpoints) that holds it.
+/// </summary>
+public sealed class ServiceSpec
+{
+    [Required] public string Name { get; set; } = "";
+
+    /// <summary>Each pod's endpoint changes (a restart, a readiness flip) on average this often (Poisson); 0 = never.</summary>
+    public Duration EndpointChangeEvery { get; set; } = Duration.FromSeconds(3600);
+
+    /// <summary>Stored bytes one endpoint adds to an Endpoints object or an EndpointSlice (assumption: address, node name, target reference, conditions).</summary>
+    [Range(1, 1e6)] public Quantity BytesPerEndpoint { get; set; } = new(150);
 }
 
 /// <summary>Who the pods are to the API server; APF classifies them by it (MODEL.md §2.3).</summary>
@@ -60,7 +82,8 @@ public sealed class ClientSpec
     [Range(0, 100)] public int MaxRetries { get; set; } = 10;
 }
 
-public sealed class CallSpec
+[OneOf(nameof(Every), nameof(At))]
+public sealed class CallSpec : IValidatable
 {
     public Verb Verb { get; set; } = Verb.List;
     public string Resource { get; set; } = "pods";
@@ -81,17 +104,40 @@ public sealed class CallSpec
 
     public Duration Every { get; set; } = Duration.FromSeconds(60);
 
+    /// <summary>A one-shot call: each pod makes it once, this long after it starts, instead of the `every` loop.</summary>
+    public Duration? At { get; set; }
+
+    /// <summary>Where each pod's loop starts in its period: spread (random, the default) or aligned (all at the start, as after a mass restart).</summary>
+    public CallPhase Phase { get; set; } = CallPhase.Spread;
+
     /// <summary>Each period is stretched by up to this factor (client-go's JitterUntil).</summary>
     [Range(0, 10)] public double Jitter { get; set; } = 0.1;
+
+    public void Validate(ValidationContext ctx)
+    {
+        if (ControlPlane.Subresources.Check(Resource, Verb.ToString().ToLowerInvariant()) is { } problem) ctx.Fail(nameof(Resource), problem);
+    }
 }
 
-public sealed class InformerSpec
+public sealed class InformerSpec : IValidatable
 {
     public string Resource { get; set; } = "pods";
     public Scope Scope { get; set; } = Scope.Cluster;
     public string Namespace { get; set; } = "default";
     public string Selector { get; set; } = "";
     [Range(0, 1)] public double? Selectivity { get; set; }
+
+    /// <summary>The first LIST's page size: client-go's pager default 500 (tools/pager/pager.go defaultPageSize); 0 = unpaginated.</summary>
+    [Range(0, 1e9)] public long PageSize { get; set; } = ControlPlane.InformerCalls.DefaultPageSize;
+
+    /// <summary>The first LIST's resourceVersion: "0" as client-go's reflector (tools/cache/reflector.go), or "" for a consistent list.</summary>
+    public string ResourceVersion { get; set; } = "0";
+
+    public void Validate(ValidationContext ctx)
+    {
+        if (ResourceVersion is not ("0" or "")) ctx.Fail(nameof(ResourceVersion), $"must be \"0\" (any version: the watch cache) or \"\" (a consistent list), got '{ResourceVersion}'");
+        if (Resource.Contains('/')) ctx.Fail(nameof(Resource), $"an informer watches objects, not a subresource: '{Resource}'");
+    }
 }
 
 public sealed class ResourcesSpec
