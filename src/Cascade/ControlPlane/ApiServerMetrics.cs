@@ -13,6 +13,9 @@ public sealed class ApiServerSample
     /// <summary>LIST requests issued in the bucket (a relist storm or new nodes' informers show here).</summary>
     public long Lists { get; init; }
 
+    /// <summary>WATCH requests issued in the bucket (re-watches after a break or a timeout included).</summary>
+    public long Watches { get; init; }
+
     /// <summary>Node and pod objects stored at the bucket's end (they grow with scale-ups and pod waves).</summary>
     public long Nodes { get; init; }
     public long Pods { get; init; }
@@ -73,7 +76,7 @@ public sealed class ApiServerMetrics
     private readonly List<ApiServerSample> _samples = new();
 
     // current bucket
-    private long _issued, _lists, _completed, _timedOut, _clientTimeouts, _unavailable;
+    private long _issued, _lists, _watches, _completed, _timedOut, _clientTimeouts, _unavailable;
     private readonly long[] _rejected = new long[3];
     private readonly long[] _rejectedByLevel;
     private readonly long[] _levelHist;   // levels × bins
@@ -135,6 +138,7 @@ public sealed class ApiServerMetrics
             _lists++;
             Lists++;
         }
+        else if (verb == VerbClass.Watch) _watches++;
     }
 
     /// <summary>LIST requests issued since the start.</summary>
@@ -271,6 +275,7 @@ public sealed class ApiServerMetrics
             TimeSeconds = SimTime.ToSeconds(now),
             Issued = _issued,
             Lists = _lists,
+            Watches = _watches,
             Nodes = nodes,
             Pods = pods,
             Completed = _completed,
@@ -308,7 +313,7 @@ public sealed class ApiServerMetrics
             (sample.WindowP99Seconds > SaturationP99Seconds || sample.WindowFailureRatio > SaturationFailureRatio))
             SaturatedAtSeconds = sample.TimeSeconds;
 
-        _issued = _lists = _completed = _timedOut = _clientTimeouts = _unavailable = 0;
+        _issued = _lists = _watches = _completed = _timedOut = _clientTimeouts = _unavailable = 0;
         Array.Clear(_rejected);
         Array.Clear(_rejectedByLevel);
         Array.Clear(_levelHist);

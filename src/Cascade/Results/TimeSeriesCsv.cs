@@ -25,7 +25,7 @@ public static class TimeSeriesCsv
                 }
                 foreach (var v in Verbs) sb.Append($",p50[{v}],p99[{v}]");
                 for (int r = 0; r < api.ReplicaSlots; r++) sb.Append($",cpuCores[apiserver-{r}],memoryBytes[apiserver-{r}],up[apiserver-{r}]");
-                sb.Append(",lists,nodes,pods,watchEventsSent,watchBytesSent,listsFromEtcd,listsFromCache"); // added last: earlier columns keep their places
+                sb.Append(",lists,nodes,pods,watchEventsSent,watchBytesSent,listsFromEtcd,listsFromCache,watches"); // added last: earlier columns keep their places
                 sb.Append('\n');
                 header = true;
             }
@@ -42,7 +42,7 @@ public static class TimeSeriesCsv
                     sb.Append(',').Append(F(s.CpuCoresByReplica[r])).Append(',').Append(F(s.MemoryBytesByReplica[r])).Append(',').Append(s.UpByReplica[r] ? 1 : 0);
                 sb.Append(',').Append(s.Lists).Append(',').Append(s.Nodes).Append(',').Append(s.Pods);
                 sb.Append(',').Append(s.WatchEventsSent).Append(',').Append(s.WatchBytesSent)
-                  .Append(',').Append(s.ListsFromEtcd).Append(',').Append(s.ListsFromCache);
+                  .Append(',').Append(s.ListsFromEtcd).Append(',').Append(s.ListsFromCache).Append(',').Append(s.Watches);
                 sb.Append('\n');
             }
         }

@@ -52,6 +52,13 @@ public class FaultTests
         Assert.All(api.Informers.Where(i => i.HasSynced), i => Assert.True(i.IsWatching));
         Assert.All(o.Fleet.Clusters[0].Kubelets!.PodInformers, i => Assert.True(i.IsWatching));
         Assert.Contains(o.Result.Timeline, e => e.Kind == "fault" && e.Message.Contains("3 of 3 API server replicas restarted"));
+        // The time series shows it: a burst of re-watches from 5 min, then the relists after 410, all served by the caches.
+        var samples = api.Metrics.Samples;
+        double before = samples.Where(x => x.TimeSeconds > 60 && x.TimeSeconds <= 300).Max(x => x.Watches); // after the start-up watches opened
+        double burst = samples.Where(x => x.TimeSeconds > 300 && x.TimeSeconds <= 400).Max(x => x.Watches);
+        Assert.True(burst > 10 * before, $"re-watches {burst} against {before} before");
+        Assert.True(samples.Where(x => x.TimeSeconds > 300).Sum(x => x.ListsFromCache) >= 3 * 500);
+        Assert.Equal(0, samples.Where(x => x.TimeSeconds > 300).Sum(x => x.ListsFromEtcd));
         Assert.Equal(3, o.Result.Timeline.Count(e => e.Kind == "restart" && e.Message.StartsWith("apiserver-")));
     }
 
