@@ -11,7 +11,7 @@ namespace Cascade.Cluster;
 /// </summary>
 public sealed class Controllers : IApiCaller, IEventHandler
 {
-    private const int WriteKind = 0, LeaderKind = 1;
+    private const int WriteKind = 0;
     private const int ManagerInformers = 5; // the first five informers are kube-controller-manager's, the rest kube-scheduler's
 
     private readonly Simulation _sim;
@@ -37,6 +37,8 @@ public sealed class Controllers : IApiCaller, IEventHandler
         ManagerPods = _informers[0];
         ManagerLeases = _informers[4];
         SchedulerPods = _informers[5];
+        Manager = new LeaderElector(sim, api, Identity.KubeControllerManager, "kube-controller-manager", leading => Leading(false, leading));
+        SchedulerElector = new LeaderElector(sim, api, Identity.KubeScheduler, "kube-scheduler", leading => Leading(true, leading));
         var kcm = Identity.KubeControllerManager;
         _writes = new[]
         {
@@ -66,46 +68,44 @@ public sealed class Controllers : IApiCaller, IEventHandler
     public void Start()
     {
         foreach (var inf in _informers) inf.StartSynced((long)(_rng.NextDouble() * SimTime.TicksPerSecond));
+        Manager.Start(_rng);
+        SchedulerElector.Start(_rng);
         if (_writeRate > 0) ScheduleWrite();
     }
 
-    /// <summary>kube-controller-manager has no leader now (its leader died and no other has taken the lease yet).</summary>
-    public bool ManagerLeaderless { get; private set; }
+    /// <summary>kube-controller-manager's leader election.</summary>
+    public LeaderElector Manager { get; }
 
-    /// <summary>kube-scheduler has no leader now.</summary>
-    public bool SchedulerLeaderless { get; private set; }
+    /// <summary>kube-scheduler's leader election.</summary>
+    public LeaderElector SchedulerElector { get; }
+
+    /// <summary>kube-controller-manager has no leader now: no controller runs.</summary>
+    public bool ManagerLeaderless => !Manager.Leading;
+
+    /// <summary>kube-scheduler has no leader now: no pod is bound.</summary>
+    public bool SchedulerLeaderless => !SchedulerElector.Leading;
+
+    /// <summary>Told when kube-controller-manager starts leading (its node lifecycle controller starts afresh).</summary>
+    public Action? ManagerStartedLeading { get; set; }
 
     /// <summary>
-    /// The leader of kube-controller-manager (or kube-scheduler) dies: its informers and loops stop. After
-    /// <paramref name="leaderlessTicks"/> — the restart, or a standby acquiring the lease once it expires — the
-    /// new leader starts its informers from nothing, so every one of them lists (controller-manager and
-    /// scheduler start their informers only after winning the election: leaderelection OnStartedLeading).
+    /// A component's process starts or stops leading: stopping, its informers and loops end; starting, a new
+    /// process's informers list from nothing (both binaries start their informers only once they lead).
     /// </summary>
-    public void LoseLeader(bool scheduler, long leaderlessTicks)
+    private void Leading(bool scheduler, bool leading)
     {
-        if (scheduler ? SchedulerLeaderless : ManagerLeaderless) return;
-        if (scheduler) SchedulerLeaderless = true;
-        else ManagerLeaderless = true;
-        foreach (int i in Indices(scheduler)) _informers[i].Stop();
-        _sim.Schedule(leaderlessTicks, this, LeaderKind, scheduler ? 1 : 0);
+        int from = scheduler ? ManagerInformers : 0, to = scheduler ? _informers.Count : ManagerInformers;
+        for (int i = from; i < to; i++)
+            if (leading) _informers[i].Restart(0);
+            else _informers[i].Stop();
+        if (leading && !scheduler) ManagerStartedLeading?.Invoke();
     }
-
-    private IEnumerable<int> Indices(bool scheduler) =>
-        scheduler ? Enumerable.Range(ManagerInformers, _informers.Count - ManagerInformers) : Enumerable.Range(0, ManagerInformers);
 
     private void ScheduleWrite() =>
         _sim.Schedule((long)(_rng.NextExponential(1 / _writeRate) * SimTime.TicksPerSecond), this, WriteKind);
 
     public void OnEvent(int kind, long arg)
     {
-        if (kind == LeaderKind)
-        {
-            bool scheduler = arg == 1;
-            if (scheduler) SchedulerLeaderless = false;
-            else ManagerLeaderless = false;
-            foreach (int i in Indices(scheduler)) _informers[i].Restart(0);
-            return;
-        }
         if (!ManagerLeaderless) _api.Send(_kcm, _writes[_rng.NextInt(_writes.Length)], this, 0);
         ScheduleWrite();
     }

@@ -80,7 +80,10 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         Endpoints = new EndpointSliceController(sim, api, Pods, Services, controllers?.ManagerPods, cfg.EndpointSliceWorkers);
         KubeProxies = new KubeProxies(sim, api, ActiveNodes, cfg.KubeProxy, nodes);
         if (cfg.NodeLifecycle && kubelets is not null)
-            NodeLifecycle = new NodeLifecycleController(sim, api, this, cfg, kubelets, controllers?.ManagerLeases);
+        {
+            NodeLifecycle = new NodeLifecycleController(sim, api, this, cfg, kubelets, controllers);
+            if (controllers is not null) controllers.ManagerStartedLeading = NodeLifecycle.OnLeaderStarted;
+        }
         if (cfg.Scheduler)
             Scheduler = new Scheduler(sim, api, this, cfg, controllers?.SchedulerPods);
         if (cfg.Dns)

@@ -33,6 +33,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
     private readonly DataPlaneConfig _cfg;
     private readonly Kubelets _kubelets;
     private readonly Informer? _leaseInformer;
+    private readonly Controllers? _controllers;
     private readonly ApiClient _nodeClient, _evictionClient;
     private readonly ApiCall _nodeStatus, _taint, _podStatus, _deletePod;
     private readonly int _nodes, _zones;
@@ -48,8 +49,10 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
     private int _notedTenths = -1;
     private bool _allFullyDisrupted;
 
-    public NodeLifecycleController(Simulation sim, ApiServerSet api, DataPlane dp, DataPlaneConfig cfg, Kubelets kubelets, Informer? leaseInformer)
+    public NodeLifecycleController(Simulation sim, ApiServerSet api, DataPlane dp, DataPlaneConfig cfg, Kubelets kubelets, Controllers? controllers)
     {
+        _controllers = controllers;
+        var leaseInformer = controllers?.ManagerLeases;
         _sim = sim;
         _api = api;
         _dp = dp;
@@ -133,6 +136,15 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
     public void DeleteOrphan(int pod) =>
         _api.Send(_evictionClient, _deletePod, this, ResponseTag.Make(TagDeleteOrphan, pod, _dp.Pods.Incarnation[pod]));
 
+    /// <summary>
+    /// A new kube-controller-manager leader starts this controller afresh: it has seen no Lease yet, so each node
+    /// gets the grace period from now (node_lifecycle_controller.go: a node first seen gets probeTimestamp = now).
+    /// </summary>
+    public void OnLeaderStarted()
+    {
+        for (int n = 0; n < _nodes; n++) _observed[n] = _sim.Now;
+    }
+
     public void Start()
     {
         for (int n = 0; n < _nodes; n++) _observed[n] = _sim.Now;
@@ -146,11 +158,11 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         switch (kind)
         {
             case MonitorKind:
-                Monitor();
+                if (_controllers is not { ManagerLeaderless: true }) Monitor(); // no leader, no controller
                 _sim.Schedule(_cfg.MonitorPeriodTicks, this, MonitorKind);
                 break;
             case TaintPassKind:
-                TaintPass();
+                if (_controllers is not { ManagerLeaderless: true }) TaintPass();
                 _sim.Schedule(TaintPassTicks, this, TaintPassKind);
                 break;
             case EvictKind:

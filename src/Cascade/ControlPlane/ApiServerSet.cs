@@ -71,6 +71,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     public string Cluster { get; }
     public ApiServerConfig Config => _config;
+
+    /// <summary>Writes a happening of this cluster's control plane to its timeline.</summary>
+    public void Log(string kind, string message) => _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, kind, message);
     public ResourceRegistry Resources { get; }
     public ApiServerMetrics Metrics { get; }
     public int Levels { get; }

@@ -46,9 +46,6 @@ public sealed record PlannedFault(
 /// </summary>
 public sealed class Faults : IEventHandler
 {
-    /// <summary>kube-controller-manager and kube-scheduler --leader-elect-lease-duration default 15 s (component-base config/v1alpha1 defaults).</summary>
-    public static readonly long LeaseDurationTicks = SimTime.FromSeconds(15);
-
     /// <summary>A pod's restart: termination and a new container from a cached image (assumption, docs/model.md "Faults").</summary>
     public static readonly long PodRestartTicks = SimTime.FromSeconds(5);
 
@@ -115,9 +112,10 @@ public sealed class Faults : IEventHandler
             case FaultKind.RestartScheduler:
             {
                 bool scheduler = f.Kind == FaultKind.RestartScheduler;
-                long leaderless = f.DurationTicks ?? LeaseDurationTicks;
-                c.Controllers!.LoseLeader(scheduler, leaderless);
-                return $"{(scheduler ? "kube-scheduler" : "kube-controller-manager")} without a leader for {SimTime.ToSeconds(leaderless):F0} s";
+                long down = f.DurationTicks ?? LeaderElector.ProcessStartTicks;
+                var elector = scheduler ? c.Controllers!.SchedulerElector : c.Controllers!.Manager;
+                elector.Kill(down);
+                return $"{(scheduler ? "kube-scheduler" : "kube-controller-manager")}'s leader killed: a process runs again in {SimTime.ToSeconds(down):F0} s and takes the lease once it has expired";
             }
             case FaultKind.RestartPods:
             {

@@ -66,6 +66,9 @@ public sealed class ClusterResult
     public ApiServerResult Apiserver { get; init; } = new();
     public EtcdResult Etcd { get; init; } = new();
     public InformerResult Informers { get; init; } = new();
+
+    /// <summary>Times kube-controller-manager's and kube-scheduler's leaders lost their lease and exited (null without controllers).</summary>
+    public LeaderLossResult? LeaderLosses { get; init; }
     public KubeletResult? Kubelets { get; init; }
 
     /// <summary>Most nodes the node lifecycle controller held NotReady (Unknown) at once.</summary>
@@ -94,6 +97,12 @@ public sealed class EtcdResult
 
     /// <summary>Leader elections after a fault killed the leader.</summary>
     public int LeaderElections { get; init; }
+}
+
+public sealed class LeaderLossResult
+{
+    public int ControllerManager { get; init; }
+    public int Scheduler { get; init; }
 }
 
 /// <summary>API server replica restarts by what caused them.</summary>

@@ -188,6 +188,7 @@ public static class ScenarioRunner
             },
             Etcd = new EtcdResult { Ooms = m.EtcdOoms, PeakMemoryBytes = m.EtcdPeakMemoryBytes, FaultKills = api.Etcd.FaultKills, LeaderElections = api.Etcd.Elections },
             Informers = SummariseInformers(api),
+            LeaderLosses = cluster.Controllers is { } ctl ? new LeaderLossResult { ControllerManager = ctl.Manager.LostLeases, Scheduler = ctl.SchedulerElector.LostLeases } : null,
             Kubelets = cluster.Kubelets is { } k ? new KubeletResult { LeaseRenewals = k.LeaseRenewals, LeaseFailures = k.LeaseFailures } : null,
             NodesNotReadyPeak = cluster.DataPlane?.NodeLifecycle?.NotReadyPeak ?? 0,
             PendingPodsPeak = cluster.DataPlane?.Scheduler?.PendingPeak ?? 0,
