@@ -190,6 +190,28 @@ public class ClusterModel : INodeRegistrationListener
             Log("nodes", $"{_growthAdded:N0} added nodes registered in {SimTime.ToSeconds(Sim.Now - _growthStartedAt):F1} s; {ActiveNodes:N0} nodes");
     }
 
+    /// <summary>
+    /// A rollout applies the workload now: its controller creates its pods through the API server — the DaemonSet
+    /// controller one per node, the ReplicaSet controller its replicas — at the controller's client rate and in
+    /// slow-start batches; each pod starts its calls and informers once bound and started. A large DaemonSet
+    /// takes minutes to be everywhere, and longer when the API server it loads slows its own creation.
+    /// </summary>
+    public void Deploy(DeployedWorkload d)
+    {
+        var w = d.Workload;
+        if (w.Running) return;
+        w.StopAllPods();
+        w.Start();
+        if (!d.PerNode)
+        {
+            ScaleWorkload(d, w.Pods);
+            return;
+        }
+        int index = Workloads.IndexOf(d);
+        for (int n = 0; n < Math.Min(ActiveNodes, w.Pods); n++)
+            if (Kubelets is null || !Kubelets.NodeRemoved(n)) DaemonSet(index).WantOn(n);
+    }
+
     private PodWave DaemonSet(int d)
     {
         _daemonSets ??= new PodWave?[Workloads.Count];

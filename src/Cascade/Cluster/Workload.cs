@@ -146,6 +146,12 @@ public sealed class Workload : IApiCaller, IEventHandler
             foreach (var inf in pod) inf.Stop();
     }
 
+    /// <summary>Before its controller creates them: no pod exists yet.</summary>
+    public void StopAllPods()
+    {
+        for (int i = 0; i < _clients.Length; i++) StopPod(i);
+    }
+
     /// <summary>Stops one pod (its node was removed, or the pod was deleted): its loops and informers end.</summary>
     public void StopPod(int pod)
     {

@@ -71,7 +71,7 @@ public sealed class Rollout : IEventHandler
             if (_reached[i] || !ClusterPattern.Matches(wave.Clusters, c.Name)) continue;
             _reached[i] = true;
             ReachedAt[i] = _fleet.Sim.Now;
-            c.FindWorkload(Change)?.Workload.Start();
+            if (c.FindWorkload(Change) is { } d) c.Deploy(d);
             names.Add(c.Name);
         }
         _fleet.Log("*", "rollout", $"wave {_next}/{_waves.Count}: {Change} applied to {(names.Count == 0 ? "no new cluster" : string.Join(", ", names))}");
