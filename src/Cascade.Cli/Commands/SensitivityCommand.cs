@@ -58,10 +58,13 @@ public static class SensitivityCommand
         bool quiet = parse.GetValue(CommonOptions.Quiet);
         var watch = Stopwatch.StartNew();
         int runs = 1 + 2 * inputs.Count;
-        if (!quiet && inputs.Count > 0)
-            Console.Error.WriteLine($"sensitivity: {runs} runs (the baseline, and {inputs.Count} input(s) at low and high), {Math.Min(threads, runs)} at a time");
-        var outcome = Sensitivity.Run(path, parse.GetValue(ScenarioOptions.Set) ?? [], parse.GetValue(ScenarioOptions.Seed), inputs, threads,
-            (done, total) => StatusLine.Show(quiet, $"{done} of {total} runs done, {watch.Elapsed.TotalSeconds:F0} s"));
+        var outcome = Sensitivity.Run(path, parse.GetValue(ScenarioOptions.Set) ?? [], parse.GetValue(ScenarioOptions.Seed), inputs, threads, (done, total) =>
+        {
+            // Announced once every variant has loaded, so a mistake in one is the only line printed.
+            if (done == 0 && !quiet)
+                Console.Error.WriteLine($"sensitivity: {total} runs (the baseline, and {inputs.Count} input(s) at low and high), {Math.Min(threads, total)} at a time");
+            StatusLine.Show(quiet, $"{done} of {total} runs done, {watch.Elapsed.TotalSeconds:F0} s");
+        });
         StatusLine.Clear();
         if (!quiet) Console.Error.WriteLine($"{runs} runs in {watch.Elapsed.TotalSeconds:F1} s wall on {threads} thread(s)");
         return outcome;

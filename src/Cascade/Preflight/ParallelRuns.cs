@@ -7,11 +7,12 @@ namespace Cascade.Preflight;
 /// </summary>
 public static class ParallelRuns
 {
-    /// <param name="progress">Called after each run with (runs done, runs in all), from the run's thread.</param>
+    /// <param name="progress">Called with (0, runs in all) before the first run, then after each with (runs done, runs in all), from the run's thread.</param>
     public static TResult[] Run<TItem, TResult>(IReadOnlyList<TItem> items, int threads, Func<TItem, TResult> run, Action<int, int>? progress = null)
     {
         var results = new TResult[items.Count];
         int done = 0;
+        progress?.Invoke(0, items.Count);
         Parallel.For(0, items.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i =>
         {
             results[i] = run(items[i]);
