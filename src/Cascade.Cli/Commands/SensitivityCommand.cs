@@ -100,7 +100,7 @@ public static class SensitivityCommand
         t.AddColumn(new TableColumn("low → high").RightAligned());
         t.AddColumn(new TableColumn("at low").RightAligned());
         t.AddColumn(new TableColumn("at high").RightAligned());
-        t.AddColumn(new TableColumn("swing (high − low)").RightAligned());
+        t.AddColumn(new TableColumn("swing (Δ high − low)").RightAligned());
         foreach (var o in r.Baseline)
         {
             var bars = r.Tornado(o.Objective);
