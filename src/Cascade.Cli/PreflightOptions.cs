@@ -2,12 +2,12 @@ using System.CommandLine;
 
 namespace Cascade.Cli;
 
-/// <summary>Options of the preflight verbs (check, compare, cliff).</summary>
+/// <summary>Options of the preflight verbs (check, compare, cliff, sensitivity).</summary>
 public static class PreflightOptions
 {
     public static readonly Option<int> Threads = new("--threads")
     {
-        Description = "Runs (compare, cliff) or clusters (check) simulated at once (default: all cores); the output does not depend on it",
+        Description = "Runs (compare, cliff, sensitivity) or clusters (check) simulated at once (default: all cores); the output does not depend on it",
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 

@@ -66,6 +66,7 @@ namespace Cascade.Cli
             root.Add(CheckCommand.Build());
             root.Add(CompareCommand.Build());
             root.Add(CliffCommand.Build());
+            root.Add(SensitivityCommand.Build());
             root.Add(BenchCommand.Build());
             return root;
         }

@@ -10,6 +10,7 @@ import { header } from "./header";
 import { markers } from "./markers";
 import { matrix } from "./matrix";
 import { timeline } from "./timeline";
+import { tornadoes } from "./tornado";
 import { clock } from "./format";
 import type { ReportData, Section, TimelineEntry } from "./types";
 
@@ -55,6 +56,7 @@ function main(): void {
       timeline(data.timeline, onPick),
       data.markers && data.markers.length ? markers(data.markers) : null,
       data.matrix && data.matrix.rows.length ? matrix(data.matrix) : null,
+      data.tornadoes && data.tornadoes.length ? tornadoes(data.tornadoes) : null,
       ...sectionBlocks),
     el("footer", {}, data.generatedBy));
 
@@ -66,6 +68,7 @@ function nav(data: ReportData, sections: Section[], ids: Map<Section, string>, r
   const links: [string, string][] = [["timeline", "Timeline"]];
   if (data.markers && data.markers.length) links.push(["markers", "Observed vs simulated"]);
   if (data.matrix && data.matrix.rows.length) links.push(["matrix", "Matrix"]);
+  if (data.tornadoes && data.tornadoes.length) links.push(["tornado", "Sensitivity"]);
   for (const s of sections) links.push([ids.get(s)!, s.title]);
   const button = el("button", { type: "button", class: "reset" }, "Reset zoom");
   button.addEventListener("click", reset);

@@ -6,13 +6,14 @@ export type Status = "ok" | "warn" | "bad" | null;
 export interface ReportData {
   title: string;
   subtitle: string;
-  kind: "run" | "replay" | "check" | "compare";
+  kind: "run" | "replay" | "check" | "compare" | "sensitivity";
   generatedBy: string;
   summary: SummaryItem[];
   timeline: TimelineEntry[];
   sections: Section[];
   markers: MarkerComparison[] | null;
   matrix: Matrix | null;
+  tornadoes: Tornado[] | null;
 }
 
 export interface SummaryItem { label: string; value: string; status: Status }
@@ -34,6 +35,10 @@ export interface MarkerComparison {
 
 export interface Matrix { columns: string[]; rows: MatrixRow[] }
 export interface MatrixRow { name: string; cells: string[]; statuses: Status[] | null }
+
+// Sensitivity: one objective's figure with each input at its low and high value (null: never happened).
+export interface Tornado { objective: string; unit: string; observed: number | null; baseline: number | null; bars: TornadoBar[] }
+export interface TornadoBar { input: string; low: string; high: string; atLow: number | null; atHigh: number | null }
 
 export interface Section { title: string; charts: Chart[] }
 

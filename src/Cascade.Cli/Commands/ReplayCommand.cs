@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Cascade.Preflight;
 using Cascade.Results;
 using Cascade.Results.Report;
 using Cascade.Scenarios;
@@ -14,9 +15,14 @@ public static class ReplayCommand
     {
         var name = new Argument<string?>("name") { Description = "Bundled replay (see --list), or a scenario file with a replay section", Arity = ArgumentArity.ZeroOrOne };
         var list = new Option<bool>("--list") { Description = "List the bundled replays" };
+        var sensitivity = new Option<bool>("--sensitivity")
+        {
+            Description = "Also run the replay with each of its declared unknowns (replay.unknowns) at its low and its high value, in parallel, " +
+                "and print which moves which marker (a tornado); 1 + 2 × unknowns runs: with a full replay, several minutes",
+        };
         var cmd = new Command("replay", "Replay a real incident and compare its timeline with the write-up's")
         {
-            name, list, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report, ScenarioOptions.Threads,
+            name, list, sensitivity, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report, ScenarioOptions.Threads,
         };
         cmd.SetAction(parse =>
         {
@@ -43,26 +49,47 @@ public static class ReplayCommand
                 throw new InputException("this scenario has no replay section (markers to compare with)", path, field: "replay");
             bool quiet = parse.GetValue(CommonOptions.Quiet);
             var watch = Stopwatch.StartNew();
-            var output = ScenarioRunner.Run(loaded.Scenario, loaded.Seed, loaded.BaseDirectory, Progress.Reporter(quiet, watch), ScenarioOptions.ThreadsOf(parse));
-            Progress.Done(quiet);
+            RunOutput output;
+            SensitivityResult? tornado = null;
+            if (parse.GetValue(sensitivity))
+            {
+                var unknowns = SensitivityInput.Of(loaded.Scenario.Replay);
+                if (unknowns.Count == 0)
+                    throw new InputException("this replay declares no unknowns to vary (add `unknowns:` under `replay:`)", path, field: "replay.unknowns");
+                (tornado, output) = SensitivityCommand.Run(parse, path, unknowns, ScenarioOptions.ThreadsOf(parse));
+            }
+            else
+            {
+                output = ScenarioRunner.Run(loaded.Scenario, loaded.Seed, loaded.BaseDirectory, Progress.Reporter(quiet, watch), ScenarioOptions.ThreadsOf(parse));
+                Progress.Done(quiet);
+            }
             double wall = watch.Elapsed.TotalSeconds;
             var result = output.Result;
             result.Markers = ReplayMarkers.Compute(loaded.Scenario.Replay, result, output.Traffic);
 
             var outDir = parse.GetValue(ScenarioOptions.Out) ?? Path.Combine("out", loaded.Scenario.Metadata.Name);
             RunCommand.WriteOutputs(outDir, output);
+            if (tornado is not null) AtomicFile.WriteAllText(Path.Combine(outDir, "sensitivity.json"), Json.Serialize(tornado));
             if (parse.GetValue(ScenarioOptions.Report) is { } report)
             {
                 var markers = result.Markers.Select(m => new MarkerComparison(m.Name, m.ObservedMinutes, m.SimulatedMinutes, m.DifferenceMinutes)).ToList();
-                HtmlReport.Write(RunReport.Build(result, output.Fleet, ReportKind.Replay,
-                    $"Replay: {loaded.Scenario.Metadata.Name}", markers, RunCommand.ProductSections(output)), report);
+                var data = RunReport.Build(result, output.Fleet, ReportKind.Replay,
+                    $"Replay: {loaded.Scenario.Metadata.Name}", markers, RunCommand.ProductSections(output));
+                HtmlReport.Write(tornado is null ? data : data with { Tornadoes = SensitivityCommand.Tornadoes(tornado) }, report);
             }
             if (json)
             {
-                Console.Out.Write(Json.Serialize(result));
+                Console.Out.Write(tornado is null ? Json.Serialize(result) : Json.Serialize(tornado));
                 return ExitCodes.Ok;
             }
             PrintMarkers(loaded.Scenario.Replay.Origin, loaded.Scenario.Replay.Source, result);
+            if (tornado is not null)
+            {
+                SensitivityCommand.Print(tornado);
+                if (!quiet) Console.Error.WriteLine($"wrote {outDir}/result.json, timeseries.csv (the baseline) and sensitivity.json" +
+                    (parse.GetValue(ScenarioOptions.Report) is { } r1 ? $" and {r1}" : ""));
+                return ExitCodes.Ok;
+            }
             PrintTimeline(result);
             Summary.Print(result);
             if (!quiet)

@@ -40,10 +40,7 @@ public static class Cliff
     /// <summary>`path=FROM..TO`: integers, decimals or durations (`30s..10m`).</summary>
     public static Range ParseVary(string text)
     {
-        int eq = text.LastIndexOf('=');
-        int dots = eq < 0 ? -1 : text.IndexOf("..", eq, StringComparison.Ordinal);
-        if (eq <= 0 || dots < 0) throw new InputException($"'{text}' is not PATH=FROM..TO (e.g. cluster.nodes=50..8000)", field: "--vary");
-        string path = text[..eq], from = text[(eq + 1)..dots].Trim(), to = text[(dots + 2)..].Trim();
+        var (path, from, to) = VaryRange.Split(text);
         var kind = KindOf(from, to, text);
         double a = Value(from, kind), b = Value(to, kind);
         if (!(a < b)) throw new InputException($"FROM must be less than TO in '{text}'", field: "--vary");
@@ -108,10 +105,7 @@ public static class Cliff
             .Select(i => i == points - 1 ? range.To : range.From + span * i / (points - 1))
             .Select(v => kind == Kind.Integer ? Math.Round(v) : v)
             .Distinct().ToList();
-        var evaluated = new CliffPoint[grid.Count];
-        Parallel.For(0, grid.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
-            i => evaluated[i] = Evaluate(grid[i], 1));
-        var all = evaluated.ToList();
+        var all = ParallelRuns.Run(grid, threads, v => Evaluate(v, 1)).ToList();
 
         int firstFail = all.FindIndex(p => !p.Holds);
         CliffPoint? lo = firstFail > 0 ? all[firstFail - 1] : null, hi = firstFail >= 0 ? all[firstFail] : null;

@@ -41,16 +41,15 @@ public static class Comparison
         var first = ScenarioLoader.LoadFile(path, overrides);
         ulong runSeed = seed ?? (ulong)first.Seed;
 
-        var results = new (RunResult Result, Collateral Others)?[prepared.Count];
         var toRun = Enumerable.Range(0, prepared.Count).Where(i => prepared[i].Scenario is not null).ToList();
-        int done = 0;
-        Parallel.ForEach(toRun, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, i =>
+        var ran = ParallelRuns.Run(toRun, threads, i =>
         {
             var scenario = prepared[i].Scenario!;
             var output = ScenarioRunner.Run(scenario, runSeed, baseDirectory, threads: 1);
-            results[i] = (output.Result, Collateral.Of(output, TheChange.Of(scenario)));
-            progress?.Invoke(Interlocked.Increment(ref done), toRun.Count);
-        });
+            return (output.Result, Collateral.Of(output, TheChange.Of(scenario)));
+        }, progress);
+        var results = new (RunResult Result, Collateral Others)?[prepared.Count];
+        for (int k = 0; k < toRun.Count; k++) results[toRun[k]] = ran[k];
 
         var rows = new List<ComparisonRow>();
         for (int i = 0; i < prepared.Count; i++)

@@ -5,7 +5,7 @@ namespace Cascade.Results.Report;
 // the simulation. Serialised with Results.Json (camelCase); the page reads the same names.
 
 /// <summary>Which verb made the report; the page shows it as a badge.</summary>
-public enum ReportKind { Run, Replay, Check, Compare }
+public enum ReportKind { Run, Replay, Check, Compare, Sensitivity }
 
 /// <summary>How a figure should be read at a glance: green, amber or red.</summary>
 public enum ReportStatus { Ok, Warn, Bad }
@@ -24,7 +24,8 @@ public sealed record ReportData(
     IReadOnlyList<TimelineEntry> Timeline,
     IReadOnlyList<ReportSection> Sections,
     IReadOnlyList<MarkerComparison>? Markers = null,
-    ReportMatrix? Matrix = null);
+    ReportMatrix? Matrix = null,
+    IReadOnlyList<Tornado>? Tornadoes = null);
 
 /// <summary>A headline figure, e.g. ("Peak API server seats in use", "100 %", Bad).</summary>
 public sealed record SummaryItem(string Label, string Value, ReportStatus? Status = null);
@@ -44,6 +45,14 @@ public sealed record ReportMatrix(IReadOnlyList<string> Columns, IReadOnlyList<M
 
 /// <summary>One row of <see cref="ReportMatrix"/>; <see cref="Statuses"/>, when given, colours each cell.</summary>
 public sealed record MatrixRow(string Name, IReadOnlyList<string> Cells, IReadOnlyList<ReportStatus?>? Statuses = null);
+
+/// <summary>One objective's tornado (sensitivity): how far each input, at its low and its high value, moves
+/// one figure from its <see cref="Baseline"/> (in <see cref="Unit"/>: "min" for a replay's markers).
+/// Bars come largest swing first. A null figure did not happen in that run (a marker that became "never").</summary>
+public sealed record Tornado(string Objective, string Unit, double? Observed, double? Baseline, IReadOnlyList<TornadoBar> Bars);
+
+/// <summary>One input's bar: the figure with the input at <see cref="Low"/> and at <see cref="High"/>.</summary>
+public sealed record TornadoBar(string Input, string Low, string High, double? AtLow, double? AtHigh);
 
 /// <summary>A group of charts under one heading: a cluster's name, "Products", "Fleet".</summary>
 public sealed record ReportSection(string Title, IReadOnlyList<Chart> Charts);

@@ -1,4 +1,5 @@
 using Cascade.Fleet;
+using Cascade.Scenarios.Binding;
 
 namespace Cascade.Scenarios.Schema;
 
@@ -16,6 +17,39 @@ public sealed class ReplaySpec
     public string Origin { get; set; } = "";
 
     public List<MarkerSpec> Markers { get; set; } = new();
+
+    /// <summary>
+    /// Inputs the write-up does not give, each with a plausible range: `cascade replay NAME --sensitivity`
+    /// runs the scenario at each one's low and high (one at a time) and shows how far each moves the markers.
+    /// </summary>
+    public List<UnknownSpec> Unknowns { get; set; } = new();
+}
+
+/// <summary>
+/// One input of a replay that is not known, as a `--set` path and the range it plausibly lies in. The
+/// values are `--set` values, read as the field's type (durations, numbers, quantities).
+/// </summary>
+public sealed class UnknownSpec
+{
+    /// <summary>What the table calls it (default: the path).</summary>
+    public string? Name { get; set; }
+
+    [Required] public string Path { get; set; } = "";
+    [Required] public string Low { get; set; } = "";
+    [Required] public string High { get; set; } = "";
+
+    /// <summary>Other fields that move with this one (e.g. a cache's TTL with the record's), each at its own low and high.</summary>
+    public List<UnknownChangeSpec> With { get; set; } = new();
+
+    /// <summary>Why it is unknown and why this range: the reader's reason to trust the tornado.</summary>
+    public string Why { get; set; } = "";
+}
+
+public sealed class UnknownChangeSpec
+{
+    [Required] public string Path { get; set; } = "";
+    [Required] public string Low { get; set; } = "";
+    [Required] public string High { get; set; } = "";
 }
 
 public sealed class MarkerSpec

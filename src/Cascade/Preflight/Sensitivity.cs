@@ -1,0 +1,129 @@
+using Cascade.Scenarios;
+using Cascade.Scenarios.Schema;
+
+namespace Cascade.Preflight;
+
+/// <summary>
+/// One thing the analysis measures, at the baseline: a replay's marker (simulated minutes, beside the
+/// write-up's) or, for any other scenario, an objective's verdict for one subject as `cascade check`
+/// judges it, as the share of its limit used (the verdict's value over its limit: over 1 fails; the
+/// saturation test's pressure, user-minutes over the budget, reach over the limit, recovery time over the
+/// time allowed). Null: the marker never happened, or the subject never recovered.
+/// </summary>
+public sealed record SensitivityObjective(string Objective, double? Observed, double? Baseline);
+
+/// <summary>
+/// How one input moves one objective. <see cref="Delta"/> is at-high minus at-low (its sign is the
+/// direction); <see cref="Swing"/> the spread of baseline, at-low and at-high (max − min of those that
+/// happened), so an input that moves a figure the same way at both ends still counts. <see cref="Never"/>:
+/// the figure happens in some of the three runs and not in others (a marker that becomes "never"), which
+/// outranks any swing.
+/// </summary>
+public sealed record SensitivityEffect(string Objective, double? Baseline, double? AtLow, double? AtHigh, double? Delta, double Swing, bool Never);
+
+/// <summary>One input's row: what it sets, and its effect on every objective (in the baseline's order).</summary>
+public sealed record SensitivityInputResult(string Name, IReadOnlyList<VaryChange> Changes, string Why, double MaxSwing, bool Never,
+    IReadOnlyList<SensitivityEffect> Effects);
+
+/// <summary>
+/// A one-at-a-time sensitivity analysis. <see cref="Measure"/> is "markers" (a replay: figures in
+/// minutes) or "objectives" (shares of each verdict's limit). <see cref="Inputs"/> are ordered by how far they move
+/// anything (an input that makes a figure appear or disappear first, then the largest swing; ties keep
+/// the order given).
+/// </summary>
+public sealed record SensitivityResult(string Scenario, ulong Seed, double DurationSeconds, string Measure, string Unit,
+    IReadOnlyList<SensitivityObjective> Baseline, IReadOnlyList<SensitivityInputResult> Inputs)
+{
+    public const string Markers = "markers";
+    public const string Objectives = "objectives";
+
+    /// <summary>One objective's tornado: each input's effect on it, the largest swing first.</summary>
+    public IReadOnlyList<(SensitivityInputResult Input, SensitivityEffect Effect)> Tornado(string objective) =>
+        Inputs.Select(i => (Input: i, Effect: i.Effects.First(e => e.Objective == objective)))
+            .OrderByDescending(x => x.Effect.Never).ThenByDescending(x => x.Effect.Swing).ToList();
+}
+
+/// <summary>
+/// `cascade sensitivity` and `cascade replay NAME --sensitivity`: the scenario at its baseline, then with
+/// each input at its low and at its high value, everything else at the baseline (one at a time, so
+/// interactions between inputs are not seen). The 1 + 2 × inputs runs go in parallel, one thread each;
+/// every run is deterministic, so the result does not depend on the number of threads.
+/// </summary>
+public static class Sensitivity
+{
+    /// <summary>The result, and the baseline run (for result.json and the report's charts).</summary>
+    public static (SensitivityResult Result, RunOutput Baseline) Run(string path, IReadOnlyList<string> overrides, ulong? seed,
+        IReadOnlyList<SensitivityInput> inputs, int threads, Action<int, int>? progress = null)
+    {
+        if (inputs.Count == 0)
+            throw new InputException("nothing to vary: give --vary PATH=LOW..HIGH (or a replay with `replay.unknowns`)", field: "--vary");
+        // Load every variant first: a wrong path or value is reported before minutes of running.
+        var baseline = ScenarioLoader.LoadFile(path, overrides);
+        var scenarios = new List<Scenario> { baseline };
+        foreach (var input in inputs)
+            foreach (bool high in new[] { false, true })
+                scenarios.Add(LoadVariant(path, overrides, input, high));
+        ulong runSeed = seed ?? (ulong)baseline.Seed;
+        string baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+
+        var runs = ParallelRuns.Run(Enumerable.Range(0, scenarios.Count).ToList(), threads, i =>
+        {
+            var output = ScenarioRunner.Run(scenarios[i], runSeed, baseDirectory, threads: 1);
+            return (Figures: Figures(scenarios[i], output), Output: i == 0 ? output : null);
+        }, progress);
+
+        var objectives = runs[0].Figures;
+        var rows = new List<SensitivityInputResult>();
+        for (int k = 0; k < inputs.Count; k++)
+        {
+            var low = runs[1 + 2 * k].Figures;
+            var high = runs[2 + 2 * k].Figures;
+            var effects = objectives.Select(o => Effect(o.Objective, o.Baseline, ValueOf(low, o.Objective), ValueOf(high, o.Objective))).ToList();
+            rows.Add(new SensitivityInputResult(inputs[k].Name, inputs[k].Changes, inputs[k].Why,
+                effects.Select(e => e.Swing).DefaultIfEmpty(0).Max(), effects.Any(e => e.Never), effects));
+        }
+        var ordered = rows.OrderByDescending(r => r.Never).ThenByDescending(r => r.MaxSwing).ToList();
+        bool replay = baseline.Replay is not null;
+        var result = new SensitivityResult(baseline.Metadata.Name, runSeed, baseline.Duration.Seconds,
+            replay ? SensitivityResult.Markers : SensitivityResult.Objectives, replay ? "min" : "× limit", objectives, ordered);
+        return (result, runs[0].Output!);
+    }
+
+    private static Scenario LoadVariant(string path, IReadOnlyList<string> overrides, SensitivityInput input, bool high)
+    {
+        try
+        {
+            return ScenarioLoader.LoadFile(path, [.. overrides, .. input.Overrides(high)]);
+        }
+        catch (InputException e)
+        {
+            // Said as the input's mistake (where it was given, which end), with the loader's own words.
+            string end = high ? $"high {input.High}" : $"low {input.Low}";
+            throw new InputException($"at its {end}: {e.Describe()}", field: input.Origin);
+        }
+    }
+
+    /// <summary>A replay's markers, or the share of its limit every objective's verdict used, of one finished run.</summary>
+    private static List<SensitivityObjective> Figures(Scenario scenario, RunOutput output)
+    {
+        if (scenario.Replay is { } replay)
+            return ReplayMarkers.Compute(replay, output.Result, output.Traffic)
+                .Select(m => new SensitivityObjective(m.Name, m.ObservedMinutes, m.SimulatedMinutes)).ToList();
+        return ObjectiveJudge.Judge(scenario.Objectives, output.Result)
+            .Select(v => new SensitivityObjective($"{v.Objective} {v.Subject}", null,
+                v.Value is { } value ? Math.Round(v.Limit is { } limit && limit > 0 ? value / limit : value, 4) : null)).ToList();
+    }
+
+    /// <summary>A figure of a variant; null when it never happened, or the variant has no such objective (e.g. a cluster fewer).</summary>
+    private static double? ValueOf(List<SensitivityObjective> figures, string objective) =>
+        figures.FirstOrDefault(f => f.Objective == objective)?.Baseline;
+
+    private static SensitivityEffect Effect(string objective, double? baseline, double? atLow, double? atHigh)
+    {
+        double?[] all = [baseline, atLow, atHigh];
+        var happened = all.Where(v => v is not null).Select(v => v!.Value).ToList();
+        double swing = happened.Count > 0 ? Math.Round(happened.Max() - happened.Min(), 4) : 0;
+        double? delta = atLow is { } l && atHigh is { } h ? Math.Round(h - l, 4) : null;
+        return new SensitivityEffect(objective, baseline, atLow, atHigh, delta, swing, happened.Count is > 0 and < 3);
+    }
+}
