@@ -53,5 +53,31 @@ public static class DataPlaneMitigations
         return ctx.Changes.Count > before ? null : $"every cluster's node cache already keeps answers {LongTtlMinutes} minutes";
     }
 
+    /// <summary>
+    /// A relist holds the informer's new list next to its store until it replaces it (client-go's reflector
+    /// decodes the whole LIST, then Replace), so the store's memory doubles for a moment: headroom of 100 %
+    /// over the scaling guide's steady-state estimate covers it.
+    /// </summary>
+    public const double RelistHeadroom = 1.0;
+
+    /// <summary>
+    /// "Decouple the data plane from the control plane": CoreDNS serves from its informers' last view while the
+    /// API server is gone, unless it restarts. A limit that holds a relist keeps the relists a recovering control
+    /// plane causes from OOM-killing it into SERVFAIL. Only where the limit is derived from the guide.
+    /// </summary>
+    public static string? FromInformers(Scenario s, MitigationContext ctx)
+    {
+        if (NoProducts(s) is { } why) return why;
+        int before = ctx.Changes.Count;
+        foreach (var (spec, path) in Mitigations.ClusterSpecs(s))
+        {
+            var core = spec.Dns.CoreDns;
+            if (!spec.Dns.Enabled || core.MemoryLimit is not null || core.MemoryHeadroom >= RelistHeadroom) continue;
+            ctx.Changes.Add($"{path}.dns.coreDns.memoryHeadroom: {core.MemoryHeadroom:P0} → {RelistHeadroom:P0}");
+            core.MemoryHeadroom = RelistHeadroom;
+        }
+        return ctx.Changes.Count > before ? null : "every cluster's CoreDNS already has room for a relist, or a set memory limit";
+    }
+
     private static Duration Max(Duration a, Duration b) => a >= b ? a : b;
 }

@@ -31,6 +31,7 @@ public static class Mitigations
         new("watch-cache", "the change's LISTs use resourceVersion \"0\" (served from the watch cache)", WatchCache),
         new("pagination", $"the change's LISTs are paginated (limit {PageSize}, client-go's pager default)", Pagination),
         new("dns-serve-stale", "NodeLocal DNSCache with serve_stale: expired answers kept while CoreDNS fails", DnsServeStale),
+        new("dns-from-informers", $"CoreDNS keeps answering from its informers' view through a control-plane outage: its memory limit holds a relist ({DataPlaneMitigations.RelistHeadroom:P0} over the scaling guide's estimate), so relisting does not OOM-kill it", DnsFromInformers),
         new("dns-cache-ttl", $"NodeLocal DNSCache holding answers {DataPlaneMitigations.LongTtlMinutes} minutes (CoreDNS `ttl` and the node cache's success TTL; OpenAI's caches held ~20)", DnsCacheTtl),
         new("canary-largest", "the rollout starts with a canary wave on the largest cluster", CanaryLargest),
         new("health-gate", "a rollout gate on control-plane health: apiserver p99 > 1 s or > 1% errors for 2m halts it, and the delivery tool rolls the change back", HealthGate),
@@ -209,6 +210,8 @@ public static class Mitigations
     // ------------------------------------------------------------------ DNS
 
     private static string? DnsServeStale(Scenario s, MitigationContext ctx) => DataPlaneMitigations.ServeStale(s, ctx);
+
+    private static string? DnsFromInformers(Scenario s, MitigationContext ctx) => DataPlaneMitigations.FromInformers(s, ctx);
 
     private static string? DnsCacheTtl(Scenario s, MitigationContext ctx) => DataPlaneMitigations.LongerNodeCacheTtl(s, ctx);
 

@@ -79,4 +79,22 @@ public class DnsDirectionTests
         var (_, web) = Web("cluster.dns.nodeLocalCache.serveStale=true");
         Assert.Equal(0, web.Errors);
     }
+
+    [Fact]
+    public void Coredns_with_room_for_a_relist_keeps_answering_through_a_list_storm_that_oom_kills_a_stock_sized_one()
+    {
+        // scenarios/list-storm.yaml: 5,000 nodes, the control plane saturates within a minute and CoreDNS relists under it.
+        var file = Cascade.Tests.Cli.RunCommandTests.Repo("scenarios", "list-storm.yaml");
+        var stock = ScenarioLoader.LoadFile(file, new[] { "duration=20m" });
+        var sized = ScenarioLoader.LoadFile(file, new[] { "duration=20m" });
+        Assert.Null(Cascade.Preflight.Mitigations.Find("dns-from-informers").ApplyTo(sized, new Cascade.Preflight.MitigationContext(Path.GetDirectoryName(file)!)));
+        var a = ScenarioRunner.Run(stock, 1).Result;
+        var b = ScenarioRunner.Run(sized, 1).Result;
+        Assert.NotNull(a.Clusters[0].Apiserver.SaturatedAtSeconds);
+        Assert.NotNull(b.Clusters[0].Apiserver.SaturatedAtSeconds); // the same control-plane failure
+        Assert.True(a.Clusters[0].DataPlane!.CoreDnsRestarts > 0, "the stock-sized CoreDNS was not OOM-killed by its relist");
+        Assert.True(a.Products.Sum(p => p.Errors) > 0);
+        Assert.Equal(0, b.Clusters[0].DataPlane!.CoreDnsRestarts);
+        Assert.Equal(0, b.Products.Sum(p => p.Errors)); // the data plane decoupled: users never see it
+    }
 }
