@@ -25,7 +25,8 @@ public sealed record PlannedAction(
     int Parallelism,
     double Fraction,
     int? Nodes = null,
-    int Pods = 0)
+    int Pods = 0,
+    int ClustersAtOnce = 0)
 {
     /// <summary>An absolute time, else a delay after a halt, else the reaction time after detection.</summary>
     public Trigger When => new(AtTicks, AtTicks is null ? AfterHaltTicks : null, AtTicks is null && AfterHaltTicks is null ? AfterDetectionTicks : null);
@@ -69,28 +70,47 @@ public sealed class Remediation : IEventHandler
     /// <summary>A gate halted the rollout: actions keyed to that (an automated abort) start after their delay.</summary>
     public void OnRolloutHalted() => _steps.OnRolloutHalted();
 
-    private IEnumerable<(int Index, ClusterModel Cluster)> Targets(PlannedAction a)
+    /// <summary>Batch <paramref name="batch"/> of the clusters the action names: all of them, or its share when people work on a few clusters at a time.</summary>
+    private IEnumerable<(int Index, ClusterModel Cluster)> Targets(PlannedAction a, int batch)
     {
+        int k = 0;
         for (int i = 0; i < _fleet.Clusters.Count; i++)
-            if (ClusterPattern.Matches(a.Clusters, _fleet.Clusters[i].Name)) yield return (i, _fleet.Clusters[i]);
+        {
+            if (!ClusterPattern.Matches(a.Clusters, _fleet.Clusters[i].Name)) continue;
+            if (a.ClustersAtOnce <= 0 || k++ / a.ClustersAtOnce == batch) yield return (i, _fleet.Clusters[i]);
+        }
+    }
+
+    private int Batches(PlannedAction a)
+    {
+        if (a.ClustersAtOnce <= 0) return 1;
+        int n = 0;
+        foreach (var c in _fleet.Clusters) if (ClusterPattern.Matches(a.Clusters, c.Name)) n++;
+        return Math.Max(1, (n + a.ClustersAtOnce - 1) / a.ClustersAtOnce);
     }
 
     private IReadOnlyList<string> WorkloadsOf(PlannedAction a) =>
         a.Workloads.Count > 0 ? a.Workloads : _change is null ? Array.Empty<string>() : new[] { _change };
 
+    // An event's argument: the action's index, and the batch of clusters it is at (people working on a few at a time).
+    private const int BatchShift = 20;
+
     public void OnEvent(int kind, long arg)
     {
+        var a = _actions[arg & ((1 << BatchShift) - 1)];
+        int batch = (int)(arg >> BatchShift);
         switch (kind)
         {
             case Begin:
             {
-                var a = _actions[arg];
-                _fleet.Log("*", "action", $"{Label(a)} started on {string.Join(", ", a.Clusters)}");
-                if (a.Kind == ActionKind.Rollback) StartRollbacks(a);
-                else if (a.Kind == ActionKind.BreakGlass) StartBreakGlass(a);
+                var names = Targets(a, batch).Select(t => t.Cluster.Name).ToList();
+                _fleet.Log("*", "action", $"{Label(a)} started on {(a.ClustersAtOnce > 0 ? string.Join(", ", names) : string.Join(", ", a.Clusters))}");
+                if (batch + 1 < Batches(a)) _fleet.Sim.Schedule(a.DurationTicks, this, Begin, arg + (1L << BatchShift)); // then the next clusters
+                if (a.Kind == ActionKind.Rollback) StartRollbacks(a, batch);
+                else if (a.Kind == ActionKind.BreakGlass) StartBreakGlass(a, batch);
                 else if (a.Kind == ActionKind.ScaleApiServers)
                 {
-                    foreach (var (_, c) in Targets(a))
+                    foreach (var (_, c) in Targets(a, batch))
                         if (a.Replicas > c.Api.ReplicaCount) c.Api.ScaleOut(a.Replicas, Math.Max(1, a.DurationTicks));
                     _fleet.Sim.Schedule(a.DurationTicks, this, Effect, arg);
                 }
@@ -98,17 +118,16 @@ public sealed class Remediation : IEventHandler
                 break;
             }
             case Effect:
-                TakeEffect(_actions[arg]);
+                TakeEffect(a, batch);
                 break;
-
         }
     }
 
     private static string Label(PlannedAction a) => a.Name.Length > 0 ? $"{a.Kind} '{a.Name}'" : a.Kind.ToString();
 
-    private void TakeEffect(PlannedAction a)
+    private void TakeEffect(PlannedAction a, int batch)
     {
-        foreach (var (_, c) in Targets(a))
+        foreach (var (_, c) in Targets(a, batch))
         {
             switch (a.Kind)
             {
@@ -201,9 +220,9 @@ public sealed class Remediation : IEventHandler
         }
     }
 
-    private void StartRollbacks(PlannedAction a)
+    private void StartRollbacks(PlannedAction a, int batch)
     {
-        foreach (var (_, c) in Targets(a))
+        foreach (var (_, c) in Targets(a, batch))
             foreach (var name in WorkloadsOf(a))
             {
                 var w = c.FindWorkload(name);
@@ -254,9 +273,9 @@ public sealed class Remediation : IEventHandler
         }
     }
 
-    private void StartBreakGlass(PlannedAction a)
+    private void StartBreakGlass(PlannedAction a, int batch)
     {
-        foreach (var (_, c) in Targets(a))
+        foreach (var (_, c) in Targets(a, batch))
             foreach (var name in WorkloadsOf(a))
                 if (c.FindWorkload(name) is { } w && w.Workload.PodsRunning > 0)
                 {

@@ -98,6 +98,12 @@ public sealed class ActionSpec : IValidatable
     /// <summary>BreakGlass: nodes worked on at once.</summary>
     [Range(1, 100_000)] public int Parallelism { get; set; } = 50;
 
+    /// <summary>
+    /// Clusters worked on at a time (0 = all at once): people take the matching clusters in their order, a few
+    /// at a time, each batch taking `duration` before they move on to the next.
+    /// </summary>
+    [Range(0, 100_000)] public int ClustersAtOnce { get; set; }
+
     /// <summary>ShiftTraffic: share of the products' traffic moved away from the matching clusters.</summary>
     [Range(0, 1)] public double Fraction { get; set; } = 1;
 
