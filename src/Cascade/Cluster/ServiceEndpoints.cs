@@ -61,7 +61,7 @@ public sealed class ServiceEndpoints : IApiCaller, IEventHandler
             _writes[1 + s] = api.DefineCall($"endpointslice-controller update {service} slice {s}", kcm.User, kcm.Groups, "update",
                 "endpointslices", "default", objectBytes: ObjectOverheadBytes + held * bytesPerEndpoint, watchKey: key);
         }
-        // MODEL.md §3: kube-controller-manager 20/30 (each controller has its own client).
+        // kube-controller-manager --kube-api-qps 20 / --kube-api-burst 30 (controller-manager config/v1alpha1 defaults; docs/model.md "Growth and churn"), one client per controller.
         _clients = [api.CreateClient(20, 30), api.CreateClient(20, 30)];
         _inFlight = new bool[_writes.Length];
         _dirty = new bool[_writes.Length];
