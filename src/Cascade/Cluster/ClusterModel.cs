@@ -108,13 +108,41 @@ public class ClusterModel : INodeRegistrationListener
         }
     }
 
+    // Nodes a network block of the admin API cuts off (blockApiAccess from: nodes): [_blockedFirst, _blockedEnd), lifted from the first on.
+    private int _blockedFirst, _blockedEnd;
+
+    /// <summary>Nodes still cut off by a network block of the admin API (nodes scaled away since are not counted).</summary>
+    public int BlockedNodes => Math.Max(0, Math.Min(_blockedEnd, ActiveNodes) - _blockedFirst);
+
+    /// <summary>
+    /// A network block in front of the API servers cuts off every node in the cluster, as a partition does with no
+    /// end: kubelets, kube-proxies and per-node pods keep running on what they last saw. Returns the nodes cut off.
+    /// </summary>
+    public int BlockNodes()
+    {
+        if (BlockedNodes > 0) SetPartitioned(_blockedFirst, _blockedEnd, false);
+        (_blockedFirst, _blockedEnd) = (0, ActiveNodes);
+        SetPartitioned(_blockedFirst, _blockedEnd, true);
+        return BlockedNodes;
+    }
+
+    /// <summary>Lets the next <paramref name="count"/> blocked nodes reach the API servers again; returns how many.</summary>
+    public int UnblockNodes(int count)
+    {
+        int let = Math.Min(BlockedNodes, Math.Max(0, count));
+        SetPartitioned(_blockedFirst, _blockedFirst + let, false);
+        _blockedFirst += let;
+        return let;
+    }
+
     private void SetPartitioned(int first, int end, bool partitioned)
     {
         for (int n = first; n < end; n++)
         {
             if (Kubelets is { } k && !k.NodeRemoved(n)) k.SetPartitioned(n, partitioned);
+            // Every DaemonSet slot of the node, running or not: a pod its controller creates there later is cut off too.
             foreach (var d in Workloads)
-                if (d.PerNode && n < d.Workload.Pods && !d.Workload.PodStopped(n)) d.Workload.SetPodPartitioned(n, partitioned);
+                if (d.PerNode && n < d.Workload.Pods) d.Workload.SetPodPartitioned(n, partitioned);
         }
         DataPlane?.OnNodesPartitioned(first, end, partitioned);
     }
@@ -251,6 +279,8 @@ public class ClusterModel : INodeRegistrationListener
     {
         var w = FindWorkload(workload);
         if (w is null) return;
+        int d = Workloads.IndexOf(w);
+        if (_daemonSets is { } sets && sets[d] is { } wave) wave.End(); // its controller stops creating pods
         var deleter = new PodDeleter(this, w.Workload);
         deleter.Start();
     }

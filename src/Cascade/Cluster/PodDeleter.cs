@@ -33,6 +33,7 @@ public sealed class PodDeleter : IApiCaller, IEventHandler
     public void Start()
     {
         for (int p = 0; p < _workload.Pods; p++) if (!_workload.PodStopped(p)) _remaining++;
+        if (_remaining == 0) _cluster.Log("action", $"no pod of {_workload.Name} was running yet: nothing for the garbage collector to delete");
         for (int i = 0; i < Workers; i++) Next();
     }
 

@@ -44,7 +44,7 @@ public sealed class PodWave : IApiCaller, IEventHandler
     private readonly string _what;
     private int _wanted, _created, _bound, _running, _toDelete, _deleted;
     private int _batch, _syncLeft, _outstanding;
-    private bool _syncing, _batchFailed;
+    private bool _syncing, _batchFailed, _ended;
     private long _retry, _startedAt;
 
     /// <summary>
@@ -88,6 +88,7 @@ public sealed class PodWave : IApiCaller, IEventHandler
     /// <summary>DaemonSet: node <paramref name="node"/> registered and needs its pod.</summary>
     public void WantOn(int node)
     {
+        if (_ended) return;
         _nodesWaiting.Enqueue(node);
         Want(1);
     }
@@ -107,8 +108,24 @@ public sealed class PodWave : IApiCaller, IEventHandler
         }
     }
 
+    /// <summary>
+    /// The workload itself was deleted (a rollback): the controller creates no more of its pods, and pods created but
+    /// not yet running never start (the garbage collector deletes them with the rest).
+    /// </summary>
+    public void End()
+    {
+        _ended = true;
+        _nodesWaiting.Clear();
+        _wanted = _created;
+    }
+
     private void Sync()
     {
+        if (_ended)
+        {
+            _syncing = false;
+            return;
+        }
         int diff = Math.Min(_wanted - _created, _burstPerSync);
         if (diff <= 0)
         {
@@ -202,6 +219,7 @@ public sealed class PodWave : IApiCaller, IEventHandler
             _cluster.Api.Send(_client, _delete, this, ResponseTag.Make(TagDelete, (int)arg));
             return;
         }
+        if (_ended) return;
         _running++;
         if (_workload is { } w)
         {

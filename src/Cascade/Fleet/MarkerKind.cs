@@ -9,7 +9,7 @@ public enum MarkerKind
     FirstError,
     /// <summary>The minute with the highest error rate over all products' requests.</summary>
     PeakError,
-    /// <summary>The first cluster whose saturated API server is healthy again for good.</summary>
+    /// <summary>The first cluster whose users saw errors back for good: its saturated API server healthy again and its products serving (without product errors anywhere: the first saturated API server healthy again).</summary>
     FirstClusterRecovered,
     /// <summary>A product's error rate falls under `below` and stays there.</summary>
     ProductRecovered,

@@ -26,7 +26,9 @@ public sealed record PlannedAction(
     double Fraction,
     int? Nodes = null,
     int Pods = 0,
-    int ClustersAtOnce = 0)
+    int ClustersAtOnce = 0,
+    BlockSource From = BlockSource.Workloads,
+    long EveryTicks = 0)
 {
     /// <summary>An absolute time, else a delay after a halt, else the reaction time after detection.</summary>
     public Trigger When => new(AtTicks, AtTicks is null ? AfterHaltTicks : null, AtTicks is null && AfterHaltTicks is null ? AfterDetectionTicks : null);
@@ -38,7 +40,8 @@ public sealed record PlannedAction(
 /// a rollback is `kubectl delete` through the API server (classified by APF like anyone's request, so it
 /// times out while the control plane is saturated, and after it succeeds the garbage collector still has
 /// to delete every pod through the API server); blocking network access makes a workload's requests never
-/// arrive; scaling nodes down removes kubelets and pods; scaling API servers adds replicas (cold) or
+/// arrive (from the named workloads, or from every client on the nodes), and lifting it lets them back, at once or
+/// a share at a time; scaling nodes down removes kubelets and pods; scaling API servers adds replicas (cold) or
 /// resizes them; break-glass removes the change node by node without the API server. Every outcome goes
 /// in the timeline.
 /// </summary>
@@ -51,6 +54,7 @@ public sealed class Remediation : IEventHandler
     private readonly string? _change;
     private readonly List<RollbackAttempt> _rollbacks = new();
     private readonly List<BreakGlassJob> _breakGlass = new();
+    private readonly List<LiftBlock> _lifts = new();
 
     private readonly TriggeredSteps _steps;
 
@@ -105,7 +109,7 @@ public sealed class Remediation : IEventHandler
             {
                 var names = Targets(a, batch).Select(t => t.Cluster.Name).ToList();
                 _fleet.Log("*", "action", $"{Label(a)} started on {(a.ClustersAtOnce > 0 ? string.Join(", ", names) : string.Join(", ", a.Clusters))}");
-                if (batch + 1 < Batches(a)) _fleet.Sim.Schedule(a.DurationTicks, this, Begin, arg + (1L << BatchShift)); // then the next clusters
+                if (batch + 1 < Batches(a)) _fleet.Sim.Schedule(BatchTicks(a), this, Begin, arg + (1L << BatchShift)); // then the next clusters
                 if (a.Kind == ActionKind.Rollback) StartRollbacks(a, batch);
                 else if (a.Kind == ActionKind.BreakGlass) StartBreakGlass(a, batch);
                 else if (a.Kind == ActionKind.ScaleApiServers)
@@ -122,6 +126,16 @@ public sealed class Remediation : IEventHandler
                 break;
         }
     }
+
+    /// <summary>
+    /// How long people spend on one batch of clusters before the next: the action's duration, and for lifting a
+    /// block a share at a time, the lifting too (they let one cluster's nodes back before they start on the next).
+    /// </summary>
+    private static long BatchTicks(PlannedAction a) =>
+        a.Kind == ActionKind.UnblockApiAccess ? a.DurationTicks + (LiftSteps(a.Fraction) - 1) * a.EveryTicks : a.DurationTicks;
+
+    /// <summary>Steps that lift a whole block, letting back <paramref name="fraction"/> of it at each.</summary>
+    internal static int LiftSteps(double fraction) => Math.Max(1, (int)Math.Ceiling(1 / fraction - 1e-9));
 
     private static string Label(PlannedAction a) => a.Name.Length > 0 ? $"{a.Kind} '{a.Name}'" : a.Kind.ToString();
 
@@ -160,6 +174,19 @@ public sealed class Remediation : IEventHandler
                     c.RunJob(a.Name.Length > 0 ? a.Name : "job", a.Pods);
                     _fleet.Log(c.Name, "action", $"{Label(a)} started: a Job of {a.Pods:N0} pods, through the Job controller");
                     break;
+                case ActionKind.BlockApiAccess when a.From == BlockSource.Nodes:
+                {
+                    int blocked = c.BlockNodes();
+                    _fleet.Log(c.Name, "action", $"{Label(a)} succeeded: {blocked:N0} nodes cut off from the API servers (kubelets, kube-proxies, per-node pods)");
+                    break;
+                }
+                case ActionKind.UnblockApiAccess:
+                {
+                    var lift = new LiftBlock(c, a, WorkloadsOf(a), Label(a));
+                    _lifts.Add(lift);
+                    c.Sim.Schedule(0, lift, 0);
+                    break;
+                }
                 case ActionKind.BlockApiAccess:
                 {
                     int blocked = 0;
@@ -179,6 +206,45 @@ public sealed class Remediation : IEventHandler
                     _fleet.Log(c.Name, "action", $"{Label(a)} succeeded: {a.Fraction:P0} of its product traffic moved to other clusters");
                     break;
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- lifting a block
+
+    /// <summary>
+    /// Lifting a network block in one cluster: each step lets back `fraction` of what the block cut off when the
+    /// lifting began (nodes in node order, or the workloads' clients), `every` apart, so that their reconnecting
+    /// clients (relists after a long cut are consistent LISTs from etcd) arrive in waves the control plane can take.
+    /// </summary>
+    private sealed class LiftBlock(ClusterModel cluster, PlannedAction action, IReadOnlyList<string> workloads, string label) : IEventHandler
+    {
+        private bool ByNodes => action.From == BlockSource.Nodes;
+        private int _step, _total = -1;
+
+        public void OnEvent(int kind, long arg)
+        {
+            if (_total < 0) _total = Blocked();
+            _step++;
+            int step = _total == 0 ? 0 : Math.Max(1, (int)Math.Ceiling(_total * action.Fraction));
+            int let = 0;
+            if (ByNodes) let = cluster.UnblockNodes(step);
+            else
+                foreach (var client in BlockedClients().Take(step).ToList()) { client.Blocked = false; let++; }
+            int left = Blocked();
+            string what = ByNodes ? "nodes" : $"clients of {string.Join(", ", workloads)}";
+            cluster.Log("action", $"{label}: step {_step}, {let:N0} {what} reach the API servers again" +
+                (left > 0 ? $"; {left:N0} still cut off" : "; the block is lifted"));
+            if (left > 0) cluster.Sim.Schedule(Math.Max(1, action.EveryTicks), this, 0);
+        }
+
+        private int Blocked() => ByNodes ? cluster.BlockedNodes : BlockedClients().Count();
+
+        private IEnumerable<ApiClient> BlockedClients()
+        {
+            foreach (var name in workloads)
+                if (cluster.FindWorkload(name) is { } w)
+                    foreach (var client in w.Workload.Clients)
+                        if (client.Blocked) yield return client;
         }
     }
 
@@ -226,7 +292,7 @@ public sealed class Remediation : IEventHandler
             foreach (var name in WorkloadsOf(a))
             {
                 var w = c.FindWorkload(name);
-                if (w is null || w.Workload.PodsRunning == 0) continue;
+                if (w is null || !w.Workload.Running) continue; // not deployed here (a DaemonSet whose pods are still starting is)
                 var client = c.Api.CreateClient(5, 10, a.TimeoutTicks, maxRetries: 10); // kubectl: client-go defaults
                 var call = c.Api.DefineCall("kubectl delete daemonset", a.Identity.User, a.Identity.Groups, "delete", "daemonsets", "monitoring");
                 var attempt = new RollbackAttempt(c, a, name, client, call) { StartedAt = c.Sim.Now };

@@ -20,4 +20,7 @@ public enum Signal
 }
 
 /// <summary>What a remediation step does.</summary>
-public enum ActionKind { Rollback, ScaleNodes, BlockApiAccess, ScaleApiServers, BreakGlass, ShiftTraffic, ScaleWorkload, RunJob }
+public enum ActionKind { Rollback, ScaleNodes, BlockApiAccess, ScaleApiServers, BreakGlass, ShiftTraffic, ScaleWorkload, RunJob, UnblockApiAccess }
+
+/// <summary>What a network block of the admin API cuts off: the named workloads' pods, or every client on the nodes.</summary>
+public enum BlockSource { Workloads, Nodes }

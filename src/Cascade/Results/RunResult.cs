@@ -18,6 +18,30 @@ public sealed class RunResult
     public List<TimelineEntry> Timeline { get; init; } = new();
     /// <summary>For replays: the write-up's markers next to the simulated ones.</summary>
     public List<MarkerResult>? Markers { get; set; }
+
+    /// <summary>
+    /// When <paramref name="cluster"/> was back for good: its API server recovered (if it saturated) and every
+    /// product it serves that failed there serves again. Null if something in it never recovered, or nothing failed.
+    /// </summary>
+    public double? ClusterRecoveredAtSeconds(ClusterResult cluster)
+    {
+        bool any = false;
+        double end = 0;
+        if (cluster.Apiserver.SaturatedAtSeconds is not null)
+        {
+            if (cluster.Apiserver.RecoveredAtSeconds is not { } r) return null;
+            any = true;
+            end = r;
+        }
+        foreach (var p in Products)
+        {
+            if (p.Cluster != cluster.Name || p.FirstErrorAtSeconds is null) continue;
+            if (p.RecoveredAtSeconds is not { } r) return null;
+            any = true;
+            end = Math.Max(end, r);
+        }
+        return any ? end : null;
+    }
 }
 
 /// <summary>A replay marker: minutes after the scenario's time zero, observed (write-up) and simulated.</summary>

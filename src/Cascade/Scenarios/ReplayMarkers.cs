@@ -26,7 +26,7 @@ public static class ReplayMarkers
                 MarkerKind.Detection => result.DetectedAtSeconds,
                 MarkerKind.FirstError => FirstErrorOfAnyProduct(result, traffic),
                 MarkerKind.PeakError => PeakOf(Minutes(traffic(null))),
-                MarkerKind.FirstClusterRecovered => result.Clusters.Select(c => c.Apiserver.RecoveredAtSeconds).Where(t => t is not null).Min(),
+                MarkerKind.FirstClusterRecovered => FirstClusterRecovered(result),
                 MarkerKind.ProductRecovered => m.Product is null ? null : RecoveredUnder(Minutes(traffic(m.Product)), m.Below),
                 MarkerKind.AllRecovered => AllRecovered(result, traffic, m.Below),
                 _ => null,
@@ -54,6 +54,16 @@ public static class ReplayMarkers
                     break;
                 }
         return first;
+    }
+
+    /// <summary>
+    /// The first cluster back for good, among the clusters whose users saw errors (a status page's "cluster
+    /// recovered"); when no product failed anywhere, among the clusters whose API server saturated.
+    /// </summary>
+    private static double? FirstClusterRecovered(RunResult result)
+    {
+        var hit = result.Clusters.Where(c => result.Products.Any(p => p.Cluster == c.Name && p.FirstErrorAtSeconds is not null)).ToList();
+        return (hit.Count > 0 ? hit : result.Clusters).Select(result.ClusterRecoveredAtSeconds).Where(t => t is not null).Min();
     }
 
     private static double? AllRecovered(RunResult result, Func<string?, IReadOnlyList<TrafficBucket>> traffic, double below)

@@ -36,7 +36,7 @@ public static class ScenarioBuilder
         fleet.Remediation = new Remediation(fleet, scenario.Remediation.Select(a => new PlannedAction(
             a.Action, a.Name, a.Clusters, a.At?.Ticks, a.AfterHalt?.Ticks, a.AfterDetection.Ticks, a.Duration.Ticks,
             IdentityOf(a.Identity, "oncall-engineer"), a.RetryEvery.Ticks, a.Timeout.Ticks, a.KeepFraction, a.Workloads,
-            a.Replicas, a.CpuCores, a.Memory.Bytes, a.PerNode.Ticks, a.Parallelism, a.Fraction, a.Nodes, a.Pods, a.ClustersAtOnce)).ToList(), change);
+            a.Replicas, a.CpuCores, a.Memory.Bytes, a.PerNode.Ticks, a.Parallelism, a.Fraction, a.Nodes, a.Pods, a.ClustersAtOnce, a.From, a.Every.Ticks)).ToList(), change);
         if (scenario.Faults.Count > 0)
             fleet.Faults = new Faults(fleet, scenario.Faults.Select(f => new PlannedFault(
                 f.Fault, f.Name, f.Clusters, new Trigger(f.At?.Ticks, f.AfterHalt?.Ticks, f.AfterDetection?.Ticks),

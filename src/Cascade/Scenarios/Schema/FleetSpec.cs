@@ -104,13 +104,27 @@ public sealed class ActionSpec : IValidatable
     /// </summary>
     [Range(0, 100_000)] public int ClustersAtOnce { get; set; }
 
-    /// <summary>ShiftTraffic: share of the products' traffic moved away from the matching clusters.</summary>
+    /// <summary>ShiftTraffic: share of the products' traffic moved away from the matching clusters. UnblockApiAccess: share of what the block cut off let back at each step.</summary>
     [Range(0, 1)] public double Fraction { get; set; } = 1;
+
+    /// <summary>
+    /// BlockApiAccess / UnblockApiAccess: `workloads` (the named workloads' pods; default) or `nodes` (every
+    /// client running on the nodes: kubelets, kube-proxies and per-node pods, as a firewall rule in front of the
+    /// API servers' load balancer would; the control plane's own components and people's kubectl still get through).
+    /// </summary>
+    public BlockSource From { get; set; }
+
+    /// <summary>UnblockApiAccess: time between two steps of lifting the block (with `fraction` below 1).</summary>
+    public Duration Every { get; set; } = Duration.FromSeconds(60);
 
     public void Validate(ValidationContext ctx)
     {
         if (Action == ActionKind.ScaleApiServers && Replicas > 64) ctx.Fail(nameof(Replicas), $"scaleApiServers: at most 64 replicas, got {Replicas}");
         if (Action == ActionKind.ScaleWorkload && !ctx.IsSet(nameof(Replicas))) ctx.Fail(nameof(Replicas), "scaleWorkload needs `replicas:` (the Deployment's replicas after scaling)");
+        if (From == BlockSource.Nodes && Action is not (ActionKind.BlockApiAccess or ActionKind.UnblockApiAccess))
+            ctx.Fail(nameof(From), $"`from: nodes` is for blockApiAccess and unblockApiAccess, not {Action}");
+        if (Action == ActionKind.UnblockApiAccess && Fraction <= 0) ctx.Fail(nameof(Fraction), "unblockApiAccess lets back a share of what is cut off at each step: `fraction` above 0");
+        if (Action == ActionKind.UnblockApiAccess && Every.Ticks <= 0) ctx.Fail(nameof(Every), "unblockApiAccess: `every` must be above 0");
         if (Action == ActionKind.RunJob && Pods < 1) ctx.Fail(nameof(Pods), "runJob needs `pods:` (the Job's pods, at least 1)");
     }
 }
