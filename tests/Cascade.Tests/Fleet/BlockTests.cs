@@ -93,6 +93,33 @@ public class BlockTests
         Assert.Equal(new[] { ("prod-1", 480.0), ("prod-1", 660.0), ("prod-2", 660.0), ("prod-2", 840.0) }, steps);
     }
 
+    private static readonly string[] RemovalWindow = { "duration=90m" };
+
+    // The replay's three load-lowering actions (block the nodes, scale API servers up, scale nodes down) put after the run's end.
+    private static readonly string[] WithoutLoadLowering =
+        { "duration=90m", "remediation[1].afterDetection=300m", "remediation[2].afterDetection=300m", "remediation[3].afterDetection=300m" };
+
+    private static Dictionary<string, double> RemovedAt(params string[] overrides)
+    {
+        var o = ScenarioRunner.Run(ScenarioLoader.LoadFile(Cascade.Tests.Preflight.PreflightFixtures.Replay, overrides), 1);
+        return o.Result.Timeline.Where(e => e.Message.StartsWith("rollback of telemetry-agent succeeded")).ToDictionary(e => e.Cluster, e => e.TimeSeconds);
+    }
+
+    [Fact]
+    public void In_the_replay_the_removal_through_the_api_server_gets_through_only_after_the_load_lowering_actions()
+    {
+        Dictionary<string, double> with = null!, without = null!;
+        Parallel.Invoke(() => with = RemovedAt(RemovalWindow), () => without = RemovedAt(WithoutLoadLowering));
+        foreach (var large in new[] { "prod-large-1", "prod-large-2", "prod-xl" })
+        {
+            // The block takes effect at 61.5 min (15 min after it began); the first attempt, at 61.5, fails.
+            Assert.InRange(with[large], 62 * 60, 80 * 60);
+            Assert.False(without.ContainsKey(large), $"{large} removed at {without.GetValueOrDefault(large) / 60:F1} min with its control plane still saturated");
+        }
+        // The small clusters never saturated: the removal gets through at the first attempt either way.
+        Assert.Equal(with["prod-small-1"], without["prod-small-1"]);
+    }
+
     [Fact]
     public void A_pod_its_DaemonSet_creates_on_a_blocked_node_later_is_cut_off_too()
     {
