@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Cascade.Cluster;
 using Cascade.Engine;
 using Cascade.Results;
@@ -70,17 +71,60 @@ public sealed class FleetModel
     public void RunUntil(long untilTicks, int threads)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
+        bool parallel = threads > 1 && Clusters.Count > 1;
         while (true)
         {
             long next = Math.Min(Sim.NextEventTime, untilTicks);
-            if (threads <= 1 || Clusters.Count == 1)
+            if (!parallel)
                 foreach (var c in Clusters) c.Sim.Run(untilTicks: next);
             else
-                Parallel.ForEach(Clusters, options, c => c.Sim.Run(untilTicks: next));
+            {
+                // Largest expected cost first, one cluster at a time to whichever thread is free (longest
+                // processing time first): a split by position would leave the large clusters on one thread.
+                OrderByLastStepCost();
+                Parallel.ForEach(Partitioner.Create(_order!, EnumerablePartitionerOptions.NoBuffering), options,
+                    i => Clusters[i].Sim.Run(untilTicks: next));
+            }
             Sim.Run(untilTicks: next);
             if (next >= untilTicks) return;
         }
     }
+
+    // The clusters in the order they are handed to threads, and each one's events at the end of the last step.
+    private int[]? _order;
+    private long[]? _eventsBefore, _lastStepEvents;
+
+    /// <summary>
+    /// Orders the clusters by the events each processed in the last step, most first (ties: cluster order);
+    /// a cluster's next step costs about what its last one did. Only which thread runs a cluster changes,
+    /// never what it computes.
+    /// </summary>
+    private void OrderByLastStepCost()
+    {
+        int n = Clusters.Count;
+        if (_order is null || _order.Length != n)
+        {
+            _order = new int[n];
+            _eventsBefore = new long[n];
+            _lastStepEvents = new long[n];
+            for (int i = 0; i < n; i++) _order[i] = i;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            long now = Clusters[i].Sim.EventsProcessed;
+            _lastStepEvents![i] = now - _eventsBefore![i];
+            _eventsBefore[i] = now;
+        }
+        // Insertion sort: a handful of clusters, nearly sorted from the last step; no allocation.
+        for (int k = 1; k < n; k++)
+        {
+            int c = _order[k], j = k - 1;
+            while (j >= 0 && Heavier(c, _order[j])) { _order[j + 1] = _order[j]; j--; }
+            _order[j + 1] = c;
+        }
+    }
+
+    private bool Heavier(int a, int b) => _lastStepEvents![a] > _lastStepEvents[b] || _lastStepEvents[a] == _lastStepEvents[b] && a < b;
 
     public long EventsProcessed
     {
