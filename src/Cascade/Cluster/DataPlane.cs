@@ -161,6 +161,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     public void OnNodesPartitioned(int first, int end, bool partitioned)
     {
         for (int n = first; n < end; n++) KubeProxies.SetPartitioned(n, partitioned);
+        Caches.OnNodesPartitioned(first, end, partitioned);
     }
 
     /// <summary>Nodes up to <paramref name="count"/> were added: the scheduler may pick them once they register.</summary>

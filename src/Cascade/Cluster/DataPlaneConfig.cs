@@ -52,6 +52,9 @@ public sealed class DataPlaneConfig
     public long ClientNegativeTtlTicks { get; init; }
     public int ClientRetries { get; init; } = 1;
 
+    /// <summary>The products find each other through the API server (a discovery client), not DNS.</summary>
+    public bool ApiDiscovery { get; init; }
+
     public IReadOnlyList<ProductConfig> Products { get; init; } = Array.Empty<ProductConfig>();
 
     /// <summary>A node cache keeps an answer for the record's TTL, capped by its own maximum (the cache plugin's rule).</summary>

@@ -1,3 +1,4 @@
+using Cascade.ControlPlane;
 using Cascade.Engine;
 
 namespace Cascade.Cluster;
@@ -18,8 +19,16 @@ namespace Cascade.Cluster;
 /// (plus retries of failed lookups), computed as a rate each second, and a lookup fails when every
 /// attempt reaches a replica that cannot answer. Events stay proportional to entries / TTL, never to
 /// the request rate.
+///
+/// With discovery through the API server (`dns.discovery: api`) the products do not resolve names at all:
+/// each pod's client asks the API server for a called Service's endpoints, as Spring Cloud Kubernetes'
+/// KubernetesDiscoveryClient does on every getInstances (a read of the Service's Endpoints and of the
+/// Service: spring-cloud-kubernetes-fabric8-discovery KubernetesDiscoveryClient.java), and keeps the answer
+/// for the client cache's TTL (Spring Cloud LoadBalancer's instance cache). A refresh that fails leaves the
+/// entry failing and is tried again after a second; so an emptied cache turns lookups into API load, and a
+/// saturated control plane fails them directly (docs/model-dataplane.md, "Discovery through the API server").
 /// </summary>
-public sealed class DnsCaches : IEventHandler
+public sealed class DnsCaches : IEventHandler, IApiCaller
 {
     private const int NodeRefreshKind = 0, ClientRefreshKind = 1;
     private static readonly long MinClientRetryTicks = SimTime.FromSeconds(1); // assumption: a client without a negative cache asks again within a second
@@ -39,6 +48,12 @@ public sealed class DnsCaches : IEventHandler
     private readonly long[] _clientValidUntil;
     private readonly bool[] _clientScheduled;
 
+    // Discovery through the API server: one client per product pod, and the two reads of a refresh.
+    private readonly bool _api;
+    private readonly ApiClient[] _apiClients = Array.Empty<ApiClient>();
+    private readonly ApiCall? _getEndpoints, _getService;
+    private const long TagEndpoints = 0, TagService = 1;
+
     public DnsCaches(Simulation sim, DataPlane dp, DataPlaneConfig cfg, int nodes, int pods, ServiceTable services)
     {
         _sim = sim;
@@ -50,8 +65,9 @@ public sealed class DnsCaches : IEventHandler
         foreach (var p in cfg.Products)
             foreach (int c in p.Calls)
                 if (_nameOfService[c] < 0) _nameOfService[c] = _names++;
-        _nodeTier = cfg.NodeLocalCache;
-        _clientTier = cfg.ClientCacheTtlTicks > 0;
+        _api = cfg.ApiDiscovery;
+        _nodeTier = cfg.NodeLocalCache && !_api;
+        _clientTier = cfg.ClientCacheTtlTicks > 0 || _api;
         _nodeLife = cfg.NodeCacheLifetimeTicks;
         int nodeEntries = _nodeTier ? nodes * _names : 0;
         _nodeValidUntil = new long[nodeEntries];
@@ -62,6 +78,22 @@ public sealed class DnsCaches : IEventHandler
         _clientValidUntil = new long[clientEntries];
         _clientScheduled = new bool[clientEntries];
         Array.Fill(_nodeLastGood, long.MinValue);
+        if (!_api) return;
+        // The products' pods run as a service account: APF's service-accounts FlowSchema, workload-low.
+        var id = Identity.ServiceAccount("products", "default");
+        _getEndpoints = dp.Api.DefineCall("discovery: get the Service's endpoints", id.User, id.Groups, "get", "endpoints", "products");
+        _getService = dp.Api.DefineCall("discovery: get the Service", id.User, id.Groups, "get", "services", "products");
+        _apiClients = new ApiClient[pods];
+        for (int p = 0; p < pods; p++) _apiClients[p] = dp.Api.CreateClient(double.PositiveInfinity, 1, SimTime.FromSeconds(30)); // fabric8: no client-side rate limit
+    }
+
+    /// <summary>The pods on nodes [<paramref name="first"/>, <paramref name="end"/>) lose or regain their network to the API servers.</summary>
+    public void OnNodesPartitioned(int first, int end, bool partitioned)
+    {
+        if (!_api) return;
+        var pods = _dp.Pods;
+        for (int p = 0; p < _apiClients.Length; p++)
+            if (pods.Node[p] >= first && pods.Node[p] < end) _apiClients[p].Blocked = partitioned;
     }
 
     public int Names => _names;
@@ -164,6 +196,12 @@ public sealed class DnsCaches : IEventHandler
         int pod = e / _names;
         var pods = _dp.Pods;
         if (pods.Phase[pod] != PodPhase.Running) return;
+        if (_api)
+        {
+            _clientScheduled[e] = true; // until the answer comes
+            _dp.Api.Send(_apiClients[pod], _getEndpoints!, this, ResponseTag.Make(TagEndpoints, e));
+            return;
+        }
         bool ok;
         if (_nodeTier)
         {
@@ -179,6 +217,29 @@ public sealed class DnsCaches : IEventHandler
             _sim.Schedule(_cfg.ClientCacheTtlTicks, this, ClientRefreshKind, e);
         }
         else _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, e);
+    }
+
+    /// <summary>Discovery through the API server: the endpoints came, then the Service; both are needed for an answer.</summary>
+    public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
+    {
+        int e = ResponseTag.Index(tag);
+        int pod = e / _names;
+        if (outcome == RequestOutcome.Ok && ResponseTag.Kind(tag) == TagEndpoints)
+        {
+            _dp.Api.Send(_apiClients[pod], _getService!, this, ResponseTag.Make(TagService, e));
+            return;
+        }
+        CountUpstream(outcome == RequestOutcome.Ok);
+        if (outcome == RequestOutcome.Ok)
+        {
+            _clientValidUntil[e] = _sim.Now + _cfg.ClientCacheTtlTicks;
+            _sim.Schedule(_cfg.ClientCacheTtlTicks, this, ClientRefreshKind, e);
+        }
+        else
+        {
+            _dp.OnDnsFailure();
+            _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, e);
+        }
     }
 
     internal void CountUpstream(bool ok)

@@ -57,7 +57,10 @@ public static class DataPlaneBuilder
             NodeCacheSuccessTtlTicks = Positive(d.NodeLocalCache.SuccessTtl.Ticks, "cluster.dns.nodeLocalCache.successTtl"),
             ServeStale = d.NodeLocalCache.ServeStale,
             ServeStaleForTicks = NonNegative(d.NodeLocalCache.ServeStaleFor.Ticks, "cluster.dns.nodeLocalCache.serveStaleFor"),
-            ClientCacheTtlTicks = NonNegative(d.ClientCache.Ttl.Ticks, "cluster.dns.clientCache.ttl"),
+            ClientCacheTtlTicks = d.Discovery == Discovery.Api && d.ClientCache.Ttl.Ticks == 0
+                ? SimTime.FromSeconds(35) // Spring Cloud LoadBalancer's instance cache TTL (LoadBalancerCacheProperties)
+                : NonNegative(d.ClientCache.Ttl.Ticks, "cluster.dns.clientCache.ttl"),
+            ApiDiscovery = d.Discovery == Discovery.Api,
             ClientNegativeTtlTicks = NonNegative(d.ClientCache.NegativeTtl.Ticks, "cluster.dns.clientCache.negativeTtl"),
             ClientRetries = d.ClientRetries,
             Products = products,

@@ -24,7 +24,17 @@ public sealed class DnsSpec
 
     /// <summary>Times a client retries a failed lookup (assumption: resolv.conf `attempts:2`, glibc's default, is one retry).</summary>
     [Range(0, 10)] public int ClientRetries { get; set; } = 1;
+
+    /// <summary>
+    /// How the products find the Services they call: `dns` (through the caches and CoreDNS) or `api` (a discovery
+    /// client reading the Service's endpoints from the API server, as Spring Cloud Kubernetes' DiscoveryClient
+    /// does, cached for `clientCache.ttl`; 35 s when that is 0, Spring Cloud LoadBalancer's default).
+    /// </summary>
+    public Discovery Discovery { get; set; } = Discovery.Dns;
 }
+
+/// <summary>How products find the Services they call.</summary>
+public enum Discovery { Dns, Api }
 
 public sealed class CoreDnsSpec
 {
