@@ -52,6 +52,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
     private readonly bool _api;
     private readonly ApiClient[] _apiClients = Array.Empty<ApiClient>();
     private readonly ApiCall? _getEndpoints, _getService;
+    private readonly bool[] _nodeCutOff = Array.Empty<bool>();
     private const long TagEndpoints = 0, TagService = 1;
 
     public DnsCaches(Simulation sim, DataPlane dp, DataPlaneConfig cfg, int nodes, int pods, ServiceTable services)
@@ -84,6 +85,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         _getEndpoints = dp.Api.DefineCall("discovery: get the Service's endpoints", id.User, id.Groups, "get", "endpoints", "products");
         _getService = dp.Api.DefineCall("discovery: get the Service", id.User, id.Groups, "get", "services", "products");
         _apiClients = new ApiClient[pods];
+        _nodeCutOff = new bool[nodes];
         for (int p = 0; p < pods; p++) _apiClients[p] = dp.Api.CreateClient(double.PositiveInfinity, 1, SimTime.FromSeconds(30)); // fabric8: no client-side rate limit
     }
 
@@ -91,6 +93,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
     public void OnNodesPartitioned(int first, int end, bool partitioned)
     {
         if (!_api) return;
+        for (int n = first; n < end && n < _nodeCutOff.Length; n++) _nodeCutOff[n] = partitioned;
         var pods = _dp.Pods;
         for (int p = 0; p < _apiClients.Length; p++)
             if (pods.Node[p] >= first && pods.Node[p] < end) _apiClients[p].Blocked = partitioned;
@@ -142,6 +145,8 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
     /// <summary>A product pod started (<paramref name="running"/>) or stopped running on its node: the names it looks up gain or lose a client there.</summary>
     public void OnPodRunning(int pod, int node, bool running, bool warm)
     {
+        // A pod that starts on a node cut off from the API servers is cut off with it; elsewhere it is not.
+        if (_api && running && node >= 0 && node < _nodeCutOff.Length) _apiClients[pod].Blocked = _nodeCutOff[node];
         var calls = _dp.CallsOf(pod);
         foreach (int c in calls)
         {
