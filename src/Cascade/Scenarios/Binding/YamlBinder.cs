@@ -40,19 +40,7 @@ public static class YamlBinder
     public static T LoadFile<T>(string path, IReadOnlyList<string>? setOverrides = null,
         string? expectedApiVersion = null, string? expectedKind = null) where T : new()
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new InputException("no such file", path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException($"cannot read the file: {e.Message}", path);
-        }
+        var text = TextFile.ReadUtf8(path);
         return Load<T>(text, path, setOverrides, expectedApiVersion, expectedKind);
     }
 
