@@ -13,7 +13,17 @@ public static class ScenarioOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
-    public static readonly Option<ulong?> Seed = new("--seed") { Description = "Run seed (default: the scenario's)" };
+    public static readonly Option<ulong?> Seed = new("--seed")
+    {
+        Description = "Run seed (default: the scenario's)",
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count == 0 ? "" : r.Tokens[0].Value;
+            if (ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seed)) return seed;
+            r.AddError($"--seed: '{text}' is not a seed: write a whole number from 0 to {ulong.MaxValue}");
+            return null;
+        },
+    };
 
     public static readonly Option<string?> Out = new("--out") { Description = "Directory for result.json and timeseries.csv (default: out/<scenario name>)" };
 
@@ -25,7 +35,12 @@ public static class ScenarioOptions
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
-    public static int ThreadsOf(ParseResult parse) => Math.Max(1, parse.GetValue(Threads));
+    public static int ThreadsOf(ParseResult parse)
+    {
+        int t = parse.GetValue(Threads);
+        if (t < 1) throw new InputException("must be at least 1", field: "--threads");
+        return t;
+    }
 
     public sealed record Loaded(Scenario Scenario, ulong Seed, string BaseDirectory);
 
