@@ -84,8 +84,16 @@ public sealed class Scenario : IValidatable
     }
 }
 
-public sealed class ScenarioMetadata
+public sealed class ScenarioMetadata : IValidatable
 {
+    /// <summary>Also the default output folder, out/&lt;name&gt;: one folder name, so that a run writes nowhere else.</summary>
     public string Name { get; set; } = "scenario";
     public string Description { get; set; } = "";
+
+    public void Validate(ValidationContext ctx)
+    {
+        bool oneFolder = Name.Length > 0 && Name is not ("." or "..") && !Name.Any(c => c is '/' or '\\' or ':' || char.IsControl(c));
+        if (!oneFolder)
+            ctx.Fail(nameof(Name), $"'{Name}' cannot name the output folder out/<name>: give a name without '/', '\\', ':' (and not '.' or '..')");
+    }
 }
