@@ -114,8 +114,8 @@ public sealed class ActionSpec : IValidatable
     /// </summary>
     public BlockSource From { get; set; }
 
-    /// <summary>UnblockApiAccess: time between two steps of lifting the block (with `fraction` below 1).</summary>
-    public Duration Every { get; set; } = Duration.FromSeconds(60);
+    /// <summary>UnblockApiAccess: time between two steps of lifting the block (with `fraction` below 1); above 0, which <see cref="Validate"/> says for that action alone.</summary>
+    [ZeroAllowed] public Duration Every { get; set; } = Duration.FromSeconds(60);
 
     public void Validate(ValidationContext ctx)
     {
