@@ -11,7 +11,7 @@ internal sealed record BoundObject(object Target, TypeShape Shape, YamlMappingNo
 /// Fills a schema object graph from a YAML node tree. A mistake is recorded and binding goes on with the
 /// next field, so that one run reports every mistake; the field in error keeps its default.
 /// </summary>
-internal sealed class ObjectBinder(NodeOrigins origins, ErrorList errors)
+internal sealed class ObjectBinder(NodeOrigins origins, ErrorList errors, string? baseDirectory = null)
 {
     private readonly List<BoundObject> bound = [];
 
@@ -28,7 +28,7 @@ internal sealed class ObjectBinder(NodeOrigins origins, ErrorList errors)
             if (b.Target is not IValidatable validatable) continue;
             try
             {
-                validatable.Validate(new ValidationContext(b, origins));
+                validatable.Validate(new ValidationContext(b, origins, baseDirectory));
             }
             catch (InputException e)
             {
