@@ -95,7 +95,7 @@ public sealed class InputErrorTests : IDisposable
     [InlineData("workloads:\n  - name: w\n    calls:\n      - {verb: list, resource: pods, every: 0s}\n", 8, 45, "workloads[0].calls[0].every", "must be longer than 0")]
     [InlineData("workloads:\n  - name: w\nrollout:\n  change: w\n  startAt: -1m\n", 9, 12, "rollout.startAt", "must not be negative")]
     [InlineData("workloads:\n  - name: w\nrollout:\n  change: w\n  waves:\n    - bake: -5\n", 10, 13, "rollout.waves[0].bake", "must not be negative")]
-    [InlineData("remediation:\n  - {action: unblockApiAccess, at: 1m, every: 0s}\n", 6, 47, "remediation[0].every", "must be longer than 0")]
+    [InlineData("remediation:\n  - {action: unblockApiAccess, at: 1m, every: 0s}\n", 6, 47, "remediation[0].every", "`every` must be above 0")]
     [InlineData("remediation:\n  - {action: unblockApiAccess, at: 1m, every: -1s}\n", 6, 47, "remediation[0].every", "must not be negative")]
     public void A_negative_duration_or_a_zero_one_where_zero_means_nothing_is_a_located_error(string yaml, int line, int column, string field, string message) =>
         RejectedAt(Write(Head + yaml), line, column, field, message);
@@ -126,6 +126,19 @@ public sealed class InputErrorTests : IDisposable
         Assert.False(Directory.Exists("/tmp/cascade-absolute-name"));
         Assert.False(File.Exists(Path.Combine("out", name, "result.json")));
     }
+
+    [Theory]
+    [InlineData("clusters:\n  - name: a\n  - name: a\n", 7, 11, "clusters[1].name", "two clusters are named 'a'")]
+    [InlineData("clusters:\n  - {name: a, count: 2}\n  - name: a-2\n", 7, 11, "clusters[1].name", "two clusters are named 'a-2'")]
+    [InlineData("rollout:\n  change: nope\n", 6, 11, "rollout.change", "the rollout's change 'nope' is not a workload")]
+    [InlineData("products:\n  - {name: a, calls: [b]}\n  - {name: b, calls: [a]}\n", 7, 23, "products[1].calls[0]", "products call each other in a cycle: a → b → a")]
+    [InlineData("products:\n  - {name: a, calls: [a]}\n", 6, 23, "products[0].calls[0]", "product 'a' calls itself")]
+    [InlineData("products:\n  - {name: a, calls: [b]}\n", 6, 23, "products[0].calls[0]", "'b' is not a product in cluster")]
+    [InlineData("products:\n  - {name: a, cluster: nope}\n", 6, 24, "products[0].cluster", "no cluster of the scenario is 'nope'")]
+    [InlineData("products:\n  - {name: a}\n  - {name: a}\n", 7, 12, "products[1].name", "a second product named 'a'")]
+    [InlineData("cluster:\n  apiServer:\n    apf: {file: nope.yaml}\n", 7, 17, "cluster.apiServer.apf.file", "not found")]
+    public void A_mistake_once_found_while_building_is_found_at_load_with_its_place(string yaml, int line, int column, string field, string message) =>
+        RejectedAt(Write(Head + yaml), line, column, field, message);
 
     [Fact]
     public void A_tab_in_the_indentation_is_reported_on_its_own_line()

@@ -155,7 +155,7 @@ public sealed class LivenessSpec
     [Range(0, 1000)] public int FailureThreshold { get; set; } = 8;
 }
 
-public sealed class ApfSpec
+public sealed class ApfSpec : IValidatable
 {
     /// <summary>API Priority and Fairness on; off, the max-in-flight filter limits reads and writes. Default: by kubernetesVersion (1.20+).</summary>
     public bool? Enabled { get; set; }
@@ -165,6 +165,15 @@ public sealed class ApfSpec
 
     /// <summary>Keep Kubernetes' suggested objects for names the file does not define (the mandatory ones always stay).</summary>
     public bool KeepDefaults { get; set; } = true;
+
+    /// <summary>The file is there when the scenario is loaded, rather than missed once the run has started.</summary>
+    public void Validate(ValidationContext ctx)
+    {
+        if (File is not { } file || ctx.BaseDirectory is not { } dir) return;
+        var path = Path.IsPathRooted(file) ? file : Path.Combine(dir, file);
+        if (Directory.Exists(path)) ctx.Fail(nameof(File), $"'{path}' is a directory, not an APF file");
+        if (!System.IO.File.Exists(path)) ctx.Fail(nameof(File), $"APF file '{path}' not found");
+    }
 }
 
 public sealed class EtcdSpec
