@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cascade.Results;
 using Cascade.Scenarios;
 using Cascade.Scenarios.Schema;
 
@@ -40,6 +41,24 @@ public static class ScenarioOptions
         int t = parse.GetValue(Threads);
         if (t < 1) throw new InputException("must be at least 1", field: "--threads");
         return t;
+    }
+
+    /// <summary>
+    /// The output folder (--out, else out/&lt;metadata.name&gt;), checked with --report before the run starts, so
+    /// that a path that cannot be written fails at once rather than after the run or half-way through its files.
+    /// </summary>
+    public static string CheckOutputs(ParseResult parse, Scenario scenario)
+    {
+        var outDir = parse.GetValue(Out) ?? Path.Combine("out", scenario.Metadata.Name);
+        OutputPath.CheckFolder(outDir, "--out");
+        CheckReport(parse);
+        return outDir;
+    }
+
+    /// <summary>--report, when given, checked before the run starts.</summary>
+    public static void CheckReport(ParseResult parse)
+    {
+        if (parse.GetValue(Report) is { } report) OutputPath.CheckFile(report, "--report");
     }
 
     public sealed record Loaded(Scenario Scenario, ulong Seed, string BaseDirectory);
