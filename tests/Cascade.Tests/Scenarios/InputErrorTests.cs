@@ -185,6 +185,42 @@ public sealed class InputErrorTests : IDisposable
         Assert.DoesNotContain("System.", err);
     }
 
+    [Fact]
+    public void A_report_path_that_cannot_be_written_fails_before_the_run_and_leaves_no_outputs()
+    {
+        var blocker = Write("not a folder", "blocker");
+        var outDir = Path.Combine(dir, "out");
+        var (code, _, err) = CliTests.Run("run", Write(Head + "duration: 1m\n"), "--out", outDir, "--report", Path.Combine(blocker, "report.html"), "-q");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("--report: cannot write", err);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
+    public void An_output_folder_that_is_a_file_fails_before_the_run()
+    {
+        var blocker = Write("not a folder", "blocker");
+        var (code, _, err) = CliTests.Run("run", Write(Head + "duration: 1m\n"), "--out", blocker, "-q");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("--out: ", err);
+        Assert.Contains("is a file, not a folder", err);
+    }
+
+    [Fact]
+    public void A_run_replaces_the_whole_set_and_leaves_no_temporary_file_behind()
+    {
+        var outDir = Path.Combine(dir, "out");
+        var file = Write(Head + "duration: 1m\n");
+        for (int run = 0; run < 2; run++)
+        {
+            var (code, _, err) = CliTests.Run("run", file, "--out", outDir, "-q");
+            Assert.True(code == ExitCodes.Ok, err);
+        }
+        Assert.Equal(["products.csv", "result.json", "timeseries.csv"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order());
+        Assert.Equal([outDir, Path.Combine(dir, "scenario.yaml")], Directory.GetFileSystemEntries(dir).Order());
+    }
+
     private const string Level = """
         apiVersion: flowcontrol.apiserver.k8s.io/v1
         kind: PriorityLevelConfiguration
