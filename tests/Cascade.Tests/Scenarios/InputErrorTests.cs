@@ -100,6 +100,15 @@ public sealed class InputErrorTests : IDisposable
     public void A_negative_duration_or_a_zero_one_where_zero_means_nothing_is_a_located_error(string yaml, int line, int column, string field, string message) =>
         RejectedAt(Write(Head + yaml), line, column, field, message);
 
+    [Fact]
+    public void A_negative_duration_given_by_set_names_the_override()
+    {
+        var (code, _, err) = CliTests.Run("run", Write(Head), "--set", "duration=-5m", "--out", Path.Combine(dir, "out"), "-q");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("--set duration=-5m: duration: must not be negative", err);
+    }
+
     [Theory]
     [InlineData("workloads:\n  - name: w\n    startAt: 0s\n")]
     [InlineData("workloads:\n  - name: w\nrollout:\n  change: w\n  waves:\n    - bake: 0s\n")]
