@@ -146,6 +146,8 @@ public sealed class InputErrorTests : IDisposable
     [InlineData("products:\n  - {name: a, cluster: nope}\n", 6, 24, "products[0].cluster", "no cluster of the scenario is 'nope'")]
     [InlineData("products:\n  - {name: a}\n  - {name: a}\n", 7, 12, "products[1].name", "a second product named 'a'")]
     [InlineData("cluster:\n  apiServer:\n    apf: {file: nope.yaml}\n", 7, 17, "cluster.apiServer.apf.file", "not found")]
+    [InlineData("clusters:\n  - {name: a}\n  - {name: b, kubernetesVersion: '1.99'}\n", 7, 34, "clusters[1].kubernetesVersion", "is not one the model covers")]
+    [InlineData("cluster:\n  kubernetesVersion: '1.19'\n  apiServer:\n    apf: {file: scenario.yaml}\n", 6, 22, "cluster.kubernetesVersion", "needs API Priority and Fairness")]
     public void A_mistake_once_found_while_building_is_found_at_load_with_its_place(string yaml, int line, int column, string field, string message) =>
         RejectedAt(Write(Head + yaml), line, column, field, message);
 

@@ -2,7 +2,7 @@ using Cascade.Scenarios.Binding;
 
 namespace Cascade.Scenarios.Schema;
 
-public sealed class ClusterSpec
+public sealed class ClusterSpec : IValidatable
 {
     public string Name { get; set; } = "cluster";
 
@@ -32,6 +32,19 @@ public sealed class ClusterSpec
     public NodeLifecycleSpec NodeLifecycle { get; set; } = new();
     public SchedulerSpec Scheduler { get; set; } = new();
     public EndpointsSpec Endpoints { get; set; } = new();
+
+    /// <summary>A version the model covers, and an APF file only on a control plane with API Priority and Fairness.</summary>
+    public void Validate(ValidationContext ctx)
+    {
+        if (Cascade.ControlPlane.KubernetesVersion.ParseMinor(KubernetesVersion) is not { } minor)
+        {
+            ctx.Fail(nameof(KubernetesVersion), $"kubernetesVersion '{KubernetesVersion}' is not one the model covers " +
+                $"(1.{Cascade.ControlPlane.KubernetesVersion.OldestMinor} to 1.{Cascade.ControlPlane.KubernetesVersion.NewestMinor})");
+            return;
+        }
+        if (ApiServer.Apf.File is not null && !(ApiServer.Apf.Enabled ?? Cascade.ControlPlane.KubernetesVersion.Defaults(minor).Apf))
+            ctx.Fail(nameof(KubernetesVersion), $"apiServer.apf.file needs API Priority and Fairness, which kubernetesVersion {KubernetesVersion} does not have (1.20+)");
+    }
 
     /// <summary>A copy under another name (the other settings are shared: they are read, never changed, after loading).</summary>
     public ClusterSpec CopyNamed(string name)
