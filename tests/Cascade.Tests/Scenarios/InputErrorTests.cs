@@ -89,6 +89,7 @@ public sealed class InputErrorTests : IDisposable
     [InlineData("cluster:\n  apiServer:\n    restartTime: -1s\n", 7, 18, "cluster.apiServer.restartTime", "must not be negative")]
     [InlineData("cluster:\n  kubelets:\n    leaseRenewInterval: -5m\n", 7, 25, "cluster.kubelets.leaseRenewInterval", "must not be negative")]
     [InlineData("duration: -5m\n", 5, 11, "duration", "must not be negative")]
+    [InlineData("cluster:\n  dns:\n    recordTtl: 0s\n", 7, 16, "cluster.dns.recordTtl", "must be longer than 0")]
     [InlineData("duration: 0s\n", 5, 11, "duration", "must be longer than 0")]
     [InlineData("workloads:\n  - name: w\n    startAt: -1m\n", 7, 14, "workloads[0].startAt", "must not be negative")]
     [InlineData("workloads:\n  - name: w\n    calls:\n      - {verb: list, resource: pods, every: -1s}\n", 8, 45, "workloads[0].calls[0].every", "must not be negative")]

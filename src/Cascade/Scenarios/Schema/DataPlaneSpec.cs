@@ -13,10 +13,10 @@ public sealed class DnsSpec
     public CoreDnsSpec CoreDns { get; set; } = new();
 
     /// <summary>MODEL.md §5: kubeadm's Corefile `ttl 30`: the TTL CoreDNS puts on cluster records.</summary>
-    [ZeroAllowed] public Duration RecordTtl { get; set; } = Duration.FromSeconds(30);
+    public Duration RecordTtl { get; set; } = Duration.FromSeconds(30);
 
     /// <summary>MODEL.md §5: a SERVFAIL is cached 5 s (by CoreDNS' and NodeLocal DNSCache's cache plugin).</summary>
-    [ZeroAllowed] public Duration ServfailTtl { get; set; } = Duration.FromSeconds(5);
+    public Duration ServfailTtl { get; set; } = Duration.FromSeconds(5);
 
     public NodeLocalCacheSpec NodeLocalCache { get; set; } = new();
 
@@ -65,7 +65,7 @@ public sealed class NodeLocalCacheSpec
     public bool Enabled { get; set; }
 
     /// <summary>MODEL.md §5: cluster.local success TTL 30 s. An entry lives min(recordTtl, successTtl).</summary>
-    [ZeroAllowed] public Duration SuccessTtl { get; set; } = Duration.FromSeconds(30);
+    public Duration SuccessTtl { get; set; } = Duration.FromSeconds(30);
 
     /// <summary>MODEL.md §5: `serve_stale` is off by default; when on, an expired answer is served while the upstream fails.</summary>
     public bool ServeStale { get; set; }
