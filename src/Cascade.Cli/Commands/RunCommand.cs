@@ -47,25 +47,15 @@ public static class RunCommand
     }
 
     /// <summary>
-    /// result.json, timeseries.csv and products.csv, each written atomically, and result.json last after the
-    /// previous run's is removed: a folder with a result.json holds one run's complete set, and one without
-    /// it holds none (a run killed while writing).
+    /// timeseries.csv, products.csv and result.json, as one set (<see cref="OutputFolder"/>): result.json last,
+    /// so that a folder with a result.json holds one run's complete set.
     /// </summary>
-    public static void WriteOutputs(string outDir, RunOutput output)
-    {
-        var result = Path.Combine(outDir, "result.json");
-        try
-        {
-            if (File.Exists(result)) File.Delete(result);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException($"cannot replace '{result}': {e.Message}");
-        }
-        AtomicFile.WriteAllText(Path.Combine(outDir, "timeseries.csv"), TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api))));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "products.csv"), ProductSeries.WriteCsv(output.Clusters.Where(c => c.DataPlane is not null).Select(c => (c.Name, c.DataPlane!))));
-        AtomicFile.WriteAllText(result, Json.Serialize(output.Result));
-    }
+    public static void WriteOutputs(string outDir, RunOutput output) => OutputFolder.Write(outDir,
+    [
+        ("timeseries.csv", TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api)))),
+        ("products.csv", ProductSeries.WriteCsv(output.Clusters.Where(c => c.DataPlane is not null).Select(c => (c.Name, c.DataPlane!)))),
+        ("result.json", Json.Serialize(output.Result)),
+    ]);
 
     /// <summary>Report sections for products (error rates over all their clusters) and each cluster's nodes and DNS.</summary>
     public static IReadOnlyList<ReportSection>? ProductSections(RunOutput output) => DataPlaneReport.Sections(output);
