@@ -233,6 +233,19 @@ public sealed class InputErrorTests : IDisposable
         Assert.Equal([outDir, Path.Combine(dir, "scenario.yaml")], Directory.GetFileSystemEntries(dir).Order());
     }
 
+    [Fact]
+    public void A_folder_holding_other_files_keeps_them_and_gets_the_set_with_result_json_last()
+    {
+        var outDir = Directory.CreateDirectory(Path.Combine(dir, "mine")).FullName;
+        File.WriteAllText(Path.Combine(outDir, "notes.txt"), "mine");
+        File.WriteAllText(Path.Combine(outDir, "result.json"), "{}");
+        var (code, _, err) = CliTests.Run("run", Write(Head + "duration: 1m\n"), "--out", outDir, "-q");
+        Assert.True(code == ExitCodes.Ok, err);
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(outDir, "notes.txt")));
+        Assert.Contains("\"scenario\"", File.ReadAllText(Path.Combine(outDir, "result.json")));
+        Assert.Equal(["notes.txt", "products.csv", "result.json", "timeseries.csv"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order());
+    }
+
     private const string Level = """
         apiVersion: flowcontrol.apiserver.k8s.io/v1
         kind: PriorityLevelConfiguration
