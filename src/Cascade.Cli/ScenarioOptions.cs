@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cascade.Results;
 using Cascade.Scenarios;
 using Cascade.Scenarios.Schema;
 
@@ -13,7 +14,17 @@ public static class ScenarioOptions
         AllowMultipleArgumentsPerToken = false,
     };
 
-    public static readonly Option<ulong?> Seed = new("--seed") { Description = "Run seed (default: the scenario's)" };
+    public static readonly Option<ulong?> Seed = new("--seed")
+    {
+        Description = "Run seed (default: the scenario's)",
+        CustomParser = r =>
+        {
+            var text = r.Tokens.Count == 0 ? "" : r.Tokens[0].Value;
+            if (ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seed)) return seed;
+            r.AddError($"--seed: '{text}' is not a seed: write a whole number from 0 to {ulong.MaxValue}");
+            return null;
+        },
+    };
 
     public static readonly Option<string?> Out = new("--out") { Description = "Directory for result.json and timeseries.csv (default: out/<scenario name>)" };
 
@@ -25,7 +36,30 @@ public static class ScenarioOptions
         DefaultValueFactory = _ => Environment.ProcessorCount,
     };
 
-    public static int ThreadsOf(ParseResult parse) => Math.Max(1, parse.GetValue(Threads));
+    public static int ThreadsOf(ParseResult parse)
+    {
+        int t = parse.GetValue(Threads);
+        if (t < 1) throw new InputException("must be at least 1", field: "--threads");
+        return t;
+    }
+
+    /// <summary>
+    /// The output folder (--out, else out/&lt;metadata.name&gt;), checked with --report before the run starts, so
+    /// that a path that cannot be written fails at once rather than after the run or half-way through its files.
+    /// </summary>
+    public static string CheckOutputs(ParseResult parse, Scenario scenario)
+    {
+        var outDir = parse.GetValue(Out) ?? Path.Combine("out", scenario.Metadata.Name);
+        OutputPath.CheckFolder(outDir, "--out");
+        CheckReport(parse);
+        return outDir;
+    }
+
+    /// <summary>--report, when given, checked before the run starts.</summary>
+    public static void CheckReport(ParseResult parse)
+    {
+        if (parse.GetValue(Report) is { } report) OutputPath.CheckFile(report, "--report");
+    }
 
     public sealed record Loaded(Scenario Scenario, ulong Seed, string BaseDirectory);
 

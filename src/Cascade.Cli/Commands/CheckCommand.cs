@@ -30,6 +30,8 @@ public static class CheckCommand
             int threads = PreflightOptions.ThreadsOf(parse);
             bool json = parse.GetValue(CommonOptions.Output) == OutputFormat.Json;
             bool quiet = parse.GetValue(CommonOptions.Quiet);
+            ScenarioOptions.CheckReport(parse);
+            if (parse.GetValue(junit) is { } junitFile) OutputPath.CheckFile(junitFile, "--junit");
             var watch = Stopwatch.StartNew();
             var output = ScenarioRunner.Run(loaded.Scenario, loaded.Seed, loaded.BaseDirectory, Progress.Reporter(quiet, watch), threads);
             Progress.Done(quiet);

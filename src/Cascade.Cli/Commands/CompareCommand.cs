@@ -39,6 +39,7 @@ public static class CompareCommand
             bool json = parse.GetValue(CommonOptions.Output) == OutputFormat.Json;
             bool quiet = parse.GetValue(CommonOptions.Quiet);
             var variants = Comparison.Variants(parse.GetValue(mitigations), parse.GetValue(variant) ?? []);
+            ScenarioOptions.CheckReport(parse);
             var watch = Stopwatch.StartNew();
             var result = Comparison.Run(path, parse.GetValue(ScenarioOptions.Set) ?? [], parse.GetValue(ScenarioOptions.Seed), variants, threads,
                 (done, total) => StatusLine.Show(quiet, $"{done} of {total} runs done, {watch.Elapsed.TotalSeconds:F0} s"));

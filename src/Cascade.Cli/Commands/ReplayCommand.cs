@@ -48,6 +48,7 @@ public static class ReplayCommand
             if (loaded.Scenario.Replay is null)
                 throw new InputException("this scenario has no replay section (markers to compare with)", path, field: "replay");
             bool quiet = parse.GetValue(CommonOptions.Quiet);
+            var outDir = ScenarioOptions.CheckOutputs(parse, loaded.Scenario);
             var watch = Stopwatch.StartNew();
             RunOutput output;
             SensitivityResult? tornado = null;
@@ -67,7 +68,6 @@ public static class ReplayCommand
             var result = output.Result;
             result.Markers = ReplayMarkers.Compute(loaded.Scenario.Replay, result, output.Traffic);
 
-            var outDir = parse.GetValue(ScenarioOptions.Out) ?? Path.Combine("out", loaded.Scenario.Metadata.Name);
             RunCommand.WriteOutputs(outDir, output);
             if (tornado is not null) AtomicFile.WriteAllText(Path.Combine(outDir, "sensitivity.json"), Json.Serialize(tornado));
             if (parse.GetValue(ScenarioOptions.Report) is { } report)

@@ -22,13 +22,13 @@ public static class RunCommand
             var loaded = ScenarioOptions.Load(parse, parse.GetValue(scenario)!);
             bool json = parse.GetValue(CommonOptions.Output) == OutputFormat.Json;
             bool quiet = parse.GetValue(CommonOptions.Quiet);
+            int threads = ScenarioOptions.ThreadsOf(parse);
+            var outDir = ScenarioOptions.CheckOutputs(parse, loaded.Scenario);
             var watch = Stopwatch.StartNew();
-            var output = ScenarioRunner.Run(loaded.Scenario, loaded.Seed, loaded.BaseDirectory,
-                Progress.Reporter(quiet, watch), ScenarioOptions.ThreadsOf(parse));
+            var output = ScenarioRunner.Run(loaded.Scenario, loaded.Seed, loaded.BaseDirectory, Progress.Reporter(quiet, watch), threads);
             Progress.Done(quiet);
             double wall = watch.Elapsed.TotalSeconds;
 
-            var outDir = parse.GetValue(ScenarioOptions.Out) ?? Path.Combine("out", loaded.Scenario.Metadata.Name);
             WriteOutputs(outDir, output);
             if (parse.GetValue(ScenarioOptions.Report) is { } report)
                 HtmlReport.Write(RunReport.Build(output.Result, output.Fleet, ReportKind.Run, $"cascade run {loaded.Scenario.Metadata.Name}", null, ProductSections(output)), report);
@@ -46,13 +46,16 @@ public static class RunCommand
         return cmd;
     }
 
-    /// <summary>result.json, timeseries.csv and products.csv, each written atomically.</summary>
-    public static void WriteOutputs(string outDir, RunOutput output)
-    {
-        AtomicFile.WriteAllText(Path.Combine(outDir, "result.json"), Json.Serialize(output.Result));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "timeseries.csv"), TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api))));
-        AtomicFile.WriteAllText(Path.Combine(outDir, "products.csv"), ProductSeries.WriteCsv(output.Clusters.Where(c => c.DataPlane is not null).Select(c => (c.Name, c.DataPlane!))));
-    }
+    /// <summary>
+    /// timeseries.csv, products.csv and result.json, as one set (<see cref="OutputFolder"/>): result.json last,
+    /// so that a folder with a result.json holds one run's complete set.
+    /// </summary>
+    public static void WriteOutputs(string outDir, RunOutput output) => OutputFolder.Write(outDir,
+    [
+        ("timeseries.csv", TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api)))),
+        ("products.csv", ProductSeries.WriteCsv(output.Clusters.Where(c => c.DataPlane is not null).Select(c => (c.Name, c.DataPlane!)))),
+        ("result.json", Json.Serialize(output.Result)),
+    ]);
 
     /// <summary>Report sections for products (error rates over all their clusters) and each cluster's nodes and DNS.</summary>
     public static IReadOnlyList<ReportSection>? ProductSections(RunOutput output) => DataPlaneReport.Sections(output);

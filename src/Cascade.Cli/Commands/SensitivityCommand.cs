@@ -37,7 +37,10 @@ public static class SensitivityCommand
             var inputs = varied.Length > 0
                 ? varied.Select(SensitivityInput.ParseVary).ToList()
                 : ScenarioLoader.LoadFile(path, overrides).Replay is { } replay ? SensitivityInput.Of(replay) : [];
-            var (result, baseline) = Run(parse, path, inputs, PreflightOptions.ThreadsOf(parse));
+            int threads = PreflightOptions.ThreadsOf(parse);
+            ScenarioOptions.CheckReport(parse);
+            if (parse.GetValue(ScenarioOptions.Out) is { } checkOut) OutputPath.CheckFolder(checkOut, "--out");
+            var (result, baseline) = Run(parse, path, inputs, threads);
             if (parse.GetValue(ScenarioOptions.Out) is { } outDir)
             {
                 RunCommand.WriteOutputs(outDir, baseline);

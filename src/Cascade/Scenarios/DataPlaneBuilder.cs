@@ -72,6 +72,7 @@ public static class DataPlaneBuilder
     {
         var clusters = scenario.ExpandedClusters();
         var here = new List<ProductSpec>();
+        var at = new List<int>();   // each one's index in scenario.Products, for a path --set takes
         for (int i = 0; i < scenario.Products.Count; i++)
         {
             var p = scenario.Products[i];
@@ -83,10 +84,11 @@ public static class DataPlaneBuilder
                 if (!ClusterPattern.Matches(new[] { c }, cluster)) continue;
             }
             here.Add(p);
+            at.Add(i);
         }
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < here.Count; i++)
-            if (!index.TryAdd(here[i].Name, i)) throw new InputException($"product '{here[i].Name}' is declared twice for cluster '{cluster}'", field: "products");
+            if (!index.TryAdd(here[i].Name, i)) throw new InputException($"product '{here[i].Name}' is declared twice for cluster '{cluster}'", field: $"products[{at[i]}].name");
         var result = new List<ProductConfig>();
         for (int i = 0; i < here.Count; i++)
         {
@@ -95,8 +97,8 @@ public static class DataPlaneBuilder
             for (int k = 0; k < p.Calls.Count; k++)
             {
                 if (!index.TryGetValue(p.Calls[k], out calls[k]))
-                    throw new InputException($"'{p.Calls[k]}' is not a product in cluster '{cluster}' (known there: {string.Join(", ", index.Keys)})", field: $"products[{p.Name}].calls[{k}]");
-                if (calls[k] == i) throw new InputException($"product '{p.Name}' calls itself", field: $"products[{p.Name}].calls[{k}]");
+                    throw new InputException($"'{p.Calls[k]}' is not a product in cluster '{cluster}' (known there: {string.Join(", ", index.Keys)})", field: $"products[{at[i]}].calls[{k}]");
+                if (calls[k] == i) throw new InputException($"product '{p.Name}' calls itself", field: $"products[{at[i]}].calls[{k}]");
             }
             result.Add(new ProductConfig(p.Name, p.Replicas, p.RequestRate, calls));
         }

@@ -171,7 +171,7 @@ public static class ScenarioBuilder
                     field: "cluster.apiServer.apf.file");
             var path = Path.IsPathRooted(file) ? file : Path.Combine(baseDirectory ?? ".", file);
             if (!File.Exists(path)) throw new InputException($"APF file '{path}' not found", field: "cluster.apiServer.apf.file");
-            apf = ApfConfiguration.From(ApfYaml.Parse(File.ReadAllText(path), path), a.Apf.KeepDefaults);
+            apf = ApfConfiguration.From(ApfYaml.Parse(TextFile.ReadUtf8(path), path, a.Apf.KeepDefaults), a.Apf.KeepDefaults);
         }
         return new ApiServerConfig
         {

@@ -11,6 +11,7 @@ public static class ScenarioLoader
 
     public static Scenario LoadFile(string path, IReadOnlyList<string>? overrides = null)
     {
+        if (Directory.Exists(path)) throw new InputException("is a directory; give a scenario file (YAML)", path);
         if (!File.Exists(path)) throw new InputException($"scenario file '{path}' not found");
         return YamlBinder.LoadFile<Scenario>(path, overrides, ApiVersion, Kind);
     }

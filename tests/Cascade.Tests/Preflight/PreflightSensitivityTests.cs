@@ -75,7 +75,7 @@ public class PreflightSensitivityTests
     {
         var replay = ScenarioLoader.LoadFile(PreflightFixtures.Replay).Replay!;
         var unknowns = SensitivityInput.Of(replay);
-        Assert.InRange(unknowns.Count, 4, 5);
+        Assert.InRange(unknowns.Count, 4, 8);
         foreach (var u in unknowns)
             foreach (bool high in new[] { false, true })
                 ScenarioLoader.LoadFile(PreflightFixtures.Replay, u.Overrides(high));

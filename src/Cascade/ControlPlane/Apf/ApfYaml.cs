@@ -16,17 +16,30 @@ public static class ApfYaml
     private const string Group = "flowcontrol.apiserver.k8s.io/";
     private static readonly string[] AcceptedVersions = { Group + "v1", Group + "v1beta3" };
 
-    public static ApfObjects Parse(string yamlText, string fileName)
+    /// <summary>
+    /// Reads the objects of <paramref name="yamlText"/>. A FlowSchema must name a priority level of the file,
+    /// a mandatory one (exempt, catch-all) or, with <paramref name="keepDefaults"/>, a bootstrap one: the API
+    /// server would keep a dangling schema and match nothing with it, which in a file is always a typo.
+    /// </summary>
+    public static ApfObjects Parse(string yamlText, string fileName, bool keepDefaults = true)
     {
         ArgumentNullException.ThrowIfNull(yamlText);
+        YamlNesting.Check(yamlText, fileName);
         var stream = new YamlStream();
+        var scanner = new Scanner(new StringReader(yamlText));
         try
         {
-            stream.Load(new StringReader(yamlText));
+            stream.Load(new Parser(scanner));
         }
         catch (YamlException e)
         {
             throw new InputException("not valid YAML: " + Innermost(e).Message.Trim(), fileName, (int)e.Start.Line, (int)e.Start.Column);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet throws these, unlocated, on a '[' or '{' left unclosed and on a key left empty.
+            var at = scanner.CurrentPosition;
+            throw new InputException("not valid YAML here (is a '[' or '{' left unclosed, or a key missing before a ':'?)", fileName, (int)at.Line, (int)at.Column);
         }
         var reader = new Reader(fileName);
         foreach (var doc in stream.Documents)
@@ -34,6 +47,7 @@ public static class ApfYaml
             if (doc.RootNode is YamlScalarNode { Value: null or "" or "~" or "null" }) continue;  // empty document
             reader.ReadTopLevel(doc.RootNode);
         }
+        reader.CheckLevelsExist(keepDefaults);
         return new ApfObjects(reader.Levels, reader.Schemas);
     }
 
@@ -51,6 +65,18 @@ public static class ApfYaml
 
         public List<PriorityLevelConfiguration> Levels { get; } = new();
         public List<FlowSchema> Schemas { get; } = new();
+
+        // Each FlowSchema's spec.priorityLevelConfiguration.name, with where it is, checked once all levels are read.
+        private readonly List<(string Level, YamlNode At, string Path)> _levelRefs = new();
+
+        public void CheckLevelsExist(bool keepDefaults)
+        {
+            var known = new HashSet<string>(_levelNames.Keys, StringComparer.Ordinal) { ApfDefaults.Exempt, ApfDefaults.CatchAll };
+            if (keepDefaults) known.UnionWith(ApfDefaults.PriorityLevels.Select(p => p.Name));
+            foreach (var (level, at, path) in _levelRefs)
+                if (!known.Contains(level))
+                    throw Error($"no PriorityLevelConfiguration is named \"{level}\" (known: {string.Join(", ", known.Order(StringComparer.Ordinal))})", at, path);
+        }
 
         public void ReadTopLevel(YamlNode root)
         {
@@ -182,6 +208,7 @@ public static class ApfYaml
             string plPath = Join(path, "priorityLevelConfiguration");
             AllowOnly(plRef, plPath, "name");
             string level = RequiredString(plRef, "name", plPath);
+            _levelRefs.Add((level, Get(plRef, "name")!, Join(plPath, "name")));
             int precedence = OptionalInt(spec, "matchingPrecedence", path) ?? FlowSchema.DefaultMatchingPrecedence;
             FlowDistinguisherMethod? distinguisher = null;
             var dm = OptionalMap(spec, "distinguisherMethod", path);

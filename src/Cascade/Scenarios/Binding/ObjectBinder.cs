@@ -11,7 +11,7 @@ internal sealed record BoundObject(object Target, TypeShape Shape, YamlMappingNo
 /// Fills a schema object graph from a YAML node tree. A mistake is recorded and binding goes on with the
 /// next field, so that one run reports every mistake; the field in error keeps its default.
 /// </summary>
-internal sealed class ObjectBinder(NodeOrigins origins, ErrorList errors)
+internal sealed class ObjectBinder(NodeOrigins origins, ErrorList errors, string? baseDirectory = null)
 {
     private readonly List<BoundObject> bound = [];
 
@@ -28,7 +28,7 @@ internal sealed class ObjectBinder(NodeOrigins origins, ErrorList errors)
             if (b.Target is not IValidatable validatable) continue;
             try
             {
-                validatable.Validate(new ValidationContext(b, origins));
+                validatable.Validate(new ValidationContext(b, origins, baseDirectory));
             }
             catch (InputException e)
             {
@@ -90,7 +90,8 @@ internal sealed class ObjectBinder(NodeOrigins origins, ErrorList errors)
             }
             present[name] = (keyNode, valueNode);
             var current = property.Slot.Shape.Kind == ShapeKind.Object ? property.Info.GetValue(target) : null;
-            if (TryBind(valueNode, property.Slot, fieldPath, current, out var value) && InRange(property, valueNode, fieldPath, value))
+            if (TryBind(valueNode, property.Slot, fieldPath, current, out var value) && InRange(property, valueNode, fieldPath, value)
+                && NotZero(property, valueNode, fieldPath, value))
                 property.Info.SetValue(target, value);
         }
 
@@ -178,12 +179,15 @@ internal sealed class ObjectBinder(NodeOrigins origins, ErrorList errors)
                 value = ParseEnum(shape, text);
                 break;
             case ShapeKind.Duration:
-                if (Duration.TryParse(text, out var duration, out var durationError)) value = duration;
-                else error = durationError;
+                if (!Duration.TryParse(text, out var duration, out var durationError)) error = durationError;
+                else if (duration.Ticks < 0) error = $"must not be negative, got {text}";
+                else value = duration;
                 break;
             case ShapeKind.Quantity:
-                if (Quantity.TryParse(text, out var quantity, out var quantityError)) value = quantity;
-                else error = quantityError;
+                if (!Quantity.TryParse(text, out var quantity, out var quantityError)) error = quantityError;
+                else if (quantity.Value < 0) error = $"must not be negative, got {text}";
+                else if (quantity.Value > Quantity.MaxValue) error = $"must be at most {Quantity.MaxText}, got {text}";
+                else value = quantity;
                 break;
         }
         if (value is not null) return true;
@@ -229,6 +233,13 @@ internal sealed class ObjectBinder(NodeOrigins origins, ErrorList errors)
             : double.IsPositiveInfinity(range.Max) ? $"at least {Show(range.Min)}"
             : $"between {Show(range.Min)} and {Show(range.Max)}";
         return Fail(node, path, $"must be {allowed}, got {((YamlScalarNode)node).Value}");
+    }
+
+    /// <summary>A duration of 0 only where the schema says it means something (<see cref="ZeroAllowedAttribute"/>) or a [Range] allows it.</summary>
+    private bool NotZero(PropertyShape property, YamlNode node, string path, object? value)
+    {
+        if (value is not Duration { Ticks: 0 } || property.ZeroAllowed || property.Range is not null) return true;
+        return Fail(node, path, $"must be longer than 0, got {((YamlScalarNode)node).Value}");
     }
 
     private bool Fail(YamlNode node, string path, string message)

@@ -19,6 +19,13 @@ public readonly partial record struct Quantity(double Value)
         ("k", 1e3m), ("M", 1e6m), ("G", 1e9m), ("T", 1e12m), ("P", 1e15m), ("E", 1e18m),
     ];
 
+    /// <summary>
+    /// The most a scenario may give (1Ei, 2^60): past any memory or rate there is, and far enough below
+    /// long.MaxValue that <see cref="Bytes"/> and sums of a few such amounts stay in range.
+    /// </summary>
+    public const double MaxValue = 1L << 60;
+    public const string MaxText = "1Ei";
+
     /// <summary>The value as a whole number of bytes (or units), rounded up.</summary>
     /// <exception cref="OverflowException">Beyond the range of a long.</exception>
     public long Bytes => checked((long)Math.Ceiling(Value));

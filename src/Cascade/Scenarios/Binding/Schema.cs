@@ -44,7 +44,10 @@ internal static class Schema
             var name = info.GetCustomAttribute<YamlNameAttribute>()?.Name ?? Naming.CamelCase(info.Name);
             var at = $"{type.Name}.{info.Name}";
             var slot = SlotFor(info.PropertyType, nullability.Create(info), pending, at, writeState: true);
-            var property = new PropertyShape(info, name, slot, info.IsDefined(typeof(RequiredAttribute)), info.GetCustomAttribute<RangeAttribute>());
+            var property = new PropertyShape(info, name, slot, info.IsDefined(typeof(RequiredAttribute)), info.GetCustomAttribute<RangeAttribute>(),
+                info.IsDefined(typeof(ZeroAllowedAttribute)));
+            if (property.ZeroAllowed && slot.Shape.Kind != ShapeKind.Duration)
+                throw new InvalidOperationException($"{at}: [ZeroAllowed] applies to Duration, not {info.PropertyType}");
             if (property.Range is not null && !IsRangeable(slot.Shape.Kind))
                 throw new InvalidOperationException($"{at}: [Range] applies to numbers, Duration and Quantity, not {info.PropertyType}");
             if (!shape.ByYamlName.TryAdd(name, property))

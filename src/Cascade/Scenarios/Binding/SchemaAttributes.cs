@@ -15,6 +15,14 @@ public sealed class RangeAttribute(double min, double max) : Attribute
     public double Max { get; } = max;
 }
 
+/// <summary>
+/// A <see cref="Duration"/> of 0 means something here (no delay, no cache, at once). Elsewhere the binder
+/// refuses 0 (a period of 0 would loop without end, a timeout of 0 fails everything), and everywhere a
+/// negative duration, which would schedule in the past.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class ZeroAllowedAttribute : Attribute;
+
 /// <summary>The field's name in YAML, when camelCase of the C# name is not it.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class YamlNameAttribute(string name) : Attribute

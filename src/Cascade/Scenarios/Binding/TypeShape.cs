@@ -8,7 +8,7 @@ internal enum ShapeKind { String, Bool, Int32, Int64, Double, Enum, Duration, Qu
 /// <summary>A place a value goes (a property, a list item, a map value) and whether null may go there.</summary>
 internal readonly record struct Slot(TypeShape Shape, bool Nullable);
 
-internal sealed record PropertyShape(PropertyInfo Info, string YamlName, Slot Slot, bool Required, RangeAttribute? Range);
+internal sealed record PropertyShape(PropertyInfo Info, string YamlName, Slot Slot, bool Required, RangeAttribute? Range, bool ZeroAllowed);
 
 /// <summary>What the binder needs to know of a C# type, worked out once from reflection (see <see cref="Schema"/>).</summary>
 internal sealed class TypeShape(Type type, ShapeKind kind)

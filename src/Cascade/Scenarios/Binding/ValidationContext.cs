@@ -12,11 +12,15 @@ public sealed class ValidationContext
     private readonly BoundObject bound;
     private readonly NodeOrigins origins;
 
-    internal ValidationContext(BoundObject bound, NodeOrigins origins)
+    internal ValidationContext(BoundObject bound, NodeOrigins origins, string? baseDirectory = null)
     {
         this.bound = bound;
         this.origins = origins;
+        BaseDirectory = baseDirectory;
     }
+
+    /// <summary>The folder of the file being loaded, which relative paths in it are relative to; null when the text came from no file.</summary>
+    public string? BaseDirectory { get; }
 
     /// <summary>The object's path in the document ("workloads[2]"); empty for the root.</summary>
     public string Path => bound.Path;
@@ -42,8 +46,9 @@ public sealed class ValidationContext
     /// <paramref name="index"/> of list property <paramref name="listProperty"/>: for rules that need the whole
     /// document ("a fault names a cluster of the scenario"). Falls back to the item, then the list.
     /// </summary>
+    /// <remarks>With <paramref name="item"/>, at that item of the list <paramref name="field"/> ("products[0].calls[1]").</remarks>
     [DoesNotReturn]
-    public void FailAt(string listProperty, int index, string field, string message)
+    public void FailAt(string listProperty, int index, string field, string message, int item = -1)
     {
         var list = Resolve(listProperty);
         YamlNode node = bound.Node;
@@ -53,12 +58,34 @@ public sealed class ValidationContext
             if (entry.Value is YamlSequenceNode seq && index < seq.Children.Count)
             {
                 node = seq.Children[index];
-                if (node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(field), out var value)) node = value;
+                if (node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(field), out var value))
+                {
+                    node = value;
+                    if (item >= 0 && value is YamlSequenceNode items && item < items.Children.Count) node = items.Children[item];
+                }
             }
         }
         var at = origins.Of(node);
-        throw new InputException(message, at.File, at.Line, at.Column,
-            FieldPath.Child(FieldPath.Item(FieldPath.Child(bound.Path, list.YamlName), index), field));
+        var path = FieldPath.Child(FieldPath.Item(FieldPath.Child(bound.Path, list.YamlName), index), field);
+        throw new InputException(message, at.File, at.Line, at.Column, item >= 0 ? FieldPath.Item(path, item) : path);
+    }
+
+    /// <summary>
+    /// Throws an <see cref="InputException"/> located at field <paramref name="field"/> (its YAML name) of the object
+    /// in property <paramref name="objectProperty"/> ("rollout.change"). Falls back to the object, then this one.
+    /// </summary>
+    [DoesNotReturn]
+    public void FailAt(string objectProperty, string field, string message)
+    {
+        var child = Resolve(objectProperty);
+        YamlNode node = bound.Node;
+        if (bound.Present.TryGetValue(child.YamlName, out var entry))
+        {
+            node = entry.Value;
+            if (node is YamlMappingNode map && map.Children.TryGetValue(new YamlScalarNode(field), out var value)) node = value;
+        }
+        var at = origins.Of(node);
+        throw new InputException(message, at.File, at.Line, at.Column, FieldPath.Child(FieldPath.Child(bound.Path, child.YamlName), field));
     }
 
     /// <summary>Throws an <see cref="InputException"/> about the object as a whole.</summary>

@@ -16,8 +16,9 @@ namespace Cascade.Scenarios.Binding;
 /// </remarks>
 public static class YamlBinder
 {
+    /// <param name="baseDirectory">What relative paths in the file are relative to, for <see cref="ValidationContext.BaseDirectory"/>.</param>
     public static T Load<T>(string yamlText, string fileName, IReadOnlyList<string>? setOverrides = null,
-        string? expectedApiVersion = null, string? expectedKind = null) where T : new()
+        string? expectedApiVersion = null, string? expectedKind = null, string? baseDirectory = null) where T : new()
     {
         var shape = Schema.For(typeof(T));
         var overrides = (setOverrides ?? []).Select(SetOverride.Parse).ToList();
@@ -27,7 +28,7 @@ public static class YamlBinder
         var header = CheckHeader(root, shape, origins, expectedApiVersion, expectedKind);
 
         var errors = new ErrorList();
-        var binder = new ObjectBinder(origins, errors);
+        var binder = new ObjectBinder(origins, errors, baseDirectory);
         var result = new T();
         binder.BindRoot(root, shape, result, header);
         errors.ThrowIfAny();
@@ -40,20 +41,8 @@ public static class YamlBinder
     public static T LoadFile<T>(string path, IReadOnlyList<string>? setOverrides = null,
         string? expectedApiVersion = null, string? expectedKind = null) where T : new()
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new InputException("no such file", path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException($"cannot read the file: {e.Message}", path);
-        }
-        return Load<T>(text, path, setOverrides, expectedApiVersion, expectedKind);
+        var text = TextFile.ReadUtf8(path);
+        return Load<T>(text, path, setOverrides, expectedApiVersion, expectedKind, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
     private static YamlMappingNode ReadDocument(string text, NodeOrigins origins)

@@ -2,7 +2,7 @@ using Cascade.Scenarios.Binding;
 
 namespace Cascade.Scenarios.Schema;
 
-public sealed class ClusterSpec
+public sealed class ClusterSpec : IValidatable
 {
     public string Name { get; set; } = "cluster";
 
@@ -33,6 +33,19 @@ public sealed class ClusterSpec
     public SchedulerSpec Scheduler { get; set; } = new();
     public EndpointsSpec Endpoints { get; set; } = new();
 
+    /// <summary>A version the model covers, and an APF file only on a control plane with API Priority and Fairness.</summary>
+    public void Validate(ValidationContext ctx)
+    {
+        if (Cascade.ControlPlane.KubernetesVersion.ParseMinor(KubernetesVersion) is not { } minor)
+        {
+            ctx.Fail(nameof(KubernetesVersion), $"kubernetesVersion '{KubernetesVersion}' is not one the model covers " +
+                $"(1.{Cascade.ControlPlane.KubernetesVersion.OldestMinor} to 1.{Cascade.ControlPlane.KubernetesVersion.NewestMinor})");
+            return;
+        }
+        if (ApiServer.Apf.File is not null && !(ApiServer.Apf.Enabled ?? Cascade.ControlPlane.KubernetesVersion.Defaults(minor).Apf))
+            ctx.Fail(nameof(KubernetesVersion), $"apiServer.apf.file needs API Priority and Fairness, which kubernetesVersion {KubernetesVersion} does not have (1.20+)");
+    }
+
     /// <summary>A copy under another name (the other settings are shared: they are read, never changed, after loading).</summary>
     public ClusterSpec CopyNamed(string name)
     {
@@ -47,8 +60,8 @@ public sealed class ObjectsSpec
 {
     [Range(0, 1e9)] public long? Count { get; set; }
 
-    /// <summary>Size of one object as stored in etcd (protobuf).</summary>
-    public Quantity? BytesPerObject { get; set; }
+    /// <summary>Size of one object as stored in etcd (protobuf); at most 1Gi, so that a billion of them still add up in a long (etcd itself refuses requests above 1.5Mi by default).</summary>
+    [Range(0, 1 << 30)] public Quantity? BytesPerObject { get; set; }
 }
 
 public sealed class ApiServerSpec
@@ -78,7 +91,7 @@ public sealed class ApiServerSpec
     public Duration RequestTimeout { get; set; } = Duration.FromSeconds(60);
 
     /// <summary>Time from an OOM kill until the replica serves again (kubelet restart back-off plus start-up).</summary>
-    public Duration RestartTime { get; set; } = Duration.FromSeconds(30);
+    [ZeroAllowed] public Duration RestartTime { get; set; } = Duration.FromSeconds(30);
 
     /// <summary>ConsistentListFromCache: RV="" lists served from the watch cache. Default: by kubernetesVersion (1.31+).</summary>
     public bool? ConsistentListFromCache { get; set; }
@@ -104,10 +117,10 @@ public sealed class ApiServerSpec
 public sealed class ApiServerCostSpec
 {
     /// <summary>CPU per request regardless of size: authn/authz, admission, routing, response headers.</summary>
-    public Duration BaseCpu { get; set; } = Duration.FromSeconds(0.001);
+    [ZeroAllowed] public Duration BaseCpu { get; set; } = Duration.FromSeconds(0.001);
 
     /// <summary>Extra CPU of a mutating request (admission, validation, conversion).</summary>
-    public Duration MutatingCpu { get; set; } = Duration.FromSeconds(0.001);
+    [ZeroAllowed] public Duration MutatingCpu { get; set; } = Duration.FromSeconds(0.001);
 
     /// <summary>Decoding, converting and filtering objects read from etcd: stored bytes per CPU-second (docs/model.md, "Cost model and its calibration").</summary>
     public Quantity DecodeBytesPerSecond { get; set; } = new(130e6);
@@ -116,7 +129,7 @@ public sealed class ApiServerCostSpec
     public Quantity EncodeBytesPerSecond { get; set; } = new(150e6);
 
     /// <summary>Scanning the watch cache, per object visited (in-memory filter).</summary>
-    public Duration CacheScanPerObject { get; set; } = Duration.FromSeconds(1e-6);
+    [ZeroAllowed] public Duration CacheScanPerObject { get; set; } = Duration.FromSeconds(1e-6);
 
     /// <summary>KEP-3157 (docs/model.md): a LIST from etcd holds ≈ 5× the etcd response in memory while it runs.</summary>
     public double EtcdListMemoryFactor { get; set; } = 5;
@@ -131,7 +144,7 @@ public sealed class ApiServerCostSpec
     public double StreamedCacheListMemoryFactor { get; set; } = 0.3;
 
     /// <summary>Sending one watch event to one watcher, besides its bytes (assumption: docs/model.md, "Watch events").</summary>
-    public Duration WatchSendPerWatcher { get; set; } = Duration.FromSeconds(2e-6);
+    [ZeroAllowed] public Duration WatchSendPerWatcher { get; set; } = Duration.FromSeconds(2e-6);
 
     /// <summary>Event bytes sent to watchers per CPU-second: TLS and copies (assumption: docs/model.md, "Watch events").</summary>
     public Quantity WatchSendBytesPerSecond { get; set; } = new(1e9);
@@ -155,7 +168,7 @@ public sealed class LivenessSpec
     [Range(0, 1000)] public int FailureThreshold { get; set; } = 8;
 }
 
-public sealed class ApfSpec
+public sealed class ApfSpec : IValidatable
 {
     /// <summary>API Priority and Fairness on; off, the max-in-flight filter limits reads and writes. Default: by kubernetesVersion (1.20+).</summary>
     public bool? Enabled { get; set; }
@@ -165,6 +178,15 @@ public sealed class ApfSpec
 
     /// <summary>Keep Kubernetes' suggested objects for names the file does not define (the mandatory ones always stay).</summary>
     public bool KeepDefaults { get; set; } = true;
+
+    /// <summary>The file is there when the scenario is loaded, rather than missed once the run has started.</summary>
+    public void Validate(ValidationContext ctx)
+    {
+        if (File is not { } file || ctx.BaseDirectory is not { } dir) return;
+        var path = Path.IsPathRooted(file) ? file : Path.Combine(dir, file);
+        if (Directory.Exists(path)) ctx.Fail(nameof(File), $"'{path}' is a directory, not an APF file");
+        if (!System.IO.File.Exists(path)) ctx.Fail(nameof(File), $"APF file '{path}' not found");
+    }
 }
 
 public sealed class EtcdSpec
@@ -180,10 +202,10 @@ public sealed class EtcdSpec
     public Quantity RangeKeysPerSecond { get; set; } = new(1 / 5.0e-6);
 
     /// <summary>Fixed CPU of one range; the calibration's fit puts it at 0 (docs/etcd-calibration.md).</summary>
-    public Duration RequestLatency { get; set; }
+    [ZeroAllowed] public Duration RequestLatency { get; set; }
 
     /// <summary>A write commits after a raft round trip and fsync (assumption: 2–5 ms on SSDs).</summary>
-    public Duration WriteLatency { get; set; } = Duration.FromSeconds(0.003);
+    [ZeroAllowed] public Duration WriteLatency { get; set; } = Duration.FromSeconds(0.003);
 
     /// <summary>Memory limit of the etcd member; 0 = none. etcd's hardware guide: "for heavy deployments … 16GB to 64GB".</summary>
     public Quantity Memory { get; set; } = new(64.0 * 1024 * 1024 * 1024);
@@ -195,13 +217,13 @@ public sealed class EtcdSpec
     [Range(0, 100)] public double RangeMemoryFactor { get; set; } = 2.65;
 
     /// <summary>From an OOM kill to serving again, before any CrashLoopBackOff (assumption).</summary>
-    public Duration RestartTime { get; set; } = Duration.FromSeconds(30);
+    [ZeroAllowed] public Duration RestartTime { get; set; } = Duration.FromSeconds(30);
 
     /// <summary>Members of the etcd cluster (what a `killEtcd` fault counts against): 3, one per control-plane node as kubeadm stacks them.</summary>
     [Range(1, 7)] public int Members { get; set; } = 3;
 
     /// <summary>etcd --election-timeout (default 1000 ms, etcd embed/config.go): a leader's death stalls etcd for 1–2 of these.</summary>
-    public Duration ElectionTimeout { get; set; } = Duration.FromSeconds(1);
+    [ZeroAllowed] public Duration ElectionTimeout { get; set; } = Duration.FromSeconds(1);
 }
 
 public sealed class KubeletSpec

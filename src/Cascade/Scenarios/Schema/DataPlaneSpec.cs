@@ -45,7 +45,7 @@ public sealed class CoreDnsSpec
     [Range(1, 1e9)] public double CapacityQps { get; set; } = 10_000;
 
     /// <summary>MODEL.md §5: a CoreDNS started without the API server waits ≤ 5 s for its informers, then answers SERVFAIL.</summary>
-    public Duration SyncWait { get; set; } = Duration.FromSeconds(5);
+    [ZeroAllowed] public Duration SyncWait { get; set; } = Duration.FromSeconds(5);
 
     /// <summary>
     /// Memory limit of a replica; 0 = none. Left out, sized as coredns/deployment's Scaling_CoreDNS.md tells
@@ -59,7 +59,7 @@ public sealed class CoreDnsSpec
     [Range(0, 100)] public double MemoryHeadroom { get; set; } = 0.25;
 
     /// <summary>MODEL.md §5: liveness /health initial delay 60 s.</summary>
-    public Duration LivenessInitialDelay { get; set; } = Duration.FromSeconds(60);
+    [ZeroAllowed] public Duration LivenessInitialDelay { get; set; } = Duration.FromSeconds(60);
 
     /// <summary>Liveness probe period (kubeadm's coredns manifest: periodSeconds 10).</summary>
     public Duration LivenessPeriod { get; set; } = Duration.FromSeconds(10);
@@ -81,17 +81,17 @@ public sealed class NodeLocalCacheSpec
     public bool ServeStale { get; set; }
 
     /// <summary>MODEL.md §5: serve_stale keeps expired answers up to 1 h.</summary>
-    public Duration ServeStaleFor { get; set; } = Duration.FromSeconds(3600);
+    [ZeroAllowed] public Duration ServeStaleFor { get; set; } = Duration.FromSeconds(3600);
 }
 
 /// <summary>Caching inside the client process (MODEL.md §5: glibc, musl and Go don't cache; the JVM caches 30 s / 10 s).</summary>
 public sealed class ClientCacheSpec
 {
     /// <summary>0 = no client cache (glibc, musl, Go).</summary>
-    public Duration Ttl { get; set; }
+    [ZeroAllowed] public Duration Ttl { get; set; }
 
     /// <summary>How long a failed lookup is remembered by the client (JVM: 10 s).</summary>
-    public Duration NegativeTtl { get; set; }
+    [ZeroAllowed] public Duration NegativeTtl { get; set; }
 }
 
 /// <summary>kube-controller-manager's node lifecycle controller (MODEL.md §4).</summary>
@@ -118,7 +118,7 @@ public sealed class NodeLifecycleSpec
     [Range(0, 1_000_000)] public int LargeClusterSize { get; set; } = 50;
 
     /// <summary>MODEL.md §4: pods tolerate not-ready/unreachable NoExecute taints for 300 s.</summary>
-    public Duration TolerationSeconds { get; set; } = Duration.FromSeconds(300);
+    [ZeroAllowed] public Duration TolerationSeconds { get; set; } = Duration.FromSeconds(300);
 }
 
 /// <summary>kube-scheduler binding pending pods (MODEL.md §3: client 50/100).</summary>
@@ -136,7 +136,7 @@ public sealed class SchedulerSpec
     [Range(1, 100_000)] public int MaxBindingsInFlight { get; set; } = 100;
 
     /// <summary>From binding to a Running container on the node: image present, sandbox and container start (assumption).</summary>
-    public Duration PodStartup { get; set; } = Duration.FromSeconds(5);
+    [ZeroAllowed] public Duration PodStartup { get; set; } = Duration.FromSeconds(5);
 }
 
 /// <summary>Service routing: the EndpointSlice controller and kube-proxy (MODEL.md §6).</summary>

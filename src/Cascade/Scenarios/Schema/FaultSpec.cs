@@ -16,9 +16,9 @@ public sealed class FaultSpec : IValidatable
     /// <summary>Cluster names or glob patterns; all by default.</summary>
     public List<string> Clusters { get; set; } = new() { "*" };
 
-    public Duration? At { get; set; }
-    public Duration? AfterDetection { get; set; }
-    public Duration? AfterHalt { get; set; }
+    [ZeroAllowed] public Duration? At { get; set; }
+    [ZeroAllowed] public Duration? AfterDetection { get; set; }
+    [ZeroAllowed] public Duration? AfterHalt { get; set; }
 
     /// <summary>API server or CoreDNS replicas hit (restart/kill), or etcd members killed; 0 = all of them.</summary>
     [Range(0, 1024)] public int Replicas { get; set; }

@@ -8,7 +8,7 @@ public sealed class RolloutSpec
 {
     /// <summary>The workload (declared under `workloads`) that the rollout applies; it starts in a cluster when its wave reaches it.</summary>
     [Required] public string Change { get; set; } = "";
-    public Duration StartAt { get; set; }
+    [ZeroAllowed] public Duration StartAt { get; set; }
     public List<WaveSpec> Waves { get; set; } = new();
     public List<GateSpec> Gates { get; set; } = new();
 }
@@ -19,7 +19,7 @@ public sealed class WaveSpec
     public List<string> Clusters { get; set; } = new();
 
     /// <summary>Time between this wave's start and the next wave's.</summary>
-    public Duration Bake { get; set; } = Duration.FromSeconds(300);
+    [ZeroAllowed] public Duration Bake { get; set; } = Duration.FromSeconds(300);
 }
 
 /// <summary>A health check on the clusters reached so far: past the threshold for the whole duration, the rollout halts.</summary>
@@ -27,7 +27,7 @@ public sealed class GateSpec
 {
     public Signal Signal { get; set; }
     public double Threshold { get; set; }
-    public Duration For { get; set; } = Duration.FromSeconds(120);
+    [ZeroAllowed] public Duration For { get; set; } = Duration.FromSeconds(120);
 }
 
 /// <summary>An alert rule, Prometheus style: the signal above the threshold for `for`, on any cluster matching.</summary>
@@ -36,7 +36,7 @@ public sealed class AlertSpec
     [Required] public string Name { get; set; } = "";
     public Signal Signal { get; set; }
     public double Threshold { get; set; }
-    public Duration For { get; set; } = Duration.FromSeconds(120);
+    [ZeroAllowed] public Duration For { get; set; } = Duration.FromSeconds(120);
     public List<string> Clusters { get; set; } = new() { "*" };
 }
 
@@ -48,19 +48,19 @@ public sealed class ActionSpec : IValidatable
     public List<string> Clusters { get; set; } = new() { "*" };
 
     /// <summary>Absolute start time; otherwise `afterHalt` or `afterDetection` applies.</summary>
-    public Duration? At { get; set; }
+    [ZeroAllowed] public Duration? At { get; set; }
 
     /// <summary>
     /// Start this long after a gate halts the rollout, as progressive-delivery tools abort and roll back on
     /// a failed analysis; the action does not run if the rollout never halts. Otherwise `afterDetection` applies.
     /// </summary>
-    public Duration? AfterHalt { get; set; }
+    [ZeroAllowed] public Duration? AfterHalt { get; set; }
 
     /// <summary>Human reaction time after the first alert fires.</summary>
-    public Duration AfterDetection { get; set; } = Duration.FromSeconds(900);
+    [ZeroAllowed] public Duration AfterDetection { get; set; } = Duration.FromSeconds(900);
 
     /// <summary>How long the action takes to take effect once started (drain, provisioning, typing).</summary>
-    public Duration Duration { get; set; }
+    [ZeroAllowed] public Duration Duration { get; set; }
 
     /// <summary>Rollback: who runs `kubectl delete` (an ordinary user is global-default; group system:masters is exempt).</summary>
     public IdentitySpec Identity { get; set; } = new() { User = "oncall-engineer" };
@@ -93,7 +93,7 @@ public sealed class ActionSpec : IValidatable
     public Quantity Memory { get; set; }
 
     /// <summary>BreakGlass: time to remove the change from one node without the API server.</summary>
-    public Duration PerNode { get; set; } = Duration.FromSeconds(30);
+    [ZeroAllowed] public Duration PerNode { get; set; } = Duration.FromSeconds(30);
 
     /// <summary>BreakGlass: nodes worked on at once.</summary>
     [Range(1, 100_000)] public int Parallelism { get; set; } = 50;
@@ -114,8 +114,8 @@ public sealed class ActionSpec : IValidatable
     /// </summary>
     public BlockSource From { get; set; }
 
-    /// <summary>UnblockApiAccess: time between two steps of lifting the block (with `fraction` below 1).</summary>
-    public Duration Every { get; set; } = Duration.FromSeconds(60);
+    /// <summary>UnblockApiAccess: time between two steps of lifting the block (with `fraction` below 1); above 0, which <see cref="Validate"/> says for that action alone.</summary>
+    [ZeroAllowed] public Duration Every { get; set; } = Duration.FromSeconds(60);
 
     public void Validate(ValidationContext ctx)
     {

@@ -50,5 +50,5 @@ public sealed class RecoveryObjective
 {
     public bool Enabled { get; set; } = true;
 
-    public Duration Within { get; set; } = Duration.FromSeconds(1800);
+    [ZeroAllowed] public Duration Within { get; set; } = Duration.FromSeconds(1800);
 }

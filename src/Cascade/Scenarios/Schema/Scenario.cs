@@ -44,10 +44,25 @@ public sealed class Scenario : IValidatable
     /// <summary>What "safe" means for `cascade check`, `compare` and `cliff`.</summary>
     public ObjectivesSpec Objectives { get; set; } = new();
 
-    /// <summary>What needs the whole document: each fault names clusters of the scenario, a time within the run, and a workload and components those clusters have.</summary>
+    /// <summary>
+    /// What needs the whole document: clusters have distinct names; the rollout's change is a workload; products
+    /// name clusters of the scenario and call products of their cluster, without a cycle; each fault names
+    /// clusters of the scenario, a time within the run, and a workload and components those clusters have.
+    /// </summary>
     public void Validate(ValidationContext ctx)
     {
         var clusters = ExpandedClusters();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < Clusters.Count; i++)
+        {
+            var c = Clusters[i];
+            var names = c.Count <= 1 ? [c.Name] : Enumerable.Range(1, c.Count).Select(k => $"{c.Name}-{k}");
+            foreach (var name in names)
+                if (!seen.Add(name)) ctx.FailAt(nameof(Clusters), i, "name", $"two clusters are named '{name}'");
+        }
+        if (Rollout is { } r && !Workloads.Any(w => w.Name == r.Change))
+            ctx.FailAt(nameof(Rollout), "change", $"the rollout's change '{r.Change}' is not a workload of the scenario (workloads: {string.Join(", ", Workloads.Select(w => w.Name))})");
+        ValidateProducts(ctx, clusters);
         for (int i = 0; i < Faults.Count; i++)
         {
             var f = Faults[i];
@@ -71,6 +86,55 @@ public sealed class Scenario : IValidatable
         }
     }
 
+    /// <summary>Each product's cluster exists; in each cluster, product names are distinct and calls go to products there, never round in a circle.</summary>
+    private void ValidateProducts(ValidationContext ctx, IReadOnlyList<ClusterSpec> clusters)
+    {
+        for (int i = 0; i < Products.Count; i++)
+            if (Products[i].Cluster is { } c && !clusters.Any(k => ClusterPattern.Matches([c], k.Name)))
+                ctx.FailAt(nameof(Products), i, "cluster", $"no cluster of the scenario is '{c}' (clusters: {string.Join(", ", clusters.Select(k => k.Name))})");
+        foreach (var cluster in clusters)
+        {
+            var here = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (int i = 0; i < Products.Count; i++)
+            {
+                if (Products[i].Cluster is { } c && !ClusterPattern.Matches([c], cluster.Name)) continue;
+                if (!here.TryAdd(Products[i].Name, i))
+                    ctx.FailAt(nameof(Products), i, "name", $"a second product named '{Products[i].Name}' in cluster '{cluster.Name}'");
+            }
+            foreach (var (_, i) in here)
+                for (int k = 0; k < Products[i].Calls.Count; k++)
+                {
+                    var callee = Products[i].Calls[k];
+                    if (!here.TryGetValue(callee, out int j))
+                        ctx.FailAt(nameof(Products), i, "calls", $"'{callee}' is not a product in cluster '{cluster.Name}' (there: {string.Join(", ", here.Keys)})", k);
+                    if (j == i) ctx.FailAt(nameof(Products), i, "calls", $"product '{Products[i].Name}' calls itself", k);
+                }
+            // Depth-first, as DataPlane does when it orders the calls: a call back to a product on the path is a cycle.
+            var state = new Dictionary<int, int>();
+            var path = new List<string>();
+            foreach (var (_, start) in here) Visit(start);
+
+            void Visit(int p)
+            {
+                if (state.GetValueOrDefault(p) == 2) return;
+                state[p] = 1;
+                path.Add(Products[p].Name);
+                for (int k = 0; k < Products[p].Calls.Count; k++)
+                {
+                    int q = here[Products[p].Calls[k]];
+                    if (state.GetValueOrDefault(q) == 1)
+                    {
+                        var cycle = path.Skip(path.IndexOf(Products[q].Name)).Append(Products[q].Name);
+                        ctx.FailAt(nameof(Products), p, "calls", $"products call each other in a cycle: {string.Join(" → ", cycle)}", k);
+                    }
+                    Visit(q);
+                }
+                path.RemoveAt(path.Count - 1);
+                state[p] = 2;
+            }
+        }
+    }
+
     /// <summary>The clusters to simulate, each `count` expanded into numbered copies.</summary>
     public IReadOnlyList<ClusterSpec> ExpandedClusters()
     {
@@ -84,8 +148,16 @@ public sealed class Scenario : IValidatable
     }
 }
 
-public sealed class ScenarioMetadata
+public sealed class ScenarioMetadata : IValidatable
 {
+    /// <summary>Also the default output folder, out/&lt;name&gt;: one folder name, so that a run writes nowhere else.</summary>
     public string Name { get; set; } = "scenario";
     public string Description { get; set; } = "";
+
+    public void Validate(ValidationContext ctx)
+    {
+        bool oneFolder = Name.Length > 0 && Name is not ("." or "..") && !Name.Any(c => c is '/' or '\\' or ':' || char.IsControl(c));
+        if (!oneFolder)
+            ctx.Fail(nameof(Name), $"'{Name}' cannot name the output folder out/<name>: give a name without '/', '\\', ':' (and not '.' or '..')");
+    }
 }

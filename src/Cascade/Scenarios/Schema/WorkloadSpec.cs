@@ -31,7 +31,7 @@ public sealed class WorkloadSpec
     /// running before the run began: its informers have synced long ago and only re-open their watches. A
     /// rollout's change starts when its wave reaches the cluster instead.
     /// </summary>
-    public Duration? StartAt { get; set; }
+    [ZeroAllowed] public Duration? StartAt { get; set; }
 
     public List<CallSpec> Calls { get; set; } = new();
     public List<InformerSpec> Informers { get; set; } = new();
@@ -50,7 +50,7 @@ public sealed class ServiceSpec
     [Required] public string Name { get; set; } = "";
 
     /// <summary>Each pod's endpoint changes (a restart, a readiness flip) on average this often (Poisson); 0 = never.</summary>
-    public Duration EndpointChangeEvery { get; set; } = Duration.FromSeconds(3600);
+    [ZeroAllowed] public Duration EndpointChangeEvery { get; set; } = Duration.FromSeconds(3600);
 
     /// <summary>Stored bytes one endpoint adds to an Endpoints object or an EndpointSlice (assumption: address, node name, target reference, conditions).</summary>
     [Range(1, 1e6)] public Quantity BytesPerEndpoint { get; set; } = new(150);
@@ -76,7 +76,7 @@ public sealed class ClientSpec
     [Range(1, 1e6)] public int Burst { get; set; } = 10;
 
     /// <summary>Client-side request timeout; none by default in client-go.</summary>
-    public Duration? Timeout { get; set; }
+    [ZeroAllowed] public Duration? Timeout { get; set; }
 
     /// <summary>MODEL.md §3: a 429/5xx with Retry-After is retried up to 10 times.</summary>
     [Range(0, 100)] public int MaxRetries { get; set; } = 10;
@@ -105,7 +105,7 @@ public sealed class CallSpec : IValidatable
     public Duration Every { get; set; } = Duration.FromSeconds(60);
 
     /// <summary>A one-shot call: each pod makes it once, this long after it starts, instead of the `every` loop.</summary>
-    public Duration? At { get; set; }
+    [ZeroAllowed] public Duration? At { get; set; }
 
     /// <summary>Where each pod's loop starts in its period: spread (random, the default) or aligned (all at the start, as after a mass restart).</summary>
     public CallPhase Phase { get; set; } = CallPhase.Spread;
