@@ -26,12 +26,19 @@ internal static partial class Scalars
     /// <summary>Quoted, block or tagged !!str: the author said "string", so it is not a number or a boolean.</summary>
     public static bool IsString(YamlScalarNode s) => !IsPlain(s) || ExplicitTag(s) == StrTag;
 
+    /// <summary>A value as a message shows it: on one line (an error is one line), and cut short past 60 characters.</summary>
+    public static string OneLine(string? value)
+    {
+        var v = (value ?? "").ReplaceLineEndings("\\n");
+        return v.Length <= 60 ? v : v[..57] + "...";
+    }
+
     /// <summary>How to show a node in "expected X, got Y".</summary>
     public static string Describe(YamlNode node) => node switch
     {
         _ when IsNull(node) => "null",
-        YamlScalarNode s when IsString(s) => $"the string '{s.Value}'",
-        YamlScalarNode s => $"'{s.Value}'",
+        YamlScalarNode s when IsString(s) => $"the string '{OneLine(s.Value)}'",
+        YamlScalarNode s => $"'{OneLine(s.Value)}'",
         YamlMappingNode => "a mapping",
         YamlSequenceNode => "a list",
         _ => "an alias",
