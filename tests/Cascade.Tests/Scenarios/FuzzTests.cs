@@ -49,6 +49,28 @@ public class FuzzTests
         return text;
     }
 
+    // Every this many accepted mutants, one is also run for a simulated minute with the request accounting checked.
+    private const int SimulateEvery = 40, MaxSimulated = 25;
+
+    /// <summary>Runs an accepted mutant for one minute (if it is small enough to be quick) and checks each cluster's accounting.</summary>
+    private static bool Simulate(string file, int seed)
+    {
+        try
+        {
+            var scenario = ScenarioLoader.LoadFile(file, new[] { "duration=1m" });
+            if (scenario.ExpandedClusters().Sum(c => (long)c.Nodes) > 20_000) return false;
+            var o = ScenarioRunner.Run(scenario, 1, Path.GetDirectoryName(file));
+            foreach (var c in o.Fleet.Clusters) c.Api.CheckAccounting();
+            return true;
+        }
+        catch (InputException) { return false; } // shortened to a minute, a fault or action may now lie past the end
+        catch (Exception e)
+        {
+            Assert.Fail($"seed {seed}: an accepted scenario failed to run: {e.GetType().Name}: {e.Message}");
+            return false;
+        }
+    }
+
     [Fact]
     public void Every_mutated_scenario_is_valid_or_one_located_input_error()
     {
@@ -58,7 +80,7 @@ public class FuzzTests
         Assert.NotEmpty(sources);
         var dir = Path.Combine(Path.GetTempPath(), "cascade-fuzz-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
-        int valid = 0, located = 0;
+        int valid = 0, located = 0, simulated = 0;
         try
         {
             for (int seed = 0; seed < runs; seed++)
@@ -70,6 +92,7 @@ public class FuzzTests
                 {
                     ScenarioLoader.LoadFile(file);
                     valid++;
+                    if (valid % SimulateEvery == 0 && simulated < MaxSimulated) simulated += Simulate(file, seed) ? 1 : 0;
                 }
                 catch (InputException e)
                 {
@@ -87,7 +110,8 @@ public class FuzzTests
             }
         }
         finally { Directory.Delete(dir, recursive: true); }
-        Console.WriteLine($"fuzz: {runs} mutants, {valid} valid, {located} located input errors, 0 crashes");
+        Console.WriteLine($"fuzz: {runs} mutants, {valid} valid ({simulated} of them simulated for a minute), {located} located input errors, 0 crashes");
+        Assert.True(simulated > 0, "no accepted mutant was simulated");
         Assert.True(located > runs / 4, $"only {located} of {runs} mutants were rejected: the mutations are too weak to test anything");
     }
 
