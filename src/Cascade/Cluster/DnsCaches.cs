@@ -54,6 +54,9 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
     private readonly ApiCall? _getEndpoints, _getService;
     private readonly bool[] _nodeCutOff = Array.Empty<bool>();
     private const long TagEndpoints = 0, TagService = 1;
+    // fabric8 kubernetes-client (Spring Cloud Kubernetes' client): no client-side rate limit, and a request times out
+    // after 10 s (Config.DEFAULT_REQUEST_TIMEOUT); docs/model-dataplane.md, "Discovery through the API server".
+    private static readonly long RequestTimeoutTicks = SimTime.FromSeconds(10);
 
     public DnsCaches(Simulation sim, DataPlane dp, DataPlaneConfig cfg, int nodes, int pods, ServiceTable services)
     {
@@ -86,7 +89,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         _getService = dp.Api.DefineCall("discovery: get the Service", id.User, id.Groups, "get", "services", "products");
         _apiClients = new ApiClient[pods];
         _nodeCutOff = new bool[nodes];
-        for (int p = 0; p < pods; p++) _apiClients[p] = dp.Api.CreateClient(double.PositiveInfinity, 1, SimTime.FromSeconds(30)); // fabric8: no client-side rate limit
+        for (int p = 0; p < pods; p++) _apiClients[p] = dp.Api.CreateClient(double.PositiveInfinity, 1, RequestTimeoutTicks);
     }
 
     /// <summary>The pods on nodes [<paramref name="first"/>, <paramref name="end"/>) lose or regain their network to the API servers.</summary>
