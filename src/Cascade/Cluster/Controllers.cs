@@ -5,7 +5,7 @@ namespace Cascade.Cluster;
 
 /// <summary>
 /// kube-controller-manager and kube-scheduler as API clients: their informers (cluster-wide pods, nodes,
-/// services, endpointslices; MODEL.md §3 client limits 20/30 and 50/100) and the controller manager's
+/// services, endpointslices; docs/sources.md §3 client limits 20/30 and 50/100) and the controller manager's
 /// steady stream of writes (status and endpoint updates), Poisson at a configured rate. Their own
 /// control loops (node lifecycle, scheduling, endpoints) are modelled with the data plane.
 /// </summary>
@@ -28,8 +28,8 @@ public sealed class Controllers : IApiCaller, IEventHandler
         _api = api;
         _writeRate = writeRatePerSecond;
         _rng = sim.Random.Stream($"{api.Cluster}/controllers");
-        _kcm = api.CreateClient(20, 30);        // MODEL.md §3: kube-controller-manager 20/30
-        _scheduler = api.CreateClient(50, 100); // MODEL.md §3: kube-scheduler 50/100
+        _kcm = api.CreateClient(20, 30);        // docs/sources.md §3: kube-controller-manager 20/30
+        _scheduler = api.CreateClient(50, 100); // docs/sources.md §3: kube-scheduler 50/100
         foreach (var res in new[] { "pods", "nodes", "services", "endpointslices", "leases" })
             _informers.Add(InformerFor(Identity.KubeControllerManager, _kcm, res));
         foreach (var res in new[] { "pods", "nodes" })

@@ -4,7 +4,7 @@ using Cascade.Engine;
 namespace Cascade.Cluster;
 
 /// <summary>
-/// CoreDNS replicas serving cluster names with the `kubernetes` plugin (MODEL.md §5). Each replica's container
+/// CoreDNS replicas serving cluster names with the `kubernetes` plugin (docs/sources.md §5). Each replica's container
 /// runs two informers (Services, EndpointSlices) as the kube-system/coredns service account
 /// (kube-system-service-accounts → workload-high). It answers from its informer store: a replica that has
 /// synced keeps answering from a stale view while its watch is broken (entries never expire); a replica
@@ -59,7 +59,7 @@ public sealed class CoreDns : IEventHandler
         _svcCalls = api.DefineInformer("coredns services", id.User, id.Groups, "services", null);
         _epsCalls = api.DefineInformer("coredns endpointslices", id.User, id.Groups, "endpointslices", null);
         _clients = new ApiClient[replicas];
-        for (int r = 0; r < replicas; r++) _clients[r] = api.CreateClient(5, 10); // MODEL.md §3: client-go defaults
+        for (int r = 0; r < replicas; r++) _clients[r] = api.CreateClient(5, 10); // docs/sources.md §3: client-go defaults
         _services = new Informer?[replicas];
         _slices = new Informer?[replicas];
         _up = new bool[replicas];

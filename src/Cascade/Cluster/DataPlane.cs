@@ -15,7 +15,7 @@ public sealed record DataPlaneSample(double TimeSeconds, int NodesNotReady, int 
     int CoreDnsAnswering, double CoreDnsQps, int FailingCacheEntries, int KubeProxiesWatching);
 
 /// <summary>
-/// What depends on the control plane in one cluster, carried down to user-visible errors (MODEL.md §4–§6):
+/// What depends on the control plane in one cluster, carried down to user-visible errors (docs/sources.md §4–§6):
 /// kubelets' pod status, the node lifecycle controller, the scheduler and ReplicaSets, EndpointSlices and
 /// kube-proxy, CoreDNS and the DNS caches, and the products users call. This class places the tracked pods,
 /// carries a pod through its life (created → bound → starting → running → deleted) between those

@@ -4,7 +4,7 @@ using Cascade.Engine;
 namespace Cascade.Cluster;
 
 /// <summary>
-/// The caches between a client and CoreDNS (MODEL.md §5), one entry per (node, name) for NodeLocal DNSCache
+/// The caches between a client and CoreDNS (docs/sources.md §5), one entry per (node, name) for NodeLocal DNSCache
 /// and per (pod, name) for a client-side cache, both optional. An entry is refreshed when it expires
 /// (clients keep asking, so the first lookup after expiry goes upstream); a refresh needs an answer from
 /// a CoreDNS replica reached through the node's kube-proxy rules for kube-dns, which answers if it runs

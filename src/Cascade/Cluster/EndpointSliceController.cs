@@ -4,7 +4,7 @@ using Cascade.Engine;
 namespace Cascade.Cluster;
 
 /// <summary>
-/// kube-controller-manager's EndpointSlice controller (pkg/controller/endpointslice, MODEL.md §6): it learns
+/// kube-controller-manager's EndpointSlice controller (pkg/controller/endpointslice, docs/sources.md §6): it learns
 /// of pod readiness changes and deletions from its pod informer, queues the pod's Service, and a worker
 /// (5 of them) writes the Service's EndpointSlice through the API server (identity kube-controller-manager:
 /// workload-high). A failed write is retried with the workqueue's exponential back-off (1 s doubling,
@@ -52,7 +52,7 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
         _podInformer = podInformer;
         _workers = workers;
         var kcm = Identity.KubeControllerManager;
-        _client = api.CreateClient(20, 30); // MODEL.md §3: kube-controller-manager 20/30 (each controller has its own client)
+        _client = api.CreateClient(20, 30); // docs/sources.md §3: kube-controller-manager 20/30 (each controller has its own client)
         _write = api.DefineCall("endpointslice-controller update", kcm.User, kcm.Groups, "update", "endpointslices", "default");
         int n = services.Count;
         _queued = new bool[n];

@@ -14,7 +14,7 @@ public sealed record Identity(string User, IReadOnlyList<string> Groups)
     public static Identity ForUser(string name, IEnumerable<string> groups) =>
         new(name, groups.Append("system:authenticated").Distinct().ToArray());
 
-    /// <summary>A kube-system service account (CoreDNS, kube-proxy): the kube-system-service-accounts FlowSchema (MODEL.md §2.3).</summary>
+    /// <summary>A kube-system service account (CoreDNS, kube-proxy): the kube-system-service-accounts FlowSchema (docs/sources.md §2.3).</summary>
     public static Identity KubeSystem(string name) => ServiceAccount("kube-system", name);
 
     public static readonly Identity KubeControllerManager = new("system:kube-controller-manager", new[] { "system:authenticated" });

@@ -4,7 +4,7 @@ using Cascade.Engine;
 namespace Cascade.Cluster;
 
 /// <summary>
-/// kube-proxy on every node (MODEL.md §6): an EndpointSlice informer per node, run as the kube-system/kube-proxy
+/// kube-proxy on every node (docs/sources.md §6): an EndpointSlice informer per node, run as the kube-system/kube-proxy
 /// service account (kube-system-service-accounts → workload-high, one flow for all nodes). What the node
 /// routes by is the endpoints it has seen: up to now while its watch is open, frozen at the last moment it
 /// was watching otherwise; kube-proxy keeps its last rules when the API server is gone. Client QPS 5 /

@@ -4,7 +4,7 @@ using Cascade.Engine;
 namespace Cascade.Cluster;
 
 /// <summary>
-/// Every node's kubelet as an API client (MODEL.md §4): the node Lease renewed every 10 s by the
+/// Every node's kubelet as an API client (docs/sources.md §4): the node Lease renewed every 10 s by the
 /// heartbeat client (no rate limit, 10 s timeout), retried on failure with back-off from 200 ms doubling
 /// to 7 s; node status patched every 5 min; and a pod informer for the node's own pods (fieldSelector
 /// spec.nodeName, one watcher per node on pods). Classified by APF as system:nodes (node-high for
@@ -82,8 +82,8 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             // All nodes classify alike; resolving once per node keeps each node its own flow (ByUser).
             _lease[n] = api.DefineCall("kubelet lease", id.User, id.Groups, "update", "leases", "kube-node-lease");
             _status[n] = api.DefineCall("kubelet node status", id.User, id.Groups, "patch", "nodes", null);
-            _heartbeat[n] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks, maxRetries: 0); // MODEL.md §3: heartbeat client unlimited, 10 s timeout
-            _main[n] = api.CreateClient(50, 100);                                                            // MODEL.md §3: kubelet kubeAPIQPS 50 / burst 100
+            _heartbeat[n] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks, maxRetries: 0); // docs/sources.md §3: heartbeat client unlimited, 10 s timeout
+            _main[n] = api.CreateClient(50, 100);                                                            // docs/sources.md §3: kubelet kubeAPIQPS 50 / burst 100
             if (watchPods)
             {
                 // fieldSelector spec.nodeName=<node>: the cache's node-name index serves it.

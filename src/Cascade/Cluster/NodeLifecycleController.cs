@@ -4,7 +4,7 @@ using Cascade.Engine;
 namespace Cascade.Cluster;
 
 /// <summary>
-/// kube-controller-manager's node lifecycle controller and taint-eviction controller (MODEL.md §4;
+/// kube-controller-manager's node lifecycle controller and taint-eviction controller (docs/sources.md §4;
 /// pkg/controller/nodelifecycle). Every monitor period (5 s) it judges each node by when IT last observed
 /// a newer Lease: it copies the kubelets' renewals only while its own Lease informer is watching, so a
 /// lagging control plane marks healthy nodes Unknown. A node not observed for the grace period (50 s)
@@ -62,8 +62,8 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         _nodes = kubelets.Nodes;
         _zones = Math.Max(1, cfg.Zones);
         var kcm = Identity.KubeControllerManager;
-        _nodeClient = api.CreateClient(20, 30);      // MODEL.md §3: kube-controller-manager 20/30, per controller
-        _evictionClient = api.CreateClient(20, 30);  // MODEL.md §3: the taint-eviction controller's own client
+        _nodeClient = api.CreateClient(20, 30);      // docs/sources.md §3: kube-controller-manager 20/30, per controller
+        _evictionClient = api.CreateClient(20, 30);  // docs/sources.md §3: the taint-eviction controller's own client
         _nodeStatus = api.DefineCall("node-lifecycle node status", kcm.User, kcm.Groups, "update", "nodes", null);
         _taint = api.DefineCall("node-lifecycle taint", kcm.User, kcm.Groups, "update", "nodes", null);
         _podStatus = api.DefineCall("node-lifecycle pod not ready", kcm.User, kcm.Groups, "update", "pods", "default");

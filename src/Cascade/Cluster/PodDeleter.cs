@@ -6,7 +6,7 @@ namespace Cascade.Cluster;
 /// <summary>
 /// The garbage collector deleting a removed DaemonSet's pods, each a DELETE through the API server as
 /// kube-controller-manager (workload-high), with --concurrent-gc-syncs 20 workers on its 20 QPS client
-/// (MODEL.md §3). A pod stops when its deletion succeeds; a failed deletion is retried after a second.
+/// (docs/sources.md §3). A pod stops when its deletion succeeds; a failed deletion is retried after a second.
 /// So removing a change through the API server takes minutes even once the server answers again.
 /// </summary>
 public sealed class PodDeleter : IApiCaller, IEventHandler
@@ -25,7 +25,7 @@ public sealed class PodDeleter : IApiCaller, IEventHandler
         _cluster = cluster;
         _workload = workload;
         var kcm = Identity.KubeControllerManager;
-        _client = cluster.Api.CreateClient(20, 30); // MODEL.md §3: kube-controller-manager 20/30
+        _client = cluster.Api.CreateClient(20, 30); // docs/sources.md §3: kube-controller-manager 20/30
         _delete = cluster.Api.DefineCall("garbage collector delete pod", kcm.User, kcm.Groups, "delete", "pods", "monitoring");
         _startedAt = cluster.Sim.Now;
     }

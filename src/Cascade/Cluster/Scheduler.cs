@@ -4,7 +4,7 @@ using Cascade.Engine;
 namespace Cascade.Cluster;
 
 /// <summary>
-/// kube-scheduler binding pending pods (MODEL.md §3: its client 50 QPS / burst 100), and the ReplicaSet
+/// kube-scheduler binding pending pods (docs/sources.md §3: its client 50 QPS / burst 100), and the ReplicaSet
 /// controller that creates a replacement for each deleted pod (kube-controller-manager, its own 20/30
 /// client). A created pod reaches the scheduler through its pod informer: only while that watches (or
 /// once it relists). The scheduler picks a node that is Ready and untainted, and binds (a create of
@@ -46,7 +46,7 @@ public sealed class Scheduler : IApiCaller, IEventHandler
         _maxInFlight = cfg.MaxBindingsInFlight;
         _rng = sim.Random.Stream($"{api.Cluster}/scheduler");
         _client = api.CreateClient(cfg.SchedulerQps, cfg.SchedulerBurst);
-        _replicaSetClient = api.CreateClient(20, 30); // MODEL.md §3: kube-controller-manager 20/30
+        _replicaSetClient = api.CreateClient(20, 30); // docs/sources.md §3: kube-controller-manager 20/30
         var sched = Identity.KubeScheduler;
         var kcm = Identity.KubeControllerManager;
         _bind = api.DefineCall("scheduler bind", sched.User, sched.Groups, "create", "pods", "default");

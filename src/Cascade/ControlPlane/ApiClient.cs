@@ -7,7 +7,7 @@ namespace Cascade.ControlPlane;
 /// rate limiter (flowcontrol.NewTokenBucketRateLimiter: QPS refill, burst capacity, Wait() reserves a
 /// token and sleeps until it is due), its connection to one API server replica (HTTP/2 keeps a client on
 /// the replica the load balancer gave it until that connection breaks), its own timeout, and the
-/// Retry-After retry policy (MODEL.md §3: 429/5xx with Retry-After retried up to 10 times).
+/// Retry-After retry policy (docs/sources.md §3: 429/5xx with Retry-After retried up to 10 times).
 /// </summary>
 public sealed class ApiClient
 {

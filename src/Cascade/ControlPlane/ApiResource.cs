@@ -31,11 +31,11 @@ public sealed class ApiResource
 
     /// <summary>
     /// Built-in resources with their API group, scope and typical stored size. Sizes are assumptions
-    /// (docs/model.md) except pods: MODEL.md §2.6 measured 602 MB for 60,077 pods in etcd ≈ 10 KB each.
+    /// (docs/model.md) except pods: docs/sources.md §2.6 measured 602 MB for 60,077 pods in etcd ≈ 10 KB each.
     /// </summary>
     public static (string Group, bool Namespaced, long Bytes) Defaults(string name) => name switch
     {
-        "pods" => ("", true, 10_000),            // MODEL.md §2.6: 602 MB / 60,077 pods
+        "pods" => ("", true, 10_000),            // docs/sources.md §2.6: 602 MB / 60,077 pods
         "nodes" => ("", false, 15_000),          // assumption: status with images and conditions
         "leases" => ("coordination.k8s.io", true, 300),
         "services" => ("", true, 1_000),

@@ -53,7 +53,7 @@ public sealed class ApiServerSample
     /// <summary>p99 of non-exempt requests over the 60 s ending here, and their failure ratio: the saturation test's inputs.</summary>
     public double WindowP99Seconds { get; init; }
     public double WindowFailureRatio { get; init; }
-    /// <summary>The worst verb's p99 (GET, LIST or writes) over the 60 s ending here: latency SLOs are per verb (MODEL.md §2.6).</summary>
+    /// <summary>The worst verb's p99 (GET, LIST or writes) over the 60 s ending here: latency SLOs are per verb (docs/sources.md §2.6).</summary>
     public double WindowWorstVerbP99Seconds { get; init; }
 }
 

@@ -465,7 +465,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         Metrics.OnRejected(r.Call.Classification.PriorityLevel, reason, r.Call.Classification.Exempt);
         if (!r.Abandoned && retryAfterSeconds > 0 && r.Attempt < r.Client.MaxRetries)
         {
-            // client-go: a 429 with Retry-After is slept on and retried (MODEL.md §3).
+            // client-go: a 429 with Retry-After is slept on and retried (docs/sources.md §3).
             r.Attempt++;
             r.Phase = RequestPhase.Throttled;
             r.StageEvent = _sim.Schedule(retryAfterSeconds * SimTime.TicksPerSecond, this, RetryKind, r.Id);
@@ -789,7 +789,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         rep.StartedAt = _sim.Now;
         rep.ResidentBytes = _config.BaseMemoryBytes;
         _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "restart", $"apiserver-{index} serving again; watch cache initialising");
-        // The watch cache lists every resource from etcd before it can serve (MODEL.md §2.6: cold after restart).
+        // The watch cache lists every resource from etcd before it can serve (docs/sources.md §2.6: cold after restart).
         foreach (var res in Resources.All) StartCacheInit(rep, res);
     }
 

@@ -9,13 +9,13 @@ namespace Cascade.Preflight;
 /// </summary>
 public static class DataPlaneMitigations
 {
-    /// <summary>How long the longer cache keeps answers: twice the ~20 min OpenAI's caches held (MODEL.md §5).</summary>
+    /// <summary>How long the longer cache keeps answers: twice the ~20 min OpenAI's caches held (docs/sources.md §5).</summary>
     public const int LongTtlMinutes = 40;
 
     private static string? NoProducts(Scenario s) =>
         s.Products.Count == 0 ? "the scenario has no products (nothing resolves names)" : null;
 
-    /// <summary>NodeLocal DNSCache on every node, with `serve_stale` (MODEL.md §5: off by default; when on, 1 h).</summary>
+    /// <summary>NodeLocal DNSCache on every node, with `serve_stale` (docs/sources.md §5: off by default; when on, 1 h).</summary>
     public static string? ServeStale(Scenario s, MitigationContext ctx)
     {
         if (NoProducts(s) is { } why) return why;

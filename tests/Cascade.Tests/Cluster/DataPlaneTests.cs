@@ -4,7 +4,7 @@ using static Cascade.Tests.ControlPlane.TestScenarios;
 
 namespace Cascade.Tests.Cluster;
 
-/// <summary>What the dependants of the control plane do when it fails, down to users' errors (MODEL.md §4–§7).</summary>
+/// <summary>What the dependants of the control plane do when it fails, down to users' errors (docs/sources.md §4–§7).</summary>
 public class DataPlaneTests
 {
     private static readonly string[] UserFacing = { "chatgpt", "api", "sora" };

@@ -71,7 +71,7 @@ public class EtcdMemoryTests
     public void Without_a_CoreDNS_memory_limit_the_same_etcd_failure_stays_hidden_from_users()
     {
         // The user errors of the 5,000-node list storm come through CoreDNS's relist: take its limit away and
-        // the running replicas keep answering from their stale views (MODEL.md §5).
+        // the running replicas keep answering from their stale views (docs/sources.md §5).
         var s = DataPlaneScenarios.ListStorm(5000, 3);
         s.Cluster.Dns.CoreDns.MemoryLimit = new Quantity(0);
         var o = Run(s);

@@ -15,7 +15,7 @@ internal static class PreflightFixtures
         return Path.Combine(dir, name);
     }
 
-    private static string RepoRoot()
+    public static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Cascade.slnx"))) return dir.FullName;

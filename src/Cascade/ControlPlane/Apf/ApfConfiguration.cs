@@ -14,7 +14,7 @@ namespace Cascade.ControlPlane.Apf;
 
 public sealed class ApfConfiguration
 {
-    // apf_controller.go priorityLevelMaxSeatsPercent: MODEL.md §2.2 max seats = ceil(0.15 × NominalCL) ...
+    // apf_controller.go priorityLevelMaxSeatsPercent: docs/sources.md §2.2 max seats = ceil(0.15 × NominalCL) ...
     private const double PriorityLevelMaxSeatsFraction = 0.15;
 
     private readonly PriorityLevelConfiguration[] _levels;
@@ -39,7 +39,7 @@ public sealed class ApfConfiguration
         }
     }
 
-    /// <summary>The bootstrap configuration: mandatory and suggested objects (MODEL.md §2.2–2.3).</summary>
+    /// <summary>The bootstrap configuration: mandatory and suggested objects (docs/sources.md §2.2–2.3).</summary>
     public static ApfConfiguration Default { get; } = From(ApfObjects.Empty, keepDefaults: true);
 
     /// <summary>Index = the priority level number used by <see cref="Classification"/> and <see cref="ApfDispatcher"/>.</summary>
@@ -160,7 +160,7 @@ public sealed class ApfConfiguration
     /// NominalCL = ceil(serverCL × NCS / ΣNCS), LendableCL = round(NominalCL × lendable%),
     /// MinCL = NominalCL − LendableCL, MaxCL = NominalCL + round(NominalCL × borrowingLimit%) (serverCL when
     /// unlimited), and the per-request seat cap max(1, min(ceil(0.15 × NominalCL), NominalCL / handSize))
-    /// clamped to the work estimator's maximum of 10 (MODEL.md §2.2).
+    /// clamped to the work estimator's maximum of 10 (docs/sources.md §2.2).
     /// </summary>
     public PriorityLevelLimits[] Limits(int serverConcurrencyLimit)
     {

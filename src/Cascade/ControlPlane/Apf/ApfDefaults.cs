@@ -23,34 +23,34 @@ public static class ApfDefaults
     /// <summary>Fresh objects on every call, so that no caller can change another's defaults.</summary>
     public static IReadOnlyList<PriorityLevelConfiguration> PriorityLevels => new[]
     {
-        // MODEL.md §2.2: exempt — no limit; v1 default NCS 0, lendable 0 (bootstrap default.go).
+        // docs/sources.md §2.2: exempt — no limit; v1 default NCS 0, lendable 0 (bootstrap default.go).
         new PriorityLevelConfiguration { Name = Exempt, Type = PriorityLevelType.Exempt, NominalConcurrencyShares = 0, LendablePercent = 0 },
-        // MODEL.md §2.2: system NCS 30, lendable 33 %, 64 queues, hand 6, queue length 50.
+        // docs/sources.md §2.2: system NCS 30, lendable 33 %, 64 queues, hand 6, queue length 50.
         Queuing("system", shares: 30, lendable: 33, queues: 64, hand: 6, length: 50),
-        // MODEL.md §2.2: node-high NCS 40, lendable 25 %, 64 queues, hand 6, queue length 50.
+        // docs/sources.md §2.2: node-high NCS 40, lendable 25 %, 64 queues, hand 6, queue length 50.
         Queuing("node-high", shares: 40, lendable: 25, queues: 64, hand: 6, length: 50),
-        // MODEL.md §2.2: leader-election NCS 10, lendable 0 %, 16 queues, hand 4, queue length 50.
+        // docs/sources.md §2.2: leader-election NCS 10, lendable 0 %, 16 queues, hand 4, queue length 50.
         Queuing("leader-election", shares: 10, lendable: 0, queues: 16, hand: 4, length: 50),
-        // MODEL.md §2.2: workload-high NCS 40, lendable 50 %, 128 queues, hand 6, queue length 50.
+        // docs/sources.md §2.2: workload-high NCS 40, lendable 50 %, 128 queues, hand 6, queue length 50.
         Queuing("workload-high", shares: 40, lendable: 50, queues: 128, hand: 6, length: 50),
-        // MODEL.md §2.2: workload-low NCS 100, lendable 90 %, 128 queues, hand 6, queue length 50.
+        // docs/sources.md §2.2: workload-low NCS 100, lendable 90 %, 128 queues, hand 6, queue length 50.
         Queuing("workload-low", shares: 100, lendable: 90, queues: 128, hand: 6, length: 50),
-        // MODEL.md §2.2: global-default NCS 20, lendable 50 %, 128 queues, hand 6, queue length 50.
+        // docs/sources.md §2.2: global-default NCS 20, lendable 50 %, 128 queues, hand 6, queue length 50.
         Queuing("global-default", shares: 20, lendable: 50, queues: 128, hand: 6, length: 50),
-        // MODEL.md §2.2: catch-all NCS 5, lendable 0 %, reject, no queues.
+        // docs/sources.md §2.2: catch-all NCS 5, lendable 0 %, reject, no queues.
         new PriorityLevelConfiguration { Name = CatchAll, NominalConcurrencyShares = 5, LendablePercent = 0, LimitResponse = LimitResponseType.Reject, Queues = 0, HandSize = 0, QueueLengthLimit = 0 },
     };
 
     /// <summary>Fresh objects on every call, in matching order.</summary>
     public static IReadOnlyList<FlowSchema> FlowSchemas => new[]
     {
-        // MODEL.md §2.3: exempt (1) — group system:masters, everything, no distinguisher.
+        // docs/sources.md §2.3: exempt (1) — group system:masters, everything, no distinguisher.
         new FlowSchema
         {
             Name = Exempt, PriorityLevelName = Exempt, MatchingPrecedence = 1, Distinguisher = null,
             Rules = { Everything(Subject.Group(SystemMasters)) },
         },
-        // MODEL.md §2.3: probes (2) — anyone's GET /healthz /readyz /livez, exempt.
+        // docs/sources.md §2.3: probes (2) — anyone's GET /healthz /readyz /livez, exempt.
         new FlowSchema
         {
             Name = "probes", PriorityLevelName = Exempt, MatchingPrecedence = 2, Distinguisher = null,
@@ -63,7 +63,7 @@ public static class ApfDefaults
                 },
             },
         },
-        // MODEL.md §2.3: system-leader-election (100) — KCM, scheduler, kube-system SAs; their leases.
+        // docs/sources.md §2.3: system-leader-election (100) — KCM, scheduler, kube-system SAs; their leases.
         new FlowSchema
         {
             Name = "system-leader-election", PriorityLevelName = "leader-election", MatchingPrecedence = 100,
@@ -81,7 +81,7 @@ public static class ApfDefaults
                 },
             },
         },
-        // MODEL.md §2.3: endpoint-controller (150) — endpoint controllers writing endpoints → workload-high.
+        // docs/sources.md §2.3: endpoint-controller (150) — endpoint controllers writing endpoints → workload-high.
         new FlowSchema
         {
             Name = "endpoint-controller", PriorityLevelName = "workload-high", MatchingPrecedence = 150,
@@ -100,7 +100,7 @@ public static class ApfDefaults
                 },
             },
         },
-        // MODEL.md §2.3: workload-leader-election (200) — kube-system SAs; endpoints/configmaps/leases.
+        // docs/sources.md §2.3: workload-leader-election (200) — kube-system SAs; endpoints/configmaps/leases.
         new FlowSchema
         {
             Name = "workload-leader-election", PriorityLevelName = "leader-election", MatchingPrecedence = 200,
@@ -118,7 +118,7 @@ public static class ApfDefaults
                 },
             },
         },
-        // MODEL.md §2.3: system-node-high (400) — group system:nodes; nodes, nodes/status, leases → node-high.
+        // docs/sources.md §2.3: system-node-high (400) — group system:nodes; nodes, nodes/status, leases → node-high.
         new FlowSchema
         {
             Name = "system-node-high", PriorityLevelName = "node-high", MatchingPrecedence = 400,
@@ -136,49 +136,49 @@ public static class ApfDefaults
                 },
             },
         },
-        // MODEL.md §2.3: system-nodes (500) — group system:nodes, everything else → system.
+        // docs/sources.md §2.3: system-nodes (500) — group system:nodes, everything else → system.
         new FlowSchema
         {
             Name = "system-nodes", PriorityLevelName = "system", MatchingPrecedence = 500,
             Distinguisher = FlowDistinguisherMethod.ByUser,
             Rules = { Everything(Subject.Group(SystemNodes)) },
         },
-        // MODEL.md §2.3: kube-controller-manager (800) → workload-high, ByNamespace.
+        // docs/sources.md §2.3: kube-controller-manager (800) → workload-high, ByNamespace.
         new FlowSchema
         {
             Name = "kube-controller-manager", PriorityLevelName = "workload-high", MatchingPrecedence = 800,
             Distinguisher = FlowDistinguisherMethod.ByNamespace,
             Rules = { Everything(Subject.User(KubeControllerManager)) },
         },
-        // MODEL.md §2.3: kube-scheduler (800) → workload-high, ByNamespace.
+        // docs/sources.md §2.3: kube-scheduler (800) → workload-high, ByNamespace.
         new FlowSchema
         {
             Name = "kube-scheduler", PriorityLevelName = "workload-high", MatchingPrecedence = 800,
             Distinguisher = FlowDistinguisherMethod.ByNamespace,
             Rules = { Everything(Subject.User(KubeScheduler)) },
         },
-        // MODEL.md §2.3: kube-system-service-accounts (900) → workload-high, ByNamespace.
+        // docs/sources.md §2.3: kube-system-service-accounts (900) → workload-high, ByNamespace.
         new FlowSchema
         {
             Name = "kube-system-service-accounts", PriorityLevelName = "workload-high", MatchingPrecedence = 900,
             Distinguisher = FlowDistinguisherMethod.ByNamespace,
             Rules = { Everything(Subject.ServiceAccount("kube-system", "*")) },
         },
-        // MODEL.md §2.3: service-accounts (9000) — group system:serviceaccounts → workload-low, ByUser.
+        // docs/sources.md §2.3: service-accounts (9000) — group system:serviceaccounts → workload-low, ByUser.
         new FlowSchema
         {
             Name = "service-accounts", PriorityLevelName = "workload-low", MatchingPrecedence = 9000,
             Distinguisher = FlowDistinguisherMethod.ByUser,
             Rules = { Everything(Subject.Group(AllServiceAccounts)) },
         },
-        // MODEL.md §2.3: global-default (9900) — all other users → global-default, ByUser.
+        // docs/sources.md §2.3: global-default (9900) — all other users → global-default, ByUser.
         new FlowSchema
         {
             Name = "global-default", PriorityLevelName = "global-default", MatchingPrecedence = 9900,
             Distinguisher = FlowDistinguisherMethod.ByUser,
             Rules = { Everything(Subject.Group(SystemUnauthenticated), Subject.Group(SystemAuthenticated)) },
         },
-        // MODEL.md §2.3: catch-all (10000) — everything else → catch-all, ByUser.
+        // docs/sources.md §2.3: catch-all (10000) — everything else → catch-all, ByUser.
         new FlowSchema
         {
             Name = CatchAll, PriorityLevelName = CatchAll, MatchingPrecedence = 10000,

@@ -9,7 +9,7 @@ namespace Cascade.ControlPlane.Apf;
 // watermark)), target max(lower bound, smoothed demand), upper bound maxCL; computeConcurrencyAllocation
 // divides ΣnominalCL; the rounded results become the levels' current limits). Source: kubernetes/kubernetes
 // staging/src/k8s.io/apiserver/pkg/util/flowcontrol. The queue-wait limit is queuewait.go's context deadline:
-// the caller passes it (MODEL.md §2.4) and a timer rejects the request when it expires.
+// the caller passes it (docs/sources.md §2.4) and a timer rejects the request when it expires.
 // Kept: everything that decides when a request runs or gets a 429. Left out: the watch tracker (the caller
 // passes the watcher count to the work estimator), the debug endpoints and metrics, live reconfiguration.
 // Hot path (Admit, Finish, dispatch, timers) allocates nothing once the per-request arrays have grown:
@@ -42,13 +42,13 @@ public interface IApfHost
 /// </summary>
 public sealed class ApfDispatcher : IEventHandler
 {
-    // MODEL.md §2.1: --max-requests-inflight 400 + --max-mutating-requests-inflight 200 = 600 seats.
+    // docs/sources.md §2.1: --max-requests-inflight 400 + --max-mutating-requests-inflight 200 = 600 seats.
     public const int DefaultServerConcurrencyLimit = 600;
-    // MODEL.md §2.2: borrowing is re-solved every 10 s (apf_controller.go borrowingAdjustmentPeriod).
+    // docs/sources.md §2.2: borrowing is re-solved every 10 s (apf_controller.go borrowingAdjustmentPeriod).
     public static readonly long BorrowingAdjustmentPeriodTicks = 10 * SimTime.TicksPerSecond;
-    // MODEL.md §2.4: queue wait limit without a request deadline is 15 s (filter's defaultRequestWaitLimit).
+    // docs/sources.md §2.4: queue wait limit without a request deadline is 15 s (filter's defaultRequestWaitLimit).
     public static readonly long DefaultQueueWaitLimitTicks = 15 * SimTime.TicksPerSecond;
-    // MODEL.md §2.4: queue wait limit is at most 1 min.
+    // docs/sources.md §2.4: queue wait limit is at most 1 min.
     public static readonly long MaxQueueWaitLimitTicks = SimTime.TicksPerMinute;
 
     private const int KindQueueWaitTimeout = 1;
@@ -116,7 +116,7 @@ public sealed class ApfDispatcher : IEventHandler
     public int ServerConcurrencyLimit { get; }
 
     /// <summary>
-    /// MODEL.md §2.4 (queuewait.go): a quarter of the time left before the request's deadline, at most 1 min;
+    /// docs/sources.md §2.4 (queuewait.go): a quarter of the time left before the request's deadline, at most 1 min;
     /// 15 s when the request has no deadline (<paramref name="requestDeadlineTicks"/> ≤ 0 or Never).
     /// </summary>
     public static long QueueWaitLimitFor(long requestDeadlineTicks) =>

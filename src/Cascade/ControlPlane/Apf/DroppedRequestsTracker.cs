@@ -1,7 +1,7 @@
 namespace Cascade.ControlPlane.Apf;
 
 // Stands for: droppedRequestsStats in staging/src/k8s.io/apiserver/pkg/util/flowcontrol/dropped_requests_tracker.go,
-// the per-priority-level Retry-After of APF's 429s (upstream since 1.29). MODEL.md §2.4: starts at 1 s,
+// the per-priority-level Retry-After of APF's 429s (upstream since 1.29). docs/sources.md §2.4: starts at 1 s,
 // doubles up to 32 s under sustained drops, decays by 1 s. The exact rule, kept here: drops are counted per
 // whole second; when the first drop of a new second arrives, look at the drops of the last retryAfter seconds
 // before it: ≥ 3 × retryAfter (and ≥ retryAfter seconds since the last increase) doubles it, capped at 32;
@@ -10,7 +10,7 @@ namespace Cascade.ControlPlane.Apf;
 
 internal struct DroppedRequestsTracker
 {
-    // dropped_requests_tracker.go maxRetryAfter: MODEL.md §2.4 Retry-After at most 32 s.
+    // dropped_requests_tracker.go maxRetryAfter: docs/sources.md §2.4 Retry-After at most 32 s.
     public const long MaxRetryAfterSeconds = 32;
     private const int HistoryCapacity = 64;  // > MaxRetryAfterSeconds + 1 distinct seconds
 
@@ -27,7 +27,7 @@ internal struct DroppedRequestsTracker
         _historyCount ??= new long[HistoryCapacity];
         _historyStart = _historyLength = 0;
         _currentUnix = _currentCount = 0;
-        _retryAfter = 1;  // MODEL.md §2.4: Retry-After starts at 1 s.
+        _retryAfter = 1;  // docs/sources.md §2.4: Retry-After starts at 1 s.
         _retryAfterUpdateUnix = 0;
     }
 

@@ -27,7 +27,7 @@ namespace Cascade.ControlPlane.Apf;
 
 internal sealed class QueueSet
 {
-    // MODEL.md §2.4: a request's initial work is estimated at 3 ms per seat (queueset.go estimatedServiceDuration).
+    // docs/sources.md §2.4: a request's initial work is estimated at 3 ms per seat (queueset.go estimatedServiceDuration).
     public const long EstimatedServiceDurationTicks = 3 * SimTime.TicksPerMillisecond;
 
     private struct FairQueue

@@ -10,7 +10,7 @@ namespace Cascade.ControlPlane.Apf;
 // WATCH with initial events priced as a cache LIST. Leaves out: the size-based LIST estimate behind the
 // SizeBasedListCostEstimate gate (newer releases), metadata.name LISTs priced as one object, stale object
 // counts (priced as a billion objects upstream), resourceVersionMatch. The per-level seat cap is applied
-// by ApfDispatcher (MODEL.md §2.2), as upstream's maxSeatsFn does inside the estimator.
+// by ApfDispatcher (docs/sources.md §2.2), as upstream's maxSeatsFn does inside the estimator.
 
 /// <summary>
 /// A request's cost: seats held while it executes, seats held for <see cref="AdditionalLatencyTicks"/> after
@@ -24,21 +24,21 @@ public readonly record struct WorkEstimate(int InitialSeats, int FinalSeats, lon
 
 public static class WorkEstimator
 {
-    // MODEL.md §2.5: seats min 1 (config.go minimumSeats).
+    // docs/sources.md §2.5: seats min 1 (config.go minimumSeats).
     public const int MinimumSeats = 1;
-    // MODEL.md §2.5: seats max 10 (config.go maximumSeats).
+    // docs/sources.md §2.5: seats max 10 (config.go maximumSeats).
     public const int MaximumSeats = 10;
-    // MODEL.md §2.5: objectsPerSeat 100 (config.go).
+    // docs/sources.md §2.5: objectsPerSeat 100 (config.go).
     public const double ObjectsPerSeat = 100.0;
-    // MODEL.md §2.5: one final seat per 10 watchers (config.go watchesPerSeat).
+    // docs/sources.md §2.5: one final seat per 10 watchers (config.go watchesPerSeat).
     public const int WatchesPerSeat = 10;
-    // MODEL.md §2.5: 5 ms of additional latency per event fan-out (config.go eventAdditionalDuration).
+    // docs/sources.md §2.5: 5 ms of additional latency per event fan-out (config.go eventAdditionalDuration).
     public static readonly long EventAdditionalDurationTicks = 5 * SimTime.TicksPerMillisecond;
 
     /// <summary>
     /// A LIST over a resource with <paramref name="storedObjects"/> objects. From the watch cache every stored
     /// object is scanned (the limit does not help); from etcd with a selector, all stored objects plus the page;
-    /// from etcd without one, twice the page (MODEL.md §2.5). <paramref name="limit"/> 0 means no limit.
+    /// from etcd without one, twice the page (docs/sources.md §2.5). <paramref name="limit"/> 0 means no limit.
     /// </summary>
     public static WorkEstimate ForList(long storedObjects, bool servedFromCache, bool hasSelector, long limit)
     {
@@ -51,7 +51,7 @@ public static class WorkEstimator
     /// <summary>
     /// A create/update/patch/delete with <paramref name="watchers"/> watchers interested in the object: 1 seat,
     /// and with ≥ 10 watchers ceil(watchers/10) final seats × 5 ms, reshaped to at most 10 seats with the same
-    /// seat-seconds (MODEL.md §2.5).
+    /// seat-seconds (docs/sources.md §2.5).
     /// </summary>
     public static WorkEstimate ForMutating(int watchers)
     {

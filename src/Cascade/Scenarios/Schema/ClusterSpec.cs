@@ -11,7 +11,7 @@ public sealed class ClusterSpec : IValidatable
 
     [Range(1, 100_000)] public int Nodes { get; set; } = 100;
 
-    /// <summary>MODEL.md §2.6: the scalability envelope is 150,000 pods on 5,000 nodes, 30 per node.</summary>
+    /// <summary>docs/sources.md §2.6: the scalability envelope is 150,000 pods on 5,000 nodes, 30 per node.</summary>
     [Range(0, 1000)] public int PodsPerNode { get; set; } = 30;
 
     [Range(1, 64)] public int Zones { get; set; } = 3;
@@ -68,10 +68,10 @@ public sealed class ApiServerSpec
 {
     [Range(1, 64)] public int Replicas { get; set; } = 3;
 
-    /// <summary>MODEL.md §2.1: --max-requests-inflight 400.</summary>
+    /// <summary>docs/sources.md §2.1: --max-requests-inflight 400.</summary>
     [Range(1, 100_000)] public int MaxRequestsInflight { get; set; } = 400;
 
-    /// <summary>MODEL.md §2.1: --max-mutating-requests-inflight 200.</summary>
+    /// <summary>docs/sources.md §2.1: --max-mutating-requests-inflight 200.</summary>
     [Range(0, 100_000)] public int MaxMutatingRequestsInflight { get; set; } = 200;
 
     /// <summary>
@@ -87,7 +87,7 @@ public sealed class ApiServerSpec
     /// <summary>Memory limit per replica (assumption: docs/model.md).</summary>
     public Quantity Memory { get; set; } = new(128.0 * 1024 * 1024 * 1024);
 
-    /// <summary>MODEL.md §2.1: --request-timeout 60 s.</summary>
+    /// <summary>docs/sources.md §2.1: --request-timeout 60 s.</summary>
     public Duration RequestTimeout { get; set; } = Duration.FromSeconds(60);
 
     /// <summary>Time from an OOM kill until the replica serves again (kubelet restart back-off plus start-up).</summary>
@@ -113,7 +113,7 @@ public sealed class ApiServerSpec
     public ApfSpec Apf { get; set; } = new();
 }
 
-/// <summary>The per-request cost model; defaults calibrated against MODEL.md §2.6 (docs/model.md shows the arithmetic).</summary>
+/// <summary>The per-request cost model; defaults calibrated against docs/sources.md §2.6 (docs/model.md shows the arithmetic).</summary>
 public sealed class ApiServerCostSpec
 {
     /// <summary>CPU per request regardless of size: authn/authz, admission, routing, response headers.</summary>
@@ -230,13 +230,13 @@ public sealed class KubeletSpec
 {
     public bool Enabled { get; set; } = true;
 
-    /// <summary>MODEL.md §4: Lease renewed every 10 s (0.25 × nodeLeaseDurationSeconds 40).</summary>
+    /// <summary>docs/sources.md §4: Lease renewed every 10 s (0.25 × nodeLeaseDurationSeconds 40).</summary>
     public Duration LeaseRenewInterval { get; set; } = Duration.FromSeconds(10);
 
-    /// <summary>MODEL.md §3: the heartbeat client has a 10 s timeout.</summary>
+    /// <summary>docs/sources.md §3: the heartbeat client has a 10 s timeout.</summary>
     public Duration LeaseTimeout { get; set; } = Duration.FromSeconds(10);
 
-    /// <summary>MODEL.md §4: node status forced every 5 min.</summary>
+    /// <summary>docs/sources.md §4: node status forced every 5 min.</summary>
     public Duration NodeStatusInterval { get; set; } = Duration.FromSeconds(300);
 
     /// <summary>Each kubelet watches its own pods (fieldSelector spec.nodeName).</summary>
@@ -247,6 +247,6 @@ public sealed class ControllersSpec
 {
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Steady write rate of kube-controller-manager (status updates, endpoints) in requests/s; bounded by its 20 QPS client (MODEL.md §3).</summary>
+    /// <summary>Steady write rate of kube-controller-manager (status updates, endpoints) in requests/s; bounded by its 20 QPS client (docs/sources.md §3).</summary>
     [Range(0, 10_000)] public double WriteRate { get; set; } = 5;
 }

@@ -4,7 +4,7 @@ namespace Cascade.Scenarios.Schema;
 
 /// <summary>
 /// Cluster DNS: CoreDNS replicas serving cluster names from their informers, node-local caches and client
-/// caches in front of them. Defaults are kubeadm's (MODEL.md §5); docs/scenario-format.md, "Data plane".
+/// caches in front of them. Defaults are kubeadm's (docs/sources.md §5); docs/scenario-format.md, "Data plane".
 /// </summary>
 public sealed class DnsSpec
 {
@@ -12,10 +12,10 @@ public sealed class DnsSpec
 
     public CoreDnsSpec CoreDns { get; set; } = new();
 
-    /// <summary>MODEL.md §5: kubeadm's Corefile `ttl 30`: the TTL CoreDNS puts on cluster records.</summary>
+    /// <summary>docs/sources.md §5: kubeadm's Corefile `ttl 30`: the TTL CoreDNS puts on cluster records.</summary>
     public Duration RecordTtl { get; set; } = Duration.FromSeconds(30);
 
-    /// <summary>MODEL.md §5: a SERVFAIL is cached 5 s (by CoreDNS' and NodeLocal DNSCache's cache plugin).</summary>
+    /// <summary>docs/sources.md §5: a SERVFAIL is cached 5 s (by CoreDNS' and NodeLocal DNSCache's cache plugin).</summary>
     public Duration ServfailTtl { get; set; } = Duration.FromSeconds(5);
 
     public NodeLocalCacheSpec NodeLocalCache { get; set; } = new();
@@ -38,13 +38,13 @@ public enum Discovery { Dns, Api }
 
 public sealed class CoreDnsSpec
 {
-    /// <summary>MODEL.md §5 / kubeadm: the coredns Deployment has 2 replicas.</summary>
+    /// <summary>docs/sources.md §5 / kubeadm: the coredns Deployment has 2 replicas.</summary>
     [Range(1, 1000)] public int Replicas { get; set; } = 2;
 
     /// <summary>Queries per second one replica answers; past it queries are dropped and /health times out (assumption: docs/model-dataplane.md).</summary>
     [Range(1, 1e9)] public double CapacityQps { get; set; } = 10_000;
 
-    /// <summary>MODEL.md §5: a CoreDNS started without the API server waits ≤ 5 s for its informers, then answers SERVFAIL.</summary>
+    /// <summary>docs/sources.md §5: a CoreDNS started without the API server waits ≤ 5 s for its informers, then answers SERVFAIL.</summary>
     [ZeroAllowed] public Duration SyncWait { get; set; } = Duration.FromSeconds(5);
 
     /// <summary>
@@ -58,33 +58,33 @@ public sealed class CoreDnsSpec
     /// <summary>Headroom over the scaling guide's estimate when the limit is left out (assumption: the guide gives none).</summary>
     [Range(0, 100)] public double MemoryHeadroom { get; set; } = 0.25;
 
-    /// <summary>MODEL.md §5: liveness /health initial delay 60 s.</summary>
+    /// <summary>docs/sources.md §5: liveness /health initial delay 60 s.</summary>
     [ZeroAllowed] public Duration LivenessInitialDelay { get; set; } = Duration.FromSeconds(60);
 
     /// <summary>Liveness probe period (kubeadm's coredns manifest: periodSeconds 10).</summary>
     public Duration LivenessPeriod { get; set; } = Duration.FromSeconds(10);
 
-    /// <summary>MODEL.md §5: liveness failureThreshold 5.</summary>
+    /// <summary>docs/sources.md §5: liveness failureThreshold 5.</summary>
     [Range(1, 100)] public int LivenessFailureThreshold { get; set; } = 5;
 }
 
-/// <summary>NodeLocal DNSCache: one cache per node in front of CoreDNS (MODEL.md §5).</summary>
+/// <summary>NodeLocal DNSCache: one cache per node in front of CoreDNS (docs/sources.md §5).</summary>
 public sealed class NodeLocalCacheSpec
 {
     /// <summary>Off in a stock kubeadm cluster.</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>MODEL.md §5: cluster.local success TTL 30 s. An entry lives min(recordTtl, successTtl).</summary>
+    /// <summary>docs/sources.md §5: cluster.local success TTL 30 s. An entry lives min(recordTtl, successTtl).</summary>
     public Duration SuccessTtl { get; set; } = Duration.FromSeconds(30);
 
-    /// <summary>MODEL.md §5: `serve_stale` is off by default; when on, an expired answer is served while the upstream fails.</summary>
+    /// <summary>docs/sources.md §5: `serve_stale` is off by default; when on, an expired answer is served while the upstream fails.</summary>
     public bool ServeStale { get; set; }
 
-    /// <summary>MODEL.md §5: serve_stale keeps expired answers up to 1 h.</summary>
+    /// <summary>docs/sources.md §5: serve_stale keeps expired answers up to 1 h.</summary>
     [ZeroAllowed] public Duration ServeStaleFor { get; set; } = Duration.FromSeconds(3600);
 }
 
-/// <summary>Caching inside the client process (MODEL.md §5: glibc, musl and Go don't cache; the JVM caches 30 s / 10 s).</summary>
+/// <summary>Caching inside the client process (docs/sources.md §5: glibc, musl and Go don't cache; the JVM caches 30 s / 10 s).</summary>
 public sealed class ClientCacheSpec
 {
     /// <summary>0 = no client cache (glibc, musl, Go).</summary>
@@ -94,42 +94,42 @@ public sealed class ClientCacheSpec
     [ZeroAllowed] public Duration NegativeTtl { get; set; }
 }
 
-/// <summary>kube-controller-manager's node lifecycle controller (MODEL.md §4).</summary>
+/// <summary>kube-controller-manager's node lifecycle controller (docs/sources.md §4).</summary>
 public sealed class NodeLifecycleSpec
 {
     public bool Enabled { get; set; } = true;
 
-    /// <summary>MODEL.md §4: --node-monitor-period 5 s.</summary>
+    /// <summary>docs/sources.md §4: --node-monitor-period 5 s.</summary>
     public Duration MonitorPeriod { get; set; } = Duration.FromSeconds(5);
 
     /// <summary>--node-monitor-grace-period. Default: by kubernetesVersion, 50 s from 1.32, 40 s before (docs/model.md).</summary>
     public Duration? GracePeriod { get; set; }
 
-    /// <summary>MODEL.md §4: --node-eviction-rate 0.1 nodes/s per zone.</summary>
+    /// <summary>docs/sources.md §4: --node-eviction-rate 0.1 nodes/s per zone.</summary>
     [Range(0, 1000)] public double EvictionRate { get; set; } = 0.1;
 
-    /// <summary>MODEL.md §4: --secondary-node-eviction-rate 0.01 nodes/s in a partially disrupted zone.</summary>
+    /// <summary>docs/sources.md §4: --secondary-node-eviction-rate 0.01 nodes/s in a partially disrupted zone.</summary>
     [Range(0, 1000)] public double SecondaryEvictionRate { get; set; } = 0.01;
 
-    /// <summary>MODEL.md §4: --unhealthy-zone-threshold 0.55.</summary>
+    /// <summary>docs/sources.md §4: --unhealthy-zone-threshold 0.55.</summary>
     [Range(0, 1)] public double UnhealthyZoneThreshold { get; set; } = 0.55;
 
-    /// <summary>MODEL.md §4: --large-cluster-size-threshold 50 (smaller zones stop evicting when partially disrupted).</summary>
+    /// <summary>docs/sources.md §4: --large-cluster-size-threshold 50 (smaller zones stop evicting when partially disrupted).</summary>
     [Range(0, 1_000_000)] public int LargeClusterSize { get; set; } = 50;
 
-    /// <summary>MODEL.md §4: pods tolerate not-ready/unreachable NoExecute taints for 300 s.</summary>
+    /// <summary>docs/sources.md §4: pods tolerate not-ready/unreachable NoExecute taints for 300 s.</summary>
     [ZeroAllowed] public Duration TolerationSeconds { get; set; } = Duration.FromSeconds(300);
 }
 
-/// <summary>kube-scheduler binding pending pods (MODEL.md §3: client 50/100).</summary>
+/// <summary>kube-scheduler binding pending pods (docs/sources.md §3: client 50/100).</summary>
 public sealed class SchedulerSpec
 {
     public bool Enabled { get; set; } = true;
 
-    /// <summary>MODEL.md §3: kube-scheduler QPS 50.</summary>
+    /// <summary>docs/sources.md §3: kube-scheduler QPS 50.</summary>
     [Range(0.001, 1e6)] public double Qps { get; set; } = 50;
 
-    /// <summary>MODEL.md §3: kube-scheduler burst 100.</summary>
+    /// <summary>docs/sources.md §3: kube-scheduler burst 100.</summary>
     [Range(1, 1e6)] public int Burst { get; set; } = 100;
 
     /// <summary>Bindings in flight at once (assumption: the binding goroutines are unbounded upstream; a cap keeps the model's backlog in the scheduling queue).</summary>
@@ -139,10 +139,10 @@ public sealed class SchedulerSpec
     [ZeroAllowed] public Duration PodStartup { get; set; } = Duration.FromSeconds(5);
 }
 
-/// <summary>Service routing: the EndpointSlice controller and kube-proxy (MODEL.md §6).</summary>
+/// <summary>Service routing: the EndpointSlice controller and kube-proxy (docs/sources.md §6).</summary>
 public sealed class EndpointsSpec
 {
-    /// <summary>MODEL.md §6: EndpointSlice controller 5 workers.</summary>
+    /// <summary>docs/sources.md §6: EndpointSlice controller 5 workers.</summary>
     [Range(1, 1000)] public int Workers { get; set; } = 5;
 
     /// <summary>kube-proxy on every node, watching EndpointSlices (kube-system/kube-proxy service account).</summary>

@@ -5,7 +5,7 @@ namespace Cascade.Scenarios.Schema;
 
 /// <summary>
 /// A scenario file (`apiVersion: cascade/v1`, `kind: Scenario`): the cluster, its control plane, and the
-/// workloads that call it. Every default below is the Kubernetes default or a MODEL.md figure, so a
+/// workloads that call it. Every default below is the Kubernetes default or a figure from docs/sources.md, so a
 /// minimal file describes a stock cluster; docs/scenario-format.md documents each field.
 /// </summary>
 public sealed class Scenario : IValidatable

@@ -56,7 +56,7 @@ public sealed class ServiceSpec
     [Range(1, 1e6)] public Quantity BytesPerEndpoint { get; set; } = new(150);
 }
 
-/// <summary>Who the pods are to the API server; APF classifies them by it (MODEL.md §2.3).</summary>
+/// <summary>Who the pods are to the API server; APF classifies them by it (docs/sources.md §2.3).</summary>
 public sealed class IdentitySpec
 {
     /// <summary>`namespace/name`: the pods run as system:serviceaccount:namespace:name, in groups system:serviceaccounts and system:serviceaccounts:namespace.</summary>
@@ -66,19 +66,19 @@ public sealed class IdentitySpec
     public List<string> Groups { get; set; } = new();
 }
 
-/// <summary>client-go's rest.Config knobs (MODEL.md §3).</summary>
+/// <summary>client-go's rest.Config knobs (docs/sources.md §3).</summary>
 public sealed class ClientSpec
 {
-    /// <summary>MODEL.md §3: client-go default QPS 5.</summary>
+    /// <summary>docs/sources.md §3: client-go default QPS 5.</summary>
     [Range(0.001, 1e6)] public double Qps { get; set; } = 5;
 
-    /// <summary>MODEL.md §3: client-go default burst 10.</summary>
+    /// <summary>docs/sources.md §3: client-go default burst 10.</summary>
     [Range(1, 1e6)] public int Burst { get; set; } = 10;
 
     /// <summary>Client-side request timeout; none by default in client-go.</summary>
     [ZeroAllowed] public Duration? Timeout { get; set; }
 
-    /// <summary>MODEL.md §3: a 429/5xx with Retry-After is retried up to 10 times.</summary>
+    /// <summary>docs/sources.md §3: a 429/5xx with Retry-After is retried up to 10 times.</summary>
     [Range(0, 100)] public int MaxRetries { get; set; } = 10;
 }
 

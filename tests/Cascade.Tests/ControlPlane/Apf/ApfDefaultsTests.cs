@@ -8,7 +8,7 @@ public class ApfDefaultsTests
     private static readonly ApfConfiguration Config = ApfConfiguration.Default;
 
     [Theory]
-    // MODEL.md §2.2, NominalCL column for 600 seats.
+    // docs/sources.md §2.2, NominalCL column for 600 seats.
     [InlineData("system", 74)]
     [InlineData("node-high", 98)]
     [InlineData("leader-election", 25)]

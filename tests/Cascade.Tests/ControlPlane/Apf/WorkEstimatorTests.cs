@@ -9,7 +9,7 @@ public class WorkEstimatorTests
     [InlineData(100, 1)]
     [InlineData(101, 2)]
     [InlineData(900, 9)]
-    [InlineData(901, 10)]     // MODEL.md §2.5: any LIST touching ≥ 901 objects costs 10 seats
+    [InlineData(901, 10)]     // docs/sources.md §2.5: any LIST touching ≥ 901 objects costs 10 seats
     [InlineData(150_000, 10)]
     public void A_list_from_the_watch_cache_costs_a_seat_per_hundred_stored_objects_up_to_ten(long stored, int seats)
     {
