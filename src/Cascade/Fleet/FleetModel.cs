@@ -7,8 +7,10 @@ namespace Cascade.Fleet;
 
 /// <summary>
 /// The clusters of one simulation and what couples them: the rollout that walks through them, the alerts
-/// that watch them, and the people who act on them. All clusters share one event kernel, so their
-/// interleaving is fixed by simulated time alone.
+/// that watch them, and the people who act on them. Each cluster has its own event kernel and the fleet
+/// one more for its own events (waves, evaluations, playbook steps); <see cref="RunUntil"/> advances the
+/// clusters independently up to the fleet's next event, so what they compute is fixed by simulated time
+/// alone, whatever the threads.
 /// </summary>
 public sealed class FleetModel
 {
