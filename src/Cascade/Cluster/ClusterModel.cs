@@ -243,7 +243,7 @@ public class ClusterModel : INodeRegistrationListener
     private PodWave DaemonSet(int d)
     {
         _daemonSets ??= new PodWave?[Workloads.Count];
-        _daemonSetClient ??= Api.CreateClient(20, 30); // kube-controller-manager 20/30 (docs/model.md "Growth and churn")
+        _daemonSetClient ??= Api.ControllerManagerClient(); // docs/model.md "Growth and churn"
         var w = Workloads[d].Workload;
         return _daemonSets[d] ??= new PodWave(this, "daemonset-controller", $"daemonset {w.Name}", _daemonSetClient, DaemonSetBurst, w, daemonSet: true);
     }
@@ -258,7 +258,7 @@ public class ClusterModel : INodeRegistrationListener
         int from = w.Replicas;
         replicas = Math.Min(replicas, w.Pods);
         if (replicas == from) return null;
-        _replicaSetClient ??= DataPlane?.Scheduler?.ReplicaSetClient ?? Api.CreateClient(20, 30); // kube-controller-manager 20/30
+        _replicaSetClient ??= DataPlane?.Scheduler?.ReplicaSetClient ?? Api.ControllerManagerClient();
         var wave = new PodWave(this, "replicaset-controller", $"scaled {w.Name} from {from:N0} to {replicas:N0}", _replicaSetClient, ReplicaSetBurst, w, daemonSet: false);
         if (replicas > from) wave.Want(replicas - from);
         else wave.Delete(from - replicas);
@@ -268,7 +268,7 @@ public class ClusterModel : INodeRegistrationListener
     /// <summary>Starts a Job of <paramref name="pods"/> pods run at once: the Job controller creates them (slow start), the scheduler binds them.</summary>
     public PodWave RunJob(string name, int pods)
     {
-        _jobClient ??= Api.CreateClient(20, 30); // kube-controller-manager 20/30
+        _jobClient ??= Api.ControllerManagerClient();
         var wave = new PodWave(this, "job-controller", $"job {name} of {pods:N0} pods", _jobClient, JobBurst, null, daemonSet: false);
         wave.Want(pods);
         return wave;
@@ -281,7 +281,7 @@ public class ClusterModel : INodeRegistrationListener
         if (w is null) return;
         int d = Workloads.IndexOf(w);
         if (_daemonSets is { } sets && sets[d] is { } wave) wave.End(); // its controller stops creating pods
-        var deleter = new PodDeleter(this, w.Workload);
+        var deleter = new GarbageCollector(this, w.Workload);
         deleter.Start();
     }
 

@@ -28,7 +28,7 @@ public sealed class Controllers : IApiCaller, IEventHandler
         _api = api;
         _writeRate = writeRatePerSecond;
         _rng = sim.Random.Stream($"{api.Cluster}/controllers");
-        _kcm = api.CreateClient(20, 30);        // docs/sources.md §3: kube-controller-manager 20/30
+        _kcm = api.ControllerManagerClient();
         _scheduler = api.CreateClient(50, 100); // docs/sources.md §3: kube-scheduler 50/100
         foreach (var res in new[] { "pods", "nodes", "services", "endpointslices", "leases" })
             _informers.Add(InformerFor(Identity.KubeControllerManager, _kcm, res));

@@ -31,7 +31,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
 {
     private const int TickKind = 0, PodRunningKind = 1;
     private static readonly long TickTicks = SimTime.TicksPerSecond;
-    private const int BucketTicks = 10; // seconds per time-series bucket, as the API server metrics
+    private const int BucketTicks = (int)ApiServerMetrics.BucketSeconds; // seconds a time-series bucket spans (one-second ticks)
 
     private readonly Simulation _sim;
     private readonly DataPlaneConfig _cfg;

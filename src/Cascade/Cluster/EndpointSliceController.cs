@@ -52,7 +52,7 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
         _podInformer = podInformer;
         _workers = workers;
         var kcm = Identity.KubeControllerManager;
-        _client = api.CreateClient(20, 30); // docs/sources.md §3: kube-controller-manager 20/30 (each controller has its own client)
+        _client = api.ControllerManagerClient();
         _write = api.DefineCall("endpointslice-controller update", kcm.User, kcm.Groups, "update", "endpointslices", "default");
         int n = services.Count;
         _queued = new bool[n];

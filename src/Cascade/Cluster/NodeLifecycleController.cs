@@ -62,8 +62,8 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         _nodes = kubelets.Nodes;
         _zones = Math.Max(1, cfg.Zones);
         var kcm = Identity.KubeControllerManager;
-        _nodeClient = api.CreateClient(20, 30);      // docs/sources.md §3: kube-controller-manager 20/30, per controller
-        _evictionClient = api.CreateClient(20, 30);  // docs/sources.md §3: the taint-eviction controller's own client
+        _nodeClient = api.ControllerManagerClient();
+        _evictionClient = api.ControllerManagerClient(); // the taint-eviction controller's own client
         _nodeStatus = api.DefineCall("node-lifecycle node status", kcm.User, kcm.Groups, "update", "nodes", null);
         _taint = api.DefineCall("node-lifecycle taint", kcm.User, kcm.Groups, "update", "nodes", null);
         _podStatus = api.DefineCall("node-lifecycle pod not ready", kcm.User, kcm.Groups, "update", "pods", "default");

@@ -46,7 +46,7 @@ public sealed class Scheduler : IApiCaller, IEventHandler
         _maxInFlight = cfg.MaxBindingsInFlight;
         _rng = sim.Random.Stream($"{api.Cluster}/scheduler");
         _client = api.CreateClient(cfg.SchedulerQps, cfg.SchedulerBurst);
-        _replicaSetClient = api.CreateClient(20, 30); // docs/sources.md §3: kube-controller-manager 20/30
+        _replicaSetClient = api.ControllerManagerClient();
         var sched = Identity.KubeScheduler;
         var kcm = Identity.KubeControllerManager;
         _bind = api.DefineCall("scheduler bind", sched.User, sched.Groups, "create", "pods", "default");

@@ -62,7 +62,7 @@ public sealed class ServiceEndpoints : IApiCaller, IEventHandler
                 "endpointslices", "default", objectBytes: ObjectOverheadBytes + held * bytesPerEndpoint, watchKey: key);
         }
         // kube-controller-manager --kube-api-qps 20 / --kube-api-burst 30 (controller-manager config/v1alpha1 defaults; docs/model.md "Growth and churn"), one client per controller.
-        _clients = [api.CreateClient(20, 30), api.CreateClient(20, 30)];
+        _clients = [api.ControllerManagerClient(), api.ControllerManagerClient()];
         _inFlight = new bool[_writes.Length];
         _dirty = new bool[_writes.Length];
     }

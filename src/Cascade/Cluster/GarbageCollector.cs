@@ -9,7 +9,7 @@ namespace Cascade.Cluster;
 /// (docs/sources.md §3). A pod stops when its deletion succeeds; a failed deletion is retried after a second.
 /// So removing a change through the API server takes minutes even once the server answers again.
 /// </summary>
-public sealed class PodDeleter : IApiCaller, IEventHandler
+public sealed class GarbageCollector : IApiCaller, IEventHandler
 {
     private const int Workers = 20; // kube-controller-manager --concurrent-gc-syncs default
     private readonly ClusterModel _cluster;
@@ -20,12 +20,12 @@ public sealed class PodDeleter : IApiCaller, IEventHandler
     private int _next;
     private int _remaining;
 
-    public PodDeleter(ClusterModel cluster, Workload workload)
+    public GarbageCollector(ClusterModel cluster, Workload workload)
     {
         _cluster = cluster;
         _workload = workload;
         var kcm = Identity.KubeControllerManager;
-        _client = cluster.Api.CreateClient(20, 30); // docs/sources.md §3: kube-controller-manager 20/30
+        _client = cluster.Api.ControllerManagerClient();
         _delete = cluster.Api.DefineCall("garbage collector delete pod", kcm.User, kcm.Groups, "delete", "pods", "monitoring");
         _startedAt = cluster.Sim.Now;
     }
