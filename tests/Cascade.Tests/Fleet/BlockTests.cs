@@ -112,7 +112,7 @@ public class BlockTests
         Parallel.Invoke(() => with = RemovedAt(RemovalWindow), () => without = RemovedAt(WithoutLoadLowering));
         foreach (var large in new[] { "prod-large-1", "prod-large-2", "prod-xl" })
         {
-            // The block takes effect at 61.5 min (15 min after it began); the first attempt, at 61.5, fails.
+            // Detection at 22 min: the block takes effect at 67.5 min (15 min after it began), the first attempt is sent at 67.
             Assert.InRange(with[large], 62 * 60, 80 * 60);
             Assert.False(without.ContainsKey(large), $"{large} removed at {without.GetValueOrDefault(large) / 60:F1} min with its control plane still saturated");
         }
