@@ -41,6 +41,7 @@ public sealed class RunEstimateTests : IDisposable
     [InlineData("list-storm", "cluster.nodes=100000,duration=10m", 23_130_270, 839_656)]
     [InlineData("list-storm", "cluster.nodes=100000", 148_089_564, 874_220)]
     [InlineData("apiserver-restart", "cluster.nodes=20000", 17_285_096, 239_612)]
+    [InlineData("apiserver-restart", "cluster.nodes=100000,duration=12m,faults[0].at=11m", 23_898_579, 6_352_392)]
     [InlineData("fleet", "", 5_758_310, 178_284)]
     [InlineData("fleet", "duration=1h", 34_415_828, 271_332)]
     [InlineData("fleet", "clusters[0].count=1000,clusters[0].nodes=10", 33_204_910, 816_736)]
