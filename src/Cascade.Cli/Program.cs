@@ -32,12 +32,23 @@ namespace Cascade.Cli
                 Console.Error.WriteLine($"cascade: error: {e.Describe()}");
                 return ExitCodes.BadInput;
             }
+            catch (Exception e) when (OutOfMemory(e) && Environment.GetEnvironmentVariable("CASCADE_DEBUG") is not { Length: > 0 })
+            {
+                // The guard's estimate (RunGuard) admitted a run that did not fit: say what to do, in one line.
+                Console.Error.WriteLine("cascade: error: out of memory: the run needed more than the estimate that admitted it; " +
+                    "run fewer at once (--threads), lower the scenario's nodes, clusters or duration, or use a machine with more memory");
+                return ExitCodes.InternalError;
+            }
             catch (Exception e) when (Environment.GetEnvironmentVariable("CASCADE_DEBUG") is not { Length: > 0 })
             {
                 Console.Error.WriteLine($"cascade: internal error: {e.GetType().Name}: {e.Message} (set CASCADE_DEBUG=1 for the stack trace)");
                 return ExitCodes.InternalError;
             }
         }
+
+        /// <summary>Out of memory, also in one of the runs or clusters run in parallel (an <see cref="AggregateException"/>).</summary>
+        public static bool OutOfMemory(Exception e) =>
+            e is OutOfMemoryException || (e is AggregateException a && a.Flatten().InnerExceptions.Any(i => i is OutOfMemoryException));
 
         /// <summary>Colour only on a terminal (and never with NO_COLOR); a fixed width when the output is a file or a pipe.</summary>
         private static void ConfigureConsole()
@@ -58,7 +69,8 @@ namespace Cascade.Cli
         {
             var root = new RootCommand(
                 "Cascade: a deterministic simulator of Kubernetes fleets under control-plane overload.\n\n" +
-                "Exit codes: 0 success; 1 a check's objective failed; 2 bad input (file, flag or override); 3 internal error.");
+                "Exit codes: 0 success; 1 a check's objective failed; 2 bad input (file, flag or override, or a run estimated too large to start: " +
+                "see --max-memory and --max-events); 3 internal error.");
             root.Add(CommonOptions.Output);
             root.Add(CommonOptions.Quiet);
             root.Add(ReplayCommand.Build());

@@ -3,10 +3,23 @@ using Cascade.Scenarios;
 
 namespace Cascade.Cli;
 
-/// <summary>Progress on stderr (simulated time, events/s) for runs longer than a second, only on a terminal and never with --quiet.</summary>
+/// <summary>
+/// Progress on stderr (simulated time, events/s, time left) for runs longer than a second, only on a terminal
+/// and never with --quiet; a run estimated to take longer than <see cref="AnnounceWallSeconds"/> also says its
+/// estimate before it starts.
+/// </summary>
 public static class Progress
 {
     private static bool _shown;
+
+    public const double AnnounceWallSeconds = 10;
+
+    /// <summary>The estimate, before a run that will take a while, so that a user can stop it at once.</summary>
+    public static void Announce(bool quiet, RunEstimate estimate)
+    {
+        if (quiet || Console.IsErrorRedirected || estimate.WallSeconds < AnnounceWallSeconds) return;
+        Console.Error.WriteLine($"  estimated {estimate.Events:0.#e0} events, {estimate.MemoryBytes / (1024.0 * 1024 * 1024):0.0} GiB, about {RunGuard.Wall(estimate.WallSeconds)} on one core");
+    }
 
     public static Action<RunProgress>? Reporter(bool quiet, Stopwatch watch)
     {
@@ -19,13 +32,15 @@ public static class Progress
             if (wall < 1 || wall - lastShown < 0.2) return;
             lastShown = wall;
             _shown = true;
-            Console.Error.Write($"\r  simulated {Clock(p.SimulatedSeconds)} of {Clock(p.TotalSeconds)}  {p.Events / wall / 1e6:F1}M events/s   ");
+            // Time left at the pace so far in simulated time: a storm ahead makes it optimistic.
+            string left = p.SimulatedSeconds > 0 ? $"  about {Clock(wall * (p.TotalSeconds - p.SimulatedSeconds) / p.SimulatedSeconds)} left" : "";
+            Console.Error.Write($"\r  simulated {Clock(p.SimulatedSeconds)} of {Clock(p.TotalSeconds)}  {p.Events / wall / 1e6:F1}M events/s{left}   ");
         };
     }
 
     public static void Done(bool quiet)
     {
-        if (_shown && !quiet) Console.Error.Write("\r" + new string(' ', 70) + "\r");
+        if (_shown && !quiet) Console.Error.Write("\r" + new string(' ', 90) + "\r");
         _shown = false;
     }
 
@@ -42,6 +57,15 @@ public static class StatusLine
     private static readonly Lock Gate = new();
     private static bool _shown;
 
+    public const double AnnounceWallSeconds = 10;
+
+    /// <summary>The estimate, before a run that will take a while, so that a user can stop it at once.</summary>
+    public static void Announce(bool quiet, RunEstimate estimate)
+    {
+        if (quiet || Console.IsErrorRedirected || estimate.WallSeconds < AnnounceWallSeconds) return;
+        Console.Error.WriteLine($"  estimated {estimate.Events:0.#e0} events, {estimate.MemoryBytes / (1024.0 * 1024 * 1024):0.0} GiB, about {RunGuard.Wall(estimate.WallSeconds)} on one core");
+    }
+
     public static void Show(bool quiet, string text)
     {
         if (quiet || Console.IsErrorRedirected) return;
@@ -51,6 +75,10 @@ public static class StatusLine
             _shown = true;
         }
     }
+
+    /// <summary>"3 of 14 runs done, 95 s, about 5m30s left": the time left at the pace of the runs done so far.</summary>
+    public static string Runs(int done, int total, double wallSeconds) =>
+        $"{done} of {total} runs done, {wallSeconds:F0} s" + (done > 0 && done < total ? $", about {Progress.Clock(wallSeconds * (total - done) / done)} left" : "");
 
     public static void Clear()
     {

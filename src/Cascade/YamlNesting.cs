@@ -17,12 +17,6 @@ internal static class YamlNesting
 
     public static string Message => $"nested more than {MaxDepth} levels deep; no scenario or APF file needs that many";
 
-    /// <summary>Throws an <see cref="InputException"/> at the first place nested deeper than <see cref="MaxDepth"/>.</summary>
-    public static void Check(string text, string? file)
-    {
-        if (TooDeep(text, out int line, out int column)) throw new InputException(Message, file, line, column);
-    }
-
     /// <summary>Whether the text nests deeper than <see cref="MaxDepth"/>, and where (1-based) it first does.</summary>
     public static bool TooDeep(string text, out int line, out int column)
     {

@@ -22,16 +22,18 @@ public static class CheckCommand
             "Run a scenario and judge its objectives (no API server saturates, error budget, rollout reach, recovery time); " +
             "exit 0 when all hold, 1 when any fails, 2 on bad input")
         {
-            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, junit, ScenarioOptions.Report, PreflightOptions.Threads,
+            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, junit, ScenarioOptions.Report, PreflightOptions.Threads, RunGuard.MaxMemory, RunGuard.MaxEvents,
         };
         cmd.SetAction(parse =>
         {
-            var loaded = ScenarioOptions.Load(parse, parse.GetValue(scenario)!);
+            string path = parse.GetValue(scenario)!;
+            var loaded = ScenarioOptions.Load(parse, path);
             int threads = PreflightOptions.ThreadsOf(parse);
             bool json = parse.GetValue(CommonOptions.Output) == OutputFormat.Json;
             bool quiet = parse.GetValue(CommonOptions.Quiet);
             ScenarioOptions.CheckReport(parse);
             if (parse.GetValue(junit) is { } junitFile) OutputPath.CheckFile(junitFile, "--junit");
+            RunGuard.Admit(parse, path, loaded.Scenario);
             var watch = Stopwatch.StartNew();
             var output = ScenarioRunner.Run(loaded.Scenario, loaded.Seed, loaded.BaseDirectory, Progress.Reporter(quiet, watch), threads);
             Progress.Done(quiet);

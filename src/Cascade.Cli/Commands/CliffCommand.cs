@@ -25,7 +25,7 @@ public static class CliffCommand
         var cmd = new Command("cliff",
             "Find where the objectives first fail as a parameter grows, by bisection over deterministic runs; print the threshold and the curve (margin against value)")
         {
-            scenario, vary, objective, duration, points, tolerance, ScenarioOptions.Set, ScenarioOptions.Seed, PreflightOptions.Threads,
+            scenario, vary, objective, duration, points, tolerance, ScenarioOptions.Set, ScenarioOptions.Seed, PreflightOptions.Threads, RunGuard.MaxMemory, RunGuard.MaxEvents,
         };
         cmd.SetAction(parse =>
         {
@@ -34,9 +34,11 @@ public static class CliffCommand
             bool quiet = parse.GetValue(CommonOptions.Quiet);
             var watch = Stopwatch.StartNew();
             var varied = parse.GetValue(vary)!;
-            var result = Cliff.Run(parse.GetValue(scenario)!, parse.GetValue(ScenarioOptions.Set) ?? [], parse.GetValue(ScenarioOptions.Seed),
+            string path = parse.GetValue(scenario)!;
+            var result = Cliff.Run(path, parse.GetValue(ScenarioOptions.Set) ?? [], parse.GetValue(ScenarioOptions.Seed),
                 varied, parse.GetValue(objective), parse.GetValue(duration)!, parse.GetValue(points), parse.GetValue(tolerance), threads,
-                p => StatusLine.Show(quiet, $"{ParameterOf(varied)}={p.Text}: {(p.Holds ? "holds" : "fails")} ({watch.Elapsed.TotalSeconds:F0} s)"));
+                p => StatusLine.Show(quiet, $"{ParameterOf(varied)}={p.Text}: {(p.Holds ? "holds" : "fails")} ({watch.Elapsed.TotalSeconds:F0} s)"),
+                (runs, atOnce) => RunGuard.Admit(parse, path, runs, atOnce));
             StatusLine.Clear();
             if (json) Console.Out.Write(Json.Serialize(result));
             else Print(result);

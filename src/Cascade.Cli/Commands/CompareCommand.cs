@@ -30,7 +30,7 @@ public static class CompareCommand
             "Run the scenario under each mitigation, in parallel, and print one matrix: clusters saturated, time to first user impact, " +
             "peak error rate, user-minutes lost, rollout reach, time to recover, objectives")
         {
-            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, mitigations, variant, PreflightOptions.Threads, ScenarioOptions.Report,
+            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, mitigations, variant, PreflightOptions.Threads, ScenarioOptions.Report, RunGuard.MaxMemory, RunGuard.MaxEvents,
         };
         cmd.SetAction(parse =>
         {
@@ -42,7 +42,8 @@ public static class CompareCommand
             ScenarioOptions.CheckReport(parse);
             var watch = Stopwatch.StartNew();
             var result = Comparison.Run(path, parse.GetValue(ScenarioOptions.Set) ?? [], parse.GetValue(ScenarioOptions.Seed), variants, threads,
-                (done, total) => StatusLine.Show(quiet, $"{done} of {total} runs done, {watch.Elapsed.TotalSeconds:F0} s"));
+                (done, total) => StatusLine.Show(quiet, StatusLine.Runs(done, total, watch.Elapsed.TotalSeconds)),
+                (runs, atOnce) => RunGuard.Admit(parse, path, runs, atOnce));
             StatusLine.Clear();
 
             if (parse.GetValue(ScenarioOptions.Report) is { } report) HtmlReport.Write(Report(result), report);

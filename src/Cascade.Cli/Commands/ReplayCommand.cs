@@ -23,6 +23,7 @@ public static class ReplayCommand
         var cmd = new Command("replay", "Replay a real incident and compare its timeline with the write-up's")
         {
             name, list, sensitivity, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report, ScenarioOptions.Threads,
+            RunGuard.MaxMemory, RunGuard.MaxEvents,
         };
         cmd.SetAction(parse =>
         {
@@ -61,6 +62,7 @@ public static class ReplayCommand
             }
             else
             {
+                RunGuard.Admit(parse, path, loaded.Scenario);
                 output = ScenarioRunner.Run(loaded.Scenario, loaded.Seed, loaded.BaseDirectory, Progress.Reporter(quiet, watch), ScenarioOptions.ThreadsOf(parse));
                 Progress.Done(quiet);
             }

@@ -15,15 +15,17 @@ public static class RunCommand
         var scenario = new Argument<string>("scenario") { Description = "Scenario file (YAML, apiVersion cascade/v1, kind Scenario)" };
         var cmd = new Command("run", "Simulate a scenario; write DIR/result.json, DIR/timeseries.csv and DIR/products.csv")
         {
-            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report, ScenarioOptions.Threads,
+            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report, ScenarioOptions.Threads, RunGuard.MaxMemory, RunGuard.MaxEvents,
         };
         cmd.SetAction(parse =>
         {
-            var loaded = ScenarioOptions.Load(parse, parse.GetValue(scenario)!);
+            string path = parse.GetValue(scenario)!;
+            var loaded = ScenarioOptions.Load(parse, path);
             bool json = parse.GetValue(CommonOptions.Output) == OutputFormat.Json;
             bool quiet = parse.GetValue(CommonOptions.Quiet);
             int threads = ScenarioOptions.ThreadsOf(parse);
             var outDir = ScenarioOptions.CheckOutputs(parse, loaded.Scenario);
+            RunGuard.Admit(parse, path, loaded.Scenario);
             var watch = Stopwatch.StartNew();
             var output = ScenarioRunner.Run(loaded.Scenario, loaded.Seed, loaded.BaseDirectory, Progress.Reporter(quiet, watch), threads);
             Progress.Done(quiet);

@@ -27,7 +27,7 @@ public static class SensitivityCommand
             "and print a tornado: how far each input moves each replay marker (or each objective's margin), the largest swing first. " +
             "Runs 1 + 2 × inputs simulations: with a full replay, minutes")
         {
-            scenario, Vary, ScenarioOptions.Set, ScenarioOptions.Seed, PreflightOptions.Threads, ScenarioOptions.Report, ScenarioOptions.Out,
+            scenario, Vary, ScenarioOptions.Set, ScenarioOptions.Seed, PreflightOptions.Threads, ScenarioOptions.Report, ScenarioOptions.Out, RunGuard.MaxMemory, RunGuard.MaxEvents,
         };
         cmd.SetAction(parse =>
         {
@@ -66,8 +66,8 @@ public static class SensitivityCommand
             // Announced once every variant has loaded, so a mistake in one is the only line printed.
             if (done == 0 && !quiet)
                 Console.Error.WriteLine($"sensitivity: {total} runs (the baseline, and {inputs.Count} input(s) at low and high), {Math.Min(threads, total)} at a time");
-            StatusLine.Show(quiet, $"{done} of {total} runs done, {watch.Elapsed.TotalSeconds:F0} s");
-        });
+            StatusLine.Show(quiet, StatusLine.Runs(done, total, watch.Elapsed.TotalSeconds));
+        }, (scenarios, atOnce) => RunGuard.Admit(parse, path, scenarios, atOnce));
         StatusLine.Clear();
         if (!quiet) Console.Error.WriteLine($"{runs} runs in {watch.Elapsed.TotalSeconds:F1} s wall on {threads} thread(s)");
         return outcome;

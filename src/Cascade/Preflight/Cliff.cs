@@ -2,6 +2,7 @@ using System.Globalization;
 using Cascade.Results;
 using Cascade.Scenarios;
 using Cascade.Scenarios.Binding;
+using Cascade.Scenarios.Schema;
 
 namespace Cascade.Preflight;
 
@@ -68,8 +69,10 @@ public static class Cliff
         _ => v.ToString("G6", CultureInfo.InvariantCulture),
     };
 
+    /// <param name="admit">Called with the grid's runs and how many go at once, before the first run (a resource guard may refuse them).</param>
     public static CliffResult Run(string path, IReadOnlyList<string> overrides, ulong? seed, string vary, string? objective,
-        string duration, int points, double? tolerance, int threads, Action<CliffPoint>? progress = null)
+        string duration, int points, double? tolerance, int threads, Action<CliffPoint>? progress = null,
+        Action<IReadOnlyList<Scenario>, int>? admit = null)
     {
         var range = ParseVary(vary);
         var kind = KindOf(range.FromText, range.ToText, vary);
@@ -87,10 +90,12 @@ public static class Cliff
         ulong runSeed = seed ?? (ulong)scenario.Seed;
         string baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
 
+        Scenario Load(double value) => ScenarioLoader.LoadFile(path, [.. fixedOverrides, $"{range.Path}={Format(value, kind)}"]);
+
         CliffPoint Evaluate(double value, int runThreads)
         {
             string text = Format(value, kind);
-            var s = ScenarioLoader.LoadFile(path, [.. fixedOverrides, $"{range.Path}={text}"]);
+            var s = Load(value);
             var result = ScenarioRunner.Run(s, runSeed, baseDirectory, threads: runThreads).Result;
             var verdicts = ObjectiveJudge.Judge(s.Objectives, result).Where(v => objective is null || v.Objective == objective).ToList();
             double margin = verdicts.Count == 0 ? 1 : verdicts.Min(v => v.Margin);
@@ -105,6 +110,8 @@ public static class Cliff
             .Select(i => i == points - 1 ? range.To : range.From + span * i / (points - 1))
             .Select(v => kind == Kind.Integer ? Math.Round(v) : v)
             .Distinct().ToList();
+        // Bisection only visits values between two of the grid's, one run at a time.
+        admit?.Invoke(grid.Select(Load).ToList(), Math.Min(threads, grid.Count));
         var all = ParallelRuns.Run(grid, threads, v => Evaluate(v, 1)).ToList();
 
         int firstFail = all.FindIndex(p => !p.Holds);

@@ -22,8 +22,9 @@ public sealed record ComparisonResult(string Scenario, ulong Seed, double Durati
 /// </summary>
 public static class Comparison
 {
+    /// <param name="admit">Called with every run and how many go at once, after loading and before the first run (a resource guard may refuse them).</param>
     public static ComparisonResult Run(string path, IReadOnlyList<string> overrides, ulong? seed, IReadOnlyList<Variant> variants,
-        int threads, Action<int, int>? progress = null)
+        int threads, Action<int, int>? progress = null, Action<IReadOnlyList<Scenario>, int>? admit = null)
     {
         // Load and transform every variant first: a mistake in any is reported before minutes of running.
         var prepared = new List<(Variant Variant, Scenario? Scenario, MitigationContext Context, string? NotApplicable)>();
@@ -42,6 +43,7 @@ public static class Comparison
         ulong runSeed = seed ?? (ulong)first.Seed;
 
         var toRun = Enumerable.Range(0, prepared.Count).Where(i => prepared[i].Scenario is not null).ToList();
+        admit?.Invoke(toRun.Select(i => prepared[i].Scenario!).ToList(), Math.Min(threads, toRun.Count));
         var ran = ParallelRuns.Run(toRun, threads, i =>
         {
             var scenario = prepared[i].Scenario!;

@@ -52,8 +52,9 @@ public sealed record SensitivityResult(string Scenario, ulong Seed, double Durat
 public static class Sensitivity
 {
     /// <summary>The result, and the baseline run (for result.json and the report's charts).</summary>
+    /// <param name="admit">Called with every run and how many go at once, after loading and before the first run (a resource guard may refuse them).</param>
     public static (SensitivityResult Result, RunOutput Baseline) Run(string path, IReadOnlyList<string> overrides, ulong? seed,
-        IReadOnlyList<SensitivityInput> inputs, int threads, Action<int, int>? progress = null)
+        IReadOnlyList<SensitivityInput> inputs, int threads, Action<int, int>? progress = null, Action<IReadOnlyList<Scenario>, int>? admit = null)
     {
         if (inputs.Count == 0)
             throw new InputException("nothing to vary: give --vary PATH=LOW..HIGH (or a replay with `replay.unknowns`)", field: "--vary");
@@ -65,6 +66,7 @@ public static class Sensitivity
                 scenarios.Add(LoadVariant(path, overrides, input, high));
         ulong runSeed = seed ?? (ulong)baseline.Seed;
         string baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        admit?.Invoke(scenarios, Math.Min(threads, scenarios.Count));
 
         var runs = ParallelRuns.Run(Enumerable.Range(0, scenarios.Count).ToList(), threads, i =>
         {

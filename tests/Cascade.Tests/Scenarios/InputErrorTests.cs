@@ -74,6 +74,8 @@ public sealed class InputErrorTests : IDisposable
     {
         var file = Write("apiVersion: cascade/v1\nkind: Scenario\nmetadata:\n  : x\n");
         RejectedAt(file, 4, 3, null, "a key is missing before the ':'");
+        var afterAnother = Write("apiVersion: cascade/v1\nkind: Scenario\nmetadata:\n  name: t\n  : x\n", "after.yaml");
+        RejectedAt(afterAnother, 5, 3, null, "a key is missing before the ':'");
     }
 
     [Theory]
@@ -290,4 +292,29 @@ public sealed class InputErrorTests : IDisposable
         var deep = Assert.Throws<InputException>(() => ApfYaml.Parse("kind: " + new string('[', 50_000), "apf.yaml"));
         Assert.Contains("nested more than", deep.Message);
     }
+
+    private const string ApfHead = "apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: PriorityLevelConfiguration\nmetadata:\n  name: batch\n";
+
+    /// <summary>Runs a scenario whose APF file is <paramref name="apfText"/>; asserts exit code 2 and one line at the APF file's LINE:COLUMN.</summary>
+    private void ApfRejectedAt(string apfText, int line, int column, string message)
+    {
+        var apf = Write(apfText, "apf.yaml");
+        var file = Write(Head + "cluster:\n  apiServer:\n    apf: {file: apf.yaml}\n");
+        var (code, _, err) = CliTests.Run("run", file, "--out", Path.Combine(dir, "out"), "-q");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains($"{apf}:{line}:{column}: {message}", err);
+    }
+
+    [Fact]
+    public void A_tab_in_an_apf_files_indentation_is_reported_on_its_own_line() =>
+        ApfRejectedAt(ApfHead + "spec:\n\ttype: Limited\n", 6, 1, "a tab in the indentation");
+
+    [Fact]
+    public void A_tab_on_line_five_of_an_apf_file_is_reported_on_line_five() =>
+        ApfRejectedAt("apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: PriorityLevelConfiguration\nmetadata:\n  name: batch\n\tspec: {}\n", 5, 1, "a tab in the indentation");
+
+    [Fact]
+    public void An_empty_key_in_an_apf_file_is_a_located_error() =>
+        ApfRejectedAt(ApfHead + "spec:\n  type: Limited\n  : x\n", 7, 3, "a key is missing before the ':'");
 }

@@ -24,23 +24,9 @@ public static class ApfYaml
     public static ApfObjects Parse(string yamlText, string fileName, bool keepDefaults = true)
     {
         ArgumentNullException.ThrowIfNull(yamlText);
-        YamlNesting.Check(yamlText, fileName);
-        var stream = new YamlStream();
-        var scanner = new Scanner(new StringReader(yamlText));
-        try
-        {
-            stream.Load(new Parser(scanner));
-        }
-        catch (YamlException e)
-        {
-            throw new InputException("not valid YAML: " + Innermost(e).Message.Trim(), fileName, (int)e.Start.Line, (int)e.Start.Column);
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            // YamlDotNet throws these, unlocated, on a '[' or '{' left unclosed and on a key left empty.
-            var at = scanner.CurrentPosition;
-            throw new InputException("not valid YAML here (is a '[' or '{' left unclosed, or a key missing before a ':'?)", fileName, (int)at.Line, (int)at.Column);
-        }
+        // The scenario loader's reading: nesting limit, and tabs and empty keys at their own line and column.
+        if (!YamlText.TryLoad(yamlText, out var stream, out var error, out var at))
+            throw new InputException(error, fileName, (int)at.Line, (int)at.Column);
         var reader = new Reader(fileName);
         foreach (var doc in stream.Documents)
         {
@@ -50,8 +36,6 @@ public static class ApfYaml
         reader.CheckLevelsExist(keepDefaults);
         return new ApfObjects(reader.Levels, reader.Schemas);
     }
-
-    private static Exception Innermost(Exception e) => e.InnerException is YamlException inner ? Innermost(inner) : e;
 
     private sealed class Reader
     {

@@ -1,9 +1,9 @@
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Cascade.Scenarios.Binding;
+namespace Cascade;
 
-/// <summary>Parsing YAML text into a node tree, with every syntax error given a position.</summary>
+/// <summary>Parsing YAML text (a scenario, an override's value, an APF file) into a node tree, with every syntax error given a position.</summary>
 internal static class YamlText
 {
     public static bool TryLoad(string text, out YamlStream stream, out string error, out Mark at)
@@ -25,10 +25,13 @@ internal static class YamlText
         }
         catch (YamlException e)
         {
-            (error, at) = (e.Message, e.Start);
+            (error, at) = (Innermost(e).Message.Trim(), e.Start);
             // YamlDotNet puts a tab in the indentation at 1:1 or at the end of the scalar before it.
             if (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) && TabIndentFrom(text, (int)at.Line) is { } tab)
                 (error, at) = ("a tab in the indentation: YAML indents with spaces only", tab);
+            // And a key left empty after others of its mapping at the column past it ("did not find expected key").
+            else if (error.Contains("expected key", StringComparison.Ordinal) && EmptyKeyAbove(text, (int)at.Line) is { } emptyKey)
+                (error, at) = ("a key is missing before the ':'", emptyKey);
         }
         catch (InvalidOperationException)
         {
@@ -45,6 +48,8 @@ internal static class YamlText
         }
         return false;
     }
+
+    private static Exception Innermost(Exception e) => e.InnerException is YamlException inner ? Innermost(inner) : e;
 
     /// <summary>The first line from <paramref name="line"/> on (else from the start) whose indentation holds a tab.</summary>
     private static Mark? TabIndentFrom(string text, int line)
