@@ -6,7 +6,8 @@ Nothing here is real: a seeded generator writes what a 50-node staging cluster's
 
   python3 examples/generate.py audit --out examples/staging-audit.log.gz     # 10 minutes of a 50-node cluster
   python3 examples/generate.py dump --out examples/staging-dump.json         # a 6-node cluster
-  python3 examples/generate.py audit --minutes 1500 --out /tmp/big.log       # about 1 GB, for measuring
+  for i in $(seq 0 9); do                                                    # about 1 GB, for measuring
+    python3 examples/generate.py audit --minutes 100 --after $((i*100)) --seed $i --append --out /tmp/big.log; done
 
 The audit log (audit.k8s.io/v1 Events, one JSON line each, as kube-apiserver's log backend writes them):
 - a telemetry DaemonSet (monitoring/telemetry-agent, hostNetwork): each node's pod LISTs the cluster's pods,
@@ -27,10 +28,11 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 START = datetime(2024, 12, 11, 14, 0, 0, tzinfo=timezone.utc)
+OFFSET = 0  # seconds after START the log begins (--after)
 
 
 def ts(seconds):
-    return (START + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return (START + timedelta(seconds=seconds + OFFSET)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Audit:
@@ -85,6 +87,8 @@ def pod_list(rng, node, pods):
 
 
 def audit(args):
+    global OFFSET
+    OFFSET = args.after * 60
     rng = random.Random(args.seed)
     a = Audit(rng)
     seconds = args.minutes * 60
@@ -151,7 +155,7 @@ def audit(args):
                   "192.168.7.21", "kubectl/v1.30.4 (linux/amd64) kubernetes/a5b1e4d")
         t += 30
     a.events.sort()
-    out = gzip.GzipFile(args.out, "wb", mtime=0) if args.out.endswith(".gz") else open(args.out, "wb")
+    out = gzip.GzipFile(args.out, "wb", mtime=0) if args.out.endswith(".gz") else open(args.out, "ab" if args.append else "wb")
     with out:
         for _, _, line in a.events:
             out.write(line.encode() + b"\n")
@@ -223,6 +227,8 @@ def main():
     pa.add_argument("--nodes", type=int, default=50)
     pa.add_argument("--minutes", type=float, default=10)
     pa.add_argument("--pods-per-node", type=int, default=30)
+    pa.add_argument("--after", type=float, default=0, help="minutes after 2024-12-11T14:00Z the log begins")
+    pa.add_argument("--append", action="store_true", help="append to --out (not gzipped): build a large log in parts")
     pa.add_argument("--rv", default="", help='the agent\'s resourceVersion: "" (a consistent read) or 0')
     pa.add_argument("--seed", type=int, default=1)
     pd = sub.add_parser("dump", help="a kubectl get -A -o json dump")

@@ -89,9 +89,9 @@ public sealed class AuditEvent
             else if (r.ValueTextEquals("verb"u8)) Verb = ReadString(ref r);
             else if (r.ValueTextEquals("requestURI"u8)) RequestUri = ReadString(ref r);
             else if (r.ValueTextEquals("userAgent"u8)) UserAgent = ReadString(ref r);
-            else if (r.ValueTextEquals("user"u8)) ReadUser(ref r);
+            else if (r.ValueTextEquals("user"u8)) ReadObject(ref r, ReadUserField);
             else if (r.ValueTextEquals("sourceIPs"u8)) SourceIp = ReadFirstString(ref r);
-            else if (r.ValueTextEquals("objectRef"u8)) ReadObjectRef(ref r);
+            else if (r.ValueTextEquals("objectRef"u8)) ReadObject(ref r, ReadObjectRefField);
             else if (r.ValueTextEquals("requestReceivedTimestamp"u8))
             {
                 r.Read();
@@ -132,7 +132,11 @@ public sealed class AuditEvent
         return first;
     }
 
-    private void ReadUser(ref Utf8JsonReader r)
+    /// <summary>Reads one property's value into the event if it is one the handler knows (then true), else leaves it.</summary>
+    private delegate bool PropertyReader(AuditEvent e, ref Utf8JsonReader r);
+
+    /// <summary>An object value: each property handed to <paramref name="read"/>, or skipped; any other value skipped.</summary>
+    private void ReadObject(ref Utf8JsonReader r, PropertyReader read)
     {
         r.Read();
         if (r.TokenType != JsonTokenType.StartObject)
@@ -142,74 +146,56 @@ public sealed class AuditEvent
         }
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
         {
-            if (r.ValueTextEquals("username"u8)) User = ReadString(ref r);
-            else if (r.ValueTextEquals("groups"u8))
-            {
-                r.Read();
-                if (r.TokenType != JsonTokenType.StartArray)
-                {
-                    r.Skip();
-                    continue;
-                }
-                while (r.Read() && r.TokenType != JsonTokenType.EndArray)
-                    if (r.TokenType == JsonTokenType.String) Groups.Add(r.GetString()!);
-                    else r.Skip();
-            }
-            else if (r.ValueTextEquals("extra"u8)) ReadExtra(ref r);
-            else
-            {
-                r.Read();
-                r.Skip();
-            }
+            if (read(this, ref r)) continue;
+            r.Read();
+            r.Skip();
         }
+    }
+
+    private static bool ReadUserField(AuditEvent e, ref Utf8JsonReader r)
+    {
+        if (r.ValueTextEquals("username"u8)) e.User = ReadString(ref r);
+        else if (r.ValueTextEquals("groups"u8)) ReadGroups(e, ref r);
+        else if (r.ValueTextEquals("extra"u8)) e.ReadObject(ref r, ReadExtraField);
+        else return false;
+        return true;
+    }
+
+    private static void ReadGroups(AuditEvent e, ref Utf8JsonReader r)
+    {
+        r.Read();
+        if (r.TokenType != JsonTokenType.StartArray)
+        {
+            r.Skip();
+            return;
+        }
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+            if (r.TokenType == JsonTokenType.String) e.Groups.Add(r.GetString()!);
+            else r.Skip();
     }
 
     /// <summary>
     /// user.extra: a pod-bound service-account token names its pod, and from 1.30 (ServiceAccountTokenPodNodeInfo)
     /// its node (pkg/serviceaccount/claims.go: authentication.kubernetes.io/pod-name, .../node-name).
     /// </summary>
-    private void ReadExtra(ref Utf8JsonReader r)
+    private static bool ReadExtraField(AuditEvent e, ref Utf8JsonReader r)
     {
-        r.Read();
-        if (r.TokenType != JsonTokenType.StartObject)
-        {
-            r.Skip();
-            return;
-        }
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-        {
-            if (r.ValueTextEquals("authentication.kubernetes.io/pod-name"u8)) PodName = ReadFirstString(ref r);
-            else if (r.ValueTextEquals("authentication.kubernetes.io/node-name"u8)) NodeName = ReadFirstString(ref r);
-            else
-            {
-                r.Read();
-                r.Skip();
-            }
-        }
+        if (r.ValueTextEquals("authentication.kubernetes.io/pod-name"u8)) e.PodName = ReadFirstString(ref r);
+        else if (r.ValueTextEquals("authentication.kubernetes.io/node-name"u8)) e.NodeName = ReadFirstString(ref r);
+        else return false;
+        return true;
     }
 
-    private void ReadObjectRef(ref Utf8JsonReader r)
+    private static bool ReadObjectRefField(AuditEvent e, ref Utf8JsonReader r)
     {
-        r.Read();
-        if (r.TokenType != JsonTokenType.StartObject)
-        {
-            r.Skip();
-            return;
-        }
-        HasObjectRef = true;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
-        {
-            if (r.ValueTextEquals("resource"u8)) Resource = ReadString(ref r);
-            else if (r.ValueTextEquals("subresource"u8)) Subresource = ReadString(ref r);
-            else if (r.ValueTextEquals("namespace"u8)) Namespace = ReadString(ref r);
-            else if (r.ValueTextEquals("name"u8)) Name = ReadString(ref r);
-            else if (r.ValueTextEquals("apiGroup"u8)) ApiGroup = ReadString(ref r);
-            else
-            {
-                r.Read();
-                r.Skip();
-            }
-        }
+        e.HasObjectRef = true;
+        if (r.ValueTextEquals("resource"u8)) e.Resource = ReadString(ref r);
+        else if (r.ValueTextEquals("subresource"u8)) e.Subresource = ReadString(ref r);
+        else if (r.ValueTextEquals("namespace"u8)) e.Namespace = ReadString(ref r);
+        else if (r.ValueTextEquals("name"u8)) e.Name = ReadString(ref r);
+        else if (r.ValueTextEquals("apiGroup"u8)) e.ApiGroup = ReadString(ref r);
+        else return false;
+        return true;
     }
 
     /// <summary>Measures responseObject without keeping it: its bytes as logged, and its items if it is a list.</summary>

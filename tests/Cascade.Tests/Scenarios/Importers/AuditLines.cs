@@ -68,11 +68,4 @@ internal static class AuditLines
     }
 
     public static MemoryStream Stream(IEnumerable<string> lines) => new(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
-
-    public static string WriteTemp(IEnumerable<string> lines, string suffix = ".log")
-    {
-        var path = Path.Combine(Path.GetTempPath(), "cascade-audit-" + Guid.NewGuid().ToString("N") + suffix);
-        File.WriteAllText(path, string.Join("\n", lines) + "\n");
-        return path;
-    }
 }

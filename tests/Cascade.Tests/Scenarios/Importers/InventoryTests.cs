@@ -63,25 +63,19 @@ public class InventoryTests
     [Fact]
     public void A_dump_many_times_the_read_buffer_streams_item_by_item_and_a_folder_is_one_cluster_per_file()
     {
-        var dir = Directory.CreateTempSubdirectory("cascade-inventory-").FullName;
-        try
-        {
-            string big = Path.Combine(dir, "prod-east.json"), small = Path.Combine(dir, "prod-west.json");
-            File.WriteAllText(big, Dump(nodes: 50, podsPerNode: 60));
-            File.WriteAllText(small, Dump(nodes: 3, podsPerNode: 2));
-            Assert.True(new FileInfo(big).Length > 4 * (1 << 20), "the dump should span several read buffers");
-            var (code, yaml, err) = CliTests.Run("inventory", dir, "-q");
-            Assert.True(code == 0, err);
-            var clusters = Load(yaml).Clusters;
-            Assert.Equal(["prod-east", "prod-west"], clusters.Select(c => c.Name));
-            AssertReproduces(big, clusters[0]);
-            AssertReproduces(small, clusters[1]);
-            Assert.Equal((60, 2), (clusters[0].PodsPerNode, clusters[1].PodsPerNode));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var files = new TempFiles();
+        var dir = Directory.CreateDirectory(files.Path("")).FullName;
+        string big = Path.Combine(dir, "prod-east.json"), small = Path.Combine(dir, "prod-west.json");
+        File.WriteAllText(big, Dump(nodes: 50, podsPerNode: 60));
+        File.WriteAllText(small, Dump(nodes: 3, podsPerNode: 2));
+        Assert.True(new FileInfo(big).Length > 4 * (1 << 20), "the dump should span several read buffers");
+        var (code, yaml, err) = CliTests.Run("inventory", dir, "-q");
+        Assert.True(code == 0, err);
+        var clusters = Load(yaml).Clusters;
+        Assert.Equal(["prod-east", "prod-west"], clusters.Select(c => c.Name));
+        AssertReproduces(big, clusters[0]);
+        AssertReproduces(small, clusters[1]);
+        Assert.Equal((60, 2), (clusters[0].PodsPerNode, clusters[1].PodsPerNode));
     }
 
     [Fact]
@@ -90,43 +84,27 @@ public class InventoryTests
         var lines = Dump(nodes: 20, podsPerNode: 60).Split('\n');
         int broken = Array.FindLastIndex(lines, lines.Length - 200, l => l.Contains("\"name\""));
         lines[broken] = lines[broken].Replace("\"", "'");
-        var path = Path.Combine(Path.GetTempPath(), "cascade-dump-" + Guid.NewGuid().ToString("N") + ".json");
-        File.WriteAllText(path, string.Join('\n', lines));
-        try
-        {
-            var (code, stdout, err) = CliTests.Run("inventory", path);
-            Assert.Equal(ExitCodes.BadInput, code);
-            Assert.Empty(stdout);
-            Assert.Single(err.Trim().Split('\n'));
-            int column = lines[broken].IndexOf('\'') + 1;
-            Assert.StartsWith($"cascade: error: {path}:{broken + 1}:{column}: not JSON", err);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        using var files = new TempFiles();
+        var path = files.Write(string.Join('\n', lines), ".json");
+        var (code, stdout, err) = CliTests.Run("inventory", path);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Empty(stdout);
+        Assert.Single(err.Trim().Split('\n'));
+        int column = lines[broken].IndexOf('\'') + 1;
+        Assert.StartsWith($"cascade: error: {path}:{broken + 1}:{column}: not JSON", err);
     }
 
     [Fact]
     public void A_dump_without_nodes_or_without_items_is_bad_input()
     {
-        var noNodes = Path.Combine(Path.GetTempPath(), "cascade-dump-" + Guid.NewGuid().ToString("N") + ".json");
-        var notList = Path.Combine(Path.GetTempPath(), "cascade-dump-" + Guid.NewGuid().ToString("N") + ".json");
-        File.WriteAllText(noNodes, "{\"kind\":\"List\",\"items\":[{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}]}");
-        File.WriteAllText(notList, "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}");
-        try
-        {
-            var (code, _, err) = CliTests.Run("inventory", noNodes);
-            Assert.Equal((ExitCodes.BadInput, $"cascade: error: {noNodes}: no Node objects"), (code, err[..(err.IndexOf(" among", StringComparison.Ordinal))]));
-            var (code2, _, err2) = CliTests.Run("inventory", notList);
-            Assert.Equal(ExitCodes.BadInput, code2);
-            Assert.Equal($"cascade: error: {notList}:1:1: no `items`: not a `kubectl get -o json` List", err2.Trim());
-        }
-        finally
-        {
-            File.Delete(noNodes);
-            File.Delete(notList);
-        }
+        using var files = new TempFiles();
+        var noNodes = files.Write("{\"kind\":\"List\",\"items\":[{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}]}", ".json");
+        var notList = files.Write("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}", ".json");
+        var (code, _, err) = CliTests.Run("inventory", noNodes);
+        Assert.Equal((ExitCodes.BadInput, $"cascade: error: {noNodes}: no Node objects"), (code, err[..err.IndexOf(" among", StringComparison.Ordinal)]));
+        var (code2, _, err2) = CliTests.Run("inventory", notList);
+        Assert.Equal(ExitCodes.BadInput, code2);
+        Assert.Equal($"cascade: error: {notList}:1:1: no `items`: not a `kubectl get -o json` List", err2.Trim());
     }
 
     /// <summary>A `kubectl get -A -o json` List, indented as kubectl prints it, with objects of varied size and non-ASCII text.</summary>

@@ -31,27 +31,20 @@ public class ProfileTests
     [Fact]
     public void A_staging_daemonset_listing_pods_every_minute_saturates_a_5000_node_cluster_and_with_resourceVersion_0_does_not()
     {
-        var fromEtcd = WriteTemp(PerNodeAgent(nodes: 50, minutes: 10, resourceVersion: ""));
-        var fromCache = WriteTemp(PerNodeAgent(nodes: 50, minutes: 10, resourceVersion: "0"));
-        try
-        {
-            string etcdYaml = Profile(fromEtcd), cacheYaml = Profile(fromCache);
-            Assert.Contains("placement: perNode", etcdYaml);
-            Assert.Contains("every: 1m\n", etcdYaml);
-            Assert.Contains("resourceVersion: \"\"", etcdYaml);
-            Assert.Contains("resourceVersion: \"0\"", cacheYaml);
-            Assert.Equal(etcdYaml.Replace(fromEtcd, "LOG").Replace("resourceVersion: \"\"", "resourceVersion: \"0\""), cacheYaml.Replace(fromCache, "LOG"));
+        using var files = new TempFiles();
+        var fromEtcd = files.WriteLines(PerNodeAgent(nodes: 50, minutes: 10, resourceVersion: ""));
+        var fromCache = files.WriteLines(PerNodeAgent(nodes: 50, minutes: 10, resourceVersion: "0"));
+        string etcdYaml = Profile(fromEtcd), cacheYaml = Profile(fromCache);
+        Assert.Contains("placement: perNode", etcdYaml);
+        Assert.Contains("every: 1m\n", etcdYaml);
+        Assert.Contains("resourceVersion: \"\"", etcdYaml);
+        Assert.Contains("resourceVersion: \"0\"", cacheYaml);
+        Assert.Equal(etcdYaml.Replace(fromEtcd, "LOG").Replace("resourceVersion: \"\"", "resourceVersion: \"0\""), cacheYaml.Replace(fromCache, "LOG"));
 
-            var saturated = ScenarioRunner.Run(Production(etcdYaml), 1).Result.Clusters[0].Apiserver;
-            Assert.NotNull(saturated.SaturatedAtSeconds);
-            var healthy = ScenarioRunner.Run(Production(cacheYaml), 1).Result.Clusters[0].Apiserver;
-            Assert.Null(healthy.SaturatedAtSeconds);
-        }
-        finally
-        {
-            File.Delete(fromEtcd);
-            File.Delete(fromCache);
-        }
+        var saturated = ScenarioRunner.Run(Production(etcdYaml), 1).Result.Clusters[0].Apiserver;
+        Assert.NotNull(saturated.SaturatedAtSeconds);
+        var healthy = ScenarioRunner.Run(Production(cacheYaml), 1).Result.Clusters[0].Apiserver;
+        Assert.Null(healthy.SaturatedAtSeconds);
     }
 
     [Fact]
@@ -125,70 +118,50 @@ public class ProfileTests
         lines.Insert(3, "not json");
         lines.Insert(4, "{\"kind\":\"Status\",\"apiVersion\":\"v1\"}");
         for (int i = 0; i < 5; i++) lines.Add("garbage " + i);
-        var path = WriteTemp(lines);
-        try
-        {
-            var (code, stdout, err) = CliTests.Run("profile", path, "-q");
-            Assert.Equal(0, code);
-            var warnings = err.Trim().Split('\n');
-            Assert.StartsWith($"cascade: warning: {path}:2:", warnings[0]);
-            Assert.StartsWith($"cascade: warning: {path}:4:", warnings[1]);
-            Assert.Contains("skipped: not JSON", warnings[1]);
-            Assert.Equal($"cascade: warning: {path}:5: skipped: not an audit Event (kind 'Status')", warnings[2]);
-            Assert.Equal($"cascade: warning: {path}: 8 malformed lines skipped in all ({AuditProfiler.MalformedKept} shown)", warnings[^1]);
-            Assert.Equal(AuditProfiler.MalformedKept + 1, warnings.Length);
-            Assert.Contains("name: telemetry-agent", stdout);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        using var files = new TempFiles();
+        var path = files.WriteLines(lines);
+        var (code, stdout, err) = CliTests.Run("profile", path, "-q");
+        Assert.Equal(0, code);
+        var warnings = err.Trim().Split('\n');
+        Assert.StartsWith($"cascade: warning: {path}:2:", warnings[0]);
+        Assert.StartsWith($"cascade: warning: {path}:4:", warnings[1]);
+        Assert.Contains("skipped: not JSON", warnings[1]);
+        Assert.Equal($"cascade: warning: {path}:5: skipped: not an audit Event (kind 'Status')", warnings[2]);
+        Assert.Equal($"cascade: warning: {path}: 8 malformed lines skipped in all ({AuditProfiler.MalformedKept} shown)", warnings[^1]);
+        Assert.Equal(AuditProfiler.MalformedKept + 1, warnings.Length);
+        Assert.Contains("name: telemetry-agent", stdout);
     }
 
     [Fact]
     public void A_log_with_nothing_usable_is_bad_input_naming_its_first_bad_line()
     {
-        var path = WriteTemp(["", "{\"kind\":\"Status\"}", "{\"kind\": Event}"]);
-        var empty = WriteTemp([]);
-        try
-        {
-            var (code, stdout, err) = CliTests.Run("profile", path);
-            Assert.Equal(ExitCodes.BadInput, code);
-            Assert.Empty(stdout);
-            Assert.Single(err.Trim().Split('\n'));
-            Assert.StartsWith($"cascade: error: {path}:2: no audit Events in 3 lines (2 malformed); the first: not an audit Event", err);
-            var (code2, _, err2) = CliTests.Run("profile", empty);
-            Assert.Equal(ExitCodes.BadInput, code2);
-            Assert.Equal($"cascade: error: {empty}:1: no audit Events: the log is empty", err2.Trim());
-        }
-        finally
-        {
-            File.Delete(path);
-            File.Delete(empty);
-        }
+        using var files = new TempFiles();
+        var path = files.WriteLines(["", "{\"kind\":\"Status\"}", "{\"kind\": Event}"]);
+        var empty = files.WriteLines([]);
+        var (code, stdout, err) = CliTests.Run("profile", path);
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Empty(stdout);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.StartsWith($"cascade: error: {path}:2: no audit Events in 3 lines (2 malformed); the first: not an audit Event", err);
+        var (code2, _, err2) = CliTests.Run("profile", empty);
+        Assert.Equal(ExitCodes.BadInput, code2);
+        Assert.Equal($"cascade: error: {empty}:1: no audit Events: the log is empty", err2.Trim());
     }
 
     [Fact]
     public void A_gzipped_log_is_read_as_the_plain_one_whatever_its_name()
     {
         var lines = PerNodeAgent(nodes: 5, minutes: 3, resourceVersion: "").ToList();
-        var plain = WriteTemp(lines);
-        var gzipped = Path.Combine(Path.GetTempPath(), "cascade-audit-" + Guid.NewGuid().ToString("N") + ".log");
-        try
-        {
-            using (var gz = new GZipStream(File.Create(gzipped), CompressionLevel.Fastest))
-                gz.Write(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
-            string a = Profile(plain, "-o", "json"), b = Profile(gzipped, "-o", "json");
-            Assert.Equal(a.Replace(plain, "LOG"), b.Replace(gzipped, "LOG"));
-            using var doc = JsonDocument.Parse(b);
-            Assert.Equal(5 * 3 + 5 * 18, doc.RootElement.GetProperty("requests").GetInt64());
-            Assert.Equal("perNode", doc.RootElement.GetProperty("workloads")[0].GetProperty("placement").GetString());
-        }
-        finally
-        {
-            File.Delete(plain);
-            File.Delete(gzipped);
-        }
+        using var files = new TempFiles();
+        var plain = files.WriteLines(lines);
+        var gzipped = files.Path(".log");
+        using (var gz = new GZipStream(File.Create(gzipped), CompressionLevel.Fastest))
+            gz.Write(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
+        string a = Profile(plain, "-o", "json"), b = Profile(gzipped, "-o", "json");
+        Assert.Equal(a.Replace(plain, "LOG"), b.Replace(gzipped, "LOG"));
+        using var doc = JsonDocument.Parse(b);
+        Assert.Equal(5 * 3 + 5 * 18, doc.RootElement.GetProperty("requests").GetInt64());
+        Assert.Equal("perNode", doc.RootElement.GetProperty("workloads")[0].GetProperty("placement").GetString());
     }
 
     [Fact]
