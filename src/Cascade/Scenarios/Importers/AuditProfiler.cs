@@ -50,7 +50,7 @@ public sealed class IdentityStats(string user, IReadOnlyList<string> groups, Val
     public long OverflowRequests { get; internal set; }
 
     /// <summary>Callers: the pod (user.extra pod-name), else the node, else the source IP.</summary>
-    public BoundedSet Callers { get; } = new(budget);
+    public CallerSet Callers { get; } = new(budget);
     public BoundedSet SourceIps { get; } = new(budget);
 
     /// <summary>Nodes its pods ran on (user.extra node-name).</summary>
@@ -239,7 +239,7 @@ public sealed class AuditProfiler
             _identities.Add(o.User, s);
         }
         s.Requests++;
-        s.Callers.Add(o.Caller);
+        s.Callers.Add(o.Caller, o.Received);
         s.SourceIps.Add(o.SourceIp);
         s.Nodes.Add(o.NodeName);
         s.HasPodNames |= o.HasPodName;

@@ -48,7 +48,7 @@ public sealed class BoundedSet(ValueBudget budget)
         return n;
     }
 
-    private static ulong Hash(string s)
+    internal static ulong Hash(string s)
     {
         ulong h = 14695981039346656037;
         foreach (char c in s)
@@ -57,5 +57,67 @@ public sealed class BoundedSet(ValueBudget budget)
             h = (h ^ (byte)(c >> 8)) * 1099511628211;
         }
         return h;
+    }
+}
+
+/// <summary>
+/// The callers of one identity, as a <see cref="BoundedSet"/> does (hashes, a shared budget) but with each one's first
+/// and last request and its count: enough to tell pods that ran one after another (a DaemonSet rolled during the log)
+/// from pods that ran together, and to measure how long each was calling.
+/// </summary>
+public sealed class CallerSet(ValueBudget budget)
+{
+    private readonly Dictionary<ulong, (long First, long Last, long Requests)> _callers = new();
+
+    public int Count => _callers.Count;
+    public bool Saturated { get; private set; }
+
+    public void Add(string? caller, DateTimeOffset? at)
+    {
+        if (caller is null) return;
+        ulong h = BoundedSet.Hash(caller);
+        long t = at?.UtcTicks ?? 0;
+        if (_callers.TryGetValue(h, out var c))
+        {
+            _callers[h] = (Math.Min(c.First, t), Math.Max(c.Last, t), c.Requests + 1);
+            return;
+        }
+        if (budget.Exhausted)
+        {
+            Saturated = true;
+            return;
+        }
+        _callers[h] = (t, t, 1);
+        budget.Used++;
+    }
+
+    /// <summary>The most callers calling at one moment: each from its first request to its last.</summary>
+    public int PeakConcurrent()
+    {
+        var edges = new List<(long T, int Step)>(2 * _callers.Count);
+        foreach (var c in _callers.Values)
+        {
+            edges.Add((c.First, 1));
+            edges.Add((c.Last, -1));
+        }
+        // At one instant, starts before ends: a caller seen once still counts.
+        edges.Sort((a, b) => a.T != b.T ? a.T.CompareTo(b.T) : b.Step.CompareTo(a.Step));
+        int now = 0, peak = 0;
+        foreach (var (_, step) in edges) peak = Math.Max(peak, now += step);
+        return peak;
+    }
+
+    /// <summary>
+    /// Seconds the callers spent calling, summed: a caller with n requests over a span s called for s·n/(n−1) (its n
+    /// periods); one seen once, for the whole log (its period is at least that).
+    /// </summary>
+    public double CallingSeconds(double windowSeconds)
+    {
+        double sum = 0;
+        foreach (var c in _callers.Values)
+            sum += c.Requests >= 2 && c.Last > c.First
+                ? TimeSpan.FromTicks(c.Last - c.First).TotalSeconds * c.Requests / (c.Requests - 1)
+                : windowSeconds;
+        return sum;
     }
 }

@@ -11,7 +11,7 @@ public static class ProfileYaml
         var y = new YamlWriter();
         y.Comment(0, $"cascade profile {d.Source}: {d.Requests.ToString("N0", CultureInfo.InvariantCulture)} requests, each counted once " +
             $"(at ResponseComplete, or the last stage the log shows),\nfrom {d.From ?? "?"} to {d.To ?? "?"} ({d.WindowSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s). " +
-            "A call's `every` is its requests spread evenly over that span and the identity's callers.");
+            "A call's `every` is the time its identity's callers spent calling\n(each from its first request to its last) over the call's requests.");
         if (d.LeftOut.Count > 0)
         {
             y.Comment(0, "Left out, the cluster model has them (name one with --change to profile it):");
@@ -31,7 +31,7 @@ public static class ProfileYaml
     private static void Workload(YamlWriter y, ProfiledWorkload w)
     {
         var n = w.Notes;
-        y.Comment(2, $"{n.User}: {ProfiledWorkloads.Plural(n.Requests, "request")} from {(n.CallersAtLeast ? "at least " : "")}{ProfiledWorkloads.Plural(n.Callers, "caller")}");
+        y.Comment(2, $"{n.User}: {ProfiledWorkloads.Plural(n.Requests, "request")} from {(n.CallersAtLeast ? "at least " : "")}{ProfiledWorkloads.Plural(n.Callers, "caller")}, at most {n.CallersAtOnce} at once");
         y.Comment(2, (w.Placement == Placement.PerNode ? "perNode, because: " : "") + string.Join("; ", n.Placement));
         foreach (var a in n.Apf) y.Comment(2, "APF (Kubernetes' suggested configuration): " + a);
         foreach (var x in n.NotExpressed) y.Comment(2, "Not expressible as a call, left out: " + x);

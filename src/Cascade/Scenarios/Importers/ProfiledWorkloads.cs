@@ -22,7 +22,7 @@ public sealed record ProfiledWorkload(string Name, ProfiledIdentity Identity, Pl
     [property: JsonIgnore] ProfileNotes Notes);
 
 /// <summary>What the profile saw of a workload's identity: its requests and callers, the placement's evidence, APF's classification, what it could not express.</summary>
-public sealed record ProfileNotes(string Workload, string User, long Requests, int Callers, bool CallersAtLeast, IReadOnlyList<string> Placement,
+public sealed record ProfileNotes(string Workload, string User, long Requests, int Callers, int CallersAtOnce, bool CallersAtLeast, IReadOnlyList<string> Placement,
     IReadOnlyList<string> Apf, IReadOnlyList<string> Calls, IReadOnlyList<string> NotExpressed);
 
 /// <summary>The `workloads:` section a profile makes, with the notes that go into its comments (or beside it in JSON).</summary>
@@ -103,18 +103,19 @@ public static class ProfiledWorkloads
 
     private static ProfiledWorkload Workload(AuditProfile profile, IdentityStats s, HashSet<string> names)
     {
-        var evidence = PerNodeEvidence(profile, s);
+        int callers = Math.Max(1, s.Callers.Count), atOnce = Math.Max(1, s.Callers.PeakConcurrent());
+        var evidence = PerNodeEvidence(profile, s, atOnce);
         bool perNode = evidence.Count > 0;
-        int callers = Math.Max(1, s.Callers.Count);
         if (!perNode)
-            evidence.Add($"replicas: {Plural(callers, "distinct caller")} (by {(s.HasPodNames ? "pod name (user.extra)" : "source IP")}); no sign of one per node");
+            evidence.Add($"replicas: {Plural(callers, "caller")} (told apart by {(s.HasPodNames ? "pod name, user.extra" : "source IP")})" +
+                (atOnce < callers ? $", at most {atOnce} calling at once (each from its first request to its last)" : "") + "; no sign of one per node");
         string? sa = ServiceAccountOf(s.User);
         var identity = sa is not null ? new ProfiledIdentity(sa, null, null)
             : new ProfiledIdentity(null, s.User, s.Groups.Where(g => g != ApfDefaults.SystemAuthenticated).ToList() is { Count: > 0 } g ? g : null);
         string name = UniqueName(sa is not null ? sa[(sa.IndexOf('/') + 1)..] : s.User, names);
 
-        // Per caller: requests over the log's span, spread over the callers.
-        double perCallerWindow = profile.WindowSeconds * callers;
+        // A call's period: the time its callers spent calling over its requests (pods replaced during the log count once each).
+        double callingSeconds = s.Callers.CallingSeconds(profile.WindowSeconds);
         var shapes = s.Calls.Keys.ToList();
         shapes.Sort(AuditCall.Compare);
         var calls = new List<ProfiledCall>();
@@ -149,14 +150,14 @@ public static class ProfiledWorkloads
                 notExpressed.Add($"{c.Verb} {c.Resource}: {Count(stats.Requests)} requests");
                 continue;
             }
-            double every = perCallerWindow / stats.Requests;
+            double every = callingSeconds / stats.Requests;
             calls.Add(new ProfiledCall(verb, c.Resource, c.Scope, NamespaceOf(c), c.ResourceVersion, SelectorOf(c), c.Limit > 0 ? c.Limit : null,
-                Period(every).ToString(), CallNote(c, stats, callers, every)));
+                Period(every).ToString(), CallNote(c, stats, every)));
         }
         var apf = Classifications(s);
-        var notes = new ProfileNotes(name, s.User, s.Requests, callers, s.Callers.Saturated, evidence, apf,
+        var notes = new ProfileNotes(name, s.User, s.Requests, callers, atOnce, s.Callers.Saturated, evidence, apf,
             calls.Select(c => c.Note).ToList(), notExpressed);
-        return new ProfiledWorkload(name, identity, perNode ? Placement.PerNode : Placement.Replicas, perNode ? null : callers,
+        return new ProfiledWorkload(name, identity, perNode ? Placement.PerNode : Placement.Replicas, perNode ? null : atOnce,
             calls, informers.Count > 0 ? informers : null, notes);
     }
 
@@ -174,9 +175,9 @@ public static class ProfiledWorkloads
         return Duration.FromSeconds(rounded);
     }
 
-    private static string CallNote(AuditCall c, CallStats stats, int callers, double every)
+    private static string CallNote(AuditCall c, CallStats stats, double every)
     {
-        var note = $"{Plural(stats.Requests, "request")} from {Plural(callers, "caller")}: one every {every.ToString("0.###", CultureInfo.InvariantCulture)} s each";
+        var note = $"{Plural(stats.Requests, "request")}: one every {every.ToString("0.###", CultureInfo.InvariantCulture)} s per caller";
         if (c.ResourceVersionMatch.Length > 0) note += $"; resourceVersionMatch {c.ResourceVersionMatch}";
         if (stats.Responses > 0)
             note += $"; response {Count(stats.ResponseBytes / stats.Responses)} bytes on average (responseObject as logged)";
@@ -186,25 +187,24 @@ public static class ProfiledWorkloads
     }
 
     /// <summary>
-    /// Why the identity runs one caller per node, if it does: a spec.nodeName selector that takes one value per
-    /// caller; a per-node agent's user agent; or callers on as many nodes as callers — pods each on its own node
-    /// (user.extra node-name) or source IPs that are nodes' (the kubelets'), a hostNetwork pod's — when they are
-    /// at least half the nodes the log shows kubelets of (so a 2-replica Deployment spread over 2 nodes is not one).
+    /// Why the identity runs one caller per node, if it does: a spec.nodeName selector that takes a value per caller
+    /// calling at once; a per-node agent's user agent; or callers spread over at least half the nodes the kubelets
+    /// show, never more at once than nodes — by user.extra's node name, or by source IPs that are nodes' (the
+    /// kubelets'; a hostNetwork pod's) — so that a 2-replica Deployment on 2 nodes is not one.
     /// </summary>
-    private static List<string> PerNodeEvidence(AuditProfile profile, IdentityStats s)
+    private static List<string> PerNodeEvidence(AuditProfile profile, IdentityStats s, int atOnce)
     {
         var evidence = new List<string>();
-        int callers = s.Callers.Count;
-        if (s.SelectorNodes.Count >= 2 && 2 * s.SelectorNodes.Count >= callers)
-            evidence.Add($"fieldSelector spec.nodeName takes {s.SelectorNodes.Count} values over {Plural(callers, "caller")}");
+        if (s.SelectorNodes.Count >= 2 && 2 * s.SelectorNodes.Count >= atOnce)
+            evidence.Add($"fieldSelector spec.nodeName takes {s.SelectorNodes.Count} values, with at most {Plural(atOnce, "caller")} at once");
         var agent = s.UserAgents.Keys.Select(ua => ua.Split('/')[0]).Where(p => PerNodeAgents.Contains(p, StringComparer.Ordinal)).Order(StringComparer.Ordinal).FirstOrDefault();
         if (agent is not null) evidence.Add($"user agent {agent}/..., a per-node agent");
         int nodes = profile.Identities.FirstOrDefault(i => i.User == AuditProfiler.Kubelets)?.Callers.Count ?? 0;
-        if (callers < 2 || nodes == 0 || 2 * callers < nodes) return evidence;
-        if (s.HasPodNames && s.Nodes.Count == callers)
-            evidence.Add($"its {Plural(callers, "pod")} each on its own node (user.extra authentication.kubernetes.io/node-name), of the {Plural(nodes, "node")} the kubelets show");
-        if (s.SourceIps.Count == callers && s.SourceIps.CountIn(profile.NodeIps) == callers)
-            evidence.Add($"its {callers} source IPs are all nodes' (the kubelets'): a hostNetwork pod per node");
+        bool Spread(int on) => on >= 2 && nodes > 0 && 2 * on >= nodes && atOnce <= on;
+        if (s.HasPodNames && Spread(s.Nodes.Count))
+            evidence.Add($"its pods ran on {s.Nodes.Count} of the {Plural(nodes, "node")} the kubelets show, at most {atOnce} at once (user.extra authentication.kubernetes.io/node-name)");
+        if (Spread(s.SourceIps.Count) && s.SourceIps.CountIn(profile.NodeIps) == s.SourceIps.Count)
+            evidence.Add($"its {s.SourceIps.Count} source IPs are all nodes' (the kubelets'): a hostNetwork pod per node");
         return evidence;
     }
 

@@ -51,7 +51,8 @@ internal static class AuditLines
     }
 
     /// <summary>An agent on each of <paramref name="nodes"/> nodes LISTing pods cluster-wide every 60 s for <paramref name="minutes"/>, with the kubelets' leases.</summary>
-    public static IEnumerable<string> PerNodeAgent(int nodes, int minutes, string resourceVersion)
+    /// <remarks>With <paramref name="generations"/> above 1 the DaemonSet is rolled that many times over: each node's pod is replaced by one of a new name.</remarks>
+    public static IEnumerable<string> PerNodeAgent(int nodes, int minutes, string resourceVersion, int generations = 1)
     {
         var lines = new List<(double T, string Line)>();
         for (int n = 0; n < nodes; n++)
@@ -62,7 +63,8 @@ internal static class AuditLines
                     "leases", ns: "kube-node-lease", name: node, ip: ip, groups: ["system:nodes", "system:authenticated"])));
             for (double t = n * 60.0 / nodes; t < minutes * 60; t += 60)
                 lines.Add((t, Event($"list-{n}-{t}", t, "system:serviceaccount:monitoring:telemetry-agent", "list",
-                    $"/api/v1/pods?fieldSelector=spec.nodeName%3D{node}&resourceVersion={resourceVersion}", "pods", ip: ip, pod: $"agent-{n}", node: node)));
+                    $"/api/v1/pods?fieldSelector=spec.nodeName%3D{node}&resourceVersion={resourceVersion}", "pods", ip: ip,
+                    pod: $"agent-{n}-{(int)(t / (minutes * 60.0 / generations))}", node: node)));
         }
         return lines.OrderBy(l => l.T).ThenBy(l => l.Line, StringComparer.Ordinal).Select(l => l.Line);
     }

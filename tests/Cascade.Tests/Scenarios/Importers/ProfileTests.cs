@@ -58,7 +58,7 @@ public class ProfileTests
         var list = Assert.Single(agent.Calls);
         Assert.Equal((Verb.List, "pods", Scope.Cluster, "", "spec.nodeName=$(NODE_NAME)", 60.0),
             (list.Verb, list.Resource, list.Scope, list.ResourceVersion, list.Selector, list.Every.Seconds));
-        Assert.Contains("fieldSelector spec.nodeName takes 50 values over 50 callers", yaml);
+        Assert.Contains("fieldSelector spec.nodeName takes 50 values, with at most 50 callers at once", yaml);
         Assert.Contains("its 50 source IPs are all nodes'", yaml);
         Assert.Contains("FlowSchema service-accounts → priority level workload-low", yaml);
         Assert.Contains("30 items", yaml);
@@ -68,6 +68,15 @@ public class ProfileTests
         Assert.Equal(["certificates", "secrets"], certManager.Informers.Select(i => i.Resource));
         Assert.DoesNotContain(s.Workloads, w => w.Identity.User is { } u && u.StartsWith("system:", StringComparison.Ordinal));
         Assert.Contains("system:node:*: 3,100 requests from 50 callers, modelled by the kubelets", yaml);
+    }
+
+    [Fact]
+    public void A_daemonset_rolled_during_the_log_is_still_one_pod_per_node_calling_at_its_period()
+    {
+        var doc = ProfiledWorkloads.From(AuditProfiler.Profile(Stream(PerNodeAgent(nodes: 50, minutes: 20, resourceVersion: "", generations: 4)), "t.log"), []);
+        var agent = Assert.Single(doc.Workloads);
+        Assert.Equal((Placement.PerNode, "1m"), (agent.Placement, Assert.Single(agent.Calls).Every));
+        Assert.Equal((200, 50), (agent.Notes.Callers, agent.Notes.CallersAtOnce));
     }
 
     [Fact]
