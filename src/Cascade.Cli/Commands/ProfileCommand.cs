@@ -18,11 +18,15 @@ public static class ProfileCommand
             Description = "Profile only this identity: a user name, or a service account as NAMESPACE/NAME (repeatable)",
             AllowMultipleArgumentsPerToken = false,
         };
+        var apf = new Option<string?>("--apf")
+        {
+            Description = "The cluster's APF objects (kubectl get flowschemas,prioritylevelconfigurations -o yaml) to classify the calls by; default: Kubernetes' suggested ones",
+        };
         var cmd = new Command("profile",
             "Read a staging cluster's audit log and write the `workloads:` of a scenario: per identity, its calls, their rate per pod, " +
             "and whether it runs one pod per node (yaml by default, with the evidence in comments; -o json)")
         {
-            log, change,
+            log, change, apf,
         };
         cmd.SetAction(parse =>
         {
@@ -34,7 +38,8 @@ public static class ProfileCommand
                 Console.Error.WriteLine($"cascade: warning: {path}:{m.Line}{(m.Column > 0 ? $":{m.Column}" : "")}: skipped: {m.Problem}");
             if (profile.MalformedCount > 0)
                 Console.Error.WriteLine($"cascade: warning: {path}: {profile.MalformedCount:N0} malformed lines skipped in all ({profile.FirstMalformed.Count} shown)");
-            var document = ProfiledWorkloads.From(profile, parse.GetValue(change) ?? []);
+            var apfSource = parse.GetValue(apf) is { } apfFile ? ApfSource.FromFile(apfFile) : null;
+            var document = ProfiledWorkloads.From(profile, parse.GetValue(change) ?? [], apfSource);
             foreach (var w in document.Warnings) Console.Error.WriteLine($"cascade: warning: {path}: {w}");
             Console.Out.Write(parse.GetValue(CommonOptions.Output) == OutputFormat.Json ? YamlWriter.Json(document) : ProfileYaml.Write(document));
             if (!quiet)

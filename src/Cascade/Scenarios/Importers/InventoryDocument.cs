@@ -1,23 +1,39 @@
 using System.Globalization;
 using Cascade.ControlPlane;
+using Cascade.ControlPlane.Apf;
 
 namespace Cascade.Scenarios.Importers;
 
 /// <summary>A resource's `objects:` entry (docs/scenario-format.md, `cluster.objects`).</summary>
 public sealed record InventoryObjects(long Count, long BytesPerObject);
 
+/// <summary>`apiServer: {apf: {file: ...}}`: the cluster's own APF objects.</summary>
+public sealed record InventoryApiServer(InventoryApf Apf);
+
+public sealed record InventoryApf(string File);
+
 /// <summary>A cluster as a scenario declares it, from a dump.</summary>
-public sealed record InventoryCluster(string Name, string? KubernetesVersion, long Nodes, int PodsPerNode, SortedDictionary<string, InventoryObjects> Objects);
+public sealed record InventoryCluster(string Name, string? KubernetesVersion, long Nodes, int PodsPerNode, SortedDictionary<string, InventoryObjects> Objects,
+    InventoryApiServer? ApiServer);
 
 /// <summary>The `clusters:` section `cascade inventory` writes, and per cluster what the comments say.</summary>
 public sealed record InventoryDocument(IReadOnlyList<InventoryCluster> Clusters, IReadOnlyList<string> Notes)
 {
     public const string BytesNote = "bytesPerObject: the mean length of each object's compact JSON, as measured from the dump; etcd stores core objects as protobuf, which is smaller";
 
-    public static InventoryDocument From(IReadOnlyList<ClusterInventory> inventories)
+    /// <param name="apfFile">`kubectl get flowschemas,prioritylevelconfigurations -o yaml` of the clusters: checked as a scenario's `apiServer.apf.file` is, and named by each cluster.</param>
+    public static InventoryDocument From(IReadOnlyList<ClusterInventory> inventories, string? apfFile = null)
     {
         var clusters = new List<InventoryCluster>();
         var notes = new List<string>();
+        InventoryApiServer? apiServer = null;
+        if (apfFile is not null)
+        {
+            var objects = ApfYaml.Parse(TextFile.ReadUtf8(apfFile), apfFile);
+            apiServer = new InventoryApiServer(new InventoryApf(apfFile));
+            notes.Add($"apiServer.apf.file: {objects.FlowSchemas.Count} FlowSchemas and {objects.PriorityLevels.Count} PriorityLevelConfigurations in {apfFile} " +
+                "(a path relative to the scenario file once pasted: move or rewrite it to match)");
+        }
         foreach (var i in inventories)
         {
             if (i.Nodes == 0)
@@ -25,7 +41,7 @@ public sealed record InventoryDocument(IReadOnlyList<InventoryCluster> Clusters,
             var (version, why) = Version(i);
             var objects = new SortedDictionary<string, InventoryObjects>(StringComparer.Ordinal);
             foreach (var r in i.Resources) objects[r.Resource] = new InventoryObjects(r.Count, r.BytesPerObject);
-            clusters.Add(new InventoryCluster(i.Name, version, i.Nodes, i.PodsPerNode, objects));
+            clusters.Add(new InventoryCluster(i.Name, version, i.Nodes, i.PodsPerNode, objects, apiServer));
             notes.Add(string.Create(CultureInfo.InvariantCulture,
                 $"{i.Name}, from {i.Source}: {i.Items:N0} objects; {i.Nodes:N0} nodes; {i.Pods:N0} pods, {i.PodsOnNodes:N0} of them on the nodes: {i.PodsPerNode} per node on average ({i.PodsPerNodeMin} to {i.PodsPerNodeMax}); {why}"));
         }
@@ -58,6 +74,10 @@ public sealed record InventoryDocument(IReadOnlyList<InventoryCluster> Clusters,
             y.Open(4, "objects");
             foreach (var (resource, o) in c.Objects)
                 y.Raw(6, YamlWriter.Scalar(resource), string.Create(CultureInfo.InvariantCulture, $"{{count: {o.Count}, bytesPerObject: {o.BytesPerObject}}}"));
+            if (c.ApiServer is not { } api) continue;
+            y.Open(4, "apiServer");
+            y.Open(6, "apf");
+            y.Field(8, "file", api.Apf.File);
         }
         return y.ToString();
     }

@@ -33,7 +33,7 @@ public static class ProfileYaml
         var n = w.Notes;
         y.Comment(2, $"{n.User}: {ProfiledWorkloads.Plural(n.Requests, "request")} from {(n.CallersAtLeast ? "at least " : "")}{ProfiledWorkloads.Plural(n.Callers, "caller")}, at most {n.CallersAtOnce} at once");
         y.Comment(2, (w.Placement == Placement.PerNode ? "perNode, because: " : "") + string.Join("; ", n.Placement));
-        foreach (var a in n.Apf) y.Comment(2, "APF (Kubernetes' suggested configuration): " + a);
+        foreach (var a in n.Apf) y.Comment(2, a);
         foreach (var x in n.NotExpressed) y.Comment(2, "Not expressible as a call, left out: " + x);
         y.Field(4, "name", w.Name, item: true);
         y.Open(4, "identity");

@@ -63,8 +63,10 @@ public static class ProfiledWorkloads
         return parts.Length == 2 ? parts[0] + "/" + parts[1] : null;
     }
 
-    public static ProfileDocument From(AuditProfile profile, IReadOnlyList<string> change)
+    /// <param name="apf">The cluster's APF objects to classify the calls by (`kubectl get flowschemas,prioritylevelconfigurations -o yaml`); Kubernetes' suggested ones when null.</param>
+    public static ProfileDocument From(AuditProfile profile, IReadOnlyList<string> change, ApfSource? apf = null)
     {
+        apf ??= ApfSource.Suggested;
         foreach (var name in change)
             if (!profile.Identities.Any(s => Names(name, s.User)))
                 throw new InputException($"no requests by '{name}' in the log (identities: {string.Join(", ", profile.Identities.Select(s => s.User))})", field: "--change");
@@ -80,7 +82,7 @@ public static class ProfiledWorkloads
                 leftOut.Add($"{s.User}: {Plural(s.Requests, "request")} from {Callers(s)}, modelled by {by}");
                 continue;
             }
-            workloads.Add(Workload(profile, s, names));
+            workloads.Add(Workload(profile, s, names, apf));
         }
         var warnings = new List<string>();
         if (profile.UnprofiledRequests > 0)
@@ -101,7 +103,7 @@ public static class ProfiledWorkloads
 
     private static string Callers(IdentityStats s) => (s.Callers.Saturated ? "at least " : "") + Plural(Math.Max(1, s.Callers.Count), "caller");
 
-    private static ProfiledWorkload Workload(AuditProfile profile, IdentityStats s, HashSet<string> names)
+    private static ProfiledWorkload Workload(AuditProfile profile, IdentityStats s, HashSet<string> names, ApfSource apf)
     {
         int callers = Math.Max(1, s.Callers.Count), atOnce = Math.Max(1, s.Callers.PeakConcurrent());
         var evidence = PerNodeEvidence(profile, s, atOnce);
@@ -154,8 +156,7 @@ public static class ProfiledWorkloads
             calls.Add(new ProfiledCall(verb, c.Resource, c.Scope, NamespaceOf(c), c.ResourceVersion, SelectorOf(c), c.Limit > 0 ? c.Limit : null,
                 Period(every).ToString(), CallNote(c, stats, every)));
         }
-        var apf = Classifications(s);
-        var notes = new ProfileNotes(name, s.User, s.Requests, callers, atOnce, s.Callers.Saturated, evidence, apf,
+        var notes = new ProfileNotes(name, s.User, s.Requests, callers, atOnce, s.Callers.Saturated, evidence, Classifications(s, apf),
             calls.Select(c => c.Note).ToList(), notExpressed);
         return new ProfiledWorkload(name, identity, perNode ? Placement.PerNode : Placement.Replicas, perNode ? null : atOnce,
             calls, informers.Count > 0 ? informers : null, notes);
@@ -210,10 +211,10 @@ public static class ProfiledWorkloads
 
     public static string Plural(long n, string noun) => $"{n.ToString("N0", CultureInfo.InvariantCulture)} {noun}{(n == 1 ? "" : "s")}";
 
-    /// <summary>Which FlowSchema and priority level Kubernetes' suggested APF configuration gives each of the identity's calls.</summary>
-    private static List<string> Classifications(IdentityStats s)
+    /// <summary>Which FlowSchema and priority level the APF configuration gives each of the identity's calls.</summary>
+    private static List<string> Classifications(IdentityStats s, ApfSource source)
     {
-        var apf = ApfConfiguration.Default;
+        var apf = source.Configuration;
         var requests = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var (c, stats) in s.Calls)
         {
@@ -222,7 +223,7 @@ public static class ProfiledWorkloads
             string key = $"FlowSchema {apf.FlowSchemas[k.FlowSchema].Name} → priority level {apf.PriorityLevels[k.PriorityLevel].Name}";
             requests[key] = requests.GetValueOrDefault(key) + stats.Requests;
         }
-        return requests.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} ({Count(kv.Value)} requests)").ToList();
+        return requests.OrderByDescending(kv => kv.Value).Select(kv => $"APF ({source.Name}): {kv.Key} ({Plural(kv.Value, "request")})").ToList();
     }
 
     private static string UniqueName(string raw, HashSet<string> taken)
@@ -234,4 +235,14 @@ public static class ProfiledWorkloads
         for (int i = 2; !taken.Add(unique); i++) unique = $"{name}-{i}";
         return unique;
     }
+}
+
+/// <summary>The APF objects a profile classifies calls by, and how its comments name them.</summary>
+public sealed record ApfSource(string Name, ApfConfiguration Configuration)
+{
+    public static readonly ApfSource Suggested = new("Kubernetes' suggested configuration", ApfConfiguration.Default);
+
+    /// <summary>`kubectl get flowschemas,prioritylevelconfigurations -o yaml`, over Kubernetes' suggested objects as the API server keeps them.</summary>
+    public static ApfSource FromFile(string path) =>
+        new(path, ApfConfiguration.From(ApfYaml.Parse(TextFile.ReadUtf8(path), path, keepDefaults: true), keepDefaults: true));
 }
