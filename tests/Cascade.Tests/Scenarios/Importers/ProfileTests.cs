@@ -171,6 +171,9 @@ public class ProfileTests
         using var doc = JsonDocument.Parse(b);
         Assert.Equal(5 * 3 + 5 * 18, doc.RootElement.GetProperty("requests").GetInt64());
         Assert.Equal("perNode", doc.RootElement.GetProperty("workloads")[0].GetProperty("placement").GetString());
+        // JSON is YAML: the document's workloads paste into a scenario as they are.
+        var agent = Assert.Single(Production("workloads: " + doc.RootElement.GetProperty("workloads").GetRawText() + "\n").Workloads);
+        Assert.Equal((Placement.PerNode, "spec.nodeName=$(NODE_NAME)"), (agent.Placement, Assert.Single(agent.Calls).Selector));
     }
 
     [Fact]
