@@ -2,14 +2,15 @@ using System.CommandLine;
 
 namespace Cascade.Cli;
 
-public enum OutputFormat { Table, Json }
+/// <summary>Yaml is what `profile` and `inventory` print by default (a scenario section); the other verbs print tables.</summary>
+public enum OutputFormat { Table, Json, Yaml }
 
 /// <summary>Options every verb shares: output format and quietness.</summary>
 public static class CommonOptions
 {
     public static readonly Option<OutputFormat> Output = new("--output", "-o")
     {
-        Description = "Output format: table (for people, the default) or json (for machines)",
+        Description = "Output format: table (for people, the default) or json (for machines); yaml for profile and inventory (their default)",
         DefaultValueFactory = _ => OutputFormat.Table,
         Recursive = true,
         CustomParser = r =>
@@ -19,8 +20,9 @@ public static class CommonOptions
             {
                 case "table": return OutputFormat.Table;
                 case "json": return OutputFormat.Json;
+                case "yaml": return OutputFormat.Yaml;
                 default:
-                    r.AddError($"unknown output format '{v}': use table or json");
+                    r.AddError($"unknown output format '{v}': use table, json or yaml");
                     return OutputFormat.Table;
             }
         },

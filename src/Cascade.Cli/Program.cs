@@ -23,6 +23,11 @@ namespace Cascade.Cli
                 Console.Error.WriteLine($"cascade: error: {message} (see 'cascade --help')");
                 return ExitCodes.BadInput;
             }
+            if (parse.GetValue(CommonOptions.Output) == OutputFormat.Yaml && parse.CommandResult.Command.Name is not ("profile" or "inventory"))
+            {
+                Console.Error.WriteLine("cascade: error: -o yaml is for profile and inventory; use table or json");
+                return ExitCodes.BadInput;
+            }
             try
             {
                 return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -80,6 +85,8 @@ namespace Cascade.Cli
             root.Add(CliffCommand.Build());
             root.Add(SensitivityCommand.Build());
             root.Add(BenchCommand.Build());
+            root.Add(ProfileCommand.Build());
+            root.Add(InventoryCommand.Build());
             return root;
         }
     }

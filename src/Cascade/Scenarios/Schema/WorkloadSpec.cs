@@ -12,9 +12,18 @@ public enum Scope { Cluster, Namespace, Object }
 public enum CallPhase { Spread, Aligned }
 
 /// <summary>A set of pods calling the API server: a DaemonSet (`placement: per-node`) or a Deployment (`replicas`).</summary>
-public sealed class WorkloadSpec
+public sealed class WorkloadSpec : IValidatable
 {
     [Required] public string Name { get; set; } = "";
+
+    /// <summary>
+    /// A DaemonSet, Deployment or StatefulSet manifest (what `kubectl apply -f` takes; relative to the scenario) that
+    /// gives the identity, placement, replicas and resources; the calls come from `calls:` or `profile:`.
+    /// </summary>
+    public string? Manifest { get; set; }
+
+    /// <summary>The output of `cascade profile` (relative to the scenario): the calls and informers of its workload of this identity.</summary>
+    public string? Profile { get; set; }
     public IdentitySpec Identity { get; set; } = new();
     public Placement Placement { get; set; } = Placement.Replicas;
     [Range(0, 1_000_000)] public int Replicas { get; set; } = 1;
@@ -38,6 +47,9 @@ public sealed class WorkloadSpec
 
     /// <summary>The pods are the endpoints of this Service: their readiness changes rewrite its Endpoints and EndpointSlices.</summary>
     public ServiceSpec? Service { get; set; }
+
+    /// <summary>Takes what `manifest:` and `profile:` give, so that everything after loading sees one plain workload.</summary>
+    public void Validate(ValidationContext ctx) => Importers.WorkloadManifest.Resolve(this, ctx);
 }
 
 /// <summary>
