@@ -7,8 +7,8 @@ namespace Cascade.Tests.Preflight;
 /// <summary>`cascade compare`: mitigations change the replay's outcome the way they should, and threads change nothing.</summary>
 public class PreflightCompareTests
 {
-    // The replay's first 15 minutes: three waves, reaching prod-small-1, prod-small-2 and prod-large-1 (14m).
-    private static readonly string[] Short = ["duration=15m"];
+    // The replay's first 21 minutes: three waves, reaching prod-small-1, prod-small-2 and prod-large-1 (20m).
+    private static readonly string[] Short = ["duration=21m"];
 
     private static ComparisonResult Replay(int threads) =>
         Comparison.Run(PreflightFixtures.Replay, Short, null, Comparison.Variants("priority-level,health-gate", []), threads);
