@@ -48,6 +48,30 @@ public class ObjectiveJudgeTests
     }
 
     [Fact]
+    public void A_product_using_exactly_its_error_budget_passes_it_and_one_error_more_fails_it()
+    {
+        // 10,000 requests a minute: 43,200 errors are exactly the default budget of 4.32 user-minutes.
+        var verdicts = ObjectiveJudge.Judge(new ObjectivesSpec(), Run([Cluster("a")], [Product("exact", "a", 43_200, 600, 1200), Product("over", "a", 43_201, 600, 1200)]));
+        var budget = verdicts.Where(v => v.Objective == ObjectiveJudge.ErrorBudget).ToDictionary(v => v.Subject);
+        Assert.Equal(4.32, budget["exact (a)"].Value!.Value);
+        Assert.False(budget["exact (a)"].Failed);
+        Assert.True(budget["over (a)"].Failed);
+        AssertMarginsAgree(verdicts);
+    }
+
+    [Fact]
+    public void A_cluster_recovering_in_exactly_its_limit_passes_and_one_second_later_fails()
+    {
+        // Saturated at 5 min; healthy again 30 min later (the default limit), or 30 min and 1 s later.
+        var verdicts = ObjectiveJudge.Judge(new ObjectivesSpec(), Run([Cluster("exact", 300, 2100), Cluster("late", 300, 2101)]));
+        var recovery = verdicts.Where(v => v.Objective == ObjectiveJudge.Recovery).ToDictionary(v => v.Subject);
+        Assert.Equal(1800, recovery["exact"].Value!.Value);
+        Assert.False(recovery["exact"].Failed);
+        Assert.True(recovery["late"].Failed);
+        AssertMarginsAgree(verdicts);
+    }
+
+    [Fact]
     public void A_rollout_that_went_fleet_wide_after_a_saturation_fails_its_reach_and_one_halted_in_its_first_wave_passes()
     {
         var clusters = new List<ClusterResult> { Cluster("a", 300, 900), Cluster("b"), Cluster("c"), Cluster("d"), Cluster("e"), Cluster("f") };
