@@ -1,4 +1,3 @@
-using Cascade.Cluster;
 using Cascade.ControlPlane;
 using Cascade.ControlPlane.Apf;
 using Cascade.Engine;
