@@ -13,6 +13,8 @@ namespace Cascade.Cluster;
 /// Every write that lands is a published version of the Service's endpoints, kept in a small ring per
 /// Service with its time. A watcher (kube-proxy, CoreDNS) that has seen the slices up to time t routes by
 /// the last version published at or before t; so a watcher whose watch stalls keeps its last rules.
+/// A write carries the endpoints as the worker saw them when it synced (syncService reads the pod lister,
+/// then writes); a pod change during the write marks the Service dirty and a follow-up write carries it.
 /// Left out: one slice per Service (not one per 100 endpoints); the controller's own informer lag for
 /// Services; an older version than the ring holds is read as the oldest one kept.
 /// </summary>
@@ -39,6 +41,7 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
 
     private readonly long[] _publishedAt;   // service × Ring
     private readonly int[] _endpoints;      // per service: Ring × replicas incarnations (−1: not a ready endpoint)
+    private readonly int[] _writing;        // per pod: its incarnation in the slice being written (−1: not in it)
     private readonly int[] _head, _versions;
     private readonly double[] _goneFraction;
     private readonly long[] _goneEpoch;
@@ -62,6 +65,7 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
         _retry = new long[n];
         _publishedAt = new long[n * Ring];
         _endpoints = new int[services.TotalPods * Ring];
+        _writing = new int[services.TotalPods];
         _head = new int[n];
         _versions = new int[n];
         _goneFraction = new double[n * Ring];
@@ -75,7 +79,11 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
     /// <summary>Publishes every Service's current endpoints as the version all watchers start with.</summary>
     public void PublishInitial()
     {
-        for (int s = 0; s < _services.Count; s++) Publish(s, -1);
+        for (int s = 0; s < _services.Count; s++)
+        {
+            Sync(s);
+            Publish(s, -1);
+        }
     }
 
     /// <summary>A pod of Service <paramref name="service"/> changed readiness or was deleted, in the API server.</summary>
@@ -125,6 +133,7 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
             _queued[s] = false;
             _syncing[s] = true;
             _busy++;
+            Sync(s);
             _api.Send(_client, _write, this, s);
         }
     }
@@ -157,6 +166,15 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
 
     public void OnEvent(int kind, long arg) => Enqueue((int)arg);
 
+    /// <summary>The worker computes Service <paramref name="s"/>'s endpoints from the pods as they are now, for the write it sends.</summary>
+    private void Sync(int s)
+    {
+        int r = _services.Replicas[s], first = _services.FirstPod[s];
+        for (int pod = first; pod < first + r; pod++)
+            _writing[pod] = _pods.ReadyInApi[pod] && _pods.Phase[pod] != PodPhase.Gone ? _pods.Incarnation[pod] : -1;
+    }
+
+    /// <summary>The write of Service <paramref name="s"/> landed: what it carried is the newest version.</summary>
     private void Publish(int s, long at)
     {
         int k = _versions[s] == 0 ? 0 : (_head[s] + 1) % Ring;
@@ -166,11 +184,7 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
         _goneEpoch[s * Ring + k] = -1;
         int r = _services.Replicas[s], first = _services.FirstPod[s];
         int baseIndex = first * Ring + k * r;
-        for (int i = 0; i < r; i++)
-        {
-            int pod = first + i;
-            _endpoints[baseIndex + i] = _pods.ReadyInApi[pod] && _pods.Phase[pod] != PodPhase.Gone ? _pods.Incarnation[pod] : -1;
-        }
+        Array.Copy(_writing, first, _endpoints, baseIndex, r);
     }
 
     /// <summary>The version of Service <paramref name="s"/> a watcher that has seen the slices up to <paramref name="seenAt"/> routes by.</summary>

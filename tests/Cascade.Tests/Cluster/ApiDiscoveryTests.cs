@@ -101,7 +101,9 @@ public class ApiDiscoveryTests
         // Failing within a TTL of the block, served again within a TTL of the last nodes let back — also the pods of the
         // removed nodes, recreated on nodes let back before they arrived.
         Assert.InRange(FirstFailing(samples), 120, 120 + 35 + 10);
-        // (a refresh may still meet a busy API server now and then while the kubelets come back: under 1 %)
-        Assert.All(samples.Where(x => x.TimeSeconds > 7 * 60 + 40), x => Assert.True(x.Errors < 0.01 * x.Requests, $"{x.Errors} of {x.Requests} at {x.TimeSeconds} s"));
+        // (a refresh may still meet a busy API server now and then while the kubelets come back: under 1 %). The removed
+        // nodes' pods leave the EndpointSlices only by writes the controller synced after the removal, slowed by that
+        // same load: routes to them fail until about 8m20s.
+        Assert.All(samples.Where(x => x.TimeSeconds > 8 * 60 + 20), x => Assert.True(x.Errors < 0.01 * x.Requests, $"{x.Errors} of {x.Requests} at {x.TimeSeconds} s"));
     }
 }

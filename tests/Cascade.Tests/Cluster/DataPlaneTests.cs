@@ -241,4 +241,28 @@ public class DataPlaneTests
         foreach (var name in UserFacing)
             Assert.Equal(0, small.Result.Products.Single(p => p.Name == name).PeakErrorRate);
     }
+
+    [Fact]
+    public void A_pod_turning_unready_while_its_services_slice_is_being_written_leaves_the_endpoints_by_a_follow_up_write()
+    {
+        var h = new DataPlaneHarness(DataPlaneScenarios.Healthy(50, 0));
+        h.RunToMinute(1);
+        var (pods, slices) = (h.Dp.Pods, h.Dp.Endpoints);
+        int s = h.Product("chatgpt"), first = h.Dp.Services.FirstPod[s], second = first + 1;
+        long writes = slices.Writes;
+        void Unready(int pod)
+        {
+            // The kubelet's status write lands: the pod is unready in the API server and stays so.
+            pods.WantReady[pod] = pods.ReadyInApi[pod] = false;
+            slices.OnPodChanged(s);
+        }
+        Unready(first);                 // the controller syncs and sends the slice without the first pod
+        Unready(second);                // the second turns unready while that write is in flight
+        h.Sim.Run(untilTicks: h.Sim.Now + SimTime.FromSeconds(30));
+
+        Assert.Equal(writes + 2, slices.Writes);
+        int last = slices.View(s, h.Sim.Now), before = (last + EndpointSliceController.Ring - 1) % EndpointSliceController.Ring;
+        Assert.Equal((-1, pods.Incarnation[second]), (slices.Endpoint(s, before, 0), slices.Endpoint(s, before, 1)));
+        Assert.Equal((-1, -1), (slices.Endpoint(s, last, 0), slices.Endpoint(s, last, 1)));
+    }
 }

@@ -1,3 +1,5 @@
+using Cascade.Engine;
+using Cascade.Fleet;
 using Cascade.Results;
 using Cascade.Scenarios;
 using Cascade.Scenarios.Binding;
@@ -33,10 +35,12 @@ public class FleetTests
             - {signal: changeMemory, threshold: 1073741824, for: 2m}
         """;
 
-    private static RunResult Run(string yaml, params string[] overrides)
+    private static RunResult Run(string yaml, params string[] overrides) => RunOutput(yaml, overrides).Result;
+
+    private static RunOutput RunOutput(string yaml, params string[] overrides)
     {
         var s = YamlBinder.Load<Scenario>(yaml, "fleet-test.yaml", overrides, ScenarioLoader.ApiVersion, ScenarioLoader.Kind);
-        return ScenarioRunner.Run(s, 1).Result;
+        return ScenarioRunner.Run(s, 1);
     }
 
     private static ClusterResult C(RunResult r, string name) => r.Clusters.Single(c => c.Name == name);
@@ -73,6 +77,49 @@ public class FleetTests
         Assert.Null(C(r, "prod-large-2").ChangeReachedAtSeconds);
         Assert.Null(C(r, "prod-large-2").Apiserver.SaturatedAtSeconds);
         Assert.Contains(r.Timeline, e => e.Kind == "gate" && e.Cluster == "prod-large-1");
+    }
+
+    private static string LatencyGate(double threshold, double forSeconds) =>
+        FormattableString.Invariant($"rollout.gates[2]={{signal: apiserverLatencyP99, threshold: {threshold}, for: {forSeconds}s}}");
+
+    /// <summary>The gate's signal on prod-large-1 as the gates read it, bucket by bucket, once the change has reached it.</summary>
+    private static List<(double At, double P99)> Latency(RunOutput o)
+    {
+        double reached = C(o.Result, "prod-large-1").ChangeReachedAtSeconds!.Value;
+        return o.Clusters.Single(c => c.Name == "prod-large-1").Api.Metrics.Samples
+            .Where(x => x.TimeSeconds >= reached).Select(x => (x.TimeSeconds, x.WindowWorstVerbP99Seconds)).ToList();
+    }
+
+    [Fact]
+    public void A_gate_halts_no_earlier_than_its_duration_after_the_first_breach_and_within_one_evaluation_period_after()
+    {
+        const double forSeconds = 120;
+        var o = RunOutput(Fleet, LatencyGate(1, forSeconds));
+        var latency = Latency(o);
+        double firstBreach = latency.First(x => x.P99 > 1).At;
+        // The condition holds without a break from its first breach to the halt.
+        Assert.All(latency.Where(x => x.At >= firstBreach && x.At <= firstBreach + forSeconds), x => Assert.True(x.P99 > 1, $"{x.P99} s at {x.At} s"));
+        Assert.True(o.Result.Rollout!.Halted);
+        Assert.InRange(o.Result.Rollout.HaltedAtSeconds!.Value, firstBreach + forSeconds, firstBreach + forSeconds + SimTime.ToSeconds(Evaluation.Period));
+    }
+
+    [Fact]
+    public void A_gate_whose_condition_holds_for_less_than_its_duration_does_not_halt_the_rollout()
+    {
+        // Ungated, prod-large-1's p99 goes over 20 s several times, for at most `longest` each.
+        const double threshold = 20;
+        var latency = Latency(RunOutput(Fleet));
+        double longest = 0, since = -1;
+        foreach (var (at, p99) in latency)
+        {
+            if (p99 <= threshold) since = -1;
+            else if (since < 0) since = at;
+            else longest = Math.Max(longest, at - since);
+        }
+        Assert.True(longest >= 60, $"the condition held for {longest} s at most");
+        var r = Run(Fleet, LatencyGate(threshold, longest + SimTime.ToSeconds(Evaluation.Period)));
+        Assert.False(r.Rollout!.Halted);
+        Assert.Equal(3, r.Rollout.ClustersReached);
     }
 
     [Fact]

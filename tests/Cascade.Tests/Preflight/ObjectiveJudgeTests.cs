@@ -47,6 +47,32 @@ public class ObjectiveJudgeTests
         AssertMarginsAgree(verdicts);
     }
 
+    /// <summary>One objective's verdicts on a run, by subject, with margins that agree with them.</summary>
+    private static Dictionary<string, Verdict> Verdicts(string objective, RunResult run)
+    {
+        var verdicts = ObjectiveJudge.Judge(new ObjectivesSpec(), run);
+        AssertMarginsAgree(verdicts);
+        return verdicts.Where(v => v.Objective == objective).ToDictionary(v => v.Subject);
+    }
+
+    [Fact]
+    public void A_product_using_exactly_its_error_budget_passes_it_and_one_error_more_fails_it()
+    {
+        // 10,000 requests a minute: 43,200 errors are exactly the default budget of 4.32 user-minutes.
+        var budget = Verdicts(ObjectiveJudge.ErrorBudget, Run([Cluster("a")], [Product("exact", "a", 43_200, 600, 1200), Product("over", "a", 43_201, 600, 1200)]));
+        Assert.Equal((4.32, false), (budget["exact (a)"].Value!.Value, budget["exact (a)"].Failed));
+        Assert.True(budget["over (a)"].Failed);
+    }
+
+    [Fact]
+    public void A_cluster_recovering_in_exactly_its_limit_passes_and_one_second_later_fails()
+    {
+        // Saturated at 5 min; healthy again 30 min later (the default limit), or 30 min and 1 s later.
+        var recovery = Verdicts(ObjectiveJudge.Recovery, Run([Cluster("exact", 300, 2100), Cluster("late", 300, 2101)]));
+        Assert.Equal((1800.0, false), (recovery["exact"].Value!.Value, recovery["exact"].Failed));
+        Assert.True(recovery["late"].Failed);
+    }
+
     [Fact]
     public void A_rollout_that_went_fleet_wide_after_a_saturation_fails_its_reach_and_one_halted_in_its_first_wave_passes()
     {
