@@ -61,7 +61,7 @@ public static class RunGuard
     public static void Admit(ParseResult parse, string file, Scenario scenario)
     {
         var estimate = RunEstimate.Of(scenario);
-        if (Refusal(estimate, 1, LimitsOf(parse), file) is { } refusal) throw refusal;
+        if (Refusal(estimate, 1, LimitsOf(parse), file, parse.GetValue(ScenarioOptions.Set)) is { } refusal) throw refusal;
         Progress.Announce(parse.GetValue(CommonOptions.Quiet), estimate);
     }
 
@@ -70,14 +70,14 @@ public static class RunGuard
     {
         var limits = LimitsOf(parse);
         foreach (var run in runs)
-            if (Refusal(RunEstimate.Of(run), atOnce, limits, file) is { } refusal) throw refusal;
+            if (Refusal(RunEstimate.Of(run), atOnce, limits, file, parse.GetValue(ScenarioOptions.Set)) is { } refusal) throw refusal;
     }
 
     /// <summary>
     /// The decision: null admits the run; else the refusal. Memory first (past it the process dies), then
     /// events (past them it only takes long). <paramref name="atOnce"/> runs share the memory.
     /// </summary>
-    public static InputException? Refusal(RunEstimate estimate, int atOnce, Limits limits, string file)
+    public static InputException? Refusal(RunEstimate estimate, int atOnce, Limits limits, string file, IReadOnlyList<string>? overrides = null)
     {
         double memory = RunEstimate.ProcessBytes + (estimate.MemoryBytes - RunEstimate.ProcessBytes) * Math.Max(1, atOnce);
         string runs = atOnce > 1 ? $" ({atOnce} runs at once)" : "";
@@ -86,15 +86,24 @@ public static class RunGuard
         {
             string limit = limits.MemoryGiven ? $"the --max-memory {Gib(limits.MemoryBytes)}" : $"the {Gib(limits.MemoryBytes)} this machine can give it";
             string raise = $"lower it, or give --max-memory {Math.Ceiling(memory / Gi)}GiB if the machine has it";
-            return new InputException($"too large to run: {cost}, past {limit}; {raise}", file, field: estimate.MemoryField);
+            return Located($"too large to run: {cost}, past {limit}; {raise}", file, estimate.MemoryField, overrides);
         }
         if (estimate.Events > limits.Events)
         {
             string limit = limits.EventsGiven ? "the --max-events limit" : "the default limit";
-            return new InputException($"too long to run: {cost}, past {limit} of {limits.Events:0.#e0} events; " +
-                $"lower it, or give --max-events {Math.Ceiling(estimate.Events / 1e9)}e9 to run it anyway", file, field: estimate.EventsField);
+            return Located($"too long to run: {cost}, past {limit} of {limits.Events:0.#e0} events; " +
+                $"lower it, or give --max-events {Math.Ceiling(estimate.Events / 1e9)}e9 to run it anyway", file, estimate.EventsField, overrides);
         }
         return null;
+    }
+
+    /// <summary>The refusal at the place the file writes the field that drives the cost; a field a --set gives (or a default) has no line in the file.</summary>
+    private static InputException Located(string message, string file, string? field, IReadOnlyList<string>? overrides)
+    {
+        if (field is null || overrides?.Any(o => o.StartsWith(field + "=", StringComparison.Ordinal) || o.StartsWith(field + ".", StringComparison.Ordinal)) == true)
+            return new InputException(message, file, field: field);
+        var (line, column) = YamlPathLocator.Locate(file, field);
+        return new InputException(message, file, line, column, field);
     }
 
     private const double Gi = 1024.0 * 1024 * 1024;
