@@ -6,7 +6,7 @@ public class YamlPathLocatorTests
 {
     private static string Write(string text)
     {
-        var file = Path.Combine(Path.GetTempPath(), "cascade-locate-" + Guid.NewGuid().ToString("N") + ".yaml");
+        var file = Cascade.Tests.Preflight.PreflightFixtures.TempFile("locate.yaml");
         File.WriteAllText(file, text);
         return file;
     }
