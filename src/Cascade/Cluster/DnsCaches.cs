@@ -73,6 +73,9 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         _nodeTier = cfg.NodeLocalCache && !_api;
         _clientTier = cfg.ClientCacheTtlTicks > 0 || _api;
         _nodeLife = cfg.NodeCacheLifetimeTicks;
+        // Every entry is refreshed one fixed lifetime after it was filled: FIFO lanes.
+        sim.UseLane(_nodeLife);
+        sim.UseLane(cfg.ClientCacheTtlTicks);
         int nodeEntries = _nodeTier ? nodes * _names : 0;
         _nodeValidUntil = new long[nodeEntries];
         _nodeLastGood = new long[nodeEntries];

@@ -54,6 +54,10 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         _api = api;
         _renewTicks = renewTicks;
         _statusTicks = statusTicks;
+        // A lease, a status patch and a pod-status resync each recur at one fixed period per node: FIFO lanes.
+        sim.UseLane(renewTicks);
+        sim.UseLane(statusTicks);
+        sim.UseLane(StatusSyncTicks);
         _rng = sim.Random.Stream($"{api.Cluster}/kubelets");
         _lease = new ApiCall[nodes];
         _status = new ApiCall[nodes];

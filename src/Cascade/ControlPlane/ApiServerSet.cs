@@ -57,6 +57,12 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         _goaway = sim.Random.Stream($"{cluster}/apiserver/goaway");
         _etcd = new Etcd(sim, config.Etcd, cluster, timeline, new EtcdStage(this));
         _serverTimeouts = new DeadlineQueue(sim, config.RequestTimeoutTicks, new ServerTimeouts(this));
+        // APF's queue-wait limit, a refused connection's answer, a one-second Retry-After and the fan-out window
+        // are fixed delays scheduled for many requests at once: FIFO lanes beside the kernel's heap.
+        sim.UseLane(config.QueueWaitLimitTicks);
+        sim.UseLane(RefusedTicks);
+        sim.UseLane(SimTime.TicksPerSecond);
+        sim.UseLane(FanOutWindowTicks);
         for (int i = 0; i < config.Replicas; i++) AddReplica();
         if (config.MaxReplicas > 64) throw new ArgumentOutOfRangeException(nameof(config));
         var probe = _replicas[0].Dispatcher;

@@ -9,6 +9,13 @@ namespace Cascade.Engine;
 /// they fire). Slots are recycled through a free list and carry a generation counter, so a stale
 /// <see cref="EventHandle"/> can never cancel a newer event. Nothing here allocates once the arrays have
 /// grown to the run's high-water mark.
+///
+/// Beside the heap sit a few FIFO lanes, one per fixed delay a model schedules at over and over (a lease
+/// period, APF's queue-wait limit, a Retry-After). Every event a lane holds was scheduled at now + the same
+/// delay, and now never runs backwards, so a lane is already in (time, sequence) order: appending is O(1),
+/// and popping takes the least of the heap's top and the lanes' heads, so events run in exactly the order the
+/// heap alone would give. A cancelled lane event is left in place and skipped when it reaches the head (its
+/// slot's generation has moved on). The heap then holds only the irregular events and stays small.
 /// </summary>
 public sealed class EventQueue
 {
@@ -17,10 +24,16 @@ public sealed class EventQueue
         public IEventHandler? Handler;
         public long Arg;
         public int Kind;
-        public int HeapIndex;   // -1 when free
+        public int HeapIndex;   // -1 when free, InLane when waiting in a lane
         public int Generation;
         public int NextFree;
+        public long LaneTime;   // the event's time while it waits in a lane
     }
+
+    private const int InLane = -2;
+
+    /// <summary>The most lanes a queue keeps; further fixed delays use the heap.</summary>
+    public const int MaxLanes = 16;
 
     // Heap entries carry their own ordering key, so sifting reads one contiguous array (no slot lookups).
     private struct Entry
@@ -30,9 +43,27 @@ public sealed class EventQueue
         public int Slot;
     }
 
+    // A lane: a ring of entries in (time, sequence) order; Generation tells a live entry from a cancelled one.
+    private struct LaneEntry
+    {
+        public long Time;
+        public long Sequence;
+        public int Slot;
+        public int Generation;
+    }
+
+    private sealed class Lane(long delay)
+    {
+        public readonly long Delay = delay;
+        public LaneEntry[] Ring = new LaneEntry[256];
+        public int Head, Count;
+    }
+
     private Slot[] _slots;
     private Entry[] _heap;
     private int _count;
+    private Lane[] _lanes = [];
+    private int _laneEvents;    // live events in lanes
     private int _freeHead = -1;
     private int _slotsUsed;
     private long _nextSequence;
@@ -43,7 +74,93 @@ public sealed class EventQueue
         _heap = new Entry[Math.Max(4, initialCapacity)];
     }
 
-    public int Count => _count;
+    public int Count => _count + _laneEvents;
+
+    /// <summary>
+    /// The lane for events scheduled <paramref name="delayTicks"/> ahead, made on first use; -1 when every lane
+    /// is taken (the heap serves those events as before).
+    /// </summary>
+    public int LaneFor(long delayTicks)
+    {
+        for (int l = 0; l < _lanes.Length; l++) if (_lanes[l].Delay == delayTicks) return l;
+        if (_lanes.Length == MaxLanes) return -1;
+        Array.Resize(ref _lanes, _lanes.Length + 1);
+        _lanes[^1] = new Lane(delayTicks);
+        return _lanes.Length - 1;
+    }
+
+    /// <summary>The lane of this fixed delay, or -1 if there is none.</summary>
+    public int FindLane(long delayTicks)
+    {
+        var lanes = _lanes;
+        for (int l = 0; l < lanes.Length; l++) if (lanes[l].Delay == delayTicks) return l;
+        return -1;
+    }
+
+    /// <summary>Appends an event at <paramref name="time"/> to lane <paramref name="lane"/>; the caller guarantees time = now + the lane's delay.</summary>
+    public EventHandle PushLane(int lane, long time, IEventHandler handler, int kind, long arg)
+    {
+        int s = AllocateSlot();
+        ref Slot slot = ref _slots[s];
+        slot.Handler = handler;
+        slot.Kind = kind;
+        slot.Arg = arg;
+        slot.HeapIndex = InLane;
+        slot.LaneTime = time;
+        var l = _lanes[lane];
+        if (l.Count == l.Ring.Length) GrowLane(l);
+        l.Ring[(l.Head + l.Count) & (l.Ring.Length - 1)] = new LaneEntry { Time = time, Sequence = _nextSequence++, Slot = s, Generation = slot.Generation };
+        l.Count++;
+        _laneEvents++;
+        return new EventHandle(s, slot.Generation);
+    }
+
+    private static void GrowLane(Lane l)
+    {
+        int n = l.Ring.Length;
+        var ring = new LaneEntry[n * 2];
+        for (int k = 0; k < l.Count; k++) ring[k] = l.Ring[(l.Head + k) & (n - 1)];
+        l.Ring = ring;
+        l.Head = 0;
+    }
+
+    /// <summary>The lane whose head is earliest in (time, sequence), after dropping cancelled heads; -1 if all are empty.</summary>
+    private int EarliestLane()
+    {
+        int best = -1;
+        long bestTime = 0, bestSeq = 0;
+        var lanes = _lanes;
+        for (int i = 0; i < lanes.Length; i++)
+        {
+            var l = lanes[i];
+            while (l.Count > 0)
+            {
+                ref LaneEntry e = ref l.Ring[l.Head];
+                if (_slots[e.Slot].Generation == e.Generation && _slots[e.Slot].HeapIndex == InLane) break;
+                l.Head = (l.Head + 1) & (l.Ring.Length - 1);   // cancelled: its slot has been freed already
+                l.Count--;
+            }
+            if (l.Count == 0) continue;
+            ref LaneEntry h = ref l.Ring[l.Head];
+            if (best < 0 || h.Time < bestTime || (h.Time == bestTime && h.Sequence < bestSeq))
+            {
+                best = i;
+                bestTime = h.Time;
+                bestSeq = h.Sequence;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>True if lane <paramref name="lane"/>'s head comes before the heap's top.</summary>
+    private bool LaneFirst(int lane)
+    {
+        if (lane < 0) return false;
+        if (_count == 0) return true;
+        ref LaneEntry h = ref _lanes[lane].Ring[_lanes[lane].Head];
+        ref Entry top = ref _heap[0];
+        return h.Time < top.Time || (h.Time == top.Time && h.Sequence < top.Sequence);
+    }
 
     public EventHandle Push(long time, IEventHandler handler, int kind, long arg)
     {
@@ -59,25 +176,60 @@ public sealed class EventQueue
     }
 
     /// <summary>Time of the earliest pending event; <see cref="SimTime.Never"/> when empty.</summary>
-    public long PeekTime => _count == 0 ? SimTime.Never : _heap[0].Time;
+    public long PeekTime
+    {
+        get
+        {
+            int lane = _laneEvents == 0 ? -1 : EarliestLane();
+            if (LaneFirst(lane)) return _lanes[lane].Ring[_lanes[lane].Head].Time;
+            return _count == 0 ? SimTime.Never : _heap[0].Time;
+        }
+    }
 
     /// <summary>Removes the earliest event and returns its contents.</summary>
-    public bool TryPop(out long time, out IEventHandler handler, out int kind, out long arg)
+    public bool TryPop(out long time, out IEventHandler handler, out int kind, out long arg) =>
+        TryPop(long.MaxValue, out time, out handler, out kind, out arg);
+
+    /// <summary>Removes the earliest event if it is due by <paramref name="untilTime"/>, and returns its contents.</summary>
+    public bool TryPop(long untilTime, out long time, out IEventHandler handler, out int kind, out long arg)
     {
-        if (_count == 0)
+        int lane = _laneEvents == 0 ? -1 : EarliestLane();
+        int s;
+        if (LaneFirst(lane))
         {
-            time = 0; handler = null!; kind = 0; arg = 0;
-            return false;
+            var l = _lanes[lane];
+            ref LaneEntry h = ref l.Ring[l.Head];
+            time = h.Time;
+            if (time > untilTime) return Nothing(out handler, out kind, out arg);
+            s = h.Slot;
+            l.Head = (l.Head + 1) & (l.Ring.Length - 1);
+            l.Count--;
+            _laneEvents--;
         }
-        int s = _heap[0].Slot;
+        else
+        {
+            if (_count == 0)
+            {
+                time = SimTime.Never;
+                return Nothing(out handler, out kind, out arg);
+            }
+            time = _heap[0].Time;
+            if (time > untilTime) return Nothing(out handler, out kind, out arg);
+            s = _heap[0].Slot;
+            RemoveAt(0);
+        }
         ref Slot slot = ref _slots[s];
-        time = _heap[0].Time;
         handler = slot.Handler!;
         kind = slot.Kind;
         arg = slot.Arg;
-        RemoveAt(0);
         FreeSlot(s);
         return true;
+    }
+
+    private static bool Nothing(out IEventHandler handler, out int kind, out long arg)
+    {
+        handler = null!; kind = 0; arg = 0;
+        return false;
     }
 
     public bool Cancel(EventHandle handle)
@@ -85,8 +237,9 @@ public sealed class EventQueue
         int s = handle.Slot;
         if ((uint)s >= (uint)_slotsUsed) return false;
         ref Slot slot = ref _slots[s];
-        if (slot.Generation != handle.Generation || slot.HeapIndex < 0) return false;
-        RemoveAt(slot.HeapIndex);
+        if (slot.Generation != handle.Generation || slot.HeapIndex == -1) return false;
+        if (slot.HeapIndex == InLane) _laneEvents--;   // its entry stays in the lane, skipped once the slot's generation moves on
+        else RemoveAt(slot.HeapIndex);
         FreeSlot(s);
         return true;
     }
@@ -96,10 +249,15 @@ public sealed class EventQueue
         int s = handle.Slot;
         if ((uint)s >= (uint)_slotsUsed) return false;
         ref Slot slot = ref _slots[s];
-        return slot.Generation == handle.Generation && slot.HeapIndex >= 0;
+        return slot.Generation == handle.Generation && slot.HeapIndex != -1;
     }
 
-    public long TimeOf(EventHandle handle) => IsPending(handle) ? _heap[_slots[handle.Slot].HeapIndex].Time : SimTime.Never;
+    public long TimeOf(EventHandle handle)
+    {
+        if (!IsPending(handle)) return SimTime.Never;
+        ref Slot slot = ref _slots[handle.Slot];
+        return slot.HeapIndex == InLane ? slot.LaneTime : _heap[slot.HeapIndex].Time;
+    }
 
     private int AllocateSlot()
     {

@@ -32,7 +32,18 @@ public sealed class Simulation
     public EventHandle Schedule(long delayTicks, IEventHandler handler, int kind, long arg = 0)
     {
         if (delayTicks < 0) throw new ArgumentOutOfRangeException(nameof(delayTicks), delayTicks, "an event cannot be scheduled in the past");
-        return _queue.Push(Now + delayTicks, handler, kind, arg);
+        int lane = _queue.FindLane(delayTicks);
+        return lane >= 0 ? _queue.PushLane(lane, Now + delayTicks, handler, kind, arg) : _queue.Push(Now + delayTicks, handler, kind, arg);
+    }
+
+    /// <summary>
+    /// Says that this run will schedule many events exactly <paramref name="delayTicks"/> ahead (a period, a fixed
+    /// timeout): from now on they wait in a FIFO lane beside the heap (<see cref="EventQueue"/>), which is cheaper
+    /// and runs them in the same order. Idempotent; only the speed changes, never what runs when.
+    /// </summary>
+    public void UseLane(long delayTicks)
+    {
+        if (delayTicks > 0) _queue.LaneFor(delayTicks);
     }
 
     public EventHandle ScheduleAt(long timeTicks, IEventHandler handler, int kind, long arg = 0)
@@ -57,12 +68,11 @@ public sealed class Simulation
         long ran = 0;
         while (ran < maxEvents)
         {
-            if (_queue.PeekTime > untilTicks)
+            if (!_queue.TryPop(untilTicks, out long time, out IEventHandler handler, out int kind, out long arg))
             {
                 if (untilTicks != SimTime.Never && untilTicks > Now) Now = untilTicks;
                 break;
             }
-            if (!_queue.TryPop(out long time, out IEventHandler handler, out int kind, out long arg)) break;
             Now = time;
             ran++;
             handler.OnEvent(kind, arg);
