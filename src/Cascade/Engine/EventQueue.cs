@@ -86,6 +86,9 @@ public sealed class EventQueue
         if (_lanes.Length == MaxLanes) return -1;
         Array.Resize(ref _lanes, _lanes.Length + 1);
         _lanes[^1] = new Lane(delayTicks);
+        Array.Resize(ref _laneHeadTime, _lanes.Length);
+        Array.Resize(ref _laneHeadSeq, _lanes.Length);
+        _laneHeadTime[^1] = SimTime.Never;
         return _lanes.Length - 1;
     }
 
@@ -110,7 +113,7 @@ public sealed class EventQueue
         var l = _lanes[lane];
         if (l.Count == l.Ring.Length) GrowLane(l);
         l.Ring[(l.Head + l.Count) & (l.Ring.Length - 1)] = new LaneEntry { Time = time, Sequence = _nextSequence++, Slot = s, Generation = slot.Generation };
-        l.Count++;
+        if (l.Count++ == 0) SetHead(lane);
         _laneEvents++;
         return new EventHandle(s, slot.Generation);
     }
@@ -124,32 +127,66 @@ public sealed class EventQueue
         l.Head = 0;
     }
 
-    /// <summary>The lane whose head is earliest in (time, sequence), after dropping cancelled heads; -1 if all are empty.</summary>
+    // Each lane's head key, kept beside the lanes so choosing the earliest reads two small arrays (Never: empty).
+    private long[] _laneHeadTime = [], _laneHeadSeq = [];
+
+    private void SetHead(int lane)
+    {
+        var l = _lanes[lane];
+        if (l.Count == 0)
+        {
+            _laneHeadTime[lane] = SimTime.Never;
+            return;
+        }
+        ref LaneEntry h = ref l.Ring[l.Head];
+        _laneHeadTime[lane] = h.Time;
+        _laneHeadSeq[lane] = h.Sequence;
+    }
+
+    /// <summary>The lane whose head is earliest in (time, sequence); -1 if all are empty. The head may be a cancelled event.</summary>
     private int EarliestLane()
     {
         int best = -1;
-        long bestTime = 0, bestSeq = 0;
-        var lanes = _lanes;
-        for (int i = 0; i < lanes.Length; i++)
+        long bestTime = SimTime.Never, bestSeq = 0;
+        var times = _laneHeadTime;
+        for (int i = 0; i < times.Length; i++)
         {
-            var l = lanes[i];
-            while (l.Count > 0)
-            {
-                ref LaneEntry e = ref l.Ring[l.Head];
-                if (_slots[e.Slot].Generation == e.Generation && _slots[e.Slot].HeapIndex == InLane) break;
-                l.Head = (l.Head + 1) & (l.Ring.Length - 1);   // cancelled: its slot has been freed already
-                l.Count--;
-            }
-            if (l.Count == 0) continue;
-            ref LaneEntry h = ref l.Ring[l.Head];
-            if (best < 0 || h.Time < bestTime || (h.Time == bestTime && h.Sequence < bestSeq))
+            long t = times[i];
+            if (t < bestTime || (t == bestTime && t != SimTime.Never && _laneHeadSeq[i] < bestSeq))
             {
                 best = i;
-                bestTime = h.Time;
-                bestSeq = h.Sequence;
+                bestTime = t;
+                bestSeq = _laneHeadSeq[i];
             }
         }
         return best;
+    }
+
+    /// <summary>Takes lane <paramref name="lane"/>'s head off; false if it was a cancelled event (whose slot is freed already).</summary>
+    private bool PopLaneHead(int lane, out int slot)
+    {
+        var l = _lanes[lane];
+        ref LaneEntry h = ref l.Ring[l.Head];
+        slot = h.Slot;
+        bool live = _slots[slot].Generation == h.Generation;
+        l.Head = (l.Head + 1) & (l.Ring.Length - 1);
+        l.Count--;
+        SetHead(lane);
+        return live;
+    }
+
+    /// <summary>Drops cancelled events from the lanes' heads, so the earliest head is a live event.</summary>
+    private int EarliestLiveLane()
+    {
+        while (true)
+        {
+            int lane = EarliestLane();
+            if (lane < 0) return -1;
+            var l = _lanes[lane];
+            ref LaneEntry h = ref l.Ring[l.Head];
+            if (_slots[h.Slot].Generation == h.Generation) return lane;
+            PopLaneHead(lane, out _);
+        }
     }
 
     /// <summary>True if lane <paramref name="lane"/>'s head comes before the heap's top.</summary>
@@ -157,9 +194,9 @@ public sealed class EventQueue
     {
         if (lane < 0) return false;
         if (_count == 0) return true;
-        ref LaneEntry h = ref _lanes[lane].Ring[_lanes[lane].Head];
         ref Entry top = ref _heap[0];
-        return h.Time < top.Time || (h.Time == top.Time && h.Sequence < top.Sequence);
+        long t = _laneHeadTime[lane];
+        return t < top.Time || (t == top.Time && _laneHeadSeq[lane] < top.Sequence);
     }
 
     public EventHandle Push(long time, IEventHandler handler, int kind, long arg)
@@ -180,8 +217,8 @@ public sealed class EventQueue
     {
         get
         {
-            int lane = _laneEvents == 0 ? -1 : EarliestLane();
-            if (LaneFirst(lane)) return _lanes[lane].Ring[_lanes[lane].Head].Time;
+            int lane = _laneEvents == 0 ? -1 : EarliestLiveLane();
+            if (LaneFirst(lane)) return _laneHeadTime[lane];
             return _count == 0 ? SimTime.Never : _heap[0].Time;
         }
     }
@@ -193,30 +230,23 @@ public sealed class EventQueue
     /// <summary>Removes the earliest event if it is due by <paramref name="untilTime"/>, and returns its contents.</summary>
     public bool TryPop(long untilTime, out long time, out IEventHandler handler, out int kind, out long arg)
     {
-        int lane = _laneEvents == 0 ? -1 : EarliestLane();
         int s;
-        if (LaneFirst(lane))
+        while (true)
         {
-            var l = _lanes[lane];
-            ref LaneEntry h = ref l.Ring[l.Head];
-            time = h.Time;
-            if (time > untilTime) return Nothing(out handler, out kind, out arg);
-            s = h.Slot;
-            l.Head = (l.Head + 1) & (l.Ring.Length - 1);
-            l.Count--;
-            _laneEvents--;
-        }
-        else
-        {
-            if (_count == 0)
+            int lane = _laneEvents == 0 ? -1 : EarliestLane();
+            if (LaneFirst(lane))
             {
-                time = SimTime.Never;
-                return Nothing(out handler, out kind, out arg);
+                time = _laneHeadTime[lane];
+                if (time > untilTime) return Nothing(out handler, out kind, out arg);
+                if (!PopLaneHead(lane, out s)) continue;   // a cancelled event: look again
+                _laneEvents--;
+                break;
             }
-            time = _heap[0].Time;
-            if (time > untilTime) return Nothing(out handler, out kind, out arg);
+            time = _count == 0 ? SimTime.Never : _heap[0].Time;
+            if (_count == 0 || time > untilTime) return Nothing(out handler, out kind, out arg);
             s = _heap[0].Slot;
             RemoveAt(0);
+            break;
         }
         ref Slot slot = ref _slots[s];
         handler = slot.Handler!;
