@@ -5,52 +5,52 @@ namespace Cascade.Cluster;
 /// <summary>A product resolved against its cluster: its Service index is its position in the list.</summary>
 public sealed record ProductConfig(string Name, int Replicas, double RequestRatePerSecond, int[] Calls);
 
-/// <summary>The resolved settings of a cluster's data plane, in model units (ticks). Defaults and sources: docs/model-dataplane.md.</summary>
+/// <summary>The resolved settings of a cluster's data plane, in model units (ticks). Every value comes from the scenario schema (Scenarios/Schema), which holds the defaults and their sources; none is written here twice.</summary>
 public sealed class DataPlaneConfig
 {
-    public int Zones { get; init; } = 3;
-    public int PodsPerNode { get; init; } = 30;
+    public required int Zones { get; init; }
+    public required int PodsPerNode { get; init; }
 
-    public bool NodeLifecycle { get; init; } = true;
-    public long MonitorPeriodTicks { get; init; } = SimTime.FromSeconds(5);
-    public long GracePeriodTicks { get; init; } = SimTime.FromSeconds(50);
-    public double EvictionRate { get; init; } = 0.1;
-    public double SecondaryEvictionRate { get; init; } = 0.01;
-    public double UnhealthyZoneThreshold { get; init; } = 0.55;
-    public int LargeClusterSize { get; init; } = 50;
-    public long TolerationTicks { get; init; } = SimTime.FromSeconds(300);
+    public required bool NodeLifecycle { get; init; }
+    public required long MonitorPeriodTicks { get; init; }
+    public required long GracePeriodTicks { get; init; }
+    public required double EvictionRate { get; init; }
+    public required double SecondaryEvictionRate { get; init; }
+    public required double UnhealthyZoneThreshold { get; init; }
+    public required int LargeClusterSize { get; init; }
+    public required long TolerationTicks { get; init; }
 
-    public bool Scheduler { get; init; } = true;
-    public double SchedulerQps { get; init; } = 50;
-    public int SchedulerBurst { get; init; } = 100;
-    public int MaxBindingsInFlight { get; init; } = 100;
-    public long PodStartupTicks { get; init; } = SimTime.FromSeconds(5);
+    public required bool Scheduler { get; init; }
+    public required double SchedulerQps { get; init; }
+    public required int SchedulerBurst { get; init; }
+    public required int MaxBindingsInFlight { get; init; }
+    public required long PodStartupTicks { get; init; }
 
-    public int EndpointSliceWorkers { get; init; } = 5;
-    public bool KubeProxy { get; init; } = true;
+    public required int EndpointSliceWorkers { get; init; }
+    public required bool KubeProxy { get; init; }
 
-    public bool Dns { get; init; } = true;
-    public int CoreDnsReplicas { get; init; } = 2;
-    public double CoreDnsCapacityQps { get; init; } = 10_000;
+    public required bool Dns { get; init; }
+    public required int CoreDnsReplicas { get; init; }
+    public required double CoreDnsCapacityQps { get; init; }
     /// <summary>Sentinel for <see cref="CoreDnsMemoryLimitBytes"/>: sized from the CoreDNS scaling guide when the replicas start.</summary>
     public const long CoreDnsMemoryLimitFromGuide = -1;
 
     /// <summary>0: no memory limit; <see cref="CoreDnsMemoryLimitFromGuide"/>: the guide's estimate plus <see cref="CoreDnsMemoryHeadroom"/>, at least 170Mi.</summary>
     public long CoreDnsMemoryLimitBytes { get; init; }
-    public double CoreDnsMemoryHeadroom { get; init; } = 0.25;
-    public long CoreDnsSyncWaitTicks { get; init; } = SimTime.FromSeconds(5);
-    public long LivenessInitialDelayTicks { get; init; } = SimTime.FromSeconds(60);
-    public long LivenessPeriodTicks { get; init; } = SimTime.FromSeconds(10);
-    public int LivenessFailureThreshold { get; init; } = 5;
-    public long RecordTtlTicks { get; init; } = SimTime.FromSeconds(30);
-    public long ServfailTtlTicks { get; init; } = SimTime.FromSeconds(5);
+    public required double CoreDnsMemoryHeadroom { get; init; }
+    public required long CoreDnsSyncWaitTicks { get; init; }
+    public required long LivenessInitialDelayTicks { get; init; }
+    public required long LivenessPeriodTicks { get; init; }
+    public required int LivenessFailureThreshold { get; init; }
+    public required long RecordTtlTicks { get; init; }
+    public required long ServfailTtlTicks { get; init; }
     public bool NodeLocalCache { get; init; }
-    public long NodeCacheSuccessTtlTicks { get; init; } = SimTime.FromSeconds(30);
+    public required long NodeCacheSuccessTtlTicks { get; init; }
     public bool ServeStale { get; init; }
-    public long ServeStaleForTicks { get; init; } = SimTime.FromSeconds(3600);
+    public required long ServeStaleForTicks { get; init; }
     public long ClientCacheTtlTicks { get; init; }
     public long ClientNegativeTtlTicks { get; init; }
-    public int ClientRetries { get; init; } = 1;
+    public required int ClientRetries { get; init; }
 
     /// <summary>The products find each other through the API server (a discovery client), not DNS.</summary>
     public bool ApiDiscovery { get; init; }

@@ -12,43 +12,22 @@ namespace Cascade.ControlPlane;
 // kill with the kubelet's CrashLoopBackOff; the API servers' clients re-sending what was in flight.
 // Leaves out: raft and the other members (one member serves everything, writes pay a fixed commit time),
 // compaction and defragmentation, the bbolt page cache, gRPC flow control, watch fan-out inside etcd.
-// Defaults are measured on a real etcd 3.4 (docs/etcd-calibration.md; calibration/etcd/etcd-ranges.csv).
+// Its defaults (in EtcdSpec) are measured on a real etcd 3.4 (docs/etcd-calibration.md; calibration/etcd/etcd-ranges.csv).
 
-/// <summary>etcd's settings in model units.</summary>
+/// <summary>etcd's settings in model units. What each means, its default and its source: EtcdSpec (Scenarios/Schema/ClusterSpec.cs).</summary>
 public sealed class EtcdConfig
 {
-    /// <summary>Cores serving RPCs. etcd's hardware guide sizes a heavy cluster at 8–16 vCPUs (docs/model.md).</summary>
-    public double Cores { get; init; } = 16;
-
-    /// <summary>Response bytes one core ranges per second, besides the per-key cost: 713 MB/s (docs/etcd-calibration.md, fit α).</summary>
-    public double RangeBytesPerSecond { get; init; } = 713e6;
-
-    /// <summary>Keys one core ranges per second, besides the per-byte cost: 1 / 5.0 µs (docs/etcd-calibration.md, fit γ).</summary>
-    public double RangeKeysPerSecond { get; init; } = 1 / 5.0e-6;
-
-    /// <summary>Fixed CPU of one range: the fit puts it at 0 (docs/etcd-calibration.md, fit β).</summary>
-    public long RequestTicks { get; init; }
-
-    /// <summary>A write commits after a raft round trip and fsync (assumption: 2–5 ms on SSDs).</summary>
-    public long WriteTicks { get; init; } = SimTime.FromMilliseconds(3);
-
-    /// <summary>Memory limit; 0 = none. etcd hardware guide: heavy deployments 16–64 GB.</summary>
-    public long MemoryBytes { get; init; } = 64L << 30;
-
-    /// <summary>Memory besides ranges in flight (assumption: key index, raft log, watchers).</summary>
-    public long BaseMemoryBytes { get; init; } = 1L << 30;
-
-    /// <summary>Bytes a range holds per response byte read so far: k = 2.65, 1.7–5.2 by concurrency (docs/etcd-calibration.md).</summary>
-    public double RangeMemoryFactor { get; init; } = 2.65;
-
-    /// <summary>From an OOM kill to serving again, before any CrashLoopBackOff (assumption).</summary>
-    public long RestartTicks { get; init; } = SimTime.FromSeconds(30);
-
-    /// <summary>Members of the etcd cluster: 3, as a kubeadm high-availability control plane stacks one per control-plane node.</summary>
-    public int Members { get; init; } = 3;
-
-    /// <summary>etcd --election-timeout default 1000 ms (etcd embed/config.go DefaultElectionMs).</summary>
-    public long ElectionTimeoutTicks { get; init; } = SimTime.FromMilliseconds(1000);
+    public required double Cores { get; init; }
+    public required double RangeBytesPerSecond { get; init; }
+    public required double RangeKeysPerSecond { get; init; }
+    public required long RequestTicks { get; init; }
+    public required long WriteTicks { get; init; }
+    public required long MemoryBytes { get; init; }
+    public required long BaseMemoryBytes { get; init; }
+    public required double RangeMemoryFactor { get; init; }
+    public required long RestartTicks { get; init; }
+    public required int Members { get; init; }
+    public required long ElectionTimeoutTicks { get; init; }
 }
 
 /// <summary>

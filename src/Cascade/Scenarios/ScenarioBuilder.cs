@@ -200,23 +200,26 @@ public static class ScenarioBuilder
             LivenessTimeoutTicks = a.Liveness.Timeout.Ticks,
             LivenessFailureThreshold = a.Liveness.FailureThreshold,
             WatchCacheMemoryFactor = c.WatchCacheMemoryFactor,
-            Etcd = new EtcdConfig
-            {
-                Cores = spec.Etcd.CpuCores,
-                RangeBytesPerSecond = spec.Etcd.RangeBytesPerSecond.Value,
-                RangeKeysPerSecond = spec.Etcd.RangeKeysPerSecond.Value,
-                RequestTicks = spec.Etcd.RequestLatency.Ticks,
-                WriteTicks = spec.Etcd.WriteLatency.Ticks,
-                MemoryBytes = spec.Etcd.Memory.Bytes,
-                BaseMemoryBytes = spec.Etcd.BaseMemory.Bytes,
-                RangeMemoryFactor = spec.Etcd.RangeMemoryFactor,
-                RestartTicks = spec.Etcd.RestartTime.Ticks,
-                Members = spec.Etcd.Members,
-                ElectionTimeoutTicks = spec.Etcd.ElectionTimeout.Ticks,
-            },
+            Etcd = EtcdConfigFrom(spec.Etcd),
             Apf = apf,
         };
     }
+
+    /// <summary>etcd's settings in model units; the schema (<see cref="EtcdSpec"/>) holds the defaults and their sources.</summary>
+    public static EtcdConfig EtcdConfigFrom(EtcdSpec etcd) => new()
+    {
+        Cores = etcd.CpuCores,
+        RangeBytesPerSecond = etcd.RangeBytesPerSecond.Value,
+        RangeKeysPerSecond = etcd.RangeKeysPerSecond.Value,
+        RequestTicks = etcd.RequestLatency.Ticks,
+        WriteTicks = etcd.WriteLatency.Ticks,
+        MemoryBytes = etcd.Memory.Bytes,
+        BaseMemoryBytes = etcd.BaseMemory.Bytes,
+        RangeMemoryFactor = etcd.RangeMemoryFactor,
+        RestartTicks = etcd.RestartTime.Ticks,
+        Members = etcd.Members,
+        ElectionTimeoutTicks = etcd.ElectionTimeout.Ticks,
+    };
 
     /// <summary>The cluster's version defaults (docs/model.md, "What changes with the Kubernetes version"), with the scenario's overrides.</summary>
     public static KubernetesFeatures FeaturesOf(ClusterSpec spec)

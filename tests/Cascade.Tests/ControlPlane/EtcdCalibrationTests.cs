@@ -1,3 +1,5 @@
+using Cascade.Scenarios;
+using Cascade.Scenarios.Schema;
 using System.Globalization;
 using Cascade.ControlPlane;
 using Cascade.Engine;
@@ -53,7 +55,7 @@ public class EtcdCalibrationTests
     /// <summary><paramref name="c"/> ranges of the cell started together on the model's etcd with <paramref name="cores"/> cores: when the last ends, and the most memory held over the base.</summary>
     private static (double LastSeconds, double PeakOverBase) Model(Cell cell, int c, double cores)
     {
-        var config = new EtcdConfig { Cores = cores, MemoryBytes = 0 };
+        var config = ScenarioBuilder.EtcdConfigFrom(new EtcdSpec { CpuCores = cores, Memory = new(0) });
         var sim = new Simulation(1);
         var rec = new Recorder { Sim = sim };
         var etcd = new Etcd(sim, config, "calibration", new Timeline(), rec);
@@ -74,7 +76,7 @@ public class EtcdCalibrationTests
     {
         var cells = Cells();
         Assert.True(cells.Count >= 20, $"only {cells.Count} cells");
-        var errors = cells.Select(c => Error(SimTime.ToSeconds(new Etcd(new Simulation(1), new EtcdConfig(), "c", new Timeline(), new Recorder())
+        var errors = cells.Select(c => Error(SimTime.ToSeconds(new Etcd(new Simulation(1), ScenarioBuilder.EtcdConfigFrom(new EtcdSpec()), "c", new Timeline(), new Recorder())
             .RangeTicks(c.Objects, c.ResponseBytes)), c.CpuSecondsPerRange)).ToList();
         Assert.True(errors.Count(e => Math.Abs(e) <= 0.2) * 3 >= 2 * cells.Count, Describe(cells, errors));
         Assert.All(errors, e => Assert.InRange(e, -0.4, 0.4));
@@ -131,7 +133,7 @@ public class EtcdCalibrationTests
         {
             var cells = Cells(csv);
             Assert.Equal(new[] { 1, 4 }, cells.Select(c => c.Concurrency).ToArray());
-            var model = new Etcd(new Simulation(1), new EtcdConfig(), "c", new Timeline(), new Recorder());
+            var model = new Etcd(new Simulation(1), ScenarioBuilder.EtcdConfigFrom(new EtcdSpec()), "c", new Timeline(), new Recorder());
             foreach (var c in cells)
                 Assert.InRange(SimTime.ToSeconds(model.RangeTicks(c.Objects, c.ResponseBytes)) / c.CpuSecondsPerRange, 0.5, 2.0);
         }
