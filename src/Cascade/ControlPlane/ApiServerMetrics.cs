@@ -59,10 +59,10 @@ public sealed class ApiServerSample
     // What kube-apiserver and etcd would export for the bucket (docs/metrics.md).
 
     /// <summary>APF rejections per priority level and reason: index level × 3 + <see cref="RejectReason"/>.</summary>
-    public long[] RejectedByLevelReason { get; init; } = [];
+    public int[] RejectedByLevelReason { get; init; } = [];
 
     /// <summary>Requests answered by an API server, per verb and code: index verb × <see cref="MetricLabels.Codes"/> + code.</summary>
-    public long[] RequestsByVerbCode { get; init; } = [];
+    public int[] RequestsByVerbCode { get; init; } = [];
 
     /// <summary>Latency of requests answered or timed out (not WATCHes), per <see cref="ReportedVerb"/>.</summary>
     public HistogramCounts RequestDuration { get; init; } = HistogramCounts.Empty;
@@ -111,8 +111,8 @@ public sealed class ApiServerMetrics
     private int _seatSamples;
     private int _ooms;
     private long _watchEvents, _watchBytes, _listsEtcd, _listsCache;
-    private readonly long[] _rejectedByLevelReason;
-    private readonly long[] _requestsByVerbCode = new long[MetricLabels.Verbs * MetricLabels.Codes];
+    private readonly int[] _rejectedByLevelReason;
+    private readonly int[] _requestsByVerbCode = new int[MetricLabels.Verbs * MetricLabels.Codes];
     private readonly UpstreamHistogram _requestDuration = new(UpstreamHistogram.RequestDurationSeconds, MetricLabels.Verbs);
     private readonly UpstreamHistogram _flowControlWait;
     private readonly UpstreamHistogram _etcdDuration = new(UpstreamHistogram.RequestDurationSeconds, MetricLabels.EtcdOperations);
@@ -130,7 +130,7 @@ public sealed class ApiServerMetrics
         _levels = levels;
         _replicas = replicas;
         _rejectedByLevel = new long[levels];
-        _rejectedByLevelReason = new long[levels * 3];
+        _rejectedByLevelReason = new int[levels * 3];
         _flowControlWait = new UpstreamHistogram(UpstreamHistogram.FlowControlWaitSeconds, levels * 2);
         _levelHist = new long[levels * LatencyHistogram.Bins];
         _verbHist = new long[Verbs * LatencyHistogram.Bins];
@@ -359,8 +359,8 @@ public sealed class ApiServerMetrics
             WindowP99Seconds = WindowP99(),
             WindowFailureRatio = WindowFailureRatio(),
             WindowWorstVerbP99Seconds = WindowWorstVerbP99(),
-            RejectedByLevelReason = (long[])_rejectedByLevelReason.Clone(),
-            RequestsByVerbCode = (long[])_requestsByVerbCode.Clone(),
+            RejectedByLevelReason = (int[])_rejectedByLevelReason.Clone(),
+            RequestsByVerbCode = (int[])_requestsByVerbCode.Clone(),
             RequestDuration = _requestDuration.Take(),
             FlowControlWait = _flowControlWait.Take(),
             EtcdRequestDuration = _etcdDuration.Take(),

@@ -36,27 +36,73 @@ public sealed class UpstreamHistogram
         _sums[row] += seconds;
     }
 
-    /// <summary>The bucket's counts, and a clear start for the next one.</summary>
+    /// <summary>The bucket's counts, kept sparse (a bucket holds a few dozen non-zero cells of hundreds), and a clear start for the next one.</summary>
     public HistogramCounts Take()
     {
-        var taken = new HistogramCounts(_bounds, _rows, (int[])_counts.Clone(), (double[])_sums.Clone());
+        int nonZero = 0;
+        foreach (int c in _counts) if (c != 0) nonZero++;
+        if (nonZero == 0) return HistogramCounts.None(_bounds);
+        var cells = new long[nonZero];
+        int k = 0;
+        for (int i = 0; i < _counts.Length; i++)
+            if (_counts[i] != 0) cells[k++] = (long)i << 32 | (uint)_counts[i];
+        var taken = new HistogramCounts(_bounds, cells, (double[])_sums.Clone());
         Array.Clear(_counts);
         Array.Clear(_sums);
         return taken;
     }
 }
 
-/// <summary>One 10 s bucket of a histogram: per row, the observations in each bucket (not cumulative) and their sum.</summary>
-public sealed class HistogramCounts(double[] bounds, int rows, int[] counts, double[] sums)
+/// <summary>
+/// One 10 s bucket of a histogram: per row, the observations in each bucket (not cumulative) and their sum.
+/// Sparse: the non-zero cells only, each (row × (bounds + 1) + bucket) in the high half and its count in the low.
+/// </summary>
+public sealed class HistogramCounts
 {
-    public static readonly HistogramCounts Empty = new([], 0, [], []);
+    private static readonly long[] NoCells = [];
+    private static readonly double[] NoSums = [];
+    private readonly long[] _cells;
+    private readonly double[] _sums;
+
+    public HistogramCounts(double[] bounds, long[] cells, double[] sums)
+    {
+        Bounds = bounds;
+        _cells = cells;
+        _sums = sums;
+    }
+
+    /// <summary>A bucket that observed nothing.</summary>
+    public static HistogramCounts None(double[] bounds) => new(bounds, NoCells, NoSums);
+
+    public static readonly HistogramCounts Empty = None([]);
 
     /// <summary>The upper bounds (`le`) before +Inf.</summary>
-    public double[] Bounds { get; } = bounds;
-    public int Rows { get; } = rows;
+    public double[] Bounds { get; }
 
     /// <summary>Observations of <paramref name="row"/> in bucket <paramref name="bucket"/> (Bounds.Length is +Inf).</summary>
-    public int Count(int row, int bucket) => counts[row * (Bounds.Length + 1) + bucket];
+    public int Count(int row, int bucket)
+    {
+        long cell = row * (Bounds.Length + 1) + bucket;
+        int lo = 0, hi = _cells.Length - 1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            long at = _cells[mid] >> 32;
+            if (at == cell) return (int)(uint)_cells[mid];
+            if (at < cell) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return 0;
+    }
 
-    public double SumSeconds(int row) => sums[row];
+    /// <summary>Observations of <paramref name="row"/> in all its buckets.</summary>
+    public long RowCount(int row)
+    {
+        long first = (long)row * (Bounds.Length + 1), end = first + Bounds.Length + 1, n = 0;
+        foreach (long c in _cells)
+            if (c >> 32 >= first && c >> 32 < end) n += (uint)c;
+        return n;
+    }
+
+    public double SumSeconds(int row) => _sums.Length == 0 ? 0 : _sums[row];
 }

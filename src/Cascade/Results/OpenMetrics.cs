@@ -185,13 +185,6 @@ public static class OpenMetrics
     internal static string Escape(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
-    private static long RowCount(this HistogramCounts h, int row)
-    {
-        long n = 0;
-        for (int b = 0; b <= h.Bounds.Length; b++) n += h.Count(row, b);
-        return n;
-    }
-
     /// <summary>Writes families' headers and their series' points.</summary>
     private sealed class Writer(TextWriter w, long startUnixSeconds)
     {
