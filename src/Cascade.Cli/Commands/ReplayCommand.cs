@@ -22,7 +22,8 @@ public static class ReplayCommand
         };
         var cmd = new Command("replay", "Replay a real incident and compare its timeline with the write-up's")
         {
-            name, list, sensitivity, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report, ScenarioOptions.Threads,
+            name, list, sensitivity, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report,
+            ScenarioOptions.Metrics, ScenarioOptions.MetricsStart, ScenarioOptions.Threads,
             RunGuard.MaxMemory, RunGuard.MaxEvents,
         };
         cmd.SetAction(parse =>
@@ -70,7 +71,8 @@ public static class ReplayCommand
             var result = output.Result;
             result.Markers = ReplayMarkers.Compute(loaded.Scenario.Replay, result, output.Traffic);
 
-            RunCommand.WriteOutputs(outDir, output);
+            var metrics = ScenarioOptions.MetricsOf(parse);
+            RunCommand.WriteOutputs(outDir, output, metrics);
             if (tornado is not null) AtomicFile.WriteAllText(Path.Combine(outDir, "sensitivity.json"), Json.Serialize(tornado));
             if (parse.GetValue(ScenarioOptions.Report) is { } report)
             {
@@ -96,6 +98,7 @@ public static class ReplayCommand
             Summary.Print(result);
             if (!quiet)
                 Console.Error.WriteLine($"{result.Events:N0} events in {wall:F1} s wall; wrote {outDir}/result.json, timeseries.csv" +
+                    (metrics is not null ? $", {metrics.FileName}" : "") +
                     (parse.GetValue(ScenarioOptions.Report) is { } r2 ? $" and {r2}" : ""));
             return ExitCodes.Ok;
         });

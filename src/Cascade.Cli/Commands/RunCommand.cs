@@ -13,9 +13,9 @@ public static class RunCommand
     public static Command Build()
     {
         var scenario = new Argument<string>("scenario") { Description = "Scenario file (YAML, apiVersion cascade/v1, kind Scenario)" };
-        var cmd = new Command("run", "Simulate a scenario; write DIR/result.json, DIR/timeseries.csv and DIR/products.csv")
+        var cmd = new Command("run", "Simulate a scenario; write DIR/result.json, DIR/timeseries.csv and DIR/products.csv (and DIR/FILE with --metrics FILE)")
         {
-            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report, ScenarioOptions.Threads, RunGuard.MaxMemory, RunGuard.MaxEvents,
+            scenario, ScenarioOptions.Set, ScenarioOptions.Seed, ScenarioOptions.Out, ScenarioOptions.Report, ScenarioOptions.Metrics, ScenarioOptions.MetricsStart, ScenarioOptions.Threads, RunGuard.MaxMemory, RunGuard.MaxEvents,
         };
         cmd.SetAction(parse =>
         {
@@ -31,7 +31,7 @@ public static class RunCommand
             Progress.Done(quiet);
             double wall = watch.Elapsed.TotalSeconds;
 
-            WriteOutputs(outDir, output);
+            WriteOutputs(outDir, output, ScenarioOptions.MetricsOf(parse));
             if (parse.GetValue(ScenarioOptions.Report) is { } report)
                 HtmlReport.Write(RunReport.Build(output.Result, output.Fleet, ReportKind.Run, $"cascade run {loaded.Scenario.Metadata.Name}", null, ProductSections(output)), report);
 
@@ -42,22 +42,32 @@ public static class RunCommand
             }
             Summary.Print(output.Result);
             if (!quiet)
-                Console.Error.WriteLine($"{output.Result.Events:N0} events in {wall:F2} s wall ({output.Result.Events / Math.Max(wall, 1e-9):N0} events/s); wrote {Path.Combine(outDir, "result.json")}, timeseries.csv and products.csv");
+                Console.Error.WriteLine($"{output.Result.Events:N0} events in {wall:F2} s wall ({output.Result.Events / Math.Max(wall, 1e-9):N0} events/s); wrote {Path.Combine(outDir, "result.json")}, timeseries.csv and products.csv" +
+                    (ScenarioOptions.MetricsOf(parse) is { } m ? $" and {m.FileName}" : ""));
             return ExitCodes.Ok;
         });
         return cmd;
     }
 
     /// <summary>
-    /// timeseries.csv, products.csv and result.json, as one set (<see cref="OutputFolder"/>): result.json last,
-    /// so that a folder with a result.json holds one run's complete set.
+    /// timeseries.csv, products.csv, the --metrics file if asked for, and result.json, as one set
+    /// (<see cref="OutputFolder"/>): result.json last, so that a folder with a result.json holds one run's complete set.
     /// </summary>
-    public static void WriteOutputs(string outDir, RunOutput output) => OutputFolder.Write(outDir,
-    [
-        ("timeseries.csv", TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api)))),
-        ("products.csv", ProductSeries.WriteCsv(output.Clusters.Where(c => c.DataPlane is not null).Select(c => (c.Name, c.DataPlane!)))),
-        ("result.json", Json.Serialize(output.Result)),
-    ]);
+    public static void WriteOutputs(string outDir, RunOutput output, MetricsOutput? metrics = null)
+    {
+        var files = new List<OutputFile>
+        {
+            OutputFile.Text("timeseries.csv", TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api)))),
+            OutputFile.Text("products.csv", ProductSeries.WriteCsv(output.Clusters.Where(c => c.DataPlane is not null).Select(c => (c.Name, c.DataPlane!)))),
+        };
+        if (metrics is not null)
+        {
+            var clusters = output.Clusters.Select(c => new OpenMetrics.ClusterSeries(c.Name, c.Api, c.DataPlane)).ToList();
+            files.Add(new OutputFile(metrics.FileName, w => OpenMetrics.Write(w, clusters, metrics.StartUnixSeconds)));
+        }
+        files.Add(OutputFile.Text("result.json", Json.Serialize(output.Result)));
+        OutputFolder.Write(outDir, files);
+    }
 
     /// <summary>Report sections for products (error rates over all their clusters) and each cluster's nodes and DNS.</summary>
     public static IReadOnlyList<ReportSection>? ProductSections(RunOutput output) => DataPlaneReport.Sections(output);

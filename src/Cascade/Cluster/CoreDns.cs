@@ -45,6 +45,7 @@ public sealed class CoreDns : IEventHandler
     private readonly int[] _probeFailures, _generation;
     private readonly double[] _queriesThisSecond, _queriesThisPeriod, _offeredQps, _answeredShare;
     private readonly double[] _offeredOverPeriod;
+    private readonly double[] _bucketQueries, _bucketNoError, _bucketServfail;   // the 10 s bucket's, per replica
     private long _memoryLimit;
 
     public CoreDns(Simulation sim, ApiServerSet api, DataPlane dp, DataPlaneConfig cfg, int firstPod, int replicas)
@@ -72,6 +73,9 @@ public sealed class CoreDns : IEventHandler
         _offeredQps = new double[replicas];
         _offeredOverPeriod = new double[replicas];
         _answeredShare = new double[replicas];
+        _bucketQueries = new double[replicas];
+        _bucketNoError = new double[replicas];
+        _bucketServfail = new double[replicas];
         Array.Fill(_answeredShare, 1.0);
         _memoryLimit = cfg.CoreDnsMemoryLimitBytes;
     }
@@ -206,6 +210,14 @@ public sealed class CoreDns : IEventHandler
             _offeredQps[r] = q;
             _answeredShare[r] = q > _cfg.CoreDnsCapacityQps ? _cfg.CoreDnsCapacityQps / q : 1.0;
             total += q;
+            if (_up[r])
+            {
+                // What its metrics plugin would count: every query received; a response for each one not dropped.
+                _bucketQueries[r] += q;
+                double answered = Math.Min(q, _cfg.CoreDnsCapacityQps);
+                if (Answering(r)) _bucketNoError[r] += answered;
+                else _bucketServfail[r] += answered;
+            }
             int pod = _firstPod + r;
             if (_memoryLimit > 0 && _up[r] && MemoryBytes(r) > _memoryLimit)
             {
@@ -218,6 +230,18 @@ public sealed class CoreDns : IEventHandler
         }
         QueriesPerSecond = total;
         PeakQueriesPerSecond = Math.Max(PeakQueriesPerSecond, total);
+    }
+
+    /// <summary>The 10 s bucket's queries and responses per replica, and each replica's memory now; starts the next bucket.</summary>
+    public CoreDnsBucket TakeBucket()
+    {
+        var memory = new double[_replicas];
+        for (int r = 0; r < _replicas; r++) memory[r] = MemoryBytes(r);
+        var bucket = new CoreDnsBucket((double[])_bucketQueries.Clone(), (double[])_bucketNoError.Clone(), (double[])_bucketServfail.Clone(), memory);
+        Array.Clear(_bucketQueries);
+        Array.Clear(_bucketNoError);
+        Array.Clear(_bucketServfail);
+        return bucket;
     }
 
     public void OnEvent(int kind, long arg)

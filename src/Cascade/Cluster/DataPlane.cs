@@ -12,7 +12,14 @@ public sealed record ProductSample(double TimeSeconds, double Requests, double E
 
 /// <summary>One 10 s bucket of a cluster's data plane, sampled at its end.</summary>
 public sealed record DataPlaneSample(double TimeSeconds, int NodesNotReady, int NodesTainted, int PendingPods,
-    int CoreDnsAnswering, double CoreDnsQps, int FailingCacheEntries, int KubeProxiesWatching);
+    int CoreDnsAnswering, double CoreDnsQps, int FailingCacheEntries, int KubeProxiesWatching, CoreDnsBucket? CoreDns = null);
+
+/// <summary>
+/// One 10 s bucket of CoreDNS's own metrics, per replica: queries received, answered NOERROR (synced) or SERVFAIL
+/// (not synced); the rest were dropped past capacity. Queries are a rate the model integrates, so counts are fractional.
+/// Memory is the replica's at the bucket's end (0 while it is not running).
+/// </summary>
+public sealed record CoreDnsBucket(double[] Queries, double[] NoError, double[] ServFail, double[] MemoryBytes);
 
 /// <summary>
 /// What depends on the control plane in one cluster, carried down to user-visible errors (docs/sources.md §4–§6):
@@ -478,6 +485,6 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         }
         LastErrorRate = requests > 0 ? errors / requests : 0;
         _samples.Add(new DataPlaneSample(t, NodeLifecycle?.NotReady ?? 0, NodeLifecycle?.Tainted ?? 0, Scheduler?.Pending ?? 0,
-            CoreDns?.AnsweringCount ?? 0, CoreDns?.QueriesPerSecond ?? 0, Caches.FailingNodeEntries, KubeProxies.Watching));
+            CoreDns?.AnsweringCount ?? 0, CoreDns?.QueriesPerSecond ?? 0, Caches.FailingNodeEntries, KubeProxies.Watching, CoreDns?.TakeBucket()));
     }
 }

@@ -41,11 +41,15 @@ public sealed class ApiCall
             "watch" => VerbClass.Watch,
             _ => VerbClass.Mutating,
         };
+        ReportedVerb = MetricLabels.VerbOf(verb);
     }
 
     public string Name { get; }
     public string Verb { get; }
     public VerbClass Class { get; }
+
+    /// <summary>The verb kube-apiserver's request metrics would label this call with.</summary>
+    public ReportedVerb ReportedVerb { get; }
     public ApiResource Resource { get; }
 
     /// <summary>The subresource addressed (nodes/status, pods/log, ...); the object stored is the parent <see cref="Resource"/>.</summary>

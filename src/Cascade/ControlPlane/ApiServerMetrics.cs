@@ -55,6 +55,30 @@ public sealed class ApiServerSample
     public double WindowFailureRatio { get; init; }
     /// <summary>The worst verb's p99 (GET, LIST or writes) over the 60 s ending here: latency SLOs are per verb (docs/sources.md §2.6).</summary>
     public double WindowWorstVerbP99Seconds { get; init; }
+
+    // What kube-apiserver and etcd would export for the bucket (docs/metrics.md).
+
+    /// <summary>APF rejections per priority level and reason: index level × 3 + <see cref="RejectReason"/>.</summary>
+    public int[] RejectedByLevelReason { get; init; } = [];
+
+    /// <summary>Requests answered by an API server, per verb and code: index verb × <see cref="MetricLabels.Codes"/> + code.</summary>
+    public int[] RequestsByVerbCode { get; init; } = [];
+
+    /// <summary>Latency of requests answered or timed out (not WATCHes), per <see cref="ReportedVerb"/>.</summary>
+    public HistogramCounts RequestDuration { get; init; } = HistogramCounts.Empty;
+
+    /// <summary>Time in APF's queues, per row level × 2 + (1 when the request then executed, 0 when it was rejected).</summary>
+    public HistogramCounts FlowControlWait { get; init; } = HistogramCounts.Empty;
+
+    /// <summary>Time of the API servers' etcd reads and writes, per <see cref="EtcdOperation"/>.</summary>
+    public HistogramCounts EtcdRequestDuration { get; init; } = HistogramCounts.Empty;
+
+    /// <summary>etcd's memory, the most of the once-a-second samples in the bucket, and whether it was serving at the bucket's end.</summary>
+    public double EtcdMemoryBytes { get; init; }
+    public bool EtcdUp { get; init; }
+
+    /// <summary>CPU etcd has used since the start, in core-seconds.</summary>
+    public double EtcdCpuSeconds { get; init; }
 }
 
 /// <summary>
@@ -87,6 +111,12 @@ public sealed class ApiServerMetrics
     private int _seatSamples;
     private int _ooms;
     private long _watchEvents, _watchBytes, _listsEtcd, _listsCache;
+    private readonly int[] _rejectedByLevelReason;
+    private readonly int[] _requestsByVerbCode = new int[MetricLabels.Verbs * MetricLabels.Codes];
+    private readonly UpstreamHistogram _requestDuration = new(UpstreamHistogram.RequestDurationSeconds, MetricLabels.Verbs);
+    private readonly UpstreamHistogram _flowControlWait;
+    private readonly UpstreamHistogram _etcdDuration = new(UpstreamHistogram.RequestDurationSeconds, MetricLabels.EtcdOperations);
+    private double _etcdMemMax;
 
     // sliding window of non-exempt requests
     private readonly long[] _windowHist = new long[WindowBuckets * LatencyHistogram.Bins];
@@ -100,6 +130,8 @@ public sealed class ApiServerMetrics
         _levels = levels;
         _replicas = replicas;
         _rejectedByLevel = new long[levels];
+        _rejectedByLevelReason = new int[levels * 3];
+        _flowControlWait = new UpstreamHistogram(UpstreamHistogram.FlowControlWaitSeconds, levels * 2);
         _levelHist = new long[levels * LatencyHistogram.Bins];
         _verbHist = new long[Verbs * LatencyHistogram.Bins];
         _seatsByLevelSum = new double[levels];
@@ -173,27 +205,41 @@ public sealed class ApiServerMetrics
         }
     }
 
-    public void OnCompleted(int level, VerbClass verb, bool exempt, long latencyTicks)
+    public void OnCompleted(int level, VerbClass verb, ReportedVerb reported, bool exempt, long latencyTicks, ResponseCode code = ResponseCode.Ok)
     {
         _completed++;
         Completed++;
+        _requestsByVerbCode[(int)reported * MetricLabels.Codes + (int)code]++;
         if (verb == VerbClass.Watch) return; // long-running: not a latency (as the SLOs define it)
-        RecordLatency(level, verb, exempt, latencyTicks);
+        RecordLatency(level, verb, reported, exempt, latencyTicks);
     }
 
-    public void OnTimedOut(int level, VerbClass verb, bool exempt, long latencyTicks)
+    public void OnTimedOut(int level, VerbClass verb, ReportedVerb reported, bool exempt, long latencyTicks)
     {
         _timedOut++;
         TimedOut++;
+        _requestsByVerbCode[(int)reported * MetricLabels.Codes + (int)ResponseCode.GatewayTimeout]++;
         if (!exempt) _windowFailed[_windowSlot]++;
-        RecordLatency(level, verb, exempt, latencyTicks);
+        RecordLatency(level, verb, reported, exempt, latencyTicks);
     }
 
-    public void OnRejected(int level, RejectReason reason, bool exempt)
+    /// <summary>A request left APF's queue after <paramref name="waitTicks"/>: dispatched to execute, or rejected.</summary>
+    public void OnWaited(int level, bool executed, long waitTicks) =>
+        _flowControlWait.Observe(level * 2 + (executed ? 1 : 0), SimTime.ToSeconds(waitTicks));
+
+    /// <summary>An API server's read or write in etcd took <paramref name="ticks"/>, from its send to its answer.</summary>
+    public void OnEtcdServed(EtcdOperation operation, long ticks) => _etcdDuration.Observe((int)operation, SimTime.ToSeconds(ticks));
+
+    public void OnRejected(int level, RejectReason reason, ReportedVerb reported, bool exempt)
     {
         _rejected[(int)reason]++;
         Rejected++;
-        if (level >= 0) _rejectedByLevel[level]++;
+        _requestsByVerbCode[(int)reported * MetricLabels.Codes + (int)ResponseCode.TooManyRequests]++;
+        if (level >= 0)
+        {
+            _rejectedByLevel[level]++;
+            _rejectedByLevelReason[level * 3 + (int)reason]++;
+        }
         switch (reason)
         {
             case RejectReason.QueueFull: RejectedQueueFull++; break;
@@ -231,10 +277,15 @@ public sealed class ApiServerMetrics
 
     public void OnEtcdOom() => EtcdOoms++;
 
-    public void SampleEtcdMemory(double bytes) => EtcdPeakMemoryBytes = Math.Max(EtcdPeakMemoryBytes, bytes);
-
-    private void RecordLatency(int level, VerbClass verb, bool exempt, long latencyTicks)
+    public void SampleEtcdMemory(double bytes)
     {
+        EtcdPeakMemoryBytes = Math.Max(EtcdPeakMemoryBytes, bytes);
+        _etcdMemMax = Math.Max(_etcdMemMax, bytes);
+    }
+
+    private void RecordLatency(int level, VerbClass verb, ReportedVerb reported, bool exempt, long latencyTicks)
+    {
+        _requestDuration.Observe((int)reported, SimTime.ToSeconds(latencyTicks));
         int bin = LatencyHistogram.Bin(latencyTicks);
         _levelHist[level * LatencyHistogram.Bins + bin]++;
         _verbHist[(int)verb * LatencyHistogram.Bins + bin]++;
@@ -267,7 +318,8 @@ public sealed class ApiServerMetrics
     }
 
     /// <summary>Closes the bucket ending at <paramref name="now"/>.</summary>
-    public void Flush(long now, ReadOnlySpan<double> cpuCoresByReplica, ReadOnlySpan<bool> upByReplica, long nodes = 0, long pods = 0)
+    public void Flush(long now, ReadOnlySpan<double> cpuCoresByReplica, ReadOnlySpan<bool> upByReplica, long nodes = 0, long pods = 0,
+        bool etcdUp = true, double etcdCpuSeconds = 0)
     {
         int n = Math.Max(1, _seatSamples);
         var sample = new ApiServerSample
@@ -307,6 +359,14 @@ public sealed class ApiServerMetrics
             WindowP99Seconds = WindowP99(),
             WindowFailureRatio = WindowFailureRatio(),
             WindowWorstVerbP99Seconds = WindowWorstVerbP99(),
+            RejectedByLevelReason = (int[])_rejectedByLevelReason.Clone(),
+            RequestsByVerbCode = (int[])_requestsByVerbCode.Clone(),
+            RequestDuration = _requestDuration.Take(),
+            FlowControlWait = _flowControlWait.Take(),
+            EtcdRequestDuration = _etcdDuration.Take(),
+            EtcdMemoryBytes = _etcdMemMax,
+            EtcdUp = etcdUp,
+            EtcdCpuSeconds = etcdCpuSeconds,
         };
         _samples.Add(sample);
         if (SaturatedAtSeconds is null &&
@@ -316,6 +376,9 @@ public sealed class ApiServerMetrics
         _issued = _lists = _watches = _completed = _timedOut = _clientTimeouts = _unavailable = 0;
         Array.Clear(_rejected);
         Array.Clear(_rejectedByLevel);
+        Array.Clear(_rejectedByLevelReason);
+        Array.Clear(_requestsByVerbCode);
+        _etcdMemMax = 0;
         Array.Clear(_levelHist);
         Array.Clear(_verbHist);
         Array.Clear(_seatsByLevelSum);

@@ -371,6 +371,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             throw new InvalidOperationException($"APF dispatched request {requestId}, which is {r.Phase}, not queued");
         var call = r.Call;
         call.Dispatched++;
+        Metrics.OnWaited(call.Classification.PriorityLevel, executed: true, _sim.Now - r.ArrivedAt);
         var rep = _replicas[r.Replica];
         var decision = call.Class switch
         {
@@ -407,6 +408,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         {
             // Memory is taken when etcd's response lands in the replica, not while etcd is still ranging.
             r.Phase = RequestPhase.EtcdRead;
+            r.EtcdSentAt = _sim.Now;
             call.EtcdTicksDemanded += _etcd.Range(r.Id, r.ObjectsRead, r.ObjectsRead * call.Resource.BytesPerObject);
             return;
         }
@@ -426,7 +428,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         CancelServerTimeout(r);
         var call = r.Call;
-        Metrics.OnCompleted(call.Classification.PriorityLevel, call.Class, call.Classification.Exempt, _sim.Now - r.ArrivedAt);
+        Metrics.OnCompleted(call.Classification.PriorityLevel, call.Class, call.ReportedVerb, call.Classification.Exempt, _sim.Now - r.ArrivedAt,
+            outcome == RequestOutcome.Expired ? ResponseCode.Gone : ResponseCode.Ok);
         r.Phase = RequestPhase.Answering;
         rep.Dispatcher.Finish(r.Id);
         Finish(r, outcome);
@@ -468,7 +471,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         var r = _requests[requestId];
         CancelServerTimeout(r);
-        Metrics.OnRejected(r.Call.Classification.PriorityLevel, reason, r.Call.Classification.Exempt);
+        var classification = r.Call.Classification;
+        if (r.Phase == RequestPhase.Queued) Metrics.OnWaited(classification.PriorityLevel, executed: false, _sim.Now - r.ArrivedAt);
+        Metrics.OnRejected(classification.PriorityLevel, reason, r.Call.ReportedVerb, classification.Exempt);
         if (!r.Abandoned && retryAfterSeconds > 0 && r.Attempt < r.Client.MaxRetries)
         {
             // client-go: a 429 with Retry-After is slept on and retried (docs/sources.md §3).
@@ -485,6 +490,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private void OnEtcdServed(int id)
     {
         var r = _requests[id];
+        Metrics.OnEtcdServed(r.CacheInitResource >= 0 ? EtcdOperation.List : MetricLabels.EtcdOperationOf(r.Call.ReportedVerb), _sim.Now - r.EtcdSentAt);
         if (r.Phase == RequestPhase.EtcdWrite)
         {
             Complete(r);
@@ -507,6 +513,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         {
             // The commit is etcd work too: under a flood of ranges it slows down like everything else on etcd.
             r.Phase = RequestPhase.EtcdWrite;
+            r.EtcdSentAt = _sim.Now;
             _etcd.Write(r.Id);
             return;
         }
@@ -519,7 +526,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         CancelServerTimeout(r);
         ReleaseMemory(rep, r);
         var call = r.Call;
-        Metrics.OnCompleted(call.Classification.PriorityLevel, call.Class, call.Classification.Exempt, _sim.Now - r.ArrivedAt);
+        Metrics.OnCompleted(call.Classification.PriorityLevel, call.Class, call.ReportedVerb, call.Classification.Exempt, _sim.Now - r.ArrivedAt);
         // Answered: no longer the replica's, even if freeing its seats dispatches a LIST that OOM-kills it.
         r.Phase = RequestPhase.Answering;
         rep.Dispatcher.Finish(r.Id);
@@ -554,7 +561,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.ServerTimeout = 0;
         var rep = _replicas[r.Replica];
         Abort(rep, r);
-        Metrics.OnTimedOut(r.Call.Classification.PriorityLevel, r.Call.Class, r.Call.Classification.Exempt, _sim.Now - r.ArrivedAt);
+        Metrics.OnTimedOut(r.Call.Classification.PriorityLevel, r.Call.Class, r.Call.ReportedVerb, r.Call.Classification.Exempt, _sim.Now - r.ArrivedAt);
         r.Phase = RequestPhase.Answering;
         rep.Dispatcher.Finish(id);
         Finish(r, RequestOutcome.ServerTimeout);
@@ -810,6 +817,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.ArrivedAt = _sim.Now;
         RequestCost.PlanCacheInit(r, res, _config);
         r.Phase = RequestPhase.EtcdRead;
+        r.EtcdSentAt = _sim.Now;
         _etcd.Range(r.Id, res.Count, res.StoredBytes);
     }
 
@@ -913,7 +921,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
                 rep.BusyCoreTicksAtLastFlush = busy;
                 up[rep.Index] = rep.Up;
             }
-            Metrics.Flush(_sim.Now, cpu, up, Resources.Find("nodes")?.Count ?? 0, Resources.Find("pods")?.Count ?? 0);
+            Metrics.Flush(_sim.Now, cpu, up, Resources.Find("nodes")?.Count ?? 0, Resources.Find("pods")?.Count ?? 0,
+                _etcd.Up, _etcd.BusyCoreTicks / SimTime.TicksPerSecond);
         }
         _sim.Schedule(SimTime.TicksPerSecond, this, SampleTick);
     }

@@ -10,7 +10,10 @@ namespace Cascade.Results;
 /// </summary>
 public static class AtomicFile
 {
-    public static void WriteAllText(string path, string contents)
+    public static void WriteAllText(string path, string contents) => Write(path, w => w.Write(contents));
+
+    /// <summary>Writes what <paramref name="write"/> writes (UTF-8, no BOM) as the file's whole contents, streamed: a large file is never one string.</summary>
+    public static void Write(string path, Action<TextWriter> write)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
@@ -18,7 +21,7 @@ public static class AtomicFile
         try
         {
             Directory.CreateDirectory(dir);
-            File.WriteAllText(tmp, contents, new UTF8Encoding(false));
+            WriteNew(tmp, write);
             File.Move(tmp, full, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -36,5 +39,12 @@ public static class AtomicFile
                 // Nothing was written under the temporary name, or it cannot be removed either: the error above says why.
             }
         }
+    }
+
+    /// <summary>Writes a file in one go through a buffered UTF-8 (no BOM) writer; not atomic by itself.</summary>
+    internal static void WriteNew(string path, Action<TextWriter> write)
+    {
+        using var w = new StreamWriter(path, append: false, new UTF8Encoding(false), bufferSize: 1 << 16);
+        write(w);
     }
 }

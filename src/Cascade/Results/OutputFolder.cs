@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Cascade.Results;
 
 /// <summary>
@@ -11,7 +9,7 @@ namespace Cascade.Results;
 /// </summary>
 public static class OutputFolder
 {
-    public static void Write(string dir, IReadOnlyList<(string Name, string Text)> files)
+    public static void Write(string dir, IReadOnlyList<OutputFile> files)
     {
         var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir));
         if (!Directory.Exists(target) && TryWriteNew(dir, target, files)) return;
@@ -25,17 +23,17 @@ public static class OutputFolder
         {
             throw new InputException($"cannot replace '{last}': {e.Message}");
         }
-        foreach (var (name, text) in files) AtomicFile.WriteAllText(Path.Combine(dir, name), text);
+        foreach (var file in files) AtomicFile.Write(Path.Combine(dir, file.Name), file.Write);
     }
 
     /// <summary>False when the folder appeared meanwhile (another run); then the files go in one by one.</summary>
-    private static bool TryWriteNew(string dir, string target, IReadOnlyList<(string Name, string Text)> files)
+    private static bool TryWriteNew(string dir, string target, IReadOnlyList<OutputFile> files)
     {
         var staging = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Environment.ProcessId}.partial");
         try
         {
             Directory.CreateDirectory(staging);
-            foreach (var (name, text) in files) File.WriteAllText(Path.Combine(staging, name), text, new UTF8Encoding(false));
+            foreach (var file in files) AtomicFile.WriteNew(Path.Combine(staging, file.Name), file.Write);
             if (Directory.Exists(target)) return false;
             Directory.Move(staging, target);
             return true;
@@ -57,4 +55,10 @@ public static class OutputFolder
             }
         }
     }
+}
+
+/// <summary>One file of a run's set: its name in the folder and what writes its contents.</summary>
+public sealed record OutputFile(string Name, Action<TextWriter> Write)
+{
+    public static OutputFile Text(string name, string text) => new(name, w => w.Write(text));
 }

@@ -4,6 +4,7 @@ using Cascade.ControlPlane.Apf;
 using Cascade.Engine;
 using Cascade.Fleet;
 using Cascade.Results;
+using Cascade.Scenarios.Importers;
 using Cascade.Scenarios.Schema;
 
 namespace Cascade.Scenarios;

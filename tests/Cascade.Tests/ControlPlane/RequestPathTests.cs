@@ -91,7 +91,7 @@ public class RequestPathTests(ITestOutputHelper output)
         leaked.Metrics.OnIssued(VerbClass.Get); // issued, yet no request is alive: one leaked from the books
         Assert.Throws<InvalidOperationException>(leaked.CheckAccounting);
         var (_, phantom) = Idle();
-        phantom.Metrics.OnCompleted(0, VerbClass.Get, false, 0); // answered, yet never issued: one alive request too many
+        phantom.Metrics.OnCompleted(0, VerbClass.Get, ReportedVerb.Get, false, 0); // answered, yet never issued: one alive request too many
         Assert.Throws<InvalidOperationException>(phantom.CheckAccounting);
     }
 }

@@ -1,5 +1,6 @@
 using Cascade.Cli;
 using Cascade.ControlPlane.Apf;
+using Cascade.Scenarios.Importers;
 using Cascade.Tests.Cli;
 
 namespace Cascade.Tests.Scenarios;

@@ -1,18 +1,7 @@
 namespace Cascade.Tests.Results.Report;
 
-/// <summary>
-/// A test that drives Debian's Chromium. Without it, the test is skipped on a developer's machine but
-/// runs (and fails, saying why) in CI, where .ci/run installs Chromium: a browser test that silently
-/// skips in CI would let a broken report land.
-/// </summary>
-public sealed class ChromiumFactAttribute : FactAttribute
+/// <summary>A test that drives Debian's Chromium: skipped on a machine without it, never in CI (.ci/run installs it).</summary>
+public sealed class ChromiumFactAttribute() : InstalledToolFactAttribute(ChromiumPath, "install it with `apt-get install chromium` to run the browser tests")
 {
     public const string ChromiumPath = "/usr/bin/chromium";
-
-    public ChromiumFactAttribute()
-    {
-        bool ci = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-        if (!File.Exists(ChromiumPath) && !ci)
-            Skip = $"{ChromiumPath} not found: install it with `apt-get install chromium` to run the browser tests";
-    }
 }

@@ -1,8 +1,9 @@
 using System.Globalization;
+using Cascade.ControlPlane.Apf;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Cascade.ControlPlane.Apf;
+namespace Cascade.Scenarios.Importers;
 
 // Stands for: reading the objects an operator has, as `kubectl get flowschemas,prioritylevelconfigurations
 // -o yaml` prints them (a `kind: List` with items) or as applied manifests (multi-document YAML), in

@@ -1,6 +1,7 @@
 using Cascade.ControlPlane.Apf;
+using Cascade.Scenarios.Importers;
 
-namespace Cascade.Tests.ControlPlane.Apf;
+namespace Cascade.Tests.Scenarios.Importers;
 
 public class ApfYamlTests
 {
