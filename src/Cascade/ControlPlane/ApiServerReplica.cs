@@ -14,10 +14,10 @@ namespace Cascade.ControlPlane;
 internal sealed class ApiServerReplica
 {
     public ApiServerReplica(int index, Simulation sim, ApiServerConfig config, IApfHost host,
-        ProcessorSharingServer.IClient cpuClient, int resources)
+        ProcessorSharingServer.IClient cpuClient, int resources, ApfRequestTable apfRequests)
     {
         Index = index;
-        Dispatcher = new ApfDispatcher(sim, config.Apf, config.SeatsPerReplica, host);
+        Dispatcher = new ApfDispatcher(sim, config.Apf, config.SeatsPerReplica, host, apfRequests);
         Cpu = new ProcessorSharingServer(sim, config.CpuCores, cpuClient);
         Watches = new WatchRegistry(resources);
         Cache = new WatchCache(resources);

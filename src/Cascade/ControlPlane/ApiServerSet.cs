@@ -35,6 +35,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private readonly Simulation _sim;
     private readonly ApiServerConfig _config;
     private readonly RequestTable _requests = new();
+    private readonly ApfRequestTable _apfRequests = new();
     private readonly List<ApiServerReplica> _replicas = new();
     private readonly Etcd _etcd;
     private readonly RandomStream _lb, _goaway;
@@ -121,7 +122,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     private ApiServerReplica AddReplica()
     {
-        var r = new ApiServerReplica(_replicas.Count, _sim, _config, this, new CpuStage(this), Resources.All.Count);
+        var r = new ApiServerReplica(_replicas.Count, _sim, _config, this, new CpuStage(this), Resources.All.Count, _apfRequests);
         r.ResidentBytes = WarmResidentBytes();
         _replicas.Add(r);
         return r;
@@ -645,7 +646,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         rep.Up = false;
         while (_replicaLife.Count <= rep.Index) _replicaLife.Add(0);
         _replicaLife[rep.Index]++;
-        // Everything that was on the replica dies with its connections.
+        // Everything that was on the replica dies with its connections; APF lets go of them first, as their
+        // callers may re-send them to a sibling replica at once.
+        rep.Dispatcher.ForgetRequests();
         var victims = new List<int>();
         for (int id = 0; id < _requests.HighWater; id++)
         {

@@ -63,7 +63,10 @@ public sealed class ApfDispatcher : IEventHandler
     private readonly long[] _dispatched;
     private readonly long[] _rejected;          // level * 3 + reason
 
-    private ApfRequest[] _requests = new ApfRequest[1024];
+    // APF's state of each request, indexed by the host's request id; shared by the replicas of one API server
+    // set (a request is held by one replica at a time), so memory grows with requests, not requests × replicas.
+    private readonly ApfRequestTable _table;
+    private readonly int _owner;
 
     // Seats still held for a finished request's additional latency; the request id is free meanwhile.
     private int[] _lingerLevel = new int[64];
@@ -81,14 +84,23 @@ public sealed class ApfDispatcher : IEventHandler
     {
     }
 
+    /// <summary>A replica's dispatcher keeping its requests' APF state in <paramref name="table"/>, shared with its sibling replicas.</summary>
+    internal ApfDispatcher(Simulation sim, ApfConfiguration config, int serverConcurrencyLimit, IApfHost host, ApfRequestTable table)
+        : this(sim, config, serverConcurrencyLimit, host, periodicBorrowing: true, table)
+    {
+    }
+
     /// <summary>
     /// With <paramref name="periodicBorrowing"/> false the limits are solved once at start and never again,
     /// and no event stays pending: for levels that neither lend nor borrow that changes no limit, and it lets
     /// a test run months of simulated time without a borrowing event every 10 s (upstream's queueset tests
     /// drive a queueSet that has no controller around it).
     /// </summary>
-    internal ApfDispatcher(Simulation sim, ApfConfiguration config, int serverConcurrencyLimit, IApfHost host, bool periodicBorrowing)
+    internal ApfDispatcher(Simulation sim, ApfConfiguration config, int serverConcurrencyLimit, IApfHost host, bool periodicBorrowing,
+        ApfRequestTable? table = null)
     {
+        _table = table ?? new ApfRequestTable();
+        _owner = _table.NewOwner();
         _periodicBorrowing = periodicBorrowing;
         ArgumentNullException.ThrowIfNull(sim);
         ArgumentNullException.ThrowIfNull(config);
@@ -108,7 +120,6 @@ public sealed class ApfDispatcher : IEventHandler
         _allocation = new ConcurrencyAllocation(n);
         _dispatched = new long[n];
         _rejected = new long[n * 3];
-        for (int i = 0; i < _requests.Length; i++) _requests[i].QueueWaitTimer = EventHandle.None;
         StartAll();
     }
 
@@ -145,10 +156,11 @@ public sealed class ApfDispatcher : IEventHandler
     {
         if (requestId < 0) throw new ArgumentOutOfRangeException(nameof(requestId), requestId, "request ids are non-negative");
         if ((uint)c.PriorityLevel >= (uint)_levels.Length) throw new ArgumentOutOfRangeException(nameof(c), c.PriorityLevel, "no such priority level");
-        EnsureCapacity(requestId);
+        _table.EnsureCapacity(requestId);
         var qs = _levels[c.PriorityLevel];
-        ref ApfRequest r = ref _requests[requestId];
+        ref ApfRequest r = ref _table.Items[requestId];
         if (r.State != ApfRequest.Free) throw new InvalidOperationException($"request {requestId} is already held by APF");
+        r.Owner = _owner;
 
         // The estimator's per-level cap (maxSeatsFn): initial seats clamped, final seats narrowed to the cap
         // with the same final work (mutating_work_estimator.go).
@@ -192,7 +204,7 @@ public sealed class ApfDispatcher : IEventHandler
         }
 
         DispatchAsMuchAsPossible(qs);
-        ref ApfRequest after = ref _requests[requestId];  // the host may have grown the array meanwhile
+        ref ApfRequest after = ref _table.Items[requestId];  // the host may have grown the table meanwhile
         if (after.State == ApfRequest.Queued && after.Token == token && queueWaitLimitTicks > 0 && queueWaitLimitTicks != SimTime.Never)
         {
             after.QueueWaitTimer = _sim.Schedule(queueWaitLimitTicks, this, KindQueueWaitTimeout, ((long)token << 32) | (uint)requestId);
@@ -206,9 +218,9 @@ public sealed class ApfDispatcher : IEventHandler
     /// </summary>
     public void Finish(int requestId)
     {
-        if ((uint)requestId >= (uint)_requests.Length) return;
-        ref ApfRequest r = ref _requests[requestId];
-        if (r.State == ApfRequest.Free) return;
+        if ((uint)requestId >= (uint)_table.Items.Length) return;
+        ref ApfRequest r = ref _table.Items[requestId];
+        if (!Holds(r)) return;
         if (r.State == ApfRequest.Queued) throw new InvalidOperationException($"request {requestId} is still queued; it cannot finish");
         var qs = _levels[r.Level];
         long now = _sim.Now;
@@ -223,20 +235,32 @@ public sealed class ApfDispatcher : IEventHandler
     }
 
     /// <summary>
+    /// Lets go of every request this dispatcher holds, cancelling their queue-wait timers, without a word to the
+    /// host: the replica died and the host drops those requests itself. Their ids may be reused at a sibling
+    /// replica at once. Part of <see cref="Reset"/>; the host calls it first when it re-sends the dead replica's
+    /// requests before resetting it.
+    /// </summary>
+    public void ForgetRequests()
+    {
+        var items = _table.Items;
+        for (int i = 0; i < items.Length; i++)
+        {
+            ref ApfRequest r = ref items[i];
+            if (!Holds(r)) continue;
+            if (!r.QueueWaitTimer.IsNone) _sim.Cancel(r.QueueWaitTimer);
+            r.QueueWaitTimer = EventHandle.None;
+            r.State = ApfRequest.Free;
+        }
+    }
+
+    /// <summary>
     /// The replica crashed: everything queued and executing is forgotten without a word to the host (it drops
     /// those requests itself), and APF starts afresh as a new process would: empty queues, initial limits,
     /// no seat-demand history, Retry-After back to 1 s. Dispatched/Rejected counts are kept.
     /// </summary>
     public void Reset()
     {
-        for (int i = 0; i < _requests.Length; i++)
-        {
-            ref ApfRequest r = ref _requests[i];
-            if (r.State == ApfRequest.Free) continue;
-            if (!r.QueueWaitTimer.IsNone) _sim.Cancel(r.QueueWaitTimer);
-            r.QueueWaitTimer = EventHandle.None;
-            r.State = ApfRequest.Free;
-        }
+        ForgetRequests();
         for (int s = 0; s < _lingerUsed; s++)
         {
             if (!_lingerTimer[s].IsNone) _sim.Cancel(_lingerTimer[s]);
@@ -299,7 +323,10 @@ public sealed class ApfDispatcher : IEventHandler
 
     // ---- internals ----
 
-    internal ref ApfRequest Request(int id) => ref _requests[id];
+    internal ref ApfRequest Request(int id) => ref _table.Items[id];
+
+    /// <summary>This dispatcher holds the request (queued or executing here, not at a sibling replica).</summary>
+    private bool Holds(in ApfRequest r) => r.State != ApfRequest.Free && r.Owner == _owner;
 
     private void StartAll()
     {
@@ -345,7 +372,7 @@ public sealed class ApfDispatcher : IEventHandler
         {
             int id = qs.DispatchOne(now);
             if (id < 0) break;
-            ref ApfRequest r = ref _requests[id];
+            ref ApfRequest r = ref _table.Items[id];
             if (!r.QueueWaitTimer.IsNone)
             {
                 _sim.Cancel(r.QueueWaitTimer);
@@ -358,9 +385,9 @@ public sealed class ApfDispatcher : IEventHandler
 
     private void OnQueueWaitTimeout(int id, int token)
     {
-        if ((uint)id >= (uint)_requests.Length) return;
-        ref ApfRequest r = ref _requests[id];
-        if (r.State != ApfRequest.Queued || r.Token != token) return;
+        if ((uint)id >= (uint)_table.Items.Length) return;
+        ref ApfRequest r = ref _table.Items[id];
+        if (r.State != ApfRequest.Queued || r.Token != token || r.Owner != _owner) return;
         r.QueueWaitTimer = EventHandle.None;
         var qs = _levels[r.Level];
         long now = _sim.Now;
@@ -415,15 +442,5 @@ public sealed class ApfDispatcher : IEventHandler
         qs.SyncTime(now);
         qs.ReleaseSeats(queue, seats, now);
         DispatchAsMuchAsPossible(qs);
-    }
-
-    private void EnsureCapacity(int id)
-    {
-        if (id < _requests.Length) return;
-        int n = _requests.Length;
-        while (n <= id) n *= 2;
-        int old = _requests.Length;
-        Array.Resize(ref _requests, n);
-        for (int i = old; i < n; i++) _requests[i].QueueWaitTimer = EventHandle.None;
     }
 }

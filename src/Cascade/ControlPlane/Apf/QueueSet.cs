@@ -372,6 +372,7 @@ internal struct ApfRequest
     public int Level;
     public int Queue;             // −1 when the request did not go through a queue
     public int Token;             // bumped at every admission, so a stale timer cannot touch a reused id
+    public int Owner;             // the dispatcher (replica) holding it, in a table its sibling replicas share
     public int Prev, Next;        // FIFO links within the queue
     public int InitialSeats, FinalSeats;
     public long AdditionalLatencyTicks;
@@ -381,4 +382,35 @@ internal struct ApfRequest
     public EventHandle QueueWaitTimer;
 
     public readonly int MaxSeats => Math.Max(InitialSeats, FinalSeats);
+}
+
+/// <summary>
+/// APF's per-request state, indexed by the host's request id. The replicas of one API server set share one
+/// table: a request is queued or executing at one replica at a time, and each entry names the dispatcher
+/// holding it, so a dispatcher sees only its own requests.
+/// </summary>
+internal sealed class ApfRequestTable
+{
+    private int _owners;
+
+    public ApfRequest[] Items = NewItems(1024, 0);
+
+    public int NewOwner() => ++_owners;
+
+    public void EnsureCapacity(int id)
+    {
+        if (id < Items.Length) return;
+        int n = Items.Length;
+        while (n <= id) n *= 2;
+        var grown = NewItems(n, Items.Length);
+        Array.Copy(Items, grown, Items.Length);
+        Items = grown;
+    }
+
+    private static ApfRequest[] NewItems(int n, int from)
+    {
+        var items = new ApfRequest[n];
+        for (int i = from; i < n; i++) items[i].QueueWaitTimer = EventHandle.None;
+        return items;
+    }
 }
