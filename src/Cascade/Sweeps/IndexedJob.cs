@@ -28,8 +28,14 @@ public static class IndexedJob
     /// <summary>The non-root user of Microsoft's .NET images ($APP_UID).</summary>
     public const int AppUid = 1654;
 
-    /// <summary>The share of a pod's memory limit the run guard lets runs use (RunGuard.MemoryShare).</summary>
-    private const double GuardShare = 0.8;
+    /// <summary>
+    /// The share of a pod's memory limit the run guard lets runs use: its 80% (RunGuard.MemoryShare) of what the
+    /// GC may use, which in a container is 75% of the limit (.NET's default GCHeapHardLimitPercent).
+    /// </summary>
+    private const double GuardShare = 0.8 * 0.75;
+
+    /// <summary>Never less: the runtime, the libraries and the GC's slack (a 10-node run peaks at 55 MiB).</summary>
+    private const long MinimumMi = 256;
 
     private const double Mi = 1024 * 1024;
 
@@ -72,7 +78,7 @@ public static class IndexedJob
     {
         double top = plan.Cells.Select(c => c.EstimatedMemoryBytes).DefaultIfEmpty(RunEstimate.ProcessBytes).Max();
         double bytes = RunEstimate.ProcessBytes + (top - RunEstimate.ProcessBytes) * cpus;
-        return (long)Math.Ceiling(bytes / GuardShare / Mi / 64) * 64;
+        return Math.Max(MinimumMi, (long)Math.Ceiling(bytes / GuardShare / Mi / 64) * 64);
     }
 
     /// <summary>The longest shard's estimated wall time, in seconds, on <paramref name="cpus"/> cores.</summary>
@@ -87,7 +93,7 @@ public static class IndexedJob
     private static string Header(Sweep sweep, JobOptions o) =>
         $"# cascade sweep {sweep.Plan.Name}: {sweep.Plan.Cells.Count} cells in {o.Shards} shards, {o.Parallelism} pods at once, " +
         $"{o.Cpus} core(s) and {MemoryMi(sweep.Plan, o.Cpus)} MiB each;\n" +
-        $"# the longest shard is estimated at {Math.Ceiling(LongestShardSeconds(sweep.Plan, o.Shards, o.Cpus) / 60).ToString(CultureInfo.InvariantCulture)} min " +
+        $"# the longest shard is estimated at {Math.Ceiling(LongestShardSeconds(sweep.Plan, o.Shards, o.Cpus)).ToString(CultureInfo.InvariantCulture)} s of runs " +
         $"(plan {sweep.Plan.Fingerprint[..12]}). README.md, \"Sweeps\", has the workflow.\n";
 
     /// <summary>The ConfigMap's items (key, path under /sweep) and the sweep file's path in the pod.</summary>

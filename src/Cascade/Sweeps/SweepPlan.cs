@@ -9,7 +9,7 @@ public sealed record SweepAxisPlan(string Name, string Path, IReadOnlyList<strin
 /// <summary>One axis's value in a cell; <see cref="Override"/> is the `--set` that gives it.</summary>
 public sealed record SweepSetting(string Axis, string Path, string Value)
 {
-    public string Override => $"{Path}={SweepValue.AsYaml(Value)}";
+    [System.Text.Json.Serialization.JsonIgnore] public string Override => $"{Path}={SweepValue.AsYaml(Value)}";
 
     public override string ToString() => $"{Axis}={SweepValue.Display(Value)}";
 }
@@ -29,8 +29,8 @@ public sealed record SweepCell(
     double EstimatedEvents,
     double EstimatedMemoryBytes)
 {
-    /// <summary>"nodes=500 resourceVersion=0 mitigation=none".</summary>
-    public string Label => SweepPlan.GroupLabel(Settings, Mitigation);
+    /// <summary>"nodes=500 resourceVersion=0 mitigation=priority-level".</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public string Label => SweepPlan.GroupLabel(Settings, Mitigation);
 }
 
 /// <summary>
@@ -49,8 +49,13 @@ public sealed record SweepPlan(
     string Fingerprint,
     IReadOnlyList<SweepCell> Cells)
 {
-    public static string GroupLabel(IReadOnlyList<SweepSetting> settings, string mitigation) =>
-        string.Join(" ", settings.Select(s => s.ToString())) + (settings.Count > 0 ? " " : "") + $"mitigation={mitigation}";
+    /// <summary>"nodes=500 resourceVersion=0", then the mitigation unless it is none; "baseline" for no settings and no mitigation.</summary>
+    public static string GroupLabel(IReadOnlyList<SweepSetting> settings, string mitigation)
+    {
+        var parts = settings.Select(s => s.ToString()).ToList();
+        if (mitigation != "none") parts.Add($"mitigation={mitigation}");
+        return parts.Count > 0 ? string.Join(" ", parts) : Preflight.Variant.BaselineName;
+    }
 
     /// <summary>The first 12 hex digits of SHA-256 of the canonical settings (sorted by path) and mitigation.</summary>
     public static string GroupId(IReadOnlyList<SweepSetting> settings, string mitigation)
