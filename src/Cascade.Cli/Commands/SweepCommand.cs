@@ -95,14 +95,15 @@ public static class SweepCommand
             StatusLine.Clear();
             if (!quiet) Console.Error.WriteLine($"shard {i} of {n}: {cells.Count} cells in {watch.Elapsed.TotalSeconds:F1} s wall on {threads} thread(s); wrote {Path.Combine(outDir, SweepShardManifest.FileName(i, n))}");
             if (parse.GetValue(shard) is not null) return ExitCodes.Ok;
-            return Finish(parse, [outDir], outDir);
+            // This run's manifest, not the folder: shards of an earlier run into it are not this sweep's.
+            return Finish(parse, [Path.Combine(outDir, SweepShardManifest.FileName(0, 1))], outDir);
         });
         return cmd;
     }
 
     private static Command Merge()
     {
-        var dirs = new Argument<string[]>("dirs") { Description = "The shards' output folders (several shards may share one)", Arity = ArgumentArity.OneOrMore };
+        var dirs = new Argument<string[]>("dirs") { Description = "The shards' output folders (several shards may share one), or shards' manifests (DIR/shard-i-of-n.json)", Arity = ArgumentArity.OneOrMore };
         var cmd = new Command("merge",
             "Merge the shards' outputs into one result: check that they cover the plan exactly once, then write OUT/results.json and OUT/report.html " +
             "and print the table, byte for byte as `cascade sweep run` in one process")

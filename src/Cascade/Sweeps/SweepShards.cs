@@ -50,7 +50,7 @@ public static partial class SweepShards
     public static string CellPath(string dir, string id) => Path.Combine(dir, CellsFolder, id + ".json");
 
     /// <summary>
-    /// The shards' outputs in <paramref name="dirs"/> as one result. Refuses, in one line, folders with no
+    /// The shards' outputs in <paramref name="dirs"/> (folders, or shards' manifests) as one result. Refuses, in one line, folders with no
     /// finished shard, shards of different plans or counts, a shard given twice or missing, and a cell
     /// missing or from another plan: the union must cover the plan exactly once.
     /// </summary>
@@ -58,10 +58,13 @@ public static partial class SweepShards
     {
         if (dirs.Count == 0) throw new InputException("give the shards' output folders", field: "merge");
         var found = new List<(string Dir, SweepShardManifest Manifest)>();
-        foreach (var dir in dirs)
+        foreach (var given in dirs)
         {
-            if (!Directory.Exists(dir)) throw new InputException($"'{dir}' is not a folder", field: "merge");
-            var manifests = Directory.GetFiles(dir, "shard-*-of-*.json").Order(StringComparer.Ordinal).ToList();
+            // A shard's manifest names that shard alone; a folder, every finished shard in it.
+            bool one = File.Exists(given);
+            string dir = one ? Path.GetDirectoryName(Path.GetFullPath(given))! : given;
+            if (!one && !Directory.Exists(dir)) throw new InputException($"'{given}' is neither a folder nor a shard's manifest", field: "merge");
+            List<string> manifests = one ? [given] : Directory.GetFiles(dir, "shard-*-of-*.json").Order(StringComparer.Ordinal).ToList();
             if (manifests.Count == 0)
                 throw new InputException($"'{dir}' holds no finished shard (shard-<i>-of-<n>.json): is it still running, or was it stopped before it finished? Run it again", field: "merge");
             found.AddRange(manifests.Select(m => (dir, Read<SweepShardManifest>(m, "a shard manifest"))));
