@@ -198,7 +198,7 @@ public static class SweepCommand
 
     public static void Print(SweepResult r)
     {
-        var table = new Table().Title($"[bold]{Markup.Escape(r.Name)}[/]: {r.Groups.Count} settings × {r.Seeds.Count} seeds ({r.Cells.Count} runs of {Markup.Escape(r.Scenario)}); " +
+        var table = new Table().Title($"[bold]{Markup.Escape(r.Sweep.Name)}[/]: {r.Groups.Count} settings × {r.Sweep.Seeds.Count} seeds ({r.Cells.Count} runs of {Markup.Escape(r.Sweep.Scenario)}); " +
             "passed of seeds [[95% interval of the pass rate]]");
         table.AddColumn("settings");
         foreach (var o in r.Objectives) table.AddColumn(new TableColumn(o).RightAligned());
@@ -237,14 +237,14 @@ public static class SweepCommand
         int Count(string verdict) => r.Groups.Count(g => g.Objectives.FirstOrDefault(o => o.Objective == SweepResult.AllObjectives)?.Verdict == verdict);
         var summary = new List<SummaryItem>
         {
-            new("runs", $"{r.Cells.Count} ({r.Groups.Count} settings × {r.Seeds.Count} seeds)"),
+            new("runs", $"{r.Cells.Count} ({r.Groups.Count} settings × {r.Sweep.Seeds.Count} seeds)"),
             new("objectives hold in every seed", $"{Count(SweepResult.Holds)} of {r.Groups.Count}", ReportStatus.Ok),
             new("fail in every seed", $"{Count(SweepResult.Fails)} of {r.Groups.Count}", Count(SweepResult.Fails) > 0 ? ReportStatus.Bad : null),
             new("flip between seeds", $"{Count(SweepResult.Flips)} of {r.Groups.Count}", Count(SweepResult.Flips) > 0 ? ReportStatus.Warn : null),
         };
         var flips = Flips(r).Select(f => new Results.Report.TimelineEntry(0, "*", "flips", f)).ToList();
-        return new ReportData($"cascade sweep {r.Name}", $"scenario {r.Scenario}, seeds {string.Join(", ", r.Seeds)}; passed of seeds [95% Wilson interval]",
-            ReportKind.Sweep, $"cascade {typeof(SweepResult).Assembly.GetName().Version?.ToString(3)}, plan {r.Fingerprint[..12]}",
+        return new ReportData($"cascade sweep {r.Sweep.Name}", $"scenario {r.Sweep.Scenario}, seeds {string.Join(", ", r.Sweep.Seeds)}; passed of seeds [95% Wilson interval]",
+            ReportKind.Sweep, $"cascade {typeof(SweepResult).Assembly.GetName().Version?.ToString(3)}, plan {r.Sweep.Fingerprint[..12]}",
             summary, flips, [], Matrix: new ReportMatrix(r.Objectives, rows));
     }
 }

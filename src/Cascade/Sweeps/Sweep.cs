@@ -13,18 +13,13 @@ namespace Cascade.Sweeps;
 /// </summary>
 public sealed class Sweep
 {
-    public const string ApiVersion = "cascade/v1";
+    public const string ApiVersion = ScenarioLoader.ApiVersion;
     public const string Kind = "Sweep";
 
     private readonly Dictionary<string, PreparedVariant> _groups;
 
-    private Sweep(string file, SweepSpec spec, SweepPlan plan, Dictionary<string, PreparedVariant> groups)
-    {
-        File = file;
-        Spec = spec;
-        Plan = plan;
-        _groups = groups;
-    }
+    private Sweep(string file, SweepSpec spec, SweepPlan plan, Dictionary<string, PreparedVariant> groups) =>
+        (File, Spec, Plan, _groups) = (file, spec, plan, groups);
 
     /// <summary>The sweep file, as given.</summary>
     public string File { get; }
@@ -59,7 +54,7 @@ public sealed class Sweep
                         estimate?.Events ?? 0, estimate?.MemoryBytes ?? RunEstimate.ProcessBytes));
             }
         var axes = spec.Grid.Select(a => new SweepAxisPlan(a.Label, a.Path, a.Values)).ToList();
-        var plan = new SweepPlan(spec.Metadata.Name, spec.Metadata.Description, spec.Scenario, spec.Set, axes, spec.Mitigations, seeds, fingerprint, cells);
+        var plan = new SweepPlan(new SweepDefinition(spec.Metadata.Name, spec.Metadata.Description, spec.Scenario, spec.Set, axes, spec.Mitigations, seeds, fingerprint), cells);
         return new Sweep(file, spec, plan, groups);
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace Cascade.Sweeps;
 
@@ -9,7 +10,7 @@ public sealed record SweepAxisPlan(string Name, string Path, IReadOnlyList<strin
 /// <summary>One axis's value in a cell; <see cref="Override"/> is the `--set` that gives it.</summary>
 public sealed record SweepSetting(string Axis, string Path, string Value)
 {
-    [System.Text.Json.Serialization.JsonIgnore] public string Override => $"{Path}={SweepValue.AsYaml(Value)}";
+    [JsonIgnore] public string Override => $"{Path}={SweepValue.AsYaml(Value)}";
 
     public override string ToString() => $"{Axis}={SweepValue.Display(Value)}";
 }
@@ -30,15 +31,14 @@ public sealed record SweepCell(
     double EstimatedMemoryBytes)
 {
     /// <summary>"nodes=500 resourceVersion=0 mitigation=priority-level".</summary>
-    [System.Text.Json.Serialization.JsonIgnore] public string Label => SweepPlan.GroupLabel(Settings, Mitigation);
+    [JsonIgnore] public string Label => SweepPlan.GroupLabel(Settings, Mitigation);
 }
 
 /// <summary>
-/// What a sweep will run: every cell with its estimated cost, in the grid's order (first axis outermost,
-/// then mitigation, then seed). <see cref="Fingerprint"/> covers the sweep file, the scenario file and
-/// the tool's version: shards merge only with shards of the same plan.
+/// What the sweep file defined, as the plan and the result both carry it. <see cref="Fingerprint"/> covers
+/// the sweep file, the scenario file and the tool's version: shards merge only with shards of the same plan.
 /// </summary>
-public sealed record SweepPlan(
+public sealed record SweepDefinition(
     string Name,
     string Description,
     string Scenario,
@@ -46,9 +46,15 @@ public sealed record SweepPlan(
     IReadOnlyList<SweepAxisPlan> Axes,
     IReadOnlyList<string> Mitigations,
     IReadOnlyList<ulong> Seeds,
-    string Fingerprint,
-    IReadOnlyList<SweepCell> Cells)
+    string Fingerprint);
+
+/// <summary>What a sweep will run: every cell with its estimated cost, in the grid's order (first axis outermost, then mitigation, then seed).</summary>
+public sealed record SweepPlan(SweepDefinition Sweep, IReadOnlyList<SweepCell> Cells)
 {
+    [JsonIgnore] public string Name => Sweep.Name;
+
+    [JsonIgnore] public string Fingerprint => Sweep.Fingerprint;
+
     /// <summary>"nodes=500 resourceVersion=0", then the mitigation unless it is none; "baseline" for no settings and no mitigation.</summary>
     public static string GroupLabel(IReadOnlyList<SweepSetting> settings, string mitigation)
     {

@@ -9,14 +9,7 @@ namespace Cascade.Sweeps;
 /// process and any number of merged shards write the same bytes.
 /// </summary>
 public sealed record SweepResult(
-    string Name,
-    string Description,
-    string Scenario,
-    IReadOnlyList<string> Set,
-    IReadOnlyList<SweepAxisPlan> Axes,
-    IReadOnlyList<string> Mitigations,
-    IReadOnlyList<ulong> Seeds,
-    string Fingerprint,
+    SweepDefinition Sweep,
     IReadOnlyList<string> Objectives,
     IReadOnlyList<SweepGroupResult> Groups,
     IReadOnlyList<SweepCellSummary> Cells)
@@ -49,8 +42,7 @@ public sealed record SweepResult(
             return new SweepCellSummary(c.Id, c.Group, c.Seed, r.Outcome?.ObjectivesHold, r.Outcome?.FailedObjectives ?? [],
                 r.Outcome?.ClustersSaturated, r.Outcome?.PeakErrorRate);
         }).ToList();
-        return new SweepResult(plan.Name, plan.Description, plan.Scenario, plan.Set, plan.Axes, plan.Mitigations, plan.Seeds,
-            plan.Fingerprint, judged, groups, summaries);
+        return new SweepResult(plan.Sweep, judged, groups, summaries);
     }
 
     /// <summary>One objective over a group's seeds: a seed counts when the objective was judged in its run.</summary>

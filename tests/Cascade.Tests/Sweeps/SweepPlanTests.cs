@@ -86,7 +86,7 @@ public class SweepPlanTests(SweepFixture fx) : IClassFixture<SweepFixture>
         var setting = new SweepSetting("nodes", "cluster.nodes", "400");
         string group = SweepPlan.GroupId([setting], "none");
         var cells = new ulong[] { 1, 2, 3 }.Select(s => new SweepCell(SweepPlan.CellId(group, s), group, [setting], "none", s, 1, 1)).ToList();
-        var plan = new SweepPlan("t", "", "s.yaml", [], [new SweepAxisPlan("nodes", "cluster.nodes", ["400"])], ["none"], [1, 2, 3], "f", cells);
+        var plan = new SweepPlan(new SweepDefinition("t", "", "s.yaml", [], [new SweepAxisPlan("nodes", "cluster.nodes", ["400"])], ["none"], [1, 2, 3], "f"), cells);
         SweepCellResult Run(ulong seed, bool saturates)
         {
             var verdicts = new List<Verdict>
