@@ -28,6 +28,12 @@ public sealed class Sweep
 
     public SweepPlan Plan { get; }
 
+    /// <summary>
+    /// The model's build: its version and the library's module id, which a deterministic build derives from
+    /// its content, so that shards of builds that could simulate differently do not merge.
+    /// </summary>
+    public static string Build => $"{typeof(Sweep).Assembly.GetName().Version} {typeof(Sweep).Assembly.ManifestModule.ModuleVersionId}";
+
     public string ScenarioFile => Spec.ScenarioPath(Path.GetDirectoryName(Path.GetFullPath(File))!);
 
     public static Sweep Load(string file)
@@ -36,8 +42,7 @@ public sealed class Sweep
         if (!System.IO.File.Exists(file)) throw new InputException($"sweep file '{file}' not found");
         var spec = YamlBinder.LoadFile<SweepSpec>(file, null, ApiVersion, Kind);
         string scenarioFile = spec.ScenarioPath(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        string fingerprint = SweepPlan.Hash(string.Join("\n\0\n", TextFile.ReadUtf8(file), TextFile.ReadUtf8(scenarioFile),
-            typeof(Sweep).Assembly.GetName().Version?.ToString() ?? ""));
+        string fingerprint = SweepPlan.Hash(string.Join("\n\0\n", TextFile.ReadUtf8(file), TextFile.ReadUtf8(scenarioFile), Build));
 
         var groups = new Dictionary<string, PreparedVariant>(StringComparer.Ordinal);
         var cells = new List<SweepCell>();

@@ -9,7 +9,8 @@ namespace Cascade.Sweeps;
 /// What a shard leaves in its output folder: `cells/&lt;id&gt;.json` for each of its cells (each written whole
 /// or not at all, as it finishes) and, last, `shard-&lt;i&gt;-of-&lt;n&gt;.json` with the plan and the ids it ran.
 /// The manifest's presence marks a finished shard; a shard killed before it has none, and is simply run
-/// again: every cell's file is a function of the plan and the cell, so a rerun writes the same bytes.
+/// again: every cell's file is a function of the plan and the cell, so a rerun writes the same bytes, and
+/// keeps the cells the killed run finished.
 /// Several shards may share one folder (an Indexed Job's pods writing to one volume) or have one each.
 /// </summary>
 public sealed record SweepShardManifest(int Shard, int Shards, string Fingerprint, IReadOnlyList<string> Cells, SweepPlan Plan)
@@ -39,12 +40,31 @@ public static partial class SweepShards
         var cells = sweep.Plan.Shard(shard, shards);
         ParallelRuns.Run(cells, threads, c =>
         {
+            if (Finished(outDir, c.Id, sweep.Plan.Fingerprint)) return true;
             AtomicFile.WriteAllText(CellPath(outDir, c.Id), Json.Serialize(sweep.Run(c)));
             return true;
         }, progress);
         var manifest = new SweepShardManifest(shard, shards, sweep.Plan.Fingerprint, cells.Select(c => c.Id).ToList(), sweep.Plan);
         AtomicFile.WriteAllText(Path.Combine(outDir, SweepShardManifest.FileName(shard, shards)), Json.Serialize(manifest));
         return manifest;
+    }
+
+    /// <summary>
+    /// Whether a run of this plan already wrote the cell (a shard rerun after a kill, a Job's retry): a cell's
+    /// file is written whole or not at all, and is a function of the plan and the cell, so it is kept.
+    /// </summary>
+    private static bool Finished(string dir, string id, string fingerprint)
+    {
+        var path = CellPath(dir, id);
+        if (!File.Exists(path)) return false;
+        try
+        {
+            return Read<SweepCellResult>(path, "a cell result") is { } cell && cell.Id == id && cell.Fingerprint == fingerprint;
+        }
+        catch (InputException)
+        {
+            return false;
+        }
     }
 
     public static string CellPath(string dir, string id) => Path.Combine(dir, CellsFolder, id + ".json");

@@ -88,6 +88,14 @@ public class SweepShardProcessTests(SweepFixture fx) : IClassFixture<SweepFixtur
         AssertSameFiles(fx.Dir("one"), fx.Dir("killed-merged"));
         Assert.Equal(fx.OneProcessTable, table);
         AssertCellsAsOneProcess(dir);
+
+        // Run again, it keeps what it finished: the cells are not written again, the manifest is the same.
+        var written = ran.ToDictionary(c => c.Id, c => File.GetLastWriteTimeUtc(SweepShards.CellPath(dir, c.Id)));
+        var manifestBytes = File.ReadAllBytes(manifest);
+        Thread.Sleep(20);
+        Assert.Equal(0, SweepFixture.Cascade(Shard(fx, 1, 3, dir)).Code);
+        foreach (var c in ran) Assert.Equal(written[c.Id], File.GetLastWriteTimeUtc(SweepShards.CellPath(dir, c.Id)));
+        Assert.Equal(manifestBytes, File.ReadAllBytes(manifest));
     }
 
     [Fact]
