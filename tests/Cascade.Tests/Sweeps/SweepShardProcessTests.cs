@@ -127,4 +127,20 @@ public class SweepShardProcessTests(SweepFixture fx) : IClassFixture<SweepFixtur
         Assert.Equal($"cascade: error: {bad}:9:18: grid[0].values[1]: cluster.nodes: expected an integer, got 'lots'", err.Trim());
         Assert.False(Directory.Exists(fx.Dir("bad")));
     }
+
+    [Fact]
+    public void The_job_verb_writes_the_manifest_the_reader_and_the_Dockerfile_and_refuses_a_bad_flag_in_one_line()
+    {
+        var dir = fx.Dir("job");
+        var (code, stdout, err) = SweepFixture.Cascade("sweep", "job", fx.SweepFile, "--image", "registry.example.com/cascade:1", "--shards", "3", "--out", dir);
+        Assert.True(code == 0, err);
+        Assert.Equal(["Dockerfile", "Dockerfile.dockerignore", "job.yaml", "reader.yaml"], Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Contains("kubectl apply -f", stdout);
+        Assert.Contains("\"$(JOB_COMPLETION_INDEX)/3\"", File.ReadAllText(Path.Combine(dir, "job.yaml")));
+
+        var bad = SweepFixture.Cascade("sweep", "run", fx.SweepFile, "--shard", "3/3", "--out", fx.Dir("bad-shard"));
+        Assert.Equal(2, bad.Code);
+        Assert.Equal("cascade: error: --shard: '3/3' is not i/n with 0 ≤ i < n (e.g. 0/4; an Indexed Job's JOB_COMPLETION_INDEX counts from 0)", bad.Err.Trim());
+        Assert.False(Directory.Exists(fx.Dir("bad-shard")));
+    }
 }
