@@ -184,6 +184,8 @@ public static class SweepCommand
         return ExitCodes.Ok;
     }
 
+    private static string Seeds(SweepResult r) => r.Sweep.Seeds.Count == 1 ? "1 seed" : $"{r.Sweep.Seeds.Count} seeds";
+
     /// <summary>"5/5 holds [57–100%]": passed of runs, the verdict, the 95% interval of the pass rate.</summary>
     public static string Cell(ObjectivePassRate r) =>
         r.Runs == 0 ? SweepResult.NotJudged : $"{r.Passed}/{r.Runs} {r.Verdict} [{r.Low * 100:0}–{r.High * 100:0}%]";
@@ -198,7 +200,7 @@ public static class SweepCommand
 
     public static void Print(SweepResult r)
     {
-        var table = new Table().Title($"[bold]{Markup.Escape(r.Sweep.Name)}[/]: {r.Groups.Count} settings × {r.Sweep.Seeds.Count} seeds ({r.Cells.Count} runs of {Markup.Escape(r.Sweep.Scenario)}); " +
+        var table = new Table().Title($"[bold]{Markup.Escape(r.Sweep.Name)}[/]: {r.Groups.Count} settings × {Seeds(r)} ({r.Cells.Count} runs of {Markup.Escape(r.Sweep.Scenario)}); " +
             "passed of seeds [[95% interval of the pass rate]]");
         table.AddColumn("settings");
         foreach (var o in r.Objectives) table.AddColumn(new TableColumn(o).RightAligned());
@@ -237,7 +239,7 @@ public static class SweepCommand
         int Count(string verdict) => r.Groups.Count(g => g.Objectives.FirstOrDefault(o => o.Objective == SweepResult.AllObjectives)?.Verdict == verdict);
         var summary = new List<SummaryItem>
         {
-            new("runs", $"{r.Cells.Count} ({r.Groups.Count} settings × {r.Sweep.Seeds.Count} seeds)"),
+            new("runs", $"{r.Cells.Count} ({r.Groups.Count} settings × {Seeds(r)})"),
             new("objectives hold in every seed", $"{Count(SweepResult.Holds)} of {r.Groups.Count}", ReportStatus.Ok),
             new("fail in every seed", $"{Count(SweepResult.Fails)} of {r.Groups.Count}", Count(SweepResult.Fails) > 0 ? ReportStatus.Bad : null),
             new("flip between seeds", $"{Count(SweepResult.Flips)} of {r.Groups.Count}", Count(SweepResult.Flips) > 0 ? ReportStatus.Warn : null),

@@ -134,7 +134,7 @@ public static class IndexedJob
         ["metadata"] = Metadata(claim, sweep),
         ["spec"] = new OrderedDictionary<string, object>
         {
-            // Every index writes to it at once, from any node.
+            // Every index writes to it at once, from any node; a cell's file is a few KB, so 1Gi holds 100,000 of them.
             ["accessModes"] = new[] { "ReadWriteMany" },
             ["resources"] = new OrderedDictionary<string, object> { ["requests"] = new OrderedDictionary<string, object> { ["storage"] = "1Gi" } },
         },
