@@ -16,6 +16,8 @@ public sealed class Sweep
     public const string ApiVersion = ScenarioLoader.ApiVersion;
     public const string Kind = "Sweep";
 
+    private static readonly Lock PrepareGate = new();
+
     private readonly Dictionary<string, PreparedVariant> _groups;
 
     private Sweep(string file, SweepSpec spec, SweepPlan plan, Dictionary<string, PreparedVariant> groups) =>
@@ -109,7 +111,9 @@ public sealed class Sweep
     public SweepCellResult Run(SweepCell cell)
     {
         // Loaded again for each run: a run may change the objects it is built from, and seeds run in parallel.
-        var prepared = Prepare(File, ScenarioFile, Spec, cell.Settings, cell.Mitigation);
+        // One at a time: a mitigation may write a generated file (an APF file) that another cell also writes.
+        PreparedVariant prepared;
+        lock (PrepareGate) prepared = Prepare(File, ScenarioFile, Spec, cell.Settings, cell.Mitigation);
         if (prepared.Scenario is not { } scenario)
             return new SweepCellResult(cell.Id, Plan.Fingerprint, prepared.NotApplicable, prepared.Context.Changes, [], null);
         var output = ScenarioRunner.Run(scenario, cell.Seed, Path.GetDirectoryName(Path.GetFullPath(ScenarioFile)), threads: 1);
