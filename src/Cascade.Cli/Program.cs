@@ -84,6 +84,7 @@ namespace Cascade.Cli
             root.Add(CompareCommand.Build());
             root.Add(CliffCommand.Build());
             root.Add(SensitivityCommand.Build());
+            root.Add(SweepCommand.Build());
             root.Add(BenchCommand.Build());
             root.Add(ProfileCommand.Build());
             root.Add(InventoryCommand.Build());

@@ -6,7 +6,7 @@ export type Status = "ok" | "warn" | "bad" | null;
 export interface ReportData {
   title: string;
   subtitle: string;
-  kind: "run" | "replay" | "check" | "compare" | "sensitivity";
+  kind: "run" | "replay" | "check" | "compare" | "sensitivity" | "sweep";
   generatedBy: string;
   summary: SummaryItem[];
   timeline: TimelineEntry[];

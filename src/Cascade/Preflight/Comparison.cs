@@ -27,18 +27,8 @@ public static class Comparison
         int threads, Action<int, int>? progress = null, Action<IReadOnlyList<Scenario>, int>? admit = null)
     {
         // Load and transform every variant first: a mistake in any is reported before minutes of running.
-        var prepared = new List<(Variant Variant, Scenario? Scenario, MitigationContext Context, string? NotApplicable)>();
         string baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        foreach (var v in variants)
-        {
-            var scenario = ScenarioLoader.LoadFile(path, [.. overrides, .. v.Overrides]);
-            var ctx = new MitigationContext(baseDirectory);
-            foreach (var o in v.Overrides) ctx.Changes.Add(o);
-            string? reason = null;
-            foreach (var m in v.Mitigations)
-                if (m.ApplyTo(scenario, ctx) is { } why) { reason = v.Mitigations.Count > 1 ? $"{m.Name}: {why}" : why; break; }
-            prepared.Add((v, reason is null ? scenario : null, ctx, reason));
-        }
+        var prepared = variants.Select(v => v.Prepare(path, overrides)).ToList();
         var first = ScenarioLoader.LoadFile(path, overrides);
         ulong runSeed = seed ?? (ulong)first.Seed;
 

@@ -1,4 +1,5 @@
-using Cascade.Scenarios.Binding;
+using Cascade.Scenarios;
+using Cascade.Scenarios.Schema;
 
 namespace Cascade.Preflight;
 
@@ -19,6 +20,20 @@ public sealed record Variant(string Name, IReadOnlyList<Mitigation> Mitigations,
         var names = expanded.Split('+', StringSplitOptions.TrimEntries);
         if (names.Any(n => n.Length == 0)) throw new InputException($"'{combination}' has an empty mitigation name", field: "--mitigations");
         return new Variant(combination, names.Select(Preflight.Mitigations.Find).ToList(), []);
+    }
+
+    /// <summary>
+    /// The scenario at <paramref name="path"/> with <paramref name="overrides"/>, then this variant's own, then its
+    /// mitigations in order; a mitigation that does not apply leaves no scenario, and says why.
+    /// </summary>
+    public PreparedVariant Prepare(string path, IReadOnlyList<string> overrides)
+    {
+        var scenario = ScenarioLoader.LoadFile(path, [.. overrides, .. Overrides]);
+        var ctx = new MitigationContext(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        foreach (var o in Overrides) ctx.Changes.Add(o);
+        foreach (var m in Mitigations)
+            if (m.ApplyTo(scenario, ctx) is { } why) return new PreparedVariant(this, null, ctx, Mitigations.Count > 1 ? $"{m.Name}: {why}" : why);
+        return new PreparedVariant(this, scenario, ctx, null);
     }
 
     /// <summary>
@@ -62,3 +77,6 @@ public sealed record Variant(string Name, IReadOnlyList<Mitigation> Mitigations,
         return parts.Where(p => p.Length > 0).ToList();
     }
 }
+
+/// <summary>A variant ready to run: its scenario, what it changed, or (with no scenario) why it does not apply.</summary>
+public sealed record PreparedVariant(Variant Variant, Scenario? Scenario, MitigationContext Context, string? NotApplicable);

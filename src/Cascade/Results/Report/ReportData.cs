@@ -5,7 +5,7 @@ namespace Cascade.Results.Report;
 // the simulation. Serialised with Results.Json (camelCase); the page reads the same names.
 
 /// <summary>Which verb made the report; the page shows it as a badge.</summary>
-public enum ReportKind { Run, Replay, Check, Compare, Sensitivity }
+public enum ReportKind { Run, Replay, Check, Compare, Sensitivity, Sweep }
 
 /// <summary>How a figure should be read at a glance: green, amber or red.</summary>
 public enum ReportStatus { Ok, Warn, Bad }

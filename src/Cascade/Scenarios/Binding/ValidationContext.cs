@@ -70,6 +70,18 @@ public sealed class ValidationContext
         throw new InputException(message, at.File, at.Line, at.Column, item >= 0 ? FieldPath.Item(path, item) : path);
     }
 
+    /// <summary>Throws an <see cref="InputException"/> located at item <paramref name="index"/> of list property <paramref name="listProperty"/> ("seeds[2]").</summary>
+    [DoesNotReturn]
+    public void FailAtItem(string listProperty, int index, string message)
+    {
+        var list = Resolve(listProperty);
+        YamlNode node = bound.Node;
+        if (bound.Present.TryGetValue(list.YamlName, out var entry))
+            node = entry.Value is YamlSequenceNode seq && index < seq.Children.Count ? seq.Children[index] : entry.Value;
+        var at = origins.Of(node);
+        throw new InputException(message, at.File, at.Line, at.Column, FieldPath.Item(FieldPath.Child(bound.Path, list.YamlName), index));
+    }
+
     /// <summary>
     /// Throws an <see cref="InputException"/> located at field <paramref name="field"/> (its YAML name) of the object
     /// in property <paramref name="objectProperty"/> ("rollout.change"). Falls back to the object, then this one.
