@@ -147,7 +147,8 @@ public static class SweepCommand
             if (img.Length == 0 || img.Any(char.IsWhiteSpace)) throw new InputException($"'{img}' is not an image reference", field: "--image");
             string outDir = parse.GetValue(Out) ?? Path.Combine("out", sweep.Plan.Name + "-job");
             OutputPath.CheckFolder(outDir, "--out");
-            OutputFolder.Write(outDir, IndexedJob.Files(sweep, new JobOptions(img, n, Math.Min(p, n), c, b, parse.GetValue(pvc))));
+            OutputFolder.Write(outDir, IndexedJob.Files(sweep, new JobOptions(img, n, Math.Min(p, n), c, b, parse.GetValue(pvc)))
+                .Select(f => OutputFile.Text(f.Name, f.Text)).ToList());
             string name = IndexedJob.JobName(sweep.Plan.Name);
             Console.Out.WriteLine($"wrote {Path.Combine(outDir, "job.yaml")}, reader.yaml and Dockerfile: {sweep.Plan.Cells.Count} cells in {n} shards, " +
                 $"{c} core(s) and {IndexedJob.MemoryMi(sweep.Plan, c)} MiB a pod, the longest shard about {RunGuard.Wall(IndexedJob.LongestShardSeconds(sweep.Plan, n, c))}");
@@ -177,7 +178,7 @@ public static class SweepCommand
         outDir ??= Path.Combine("out", plan.Name);
         OutputPath.CheckFolder(outDir, "--out");
         string json = Json.Serialize(result);
-        OutputFolder.Write(outDir, [("report.html", HtmlReport.Render(Report(result))), ("results.json", json)]);
+        OutputFolder.Write(outDir, [OutputFile.Text("report.html", HtmlReport.Render(Report(result))), OutputFile.Text("results.json", json)]);
         if (parse.GetValue(CommonOptions.Output) == OutputFormat.Json) Console.Out.Write(json);
         else Print(result);
         if (!parse.GetValue(CommonOptions.Quiet)) Console.Error.WriteLine($"wrote {Path.Combine(outDir, "results.json")} and report.html");
