@@ -6,7 +6,7 @@ namespace Cascade.Tests.Scenarios.Importers;
 public class ApfYamlTests
 {
     // Shaped like `kubectl get flowschemas,prioritylevelconfigurations -o yaml` on a 1.31 cluster.
-    private const string KubectlList = """
+    internal const string KubectlList = """
         apiVersion: v1
         items:
         - apiVersion: flowcontrol.apiserver.k8s.io/v1
