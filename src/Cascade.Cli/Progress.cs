@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Cascade.Scenarios;
+using Cascade.Results;
 
 namespace Cascade.Cli;
 

@@ -32,10 +32,10 @@ public static class BenchCommand
             if (!(h > 0)) throw new InputException("must be positive", field: "--hours");
             var path = System.IO.Path.Combine(Bundled.Directory, "list-storm.yaml");
             var scenario = Cascade.Scenarios.ScenarioLoader.LoadFile(path, new[] { $"cluster.nodes={n}", $"duration={h * 3600}s" });
-            Cascade.Scenarios.ScenarioRunner.Run(Cascade.Scenarios.ScenarioLoader.LoadFile(path, new[] { "cluster.nodes=50", "duration=10m" }), 1); // JIT warm-up
+            Cascade.Results.ScenarioRunner.Run(Cascade.Scenarios.ScenarioLoader.LoadFile(path, new[] { "cluster.nodes=50", "duration=10m" }), 1); // JIT warm-up
             var start = System.Diagnostics.Stopwatch.GetTimestamp();
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-            var output = Cascade.Scenarios.ScenarioRunner.Run(scenario, 1, threads: 1);
+            var output = Cascade.Results.ScenarioRunner.Run(scenario, 1, threads: 1);
             double wall = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
             long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
             var result = new

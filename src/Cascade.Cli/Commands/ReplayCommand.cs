@@ -126,12 +126,12 @@ public static class ReplayCommand
     private static void PrintTimeline(RunResult result)
     {
         var t = new Table().Title("[bold]What the simulation did[/]").AddColumn(new TableColumn("min").RightAligned()).AddColumn("cluster").AddColumn("what");
-        foreach (var e in Highlights(result)) t.AddRow($"{e.TimeSeconds / 60:F1}", Markup.Escape(e.Cluster), Markup.Escape(e.Message));
+        foreach (var e in Highlights(result)) t.AddRow($"{e.Time / 60:F1}", Markup.Escape(e.Cluster), Markup.Escape(e.Message));
         AnsiConsole.Write(t);
     }
 
     /// <summary>The lines worth reading: rollout, gates, alerts, actions, and each cluster's first of every other kind.</summary>
-    public static IEnumerable<Cascade.Results.TimelineEntry> Highlights(RunResult result)
+    public static IEnumerable<Cascade.Engine.TimelineEntry> Highlights(RunResult result)
     {
         var firsts = new HashSet<(string, string)>();
         foreach (var e in result.Timeline)

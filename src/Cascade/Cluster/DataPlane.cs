@@ -1,6 +1,5 @@
 using Cascade.ControlPlane;
 using Cascade.Engine;
-using Cascade.Results;
 
 namespace Cascade.Cluster;
 

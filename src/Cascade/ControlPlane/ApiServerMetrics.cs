@@ -1,6 +1,5 @@
 using Cascade.ControlPlane.Apf;
 using Cascade.Engine;
-using Cascade.Results;
 
 namespace Cascade.ControlPlane;
 

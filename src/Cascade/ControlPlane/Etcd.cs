@@ -1,5 +1,4 @@
 using Cascade.Engine;
-using Cascade.Results;
 
 namespace Cascade.ControlPlane;
 

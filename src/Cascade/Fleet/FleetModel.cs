@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Cascade.Cluster;
 using Cascade.Engine;
-using Cascade.Results;
 
 namespace Cascade.Fleet;
 
@@ -148,7 +147,7 @@ public sealed class FleetModel
             for (int i = 0; i < sources[s].Count; i++) all.Add((sources[s][i], s, i));
         all.Sort((a, b) =>
         {
-            int c = a.Entry.TimeSeconds.CompareTo(b.Entry.TimeSeconds);
+            int c = a.Entry.Time.CompareTo(b.Entry.Time);
             if (c != 0) return c;
             c = a.Source.CompareTo(b.Source);
             return c != 0 ? c : a.Seq.CompareTo(b.Seq);

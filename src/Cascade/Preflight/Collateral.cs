@@ -1,5 +1,6 @@
 using Cascade.Scenarios;
 using Cascade.Scenarios.Schema;
+using Cascade.Results;
 
 namespace Cascade.Preflight;
 

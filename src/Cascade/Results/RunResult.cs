@@ -1,3 +1,4 @@
+using Cascade.Engine;
 namespace Cascade.Results;
 
 /// <summary>result.json: what a run measured. Deterministic: no wall-clock figures in here.</summary>

@@ -1,7 +1,6 @@
 using Cascade.Cluster;
 using Cascade.Engine;
 using Cascade.Fleet;
-using Cascade.Results;
 using Cascade.Scenarios.Schema;
 
 namespace Cascade.Scenarios;

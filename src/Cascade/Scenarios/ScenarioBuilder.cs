@@ -3,7 +3,6 @@ using Cascade.ControlPlane;
 using Cascade.ControlPlane.Apf;
 using Cascade.Engine;
 using Cascade.Fleet;
-using Cascade.Results;
 using Cascade.Scenarios.Importers;
 using Cascade.Scenarios.Schema;
 

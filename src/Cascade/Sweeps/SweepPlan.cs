@@ -109,7 +109,7 @@ public static class SweepValue
 {
     /// <summary>Plain when YAML reads it back as the same text, else double-quoted (an empty string, a leading space, "a: b").</summary>
     public static string AsYaml(string value) =>
-        NeedsQuotes(value) ? Results.Json.Serialize(value).TrimEnd('\n') : value;
+        NeedsQuotes(value) ? Cascade.Json.Serialize(value).TrimEnd('\n') : value;
 
     public static string Display(string value) => value.Length == 0 ? "\"\"" : value;
 

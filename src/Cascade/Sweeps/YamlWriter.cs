@@ -93,7 +93,7 @@ public static class YamlWriter
     {
         bool b => b ? "true" : "false",
         int or long => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!,
-        _ => Results.Json.Serialize((string)value).TrimEnd('\n'),
+        _ => Cascade.Json.Serialize((string)value).TrimEnd('\n'),
     };
 
     private static string Key(string key) =>

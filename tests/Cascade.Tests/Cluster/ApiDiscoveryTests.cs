@@ -2,6 +2,7 @@ using Cascade.Cluster;
 using Cascade.Scenarios;
 using Cascade.Scenarios.Binding;
 using Cascade.Scenarios.Schema;
+using Cascade.Results;
 
 namespace Cascade.Tests.Cluster;
 

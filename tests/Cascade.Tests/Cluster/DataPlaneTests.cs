@@ -99,7 +99,7 @@ public class DataPlaneTests
         for (int i = 6; i < tainted.Count; i++) worstMinute = Math.Max(worstMinute, tainted[i] - tainted[i - 6]);
         Assert.InRange(worstMinute, 12, 22);
         Assert.Equal(starved.Count, nlc.Tainted);
-        double firstTaint = h.Timeline.Entries.First(e => e.Kind == "taint").TimeSeconds;
+        double firstTaint = h.Timeline.Entries.First(e => e.Kind == "taint").Time;
         double allTainted = h.Dp.Samples.First(x => x.NodesTainted == starved.Count).TimeSeconds;
         Assert.True(allTainted - firstTaint >= 250, $"90 taints in {allTainted - firstTaint} s");
         // After the 300 s toleration their pods are evicted and rescheduled on healthy nodes.
@@ -211,8 +211,8 @@ public class DataPlaneTests
     [Fact]
     public void A_seed_reproduces_a_run_with_products_and_dns_byte_for_byte()
     {
-        string a = Cascade.Results.Json.Serialize(Run(DataPlaneScenarios.ListStorm(300, 10, 60), seed: 5).Result);
-        string b = Cascade.Results.Json.Serialize(Run(DataPlaneScenarios.ListStorm(300, 10, 60), seed: 5).Result);
+        string a = Cascade.Json.Serialize(Run(DataPlaneScenarios.ListStorm(300, 10, 60), seed: 5).Result);
+        string b = Cascade.Json.Serialize(Run(DataPlaneScenarios.ListStorm(300, 10, 60), seed: 5).Result);
         Assert.Equal(a, b);
         Assert.Contains("\"products\"", a);
     }

@@ -63,8 +63,8 @@ public class EtcdMemoryTests
         var coreDns = o.Result.Timeline.Where(e => e.Kind == "coredns-restart").ToList();
         Assert.NotEmpty(coreDns);
         Assert.All(coreDns, e => Assert.Contains("OOM-killed", e.Message));
-        Assert.InRange(coreDns[0].TimeSeconds, back.TimeSeconds, back.TimeSeconds + 10);
-        Assert.True(back.TimeSeconds > kill.TimeSeconds);
+        Assert.InRange(coreDns[0].Time, back.Time, back.Time + 10);
+        Assert.True(back.Time > kill.Time);
     }
 
     [Fact]

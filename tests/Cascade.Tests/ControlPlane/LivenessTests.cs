@@ -7,7 +7,7 @@ namespace Cascade.Tests.ControlPlane;
 public class LivenessTests
 {
     /// <summary>A storm of cluster-wide ranges against an etcd too small for them: it crash-loops.</summary>
-    private static Cascade.Scenarios.RunOutput CrashLoopingEtcd(int failureThreshold)
+    private static Cascade.Results.RunOutput CrashLoopingEtcd(int failureThreshold)
     {
         var s = ListStorm(1000, 15);
         s.Cluster.Etcd.Memory = new Quantity(8.0 * (1L << 30));
@@ -24,8 +24,8 @@ public class LivenessTests
         Assert.Equal(3, restarts.Select(e => e.Message.Split(' ')[0]).Distinct().Count());
         Assert.All(restarts, e => Assert.Contains("etcd", e.Message));
         // Never before 8 probes 10 s apart could fail.
-        double firstDown = o.Result.Timeline.First(e => e.Kind == "etcd-oom-kill").TimeSeconds;
-        Assert.True(restarts[0].TimeSeconds >= firstDown + 70, $"restarted at {restarts[0].TimeSeconds}, etcd first died at {firstDown}");
+        double firstDown = o.Result.Timeline.First(e => e.Kind == "etcd-oom-kill").Time;
+        Assert.True(restarts[0].Time >= firstDown + 70, $"restarted at {restarts[0].Time}, etcd first died at {firstDown}");
     }
 
     [Fact]

@@ -95,7 +95,7 @@ public class ReflectorTests
         Assert.NotNull(c.Apiserver.RecoveredAtSeconds);
         double recovered = c.Apiserver.RecoveredAtSeconds!.Value;
         Assert.True(recovered > 600, $"recovered at {recovered} s, before the cut-off");
-        bool named = o.Result.Timeline.Any(e => e.TimeSeconds > 540 && e.TimeSeconds < recovered && e.Kind is "crash-loop" or "liveness-restart");
+        bool named = o.Result.Timeline.Any(e => e.Time > 540 && e.Time < recovered && e.Kind is "crash-loop" or "liveness-restart");
         if (!named) Assert.InRange(recovered, 600, 600 + 5 * 60);
     }
 

@@ -2,6 +2,7 @@ using Cascade.Results;
 using Cascade.Scenarios;
 using Cascade.Scenarios.Binding;
 using Cascade.Scenarios.Schema;
+using Cascade.Engine;
 
 namespace Cascade.Tests.Fleet;
 
@@ -46,7 +47,7 @@ public class BlockTests
     private static IEnumerable<TimelineEntry> Steps(RunOutput o) => o.Result.Timeline.Where(e => e.Message.StartsWith("UnblockApiAccess 'lift': step"));
 
     private static double AllReadyAgain(RunOutput o) =>
-        o.Result.Timeline.Last(e => e.Kind == "node-ready").TimeSeconds;
+        o.Result.Timeline.Last(e => e.Kind == "node-ready").Time;
 
     [Fact]
     public void Blocking_the_nodes_cuts_off_their_kubelets_so_every_node_goes_NotReady_and_lifting_it_brings_them_back()
@@ -58,7 +59,7 @@ public class BlockTests
         Assert.True(c.Apiserver.Requests.Blocked > 1000, $"{c.Apiserver.Requests.Blocked} blocked attempts");
         // Not before the grace period after the block; Ready again once the kubelets' Leases get through.
         var notReady = o.Result.Timeline.First(e => e.Kind == "node-not-ready");
-        Assert.InRange(notReady.TimeSeconds, 120 + 30, 120 + 60); // 40 s after the last Lease renewal seen, 10 s apart
+        Assert.InRange(notReady.Time, 120 + 30, 120 + 60); // 40 s after the last Lease renewal seen, 10 s apart
         Assert.InRange(AllReadyAgain(o), 8 * 60, 8 * 60 + 30);
         Assert.Single(Steps(o));
         // Every kubelet, kube-proxy and agent has an open watch again at the end.
@@ -78,7 +79,7 @@ public class BlockTests
     {
         var once = Run(Cluster(200) + "\n" + BlockAt2m);
         var gradual = Run(Cluster(200) + "\n" + BlockAt2m, "remediation[1].fraction=0.25", "remediation[1].every=2m");
-        Assert.Equal(new[] { 480.0, 600.0, 720.0, 840.0 }, Steps(gradual).Select(e => e.TimeSeconds));
+        Assert.Equal(new[] { 480.0, 600.0, 720.0, 840.0 }, Steps(gradual).Select(e => e.Time));
         Assert.Contains("50 nodes reach the API servers again; 150 still cut off", Steps(gradual).First().Message);
         Assert.Contains("the block is lifted", Steps(gradual).Last().Message);
         Assert.True(AllReadyAgain(gradual) >= AllReadyAgain(once) + 6 * 60, $"{AllReadyAgain(gradual)} vs {AllReadyAgain(once)}");
@@ -89,7 +90,7 @@ public class BlockTests
     {
         string yaml = Cluster(100, count: 2) + "\n" + BlockAt2m;
         var o = Run(yaml, "remediation[1].fraction=0.5", "remediation[1].every=3m", "remediation[1].clustersAtOnce=1");
-        var steps = Steps(o).Select(e => (e.Cluster, e.TimeSeconds)).ToList();
+        var steps = Steps(o).Select(e => (e.Cluster, e.Time)).ToList();
         Assert.Equal(new[] { ("prod-1", 480.0), ("prod-1", 660.0), ("prod-2", 660.0), ("prod-2", 840.0) }, steps);
     }
 
@@ -102,7 +103,7 @@ public class BlockTests
     private static Dictionary<string, double> RemovedAt(params string[] overrides)
     {
         var o = ScenarioRunner.Run(ScenarioLoader.LoadFile(Cascade.Tests.Preflight.PreflightFixtures.Replay, overrides), 1);
-        return o.Result.Timeline.Where(e => e.Message.StartsWith("rollback of telemetry-agent succeeded")).ToDictionary(e => e.Cluster, e => e.TimeSeconds);
+        return o.Result.Timeline.Where(e => e.Message.StartsWith("rollback of telemetry-agent succeeded")).ToDictionary(e => e.Cluster, e => e.Time);
     }
 
     [Fact]

@@ -146,8 +146,8 @@ public class FaultTests
         {
             var lost = o.Result.Timeline.First(e => e.Kind == "leader-lost");
             var acquired = o.Result.Timeline.First(e => e.Kind == "leader-acquired" && e.Message.StartsWith("kube-controller-manager"));
-            Assert.InRange(lost.TimeSeconds, 120 + 10, 120 + 14);           // the renew deadline after the last renewal
-            Assert.True(acquired.TimeSeconds >= 120 + downSeconds);         // not before the API servers are back
+            Assert.InRange(lost.Time, 120 + 10, 120 + 14);           // the renew deadline after the last renewal
+            Assert.True(acquired.Time >= 120 + downSeconds);         // not before the API servers are back
         }
     }
 
@@ -157,7 +157,7 @@ public class FaultTests
         var o = Run(Cluster(200) + "\n" + Fault("fault: restartControllerManager\nat: 2m\nduration: 1s"), "duration=4m");
         var acquired = o.Result.Timeline.Single(e => e.Kind == "leader-acquired");
         // The dead leader last renewed within 2 s before it died; its lease lasts 15 s from then.
-        Assert.InRange(acquired.TimeSeconds, 120 + 13, 120 + 18);
+        Assert.InRange(acquired.Time, 120 + 13, 120 + 18);
     }
 
     [Fact]
@@ -178,7 +178,7 @@ public class FaultTests
         double peakOnce = PeakSeats(once), peakRolling = PeakSeats(rolling);
         Assert.True(peakRolling < 0.8 * peakOnce, $"peak seats rolling {peakRolling} vs at once {peakOnce}");
         // Spread out, the restart takes longer: each batch waits for the last to sync.
-        double Done(RunOutput o) => o.Result.Timeline.Single(e => e.Message.Contains("restarted and Ready")).TimeSeconds;
+        double Done(RunOutput o) => o.Result.Timeline.Single(e => e.Message.Contains("restarted and Ready")).Time;
         Assert.True(Done(rolling) > Done(once) + 20);
         Assert.Contains(rolling.Result.Timeline, e => e.Kind == "fault" && e.Message.Contains("500 pods at a time"));
         Assert.Contains(rolling.Result.Timeline, e => e.Kind == "fault" && e.Message.Contains("5000 pods restarted and Ready"));
@@ -214,7 +214,7 @@ public class FaultTests
         var c = o.Result.Clusters[0];
         Assert.Equal(20, c.NodesNotReadyPeak);
         var notReady = o.Result.Timeline.First(e => e.Kind == "node-not-ready");
-        Assert.InRange(notReady.TimeSeconds, 60 + 40, 60 + 50 + 10); // grace period 50 s after the last renewal, judged every 5 s
+        Assert.InRange(notReady.Time, 60 + 40, 60 + 50 + 10); // grace period 50 s after the last renewal, judged every 5 s
         Assert.True(c.DataPlane!.Evictions > 0, "the lost nodes' pods were never evicted");
         Assert.Contains(o.Result.Timeline, e => e.Kind == "fault" && e.Message.Contains("20 nodes lost"));
     }

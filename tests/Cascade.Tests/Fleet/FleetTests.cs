@@ -133,7 +133,7 @@ public class FleetTests
         var rolledBack = r.Timeline.Where(e => e.Kind == "action" && e.Message.StartsWith("rollback of telemetry-agent succeeded", StringComparison.Ordinal)).ToList();
         // Every cluster the change reached (staging, prod-large-1) gets it rolled back, after the halt; prod-large-2 never had it.
         Assert.Equal(new[] { "prod-large-1", "staging" }, rolledBack.Select(e => e.Cluster).Order().ToArray());
-        Assert.All(rolledBack, e => Assert.True(e.TimeSeconds >= haltedAt));
+        Assert.All(rolledBack, e => Assert.True(e.Time >= haltedAt));
         // Staging's pods are gone through its healthy API server. prod-large-1's are not within the run: its garbage
         // collector needs the API server that etcd's crash loop keeps restarting (the incident's lesson; break-glass
         // is the way out, tested below).
@@ -176,12 +176,12 @@ public class FleetTests
         var actions = r.Timeline.Where(e => e.Kind == "action").Select(e => e.Message).ToList();
         Assert.Contains(actions, m => m.StartsWith("rollback of lister failed", StringComparison.Ordinal));
         Assert.Contains(actions, m => m.StartsWith("break-glass removed lister from every node", StringComparison.Ordinal));
-        var breakGlassDone = r.Timeline.First(e => e.Message.StartsWith("break-glass removed", StringComparison.Ordinal)).TimeSeconds;
+        var breakGlassDone = r.Timeline.First(e => e.Message.StartsWith("break-glass removed", StringComparison.Ordinal)).Time;
         Assert.InRange(breakGlassDone - at, 0, 120); // 5,000 nodes, 500 at a time, 10 s each
     }
 
     /// <summary>The first time every replica is down (killed and not yet restarted) with none back within 5 s, from the timeline.</summary>
-    private static double FirstMomentAllApiServersAreDown(IReadOnlyList<Cascade.Results.TimelineEntry> timeline, int replicas)
+    private static double FirstMomentAllApiServersAreDown(IReadOnlyList<Cascade.Engine.TimelineEntry> timeline, int replicas)
     {
         var down = new HashSet<string>();
         for (int i = 0; i < timeline.Count; i++)
@@ -193,7 +193,7 @@ public class FleetTests
             else if (e.Kind == "restart") down.Remove(who);
             if (down.Count < replicas) continue;
             var back = timeline.Skip(i + 1).FirstOrDefault(n => n.Kind == "restart" && n.Message.StartsWith("apiserver-", StringComparison.Ordinal));
-            if (back is null || back.TimeSeconds > e.TimeSeconds + 5) return e.TimeSeconds;
+            if (back is null || back.Time > e.Time + 5) return e.Time;
         }
         Assert.Fail("the API servers were never all down at once");
         return 0;

@@ -1,6 +1,7 @@
 using Cascade.Scenarios;
 using Cascade.Scenarios.Binding;
 using Cascade.Scenarios.Schema;
+using Cascade.Results;
 
 namespace Cascade.Tests.Fleet;
 
@@ -19,7 +20,7 @@ public class PlaybookTests
           - {name: shift, action: shiftTraffic, at: 5m, duration: 10m, clustersAtOnce: 1, fraction: 0.5}
         """;
 
-    private static List<Cascade.Results.TimelineEntry> Effects(params string[] overrides)
+    private static List<Cascade.Engine.TimelineEntry> Effects(params string[] overrides)
     {
         var s = YamlBinder.Load<Scenario>(Yaml, "playbook.yaml", overrides, ScenarioLoader.ApiVersion, ScenarioLoader.Kind);
         return ScenarioRunner.Run(s, 1).Result.Timeline.Where(e => e.Kind == "action" && e.Message.Contains("succeeded")).ToList();
@@ -30,13 +31,13 @@ public class PlaybookTests
     {
         var done = Effects();
         Assert.Equal(new[] { "east", "west", "north" }, done.Select(e => e.Cluster));
-        Assert.Equal(new[] { 15 * 60.0, 25 * 60.0, 35 * 60.0 }, done.Select(e => e.TimeSeconds));
+        Assert.Equal(new[] { 15 * 60.0, 25 * 60.0, 35 * 60.0 }, done.Select(e => e.Time));
     }
 
     [Fact]
     public void Two_at_a_time_is_sooner_and_all_at_once_is_soonest()
     {
-        Assert.Equal(new[] { 15 * 60.0, 15 * 60.0, 25 * 60.0 }, Effects("remediation[0].clustersAtOnce=2").Select(e => e.TimeSeconds));
-        Assert.All(Effects("remediation[0].clustersAtOnce=0"), e => Assert.Equal(15 * 60.0, e.TimeSeconds));
+        Assert.Equal(new[] { 15 * 60.0, 15 * 60.0, 25 * 60.0 }, Effects("remediation[0].clustersAtOnce=2").Select(e => e.Time));
+        Assert.All(Effects("remediation[0].clustersAtOnce=0"), e => Assert.Equal(15 * 60.0, e.Time));
     }
 }

@@ -1,4 +1,5 @@
 using Cascade.Scenarios;
+using Cascade.Results;
 
 namespace Cascade.Tests.Scenarios;
 

@@ -2,7 +2,7 @@ namespace Cascade.Results.Report;
 
 // The data model of the HTML report. Every verb (run, replay, check, compare) fills one of these and
 // HtmlReport renders it; the page (web/src) draws whatever it holds, so the report knows nothing of
-// the simulation. Serialised with Results.Json (camelCase); the page reads the same names.
+// the simulation. Serialised with Cascade.Json (camelCase); the page reads the same names.
 
 /// <summary>Which verb made the report; the page shows it as a badge.</summary>
 public enum ReportKind { Run, Replay, Check, Compare, Sensitivity, Sweep }

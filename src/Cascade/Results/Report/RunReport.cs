@@ -22,7 +22,7 @@ public static class RunReport
             summary.Add(new("rollout reach", $"{r.ClustersReached} of {r.Clusters}" + (r.Halted ? " (halted)" : ""), r.Halted ? ReportStatus.Warn : null));
         if (result.DetectedAtSeconds is { } d) summary.Add(new("detected at", $"{d / 60:F1} min", ReportStatus.Warn));
 
-        var timeline = result.Timeline.Select(t => new TimelineEntry(t.TimeSeconds, t.Cluster, t.Kind, t.Message, OutcomeOf(t.Message))).ToList();
+        var timeline = result.Timeline.Select(t => new TimelineEntry(t.Time, t.Cluster, t.Kind, t.Message, OutcomeOf(t.Message))).ToList();
         var sections = new List<ReportSection>();
         var extra = extraSections ?? Array.Empty<ReportSection>();
         // Products first (what users saw), then each cluster: its API servers, then what depends on them.
@@ -44,7 +44,7 @@ public static class RunReport
 
     private static IReadOnlyList<ChartBand>? RolloutBand(RunResult result)
     {
-        var waves = result.Timeline.Where(t => t.Kind == "rollout").Select(t => t.TimeSeconds / 60).ToList();
+        var waves = result.Timeline.Where(t => t.Kind == "rollout").Select(t => t.Time / 60).ToList();
         if (waves.Count == 0) return null;
         return new[] { new ChartBand(waves.Min(), Math.Max(waves.Max(), waves.Min() + 0.5), "rollout") };
     }

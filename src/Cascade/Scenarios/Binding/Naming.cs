@@ -5,7 +5,7 @@ namespace Cascade.Scenarios.Binding;
 /// <summary>YAML names of C# members, and the "did you mean" that turns a typo into a one-second fix.</summary>
 internal static class Naming
 {
-    // The same policy as the JSON outputs (Results/Json.cs), so a field has one name everywhere.
+    // The same policy as the JSON outputs (src/Cascade/Json.cs), so a field has one name everywhere.
     public static string CamelCase(string name) => JsonNamingPolicy.CamelCase.ConvertName(name);
 
     /// <summary>"unknown field 'nodez' (did you mean 'nodes'?)", or the known names when none is close.</summary>

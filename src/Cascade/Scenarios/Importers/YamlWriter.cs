@@ -15,7 +15,7 @@ public sealed partial class YamlWriter
     private readonly StringBuilder _text = new();
 
     /// <summary>The importers' JSON: the shared options without nulls, so that a field left out is absent rather than null.</summary>
-    public static readonly JsonSerializerOptions JsonOptions = new(Cascade.Results.Json.Options) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    public static readonly JsonSerializerOptions JsonOptions = new(Cascade.Json.Options) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static string Json<T>(T value) => JsonSerializer.Serialize(value, JsonOptions) + "\n";
 

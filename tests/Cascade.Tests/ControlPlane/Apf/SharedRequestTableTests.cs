@@ -11,8 +11,8 @@ public class SharedRequestTableTests
 {
     private static readonly WorkEstimate OneSeat = new(1, 0, 0);
 
-    [Fact]
-    public void A_request_forgotten_by_a_dead_replica_is_admitted_at_its_sibling_and_the_dead_one_cannot_touch_it()
+    /// <summary>Two replicas' dispatchers sharing one table, and a user's classification.</summary>
+    private static (ApfTestHost A, ApfTestHost B, Classification Alice) Siblings()
     {
         var config = ApfFixtures.OneLevel();
         var table = new ApfRequestTable();
@@ -20,7 +20,13 @@ public class SharedRequestTableTests
         var b = new ApfTestHost();
         a.Apf = new ApfDispatcher(a.Sim, config, 100, a, table);
         b.Apf = new ApfDispatcher(b.Sim, config, 100, b, table);
-        var alice = ApfFixtures.User(config, "alice");
+        return (a, b, ApfFixtures.User(config, "alice"));
+    }
+
+    [Fact]
+    public void A_request_forgotten_by_a_dead_replica_is_admitted_at_its_sibling_and_the_dead_one_cannot_touch_it()
+    {
+        var (a, b, alice) = Siblings();
         int pl = alice.PriorityLevel;
 
         a.Send(7, alice, OneSeat, SimTime.FromSeconds(10));
@@ -42,13 +48,7 @@ public class SharedRequestTableTests
     [Fact]
     public void Replicas_sharing_a_table_each_hold_their_own_requests_under_the_same_ids_range()
     {
-        var config = ApfFixtures.OneLevel();
-        var table = new ApfRequestTable();
-        var a = new ApfTestHost();
-        var b = new ApfTestHost();
-        a.Apf = new ApfDispatcher(a.Sim, config, 100, a, table);
-        b.Apf = new ApfDispatcher(b.Sim, config, 100, b, table);
-        var alice = ApfFixtures.User(config, "alice");
+        var (a, b, alice) = Siblings();
         for (int id = 0; id < 20; id++)
             (id % 2 == 0 ? a : b).Send(id, alice, OneSeat, SimTime.FromSeconds(10));
         Assert.Equal(10, a.Apf.TotalSeatsInUse);

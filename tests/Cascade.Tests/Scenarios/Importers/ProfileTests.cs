@@ -8,6 +8,7 @@ using Cascade.Scenarios.Importers;
 using Cascade.Scenarios.Schema;
 using Cascade.Tests.Cli;
 using static Cascade.Tests.Scenarios.Importers.AuditLines;
+using Cascade.Results;
 
 namespace Cascade.Tests.Scenarios.Importers;
 

@@ -2,10 +2,10 @@ using Cascade.Cluster;
 using Cascade.ControlPlane;
 using Cascade.Engine;
 using Cascade.Fleet;
-using Cascade.Results;
+using Cascade.Scenarios;
 using Cascade.Scenarios.Schema;
 
-namespace Cascade.Scenarios;
+namespace Cascade.Results;
 
 /// <summary>How far a run has got, for progress displays.</summary>
 public readonly record struct RunProgress(double SimulatedSeconds, double TotalSeconds, long Events);

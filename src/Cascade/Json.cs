@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Cascade.Results;
+namespace Cascade;
 
 /// <summary>The one JSON convention of every machine-readable output: camelCase, indented, nulls kept, invariant numbers.</summary>
 public static class Json

@@ -1,6 +1,4 @@
-using Cascade.Engine;
-
-namespace Cascade.Results;
+namespace Cascade.Engine;
 
 /// <summary>
 /// Latencies counted into log-spaced bins (10 per decade from 100 µs to 1,000 s, like Prometheus'

@@ -1,8 +1,8 @@
 using Cascade.Fleet;
-using Cascade.Results;
+using Cascade.Scenarios;
 using Cascade.Scenarios.Schema;
 
-namespace Cascade.Scenarios;
+namespace Cascade.Results;
 
 /// <summary>One 10 s bucket of user traffic: requests and failed requests.</summary>
 public readonly record struct TrafficBucket(double TimeSeconds, double Requests, double Errors);

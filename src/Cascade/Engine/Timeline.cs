@@ -1,12 +1,10 @@
-using System.Text.Json.Serialization;
-
-namespace Cascade.Results;
+namespace Cascade.Engine;
 
 /// <summary>
-/// One thing that happened, for the run's timeline: `timeline[]` in result.json, with the fields `time`
-/// (seconds of simulated time), `cluster`, `kind` and `message`.
+/// One thing that happened, as the model observed it: when (seconds of simulated time), in which cluster, what
+/// kind and what; <see cref="Time"/> is in seconds. result.json writes it as `timeline[]`.
 /// </summary>
-public sealed record TimelineEntry([property: JsonPropertyName("time")] double TimeSeconds, string Cluster, string Kind, string Message);
+public sealed record TimelineEntry(double Time, string Cluster, string Kind, string Message);
 
 /// <summary>What happened during a run, in simulated-time order (entries are added as the run goes).</summary>
 public sealed class Timeline
