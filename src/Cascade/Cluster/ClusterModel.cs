@@ -257,7 +257,7 @@ public class ClusterModel : INodeRegistrationListener
         int from = w.Replicas;
         replicas = Math.Min(replicas, w.Pods);
         if (replicas == from) return null;
-        _replicaSetClient ??= DataPlane?.Scheduler?.ReplicaSetClient ?? Api.ControllerManagerClient();
+        _replicaSetClient ??= DataPlane?.ReplicaSets?.Client ?? Api.ControllerManagerClient();
         var wave = new PodWave(this, "replicaset-controller", $"scaled {w.Name} from {from:N0} to {replicas:N0}", _replicaSetClient, ReplicaSetBurst, w, daemonSet: false);
         if (replicas > from) wave.Want(replicas - from);
         else wave.Delete(from - replicas);

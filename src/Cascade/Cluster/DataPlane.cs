@@ -91,7 +91,10 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
             if (controllers is not null) controllers.ManagerStartedLeading = NodeLifecycle.OnLeaderStarted;
         }
         if (cfg.Scheduler)
-            Scheduler = new Scheduler(sim, api, this, cfg, controllers?.SchedulerPods);
+        {
+            Scheduler = new KubeScheduler(sim, api, this, cfg, controllers?.SchedulerPods, out var replicaSetClient);
+            ReplicaSets = new ReplicaSetController(sim, api, this, Scheduler, replicaSetClient);
+        }
         if (cfg.Dns)
             CoreDns = new CoreDns(sim, api, this, cfg, Services.FirstPod[Services.KubeDns], cfg.CoreDnsReplicas);
         Caches = new DnsCaches(sim, this, cfg, nodes, Pods.Count, Services);
@@ -109,7 +112,10 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     public EndpointSliceController Endpoints { get; }
     public KubeProxies KubeProxies { get; }
     public NodeLifecycleController? NodeLifecycle { get; }
-    public Scheduler? Scheduler { get; }
+    public KubeScheduler? Scheduler { get; }
+
+    /// <summary>The ReplicaSet controller replacing deleted pods (with the scheduler: the pods it creates need binding).</summary>
+    public ReplicaSetController? ReplicaSets { get; }
     public CoreDns? CoreDns { get; }
     public DnsCaches Caches { get; }
     public IReadOnlyList<ProductConfig> Products => _cfg.Products;
@@ -266,13 +272,13 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         Pods.Changed();
         CoreDns?.OnPodGone(pod);
         Endpoints.OnPodChanged(Pods.Service[pod]);
-        Scheduler?.Recreate(pod);
+        ReplicaSets?.Recreate(pod);
     }
 
     public void OnOtherPodDeleted(int node)
     {
         Pods.OtherPods[node]--;
-        Scheduler?.RecreateOther();
+        ReplicaSets?.RecreateOther();
     }
 
     /// <summary>The replacement pod exists in the API server: a new incarnation, pending.</summary>
