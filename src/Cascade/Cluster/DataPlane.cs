@@ -25,13 +25,8 @@ public sealed record CoreDnsBucket(double[] Queries, double[] NoError, double[] 
 /// kubelets' pod status, the node lifecycle controller, the scheduler and ReplicaSets, EndpointSlices and
 /// kube-proxy, CoreDNS and the DNS caches, and the products users call. This class places the tracked pods,
 /// carries a pod through its life (created → bound → starting → running → deleted) between those
-/// components, and once a second measures the products.
-///
-/// A product's request is not simulated one by one: each second, for each running pod of the product and
-/// each Service it calls, the model takes the probability that the pod's lookup of the name fails now
-/// (its caches and CoreDNS) and the share of the endpoints its node's kube-proxy routes to that are gone;
-/// a request fails if any call fails or any callee's own request fails. Requests in a 10 s bucket are
-/// rate × 10 s and errors are requests × the mean failing share.
+/// components, and ticks them once a second; what users see of the products is measured by
+/// <see cref="ProductMeasurement"/>.
 /// </summary>
 public sealed class DataPlane : IEventHandler, IPodStatusListener
 {
@@ -45,14 +40,10 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     private readonly Timeline _timeline;
     private readonly RandomStream _rng;
     private readonly int[][] _callsOfService;
-    private readonly int[] _order;
     private readonly int[] _running;
-    private readonly double[] _errorShare;
-    private readonly double[] _bucketRequests, _bucketErrors, _bucketDns, _bucketRoute;
-    private readonly List<ProductSample>[] _productSamples;
+    private readonly ProductMeasurement _products;
     private readonly List<DataPlaneSample> _samples = new();
     private int _ticks;
-    private double _traffic = 1;
 
     /// <summary><paramref name="nodes"/> nodes at the start, in arrays of <paramref name="slots"/> (the most the scenario reaches; default the same).</summary>
     public DataPlane(Simulation sim, ApiServerSet api, int nodes, DataPlaneConfig cfg, Kubelets? kubelets, Controllers? controllers, Timeline timeline, int slots = 0)
@@ -71,15 +62,8 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         Pods = new PodTable(Services.TotalPods, nodes);
         _callsOfService = new int[Services.Count][];
         for (int s = 0; s < Services.Count; s++) _callsOfService[s] = s < products.Count ? products[s].Calls : Array.Empty<int>();
-        _order = TopologicalOrder(products);
         _running = new int[products.Count];
-        _errorShare = new double[products.Count];
-        _bucketRequests = new double[products.Count];
-        _bucketErrors = new double[products.Count];
-        _bucketDns = new double[products.Count];
-        _bucketRoute = new double[products.Count];
-        _productSamples = new List<ProductSample>[products.Count];
-        for (int p = 0; p < products.Count; p++) _productSamples[p] = new List<ProductSample>();
+        _products = new ProductMeasurement(this, products);
 
         PlacePods();
         kubelets?.AttachPods(Pods, this);
@@ -123,13 +107,13 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     /// <summary>From binding to running: the kubelet pulls and starts the pod's containers.</summary>
     public long PodStartupTicks => _cfg.PodStartupTicks;
     public IReadOnlyList<DataPlaneSample> Samples => _samples;
-    public IReadOnlyList<ProductSample> ProductSamples(int product) => _productSamples[product];
+    public IReadOnlyList<ProductSample> ProductSamples(int product) => _products.Samples(product);
 
     /// <summary>Error rate of the cluster's product requests over the last 10 s bucket (request-weighted).</summary>
-    public double LastErrorRate { get; private set; }
+    public double LastErrorRate => _products.LastErrorRate;
 
     /// <summary>Moves <paramref name="fraction"/> of the cluster's remaining product traffic elsewhere (a traffic shift).</summary>
-    public void ShiftTrafficAway(double fraction) => _traffic *= 1 - Math.Clamp(fraction, 0, 1);
+    public void ShiftTrafficAway(double fraction) => _products.ShiftTrafficAway(fraction);
 
     /// <summary>
     /// Nodes <paramref name="keep"/>.. were deleted (a scale-down): their containers are gone at once; the pod
@@ -206,23 +190,6 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         Array.Fill(Pods.OtherPods, _cfg.PodsPerNode, 0, ActiveNodes);
         for (int pod = 0; pod < Pods.Count; pod++)
             if (Pods.OtherPods[Pods.Node[pod]] > 0) Pods.OtherPods[Pods.Node[pod]]--;
-    }
-
-    private static int[] TopologicalOrder(IReadOnlyList<ProductConfig> products)
-    {
-        var order = new List<int>();
-        var state = new byte[products.Count];
-        void Visit(int p)
-        {
-            if (state[p] == 2) return;
-            if (state[p] == 1) throw new InputException($"products call each other in a cycle through '{products[p].Name}'", field: "products");
-            state[p] = 1;
-            foreach (int c in products[p].Calls) if (c < products.Count) Visit(c);
-            state[p] = 2;
-            order.Add(p);
-        }
-        for (int p = 0; p < products.Count; p++) Visit(p);
-        return order.ToArray();
     }
 
     public int[] CallsOf(int pod) => _callsOfService[Pods.Service[pod]];
@@ -422,7 +389,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         CountRunning();
         Caches.TickDirectLoad();
         CoreDns?.Tick();
-        SampleProducts();
+        _products.Sample(SimTime.ToSeconds(TickTicks));
         if (++_ticks % BucketTicks == 0) Flush();
         _sim.Schedule(TickTicks, this, TickKind);
     }
@@ -437,58 +404,10 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         }
     }
 
-    private void SampleProducts()
-    {
-        var products = _cfg.Products;
-        foreach (int p in _order)
-        {
-            var product = products[p];
-            int first = Services.FirstPod[p];
-            double ok = 0, dnsOk = 0, routeOk = 0;
-            int running = 0;
-            for (int i = 0; i < product.Replicas; i++)
-            {
-                int pod = first + i;
-                if (Pods.Phase[pod] != PodPhase.Running) continue;
-                running++;
-                long seen = KubeProxies.SeenAt(Pods.Node[pod]);
-                double podOk = 1, podDns = 1, podRoute = 1;
-                foreach (int c in product.Calls)
-                {
-                    double lookup = Caches.LookupFailure(pod, c);
-                    double gone = Endpoints.GoneFraction(c, Endpoints.View(c, seen));
-                    podDns *= 1 - lookup;
-                    podRoute *= 1 - gone;
-                    podOk *= (1 - lookup) * (1 - gone);
-                }
-                ok += podOk;
-                dnsOk += podDns;
-                routeOk += podRoute;
-            }
-            double own = running == 0 ? 1 : 1 - ok / running;
-            double success = 1 - own;
-            foreach (int c in product.Calls) success *= 1 - _errorShare[c];
-            _errorShare[p] = 1 - success;
-            double requests = product.RequestRatePerSecond * _traffic * SimTime.ToSeconds(TickTicks);
-            _bucketRequests[p] += requests;
-            _bucketErrors[p] += requests * _errorShare[p];
-            _bucketDns[p] += running == 0 ? 0 : 1 - dnsOk / running;
-            _bucketRoute[p] += running == 0 ? 1 : 1 - routeOk / running;
-        }
-    }
-
     private void Flush()
     {
         double t = SimTime.ToSeconds(_sim.Now);
-        double requests = 0, errors = 0;
-        for (int p = 0; p < _productSamples.Length; p++)
-        {
-            requests += _bucketRequests[p];
-            errors += _bucketErrors[p];
-            _productSamples[p].Add(new ProductSample(t, _bucketRequests[p], _bucketErrors[p], _bucketDns[p] / BucketTicks, _bucketRoute[p] / BucketTicks));
-            _bucketRequests[p] = _bucketErrors[p] = _bucketDns[p] = _bucketRoute[p] = 0;
-        }
-        LastErrorRate = requests > 0 ? errors / requests : 0;
+        _products.Flush(t, BucketTicks);
         _samples.Add(new DataPlaneSample(t, NodeLifecycle?.NotReady ?? 0, NodeLifecycle?.Tainted ?? 0, Scheduler?.Pending ?? 0,
             CoreDns?.AnsweringCount ?? 0, CoreDns?.QueriesPerSecond ?? 0, Caches.FailingNodeEntries, KubeProxies.Watching, CoreDns?.TakeBucket()));
     }
