@@ -196,4 +196,48 @@ public class EventQueueTests
         Assert.Equal(new long[] { 5000 }.Concat(Enumerable.Range(0, 1000).Select(i => (long)i)), r.Seen.Select(e => e.Arg));
         Assert.All(r.Seen.Skip(1), e => Assert.Equal(10, e.Time));
     }
+
+    [Fact]
+    public void Past_the_last_lane_a_fixed_delay_is_served_by_the_heap_in_the_same_order()
+    {
+        var q = new EventQueue(4);
+        var h = new Recorder(new Simulation(0));
+        for (int l = 0; l < EventQueue.MaxLanes; l++) Assert.Equal(l, q.LaneFor(100 + l));
+        Assert.Equal(3, q.LaneFor(103));                           // a delay already laned keeps its lane
+        Assert.Equal(-1, q.LaneFor(999));                          // every lane taken
+        Assert.Equal(-1, q.FindLane(999));
+        Assert.Equal(EventQueue.MaxLanes - 1, q.FindLane(100 + EventQueue.MaxLanes - 1));
+        var inLane = q.PushLane(2, 102, h, 0, 1);
+        var inHeap = q.Push(102, h, 0, 2);
+        Assert.Equal(102, q.TimeOf(inLane));
+        Assert.Equal(102, q.TimeOf(inHeap));
+        Assert.True(q.IsPending(inLane));
+        Assert.True(q.TryPop(out long t1, out _, out _, out long a1));
+        Assert.True(q.TryPop(out long t2, out _, out _, out long a2));
+        Assert.Equal((102L, 1L, 102L, 2L), (t1, a1, t2, a2));      // same time: insertion order, across lane and heap
+        Assert.False(q.IsPending(inLane));
+        Assert.Equal(SimTime.Never, q.TimeOf(inLane));
+        Assert.False(q.Cancel(inLane));
+        Assert.False(q.IsPending(new EventHandle(1000, 0)));       // a slot never used
+        Assert.False(q.Cancel(new EventHandle(1000, 0)));
+        Assert.False(q.TryPop(out _, out _, out _, out _));
+    }
+
+    [Fact]
+    public void A_run_with_a_horizon_stops_before_a_later_lane_event_and_resumes_there()
+    {
+        var sim = new Simulation(0);
+        var r = new Recorder(sim);
+        sim.UseLane(10);
+        sim.Schedule(10, r, 0, 1);
+        sim.Schedule(25, r, 0, 2);
+        Assert.Equal(1, sim.Run(untilTicks: 20));
+        Assert.Equal(20, sim.Now);
+        Assert.Equal(25, sim.NextEventTime);
+        sim.Schedule(10, r, 0, 3);                                 // at 30, in the lane, after the heap's 25
+        sim.Run();
+        Assert.Equal(new long[] { 1, 2, 3 }, r.Seen.Select(e => e.Arg));
+        Assert.Equal(new long[] { 10, 25, 30 }, r.Seen.Select(e => e.Time));
+        Assert.Equal(3, sim.EventsProcessed);
+    }
 }
