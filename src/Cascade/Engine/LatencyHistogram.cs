@@ -33,7 +33,7 @@ public static class LatencyHistogram
         long total = 0;
         foreach (long c in bins) total += c;
         if (total == 0) return double.NaN;
-        long rank = (long)Math.Ceiling(q * total);
+        long rank = Math.Max(1, (long)Math.Ceiling(q * total));   // the 0-quantile is the smallest latency seen
         long seen = 0;
         for (int i = 0; i < bins.Length; i++)
         {
