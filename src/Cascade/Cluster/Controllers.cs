@@ -22,14 +22,15 @@ public sealed class Controllers : IApiCaller, IEventHandler
     private readonly double _writeRate;
     private readonly RandomStream _rng;
 
-    public Controllers(Simulation sim, ApiServerSet api, double writeRatePerSecond)
+    /// <param name="schedulerQps">kube-scheduler's client: one clientset, and so one rate limiter, for its informers and its bindings.</param>
+    public Controllers(Simulation sim, ApiServerSet api, double writeRatePerSecond, double schedulerQps, int schedulerBurst)
     {
         _sim = sim;
         _api = api;
         _writeRate = writeRatePerSecond;
         _rng = sim.Random.Stream($"{api.Cluster}/controllers");
         _kcm = api.ControllerManagerClient();
-        _scheduler = api.CreateClient(50, 100); // docs/sources.md §3: kube-scheduler 50/100
+        _scheduler = api.CreateClient(schedulerQps, schedulerBurst); // docs/sources.md §3: kube-scheduler 50/100 by default
         foreach (var res in new[] { "pods", "nodes", "services", "endpointslices", "leases" })
             _informers.Add(InformerFor(Identity.KubeControllerManager, _kcm, res));
         foreach (var res in new[] { "pods", "nodes" })
@@ -55,6 +56,9 @@ public sealed class Controllers : IApiCaller, IEventHandler
 
     /// <summary>kube-controller-manager's Lease informer (the node lifecycle controller's view of heartbeats).</summary>
     public Informer ManagerLeases { get; }
+
+    /// <summary>kube-scheduler's client (client-go gives a clientset one token bucket, shared by its informers and its bindings).</summary>
+    public ApiClient SchedulerClient => _scheduler;
 
     /// <summary>kube-scheduler's pod informer (how it learns of pending pods).</summary>
     public Informer SchedulerPods { get; }

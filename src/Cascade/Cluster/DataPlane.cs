@@ -76,7 +76,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         }
         if (cfg.Scheduler)
         {
-            Scheduler = new KubeScheduler(sim, api, this, cfg, controllers?.SchedulerPods, out var replicaSetClient);
+            Scheduler = new KubeScheduler(sim, api, this, cfg, controllers?.SchedulerPods, controllers?.SchedulerClient, out var replicaSetClient);
             ReplicaSets = new ReplicaSetController(sim, api, this, Scheduler, replicaSetClient);
         }
         if (cfg.Dns)

@@ -33,8 +33,9 @@ public sealed class KubeScheduler : IApiCaller, IEventHandler
     private readonly long[] _backoff;
     private int _inFlight;
 
-    /// <param name="replicaSetClient">Made here, after the scheduler's own client, so clients are numbered as before the two were split.</param>
-    public KubeScheduler(Simulation sim, ApiServerSet api, DataPlane dp, DataPlaneConfig cfg, Informer? podInformer, out ApiClient replicaSetClient)
+    /// <param name="replicaSetClient">Made here, after the scheduler's client, so clients keep their numbering.</param>
+    /// <param name="client">kube-scheduler's client when its informers run (Controllers.cs): the same clientset binds.</param>
+    public KubeScheduler(Simulation sim, ApiServerSet api, DataPlane dp, DataPlaneConfig cfg, Informer? podInformer, ApiClient? client, out ApiClient replicaSetClient)
     {
         _sim = sim;
         _api = api;
@@ -42,7 +43,7 @@ public sealed class KubeScheduler : IApiCaller, IEventHandler
         _podInformer = podInformer;
         _maxInFlight = cfg.MaxBindingsInFlight;
         _rng = sim.Random.Stream($"{api.Cluster}/scheduler");
-        _client = api.CreateClient(cfg.SchedulerQps, cfg.SchedulerBurst);
+        _client = client ?? api.CreateClient(cfg.SchedulerQps, cfg.SchedulerBurst);
         replicaSetClient = api.ControllerManagerClient();
         var sched = Identity.KubeScheduler;
         _bind = api.DefineCall("scheduler bind", sched.User, sched.Groups, "create", "pods", "default");

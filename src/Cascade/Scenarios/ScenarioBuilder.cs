@@ -110,7 +110,7 @@ public static class ScenarioBuilder
             cluster.Kubelets = new Kubelets(sim, api, spec.Nodes, spec.Kubelets.LeaseRenewInterval.Ticks,
                 spec.Kubelets.LeaseTimeout.Ticks, spec.Kubelets.NodeStatusInterval.Ticks, spec.Kubelets.WatchPods, nodeSlots);
         if (spec.Controllers.Enabled)
-            cluster.Controllers = new Controllers(sim, api, spec.Controllers.WriteRate);
+            cluster.Controllers = new Controllers(sim, api, spec.Controllers.WriteRate, spec.Scheduler.Qps, spec.Scheduler.Burst);
         foreach (var w in scenario.Workloads)
         {
             if (!ClusterPattern.Matches(w.Clusters, spec.Name)) continue;
