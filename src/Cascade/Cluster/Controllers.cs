@@ -57,7 +57,7 @@ public sealed class Controllers : IApiCaller, IEventHandler
     /// <summary>kube-controller-manager's Lease informer (the node lifecycle controller's view of heartbeats).</summary>
     public Informer ManagerLeases { get; }
 
-    /// <summary>kube-scheduler's client (client-go gives a clientset one token bucket, shared by its informers and its bindings).</summary>
+    /// <summary>kube-scheduler's client: one clientset, one token bucket, shared by its informers and its bindings (docs/sources.md §3).</summary>
     public ApiClient SchedulerClient => _scheduler;
 
     /// <summary>kube-scheduler's pod informer (how it learns of pending pods).</summary>
