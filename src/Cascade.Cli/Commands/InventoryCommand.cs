@@ -29,7 +29,7 @@ public static class InventoryCommand
             bool quiet = parse.GetValue(CommonOptions.Quiet);
             var watch = Stopwatch.StartNew();
             var document = InventoryDocument.From(Inventory.ReadAll(parse.GetValue(dumps)!), parse.GetValue(apf));
-            Console.Out.Write(parse.GetValue(CommonOptions.Output) == OutputFormat.Json ? YamlWriter.Json(document) : document.ToYaml());
+            Console.Out.Write(parse.GetValue(CommonOptions.Output) == OutputFormat.Json ? ImporterJson.Serialize(document) : document.ToYaml());
             if (!quiet) Console.Error.WriteLine($"{document.Clusters.Count} clusters written; {watch.Elapsed.TotalSeconds:F2} s wall");
             return ExitCodes.Ok;
         });

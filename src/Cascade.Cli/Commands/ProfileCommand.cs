@@ -41,7 +41,7 @@ public static class ProfileCommand
             var apfSource = parse.GetValue(apf) is { } apfFile ? ApfSource.FromFile(apfFile) : null;
             var document = ProfiledWorkloads.From(profile, parse.GetValue(change) ?? [], apfSource);
             foreach (var w in document.Warnings) Console.Error.WriteLine($"cascade: warning: {path}: {w}");
-            Console.Out.Write(parse.GetValue(CommonOptions.Output) == OutputFormat.Json ? YamlWriter.Json(document) : ProfileYaml.Write(document));
+            Console.Out.Write(parse.GetValue(CommonOptions.Output) == OutputFormat.Json ? ImporterJson.Serialize(document) : ProfileYaml.Write(document));
             if (!quiet)
                 Console.Error.WriteLine($"{profile.Lines:N0} lines, {profile.Requests:N0} requests by {profile.Identities.Count} identities; " +
                     $"{document.Workloads.Count} workloads written; {watch.Elapsed.TotalSeconds:F2} s wall");
