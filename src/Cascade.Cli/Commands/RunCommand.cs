@@ -55,14 +55,14 @@ public static class RunCommand
     /// </summary>
     public static void WriteOutputs(string outDir, RunOutput output, MetricsOutput? metrics = null)
     {
+        var clusters = output.Clusters.Select(c => c.ToSamples()).ToList();
         var files = new List<OutputFile>
         {
-            OutputFile.Text("timeseries.csv", TimeSeriesCsv.Write(output.Clusters.Select(c => (c.Name, c.Api)))),
-            OutputFile.Text("products.csv", ProductSeries.WriteCsv(output.Clusters.Where(c => c.DataPlane is not null).Select(c => (c.Name, c.DataPlane!)))),
+            OutputFile.Text("timeseries.csv", TimeSeriesCsv.Write(clusters)),
+            OutputFile.Text("products.csv", ProductSeries.WriteCsv(clusters)),
         };
         if (metrics is not null)
         {
-            var clusters = output.Clusters.Select(c => new OpenMetrics.ClusterSeries(c.Name, c.Api, c.DataPlane)).ToList();
             files.Add(new OutputFile(metrics.FileName, w => OpenMetrics.Write(w, clusters, metrics.StartUnixSeconds)));
         }
         files.Add(OutputFile.Text("result.json", Json.Serialize(output.Result)));

@@ -1,5 +1,6 @@
 using Cascade.ControlPlane;
 using Cascade.Engine;
+using Cascade.Samples;
 
 namespace Cascade.Cluster;
 
@@ -49,6 +50,14 @@ public class ClusterModel : INodeRegistrationListener
 
     /// <summary>Services backed by workloads' pods: their Endpoints and EndpointSlice writes.</summary>
     public List<ServiceEndpoints> Services { get; } = new();
+
+    /// <summary>The cluster's time series so far as plain samples, with the names their arrays are indexed by: what the writers of Results read.</summary>
+    public ClusterSamples ToSamples()
+    {
+        var levels = new string[Api.Levels];
+        for (int l = 0; l < levels.Length; l++) levels[l] = Api.LevelName(l);
+        return new ClusterSamples(Name, levels, Api.ReplicaSlots, Api.Metrics.Samples, DataPlane?.ToSamples());
+    }
 
     /// <summary>Nodes the node lifecycle controller holds NotReady/Unknown now (0 without a data plane).</summary>
     public virtual double NodesNotReady => DataPlane?.NodeLifecycle?.NotReady ?? 0;

@@ -1,5 +1,6 @@
 using Cascade.ControlPlane;
 using Cascade.Engine;
+using Cascade.Samples;
 
 namespace Cascade.Cluster;
 
@@ -189,7 +190,7 @@ public sealed class CoreDns : IEventHandler
         _warm[r] = false;
         _services[r]?.Stop();
         _slices[r]?.Stop();
-        _dp.SetPodReady(_firstPod + r, false);
+        _dp.Lifecycle.SetPodReady(_firstPod + r, false);
     }
 
     /// <summary>Counts one query arriving at replica <paramref name="r"/>.</summary>
@@ -226,7 +227,7 @@ public sealed class CoreDns : IEventHandler
                 continue;
             }
             // /ready passes once the kubernetes plugin has synced; the kubelet writes it as the pod's Ready condition.
-            if (_up[r] && Answering(r) && !_dp.Pods.WantReady[pod]) _dp.SetPodReady(pod, true);
+            if (_up[r] && Answering(r) && !_dp.Pods.WantReady[pod]) _dp.Lifecycle.SetPodReady(pod, true);
         }
         QueriesPerSecond = total;
         PeakQueriesPerSecond = Math.Max(PeakQueriesPerSecond, total);

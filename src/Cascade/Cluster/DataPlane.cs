@@ -1,44 +1,31 @@
 using Cascade.ControlPlane;
 using Cascade.Engine;
+using Cascade.Samples;
 
 namespace Cascade.Cluster;
 
-/// <summary>One 10 s bucket of one product: user requests, the ones that failed, and why.</summary>
-public sealed record ProductSample(double TimeSeconds, double Requests, double Errors, double DnsFailure, double RouteFailure)
+// Stands for: what depends on the control plane in one cluster, carried down to user-visible errors
+// (docs/sources.md §4–§6): kubelets' pod status, the node lifecycle controller, kube-scheduler and the ReplicaSet
+// controller, the EndpointSlice controller and kube-proxy, CoreDNS behind the kube-dns Service and the DNS
+// caches, and the products users call. Each of those is its own file; this one builds them for the cluster,
+// passes the node events of the cluster (added, registered, lost, partitioned, removed) to the ones they touch,
+// ticks them once a second in a fixed order, and closes each 10 s bucket into a DataPlaneSample.
+// The pods' life is PodLifecycle's, a lookup through kube-dns KubeDnsService's, what users see of the products
+// ProductMeasurement's.
+// Keeps: one clock for the data plane (kube-proxy, EndpointSlices, the scheduler, running pods, DNS load,
+// CoreDNS, the products, in that order each second). Leaves out: everything finer than a second here; the
+// components keep their own timers where a second is too coarse.
+
+/// <summary>One cluster's data plane: its components, built and ticked together, and its time series.</summary>
+public sealed class DataPlane : IEventHandler
 {
-    public double ErrorRate => Requests > 0 ? Errors / Requests : 0;
-}
-
-/// <summary>One 10 s bucket of a cluster's data plane, sampled at its end.</summary>
-public sealed record DataPlaneSample(double TimeSeconds, int NodesNotReady, int NodesTainted, int PendingPods,
-    int CoreDnsAnswering, double CoreDnsQps, int FailingCacheEntries, int KubeProxiesWatching, CoreDnsBucket? CoreDns = null);
-
-/// <summary>
-/// One 10 s bucket of CoreDNS's own metrics, per replica: queries received, answered NOERROR (synced) or SERVFAIL
-/// (not synced); the rest were dropped past capacity. Queries are a rate the model integrates, so counts are fractional.
-/// Memory is the replica's at the bucket's end (0 while it is not running).
-/// </summary>
-public sealed record CoreDnsBucket(double[] Queries, double[] NoError, double[] ServFail, double[] MemoryBytes);
-
-/// <summary>
-/// What depends on the control plane in one cluster, carried down to user-visible errors (docs/sources.md §4–§6):
-/// kubelets' pod status, the node lifecycle controller, the scheduler and ReplicaSets, EndpointSlices and
-/// kube-proxy, CoreDNS and the DNS caches, and the products users call. This class places the tracked pods,
-/// carries a pod through its life (created → bound → starting → running → deleted) between those
-/// components, and ticks them once a second; what users see of the products is measured by
-/// <see cref="ProductMeasurement"/>.
-/// </summary>
-public sealed class DataPlane : IEventHandler, IPodStatusListener
-{
-    private const int TickKind = 0, PodRunningKind = 1;
+    private const int TickKind = 0;
     private static readonly long TickTicks = SimTime.TicksPerSecond;
     private const int BucketTicks = (int)ApiServerMetrics.BucketSeconds; // seconds a time-series bucket spans (one-second ticks)
 
     private readonly Simulation _sim;
     private readonly DataPlaneConfig _cfg;
-    private readonly Kubelets? _kubelets;
     private readonly Timeline _timeline;
-    private readonly RandomStream _rng;
     private readonly int[][] _callsOfService;
     private readonly int[] _running;
     private readonly ProductMeasurement _products;
@@ -54,9 +41,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         ActiveNodes = nodes;
         nodes = Math.Max(nodes, slots);
         Nodes = nodes;
-        _kubelets = kubelets;
         _timeline = timeline;
-        _rng = sim.Random.Stream($"{api.Cluster}/dataplane");
         var products = cfg.Products;
         Services = new ServiceTable(products, cfg.Dns ? cfg.CoreDnsReplicas : 0);
         Pods = new PodTable(Services.TotalPods, nodes);
@@ -65,8 +50,9 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         _running = new int[products.Count];
         _products = new ProductMeasurement(this, products);
 
-        PlacePods();
-        kubelets?.AttachPods(Pods, this);
+        Lifecycle = new PodLifecycle(sim, this, cfg, kubelets);
+        Lifecycle.PlacePods(sim.Random.Stream($"{api.Cluster}/dataplane"), ActiveNodes);
+        kubelets?.AttachPods(Pods, Lifecycle);
         Endpoints = new EndpointSliceController(sim, api, Pods, Services, controllers?.ManagerPods, cfg.EndpointSliceWorkers);
         KubeProxies = new KubeProxies(sim, api, ActiveNodes, cfg.KubeProxy, nodes);
         if (cfg.NodeLifecycle && kubelets is not null)
@@ -81,6 +67,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         }
         if (cfg.Dns)
             CoreDns = new CoreDns(sim, api, this, cfg, Services.FirstPod[Services.KubeDns], cfg.CoreDnsReplicas);
+        KubeDns = new KubeDnsService(sim, this);
         Caches = new DnsCaches(sim, this, cfg, nodes, Pods.Count, Services);
     }
 
@@ -92,6 +79,9 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     /// <summary>Nodes 0.. of the cluster now (the scheduler places pods among them).</summary>
     public int ActiveNodes { get; private set; }
     public PodTable Pods { get; }
+
+    /// <summary>The tracked pods' life: placement, creation, binding, start, readiness, deletion.</summary>
+    public PodLifecycle Lifecycle { get; }
     public ServiceTable Services { get; }
     public EndpointSliceController Endpoints { get; }
     public KubeProxies KubeProxies { get; }
@@ -101,6 +91,9 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     /// <summary>The ReplicaSet controller replacing deleted pods (with the scheduler: the pods it creates need binding).</summary>
     public ReplicaSetController? ReplicaSets { get; }
     public CoreDns? CoreDns { get; }
+
+    /// <summary>The kube-dns Service as each node reaches it (a lookup's way to a CoreDNS replica).</summary>
+    public KubeDnsService KubeDns { get; }
     public DnsCaches Caches { get; }
     public IReadOnlyList<ProductConfig> Products => _cfg.Products;
 
@@ -108,6 +101,14 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     public long PodStartupTicks => _cfg.PodStartupTicks;
     public IReadOnlyList<DataPlaneSample> Samples => _samples;
     public IReadOnlyList<ProductSample> ProductSamples(int product) => _products.Samples(product);
+
+    /// <summary>The data plane's time series so far as plain samples (CoreDNS's replicas, 0 without it; each product's, in order).</summary>
+    public DataPlaneSamples ToSamples()
+    {
+        var products = new ProductSamples[_cfg.Products.Count];
+        for (int p = 0; p < products.Length; p++) products[p] = new ProductSamples(_cfg.Products[p].Name, _products.Samples(p));
+        return new DataPlaneSamples(CoreDns?.Replicas ?? 0, _samples, products);
+    }
 
     /// <summary>Error rate of the cluster's product requests over the last 10 s bucket (request-weighted).</summary>
     public double LastErrorRate => _products.LastErrorRate;
@@ -128,7 +129,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
             KubeProxies.RemoveNode(n);
         }
         NodeLifecycle?.OnNodesRemoved(keep);
-        ContainersGone(keep, Nodes, deleteOrphans: true);
+        Lifecycle.OnContainersGone(keep, Nodes, deleteOrphans: true);
     }
 
     /// <summary>
@@ -136,22 +137,7 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
     /// Node objects stay, so their pods are still listed — and still endpoints — until the node lifecycle
     /// controller finds the Leases stale, marks them not ready and, after the toleration, evicts them.
     /// </summary>
-    public void OnNodesLost(int first, int end) => ContainersGone(first, end, deleteOrphans: false);
-
-    private void ContainersGone(int first, int end, bool deleteOrphans)
-    {
-        for (int pod = 0; pod < Pods.Count; pod++)
-        {
-            int node = Pods.Node[pod];
-            if (node < first || node >= end || Pods.Phase[pod] == PodPhase.Gone) continue;
-            if (Pods.Phase[pod] == PodPhase.Running && Pods.Service[pod] < _cfg.Products.Count)
-                Caches.OnPodRunning(pod, node, running: false, warm: false);
-            Pods.Phase[pod] = PodPhase.Lost;
-            Pods.Changed();
-            CoreDns?.OnPodGone(pod);
-            if (deleteOrphans) NodeLifecycle?.DeleteOrphan(pod);
-        }
-    }
+    public void OnNodesLost(int first, int end) => Lifecycle.OnContainersGone(first, end, deleteOrphans: false);
 
     /// <summary>Nodes [<paramref name="first"/>, <paramref name="end"/>) are cut off from the control plane, or joined again.</summary>
     public void OnNodesPartitioned(int first, int end, bool partitioned)
@@ -169,27 +155,6 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
         Pods.OtherPods[n] = 0;
         NodeLifecycle?.OnNodeAdded(n);
         KubeProxies.AddNode(n);
-    }
-
-    /// <summary>First time a lookup sent to CoreDNS went unanswered (SERVFAIL, dropped, or no endpoint), in seconds.</summary>
-    public double? DnsFailureAtSeconds { get; private set; }
-
-    private void PlacePods()
-    {
-        // Each Deployment's replicas land on nodes drawn at random (the spread of a scheduler with many fits).
-        for (int s = 0; s < Services.Count; s++)
-            for (int i = 0; i < Services.Replicas[s]; i++)
-            {
-                int pod = Services.FirstPod[s] + i;
-                Pods.Service[pod] = s;
-                Pods.Node[pod] = _rng.NextInt(ActiveNodes);
-                Pods.Phase[pod] = PodPhase.Running;
-                Pods.ReadyInApi[pod] = true;
-                Pods.WantReady[pod] = true;
-            }
-        Array.Fill(Pods.OtherPods, _cfg.PodsPerNode, 0, ActiveNodes);
-        for (int pod = 0; pod < Pods.Count; pod++)
-            if (Pods.OtherPods[Pods.Node[pod]] > 0) Pods.OtherPods[Pods.Node[pod]]--;
     }
 
     public int[] CallsOf(int pod) => _callsOfService[Pods.Service[pod]];
@@ -210,179 +175,10 @@ public sealed class DataPlane : IEventHandler, IPodStatusListener
 
     public void Note(string kind, string message) => _timeline.Add(SimTime.ToSeconds(_sim.Now), Api.Cluster, kind, message);
 
-    // ---------------------------------------------------------------- a pod's life
-
-    public void SetPodReady(int pod, bool ready)
-    {
-        if (Pods.Node[pod] < 0) return;
-        if (_kubelets is not null)
-        {
-            _kubelets.SetPodReady(pod, ready);
-            return;
-        }
-        Pods.WantReady[pod] = ready;
-        if (Pods.ReadyInApi[pod] == ready) return;
-        Pods.ReadyInApi[pod] = ready;
-        OnPodStatusWritten(pod);
-    }
-
-    public void OnPodStatusWritten(int pod) => Endpoints.OnPodChanged(Pods.Service[pod]);
-
-    /// <summary>The pod's deletion landed: its containers stop, its endpoint goes, its ReplicaSet replaces it.</summary>
-    public void OnPodDeleted(int pod)
-    {
-        if (Pods.Phase[pod] == PodPhase.Running && Pods.Node[pod] >= 0 && Pods.Service[pod] < _cfg.Products.Count)
-            Caches.OnPodRunning(pod, Pods.Node[pod], running: false, warm: false);
-        Pods.Phase[pod] = PodPhase.Gone;
-        Pods.ReadyInApi[pod] = false;
-        Pods.WantReady[pod] = false;
-        Pods.Changed();
-        CoreDns?.OnPodGone(pod);
-        Endpoints.OnPodChanged(Pods.Service[pod]);
-        ReplicaSets?.Recreate(pod);
-    }
-
-    public void OnOtherPodDeleted(int node)
-    {
-        Pods.OtherPods[node]--;
-        ReplicaSets?.RecreateOther();
-    }
-
-    /// <summary>The replacement pod exists in the API server: a new incarnation, pending.</summary>
-    public void OnPodCreated(int pod)
-    {
-        Pods.Incarnation[pod]++;
-        Pods.Phase[pod] = PodPhase.Pending;
-        Pods.Node[pod] = -1;
-        Pods.ReadyInApi[pod] = false;
-        Pods.WantReady[pod] = false;
-        Pods.StatusInFlight[pod] = false;
-        Pods.Changed();
-    }
-
-    public void OnPodBound(int pod, int node)
-    {
-        Pods.Node[pod] = node;
-        Pods.Phase[pod] = PodPhase.Starting;
-        Pods.Changed();
-        _sim.Schedule(_cfg.PodStartupTicks, this, PodRunningKind, ((long)Pods.Incarnation[pod] << 32) | (uint)pod);
-    }
-
-    public void OnOtherPodBound(int node)
-    {
-        Pods.OtherPods[node]++;
-        _kubelets?.PatchOtherPodStatus(node);
-    }
-
-    /// <summary>The node lifecycle controller sees the node again: its kubelet re-asserts its pods' readiness.</summary>
-    public void OnNodeReadyAgain(int node)
-    {
-        if (_kubelets is null) return;
-        for (int pod = 0; pod < Pods.Count; pod++)
-            if (Pods.Node[pod] == node && Pods.Phase[pod] == PodPhase.Running && Pods.WantReady[pod] && !Pods.ReadyInApi[pod])
-                _kubelets.SetPodReady(pod, true);
-    }
-
-    private void OnPodRunning(int pod, int incarnation)
-    {
-        if (Pods.Incarnation[pod] != incarnation || Pods.Phase[pod] != PodPhase.Starting) return;
-        Pods.Phase[pod] = PodPhase.Running;
-        Pods.Changed();
-        if (Pods.Service[pod] < _cfg.Products.Count)
-        {
-            Caches.OnPodRunning(pod, Pods.Node[pod], running: true, warm: false);
-            SetPodReady(pod, true);
-        }
-        else CoreDns?.OnPodRunning(pod);
-    }
-
-    // ---------------------------------------------------------------- DNS queries from a node
-
-    /// <summary>
-    /// A lookup leaves node <paramref name="node"/> for kube-dns: up to <paramref name="attempts"/> times, kube-proxy's
-    /// rules on the node pick one of the CoreDNS endpoints it knows; the query is answered if that pod still
-    /// runs, its replica answers cluster names, and it is not dropping load.
-    /// </summary>
-    public bool Resolve(int node, RandomStream rng, int attempts)
-    {
-        var core = CoreDns;
-        if (core is null) return true;
-        int s = Services.KubeDns, first = Services.FirstPod[s];
-        int k = Endpoints.View(s, KubeProxies.SeenAt(node));
-        int included = 0;
-        for (int i = 0; i < core.Replicas; i++) if (Endpoints.Endpoint(s, k, i) >= 0) included++;
-        if (included > 0)
-        {
-            for (int a = 0; a < attempts; a++)
-            {
-                int pick = rng.NextInt(included), j = -1;
-                for (int i = 0; i < core.Replicas; i++)
-                    if (Endpoints.Endpoint(s, k, i) >= 0 && pick-- == 0) { j = i; break; }
-                int pod = first + j;
-                bool alive = Pods.Incarnation[pod] == Endpoints.Endpoint(s, k, j) && Pods.Phase[pod] == PodPhase.Running;
-                if (alive) core.Count(j, 1);
-                bool ok = alive && core.Answering(j) && rng.NextDouble() < core.AnsweredShare(j);
-                Caches.CountUpstream(ok);
-                if (ok) return true;
-            }
-        }
-        OnDnsFailure();
-        return false;
-    }
-
-    /// <summary>Probability that one query from <paramref name="node"/> to kube-dns is answered now.</summary>
-    public double AnswerProbability(int node)
-    {
-        var core = CoreDns;
-        if (core is null) return 1;
-        int s = Services.KubeDns, first = Services.FirstPod[s];
-        int k = Endpoints.View(s, KubeProxies.SeenAt(node));
-        int included = 0;
-        double good = 0;
-        for (int i = 0; i < core.Replicas; i++)
-        {
-            int inc = Endpoints.Endpoint(s, k, i);
-            if (inc < 0) continue;
-            included++;
-            int pod = first + i;
-            if (Pods.Incarnation[pod] == inc && Pods.Phase[pod] == PodPhase.Running && core.Answering(i)) good += core.AnsweredShare(i);
-        }
-        return included == 0 ? 0 : good / included;
-    }
-
-    /// <summary>Queries per second leaving <paramref name="node"/> for kube-dns, spread over the endpoints its kube-proxy knows.</summary>
-    public void OfferQueries(int node, double queries)
-    {
-        var core = CoreDns;
-        if (core is null) return;
-        int s = Services.KubeDns, first = Services.FirstPod[s];
-        int k = Endpoints.View(s, KubeProxies.SeenAt(node));
-        int included = 0;
-        for (int i = 0; i < core.Replicas; i++) if (Endpoints.Endpoint(s, k, i) >= 0) included++;
-        if (included == 0) return;
-        for (int i = 0; i < core.Replicas; i++)
-        {
-            int inc = Endpoints.Endpoint(s, k, i);
-            if (inc >= 0 && Pods.Incarnation[first + i] == inc && Pods.Phase[first + i] == PodPhase.Running) core.Count(i, queries / included);
-        }
-    }
-
-    public void OnDnsFailure()
-    {
-        if (DnsFailureAtSeconds is not null) return;
-        DnsFailureAtSeconds = SimTime.ToSeconds(_sim.Now);
-        Note("dns-failure", "a lookup of a cluster name went unanswered by CoreDNS (SERVFAIL, dropped, or no endpoint)");
-    }
-
     // ---------------------------------------------------------------- the clock
 
     public void OnEvent(int kind, long arg)
     {
-        if (kind == PodRunningKind)
-        {
-            OnPodRunning((int)(arg & 0xFFFFFFFF), (int)(arg >> 32));
-            return;
-        }
         KubeProxies.Tick(Pods);
         Endpoints.Tick();
         Scheduler?.Tick();

@@ -189,7 +189,9 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
             _nodeScheduled[e] = false;
             if (_nodeDemand[e] == 0) return; // nobody on the node asks for the name any more: the entry lapses
             int node = e / _names;
-            if (_dp.Resolve(node, _rng, attempts: 1))
+            bool answered = _dp.KubeDns.Resolve(node, _rng, attempts: 1, out int sent);
+            CountUpstream(sent, answered);
+            if (answered)
             {
                 _nodeValidUntil[e] = now + _nodeLife;
                 _nodeLastGood[e] = now;
@@ -220,7 +222,11 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
             int ne = pods.Node[pod] * _names + name;
             ok = !NodeFailing(ne);
         }
-        else ok = _dp.Resolve(pods.Node[pod], _rng, attempts: 1 + _cfg.ClientRetries);
+        else
+        {
+            ok = _dp.KubeDns.Resolve(pods.Node[pod], _rng, attempts: 1 + _cfg.ClientRetries, out int sent);
+            CountUpstream(sent, ok);
+        }
         _clientScheduled[e] = true;
         if (ok)
         {
@@ -240,7 +246,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
             _dp.Api.Send(_apiClients[pod], _getService!, this, ResponseTag.Make(TagService, e));
             return;
         }
-        CountUpstream(outcome == RequestOutcome.Ok);
+        CountUpstream(1, outcome == RequestOutcome.Ok);
         if (outcome == RequestOutcome.Ok)
         {
             _clientValidUntil[e] = _sim.Now + _cfg.ClientCacheTtlTicks;
@@ -248,15 +254,17 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         }
         else
         {
-            _dp.OnDnsFailure();
+            _dp.KubeDns.OnDnsFailure();
             _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, e);
         }
     }
 
-    internal void CountUpstream(bool ok)
+    /// <summary><paramref name="sent"/> queries went upstream for one refresh; all failed but the last when <paramref name="answered"/>.</summary>
+    private void CountUpstream(int sent, bool answered)
     {
-        UpstreamQueries++;
-        if (!ok) FailedUpstreamQueries++;
+        if (sent == 0) return; // without CoreDNS nothing goes upstream
+        UpstreamQueries += sent;
+        FailedUpstreamQueries += answered ? sent - 1 : sent;
     }
 
     private bool NodeFailing(int e)
@@ -273,7 +281,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         if (_clientTier) return _sim.Now < _clientValidUntil[pod * _names + name] ? 0 : 1;
         int node = _dp.Pods.Node[pod];
         if (_nodeTier) return NodeFailing(node * _names + name) ? 1 : 0;
-        double answered = _dp.AnswerProbability(node);
+        double answered = _dp.KubeDns.AnswerProbability(node);
         return Math.Pow(1 - answered, 1 + _cfg.ClientRetries);
     }
 
@@ -297,8 +305,8 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
                 {
                     double fail = LookupFailure(pod, c);
                     double queries = perPod * (1 + _cfg.ClientRetries * fail);
-                    _dp.OfferQueries(pods.Node[pod], queries);
-                    if (fail > 0) _dp.OnDnsFailure();
+                    _dp.KubeDns.OfferQueries(pods.Node[pod], queries);
+                    if (fail > 0) _dp.KubeDns.OnDnsFailure();
                 }
             }
         }

@@ -128,9 +128,9 @@ public sealed class KubeScheduler : IApiCaller, IEventHandler
             if (pod >= 0)
             {
                 _backoff[pod] = 0;
-                _dp.OnPodBound(pod, node);
+                _dp.Lifecycle.OnPodBound(pod, node);
             }
-            else if (pod == -1) _dp.OnOtherPodBound(node);
+            else if (pod == -1) _dp.Lifecycle.OnOtherPodBound(node);
             else _waves[-2 - pod].OnBound(node);
         }
         else

@@ -203,7 +203,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 becameReady++;
                 _api.Send(_nodeClient, _nodeStatus, this, ResponseTag.Make(TagNodeStatus, n));
                 if (_tainted[n]) Untaint(n);
-                _dp.OnNodeReadyAgain(n);
+                _dp.Lifecycle.OnNodeReadyAgain(n);
             }
         }
         // The timeline gets the turning points, not every pass: the first NotReady node, each further tenth of
@@ -354,7 +354,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 if (ok && pods.Phase[i] != PodPhase.Gone && pods.ReadyInApi[i] && _unknown[pods.Node[i]])
                 {
                     pods.ReadyInApi[i] = false;
-                    _dp.OnPodStatusWritten(i);
+                    _dp.Lifecycle.OnPodStatusWritten(i);
                 }
                 break;
             }
@@ -366,7 +366,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 if (ok && pods.Incarnation[i] == incarnation && pods.Phase[i] != PodPhase.Gone)
                 {
                     if (kind == TagDelete) Evictions++;
-                    _dp.OnPodDeleted(i);
+                    _dp.Lifecycle.OnPodDeleted(i);
                 }
                 else if (!ok && kind == TagDeleteOrphan && pods.Incarnation[i] == incarnation && pods.Phase[i] == PodPhase.Lost)
                     _sim.Schedule(PodGcPeriodTicks, this, OrphanRetryKind, i); // podgc tries again on its next pass
@@ -376,7 +376,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 if (ok && _dp.Pods.OtherPods[i] > 0)
                 {
                     Evictions++;
-                    _dp.OnOtherPodDeleted(i);
+                    _dp.Lifecycle.OnOtherPodDeleted(i);
                 }
                 break;
         }

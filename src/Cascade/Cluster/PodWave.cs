@@ -203,7 +203,7 @@ public sealed class PodWave : IApiCaller, IEventHandler
     {
         _bound++;
         var dp = _cluster.DataPlane;
-        if (node >= 0) dp?.OnOtherPodBound(node);
+        if (node >= 0) dp?.Lifecycle.OnOtherPodBound(node);
         _cluster.Sim.Schedule(dp?.PodStartupTicks ?? 0, this, RunningKind, node);
     }
 

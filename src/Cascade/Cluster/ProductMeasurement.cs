@@ -1,4 +1,5 @@
 using Cascade.Engine;
+using Cascade.Samples;
 
 namespace Cascade.Cluster;
 

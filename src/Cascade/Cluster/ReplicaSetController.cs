@@ -57,7 +57,7 @@ public sealed class ReplicaSetController : IApiCaller, IEventHandler
             if (ok)
             {
                 _createRetry[i] = 0;
-                _dp.OnPodCreated(i);
+                _dp.Lifecycle.OnPodCreated(i);
                 _scheduler.Created(i);
             }
             else

@@ -1,4 +1,5 @@
 using Cascade.ControlPlane.Apf;
+using Cascade.Samples;
 
 namespace Cascade.ControlPlane;
 

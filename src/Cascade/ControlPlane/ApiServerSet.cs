@@ -1,5 +1,6 @@
 using Cascade.ControlPlane.Apf;
 using Cascade.Engine;
+using Cascade.Samples;
 
 namespace Cascade.ControlPlane;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
-using Cascade.Cluster;
-using Cascade.ControlPlane;
+using Cascade.Samples;
 
 namespace Cascade.Results;
 
@@ -16,46 +15,44 @@ namespace Cascade.Results;
 /// </summary>
 public static class OpenMetrics
 {
-    public sealed record ClusterSeries(string Name, ApiServerSet Api, DataPlane? DataPlane);
-
-    public static void Write(TextWriter w, IReadOnlyList<ClusterSeries> clusters, long startUnixSeconds)
+    public static void Write(TextWriter w, IReadOnlyList<ClusterSamples> clusters, long startUnixSeconds)
     {
         var o = new Writer(w, startUnixSeconds);
         o.Family("apiserver_flowcontrol_current_executing_seats", "gauge",
             "Concurrency (number of seats) occupied by the currently executing (initial stage for a WATCH, any stage otherwise) requests in the API Priority and Fairness subsystem");
         foreach (var c in clusters)
-            foreach (int l in UsedLevels(c.Api))
-                o.Series(Labels(c, "apiserver", null, ("priority_level", c.Api.LevelName(l))), c.Api.Metrics.Samples, s => s.SeatsByLevel[l]);
+            foreach (int l in UsedLevels(c))
+                o.Series(Labels(c, "apiserver", null, ("priority_level", c.PriorityLevels[l])), c.ApiServer, s => s.SeatsByLevel[l]);
 
         o.Family("apiserver_flowcontrol_current_inqueue_requests", "gauge",
             "Number of requests currently pending in queues of the API Priority and Fairness subsystem");
         foreach (var c in clusters)
-            foreach (int l in UsedLevels(c.Api))
-                o.Series(Labels(c, "apiserver", null, ("priority_level", c.Api.LevelName(l))), c.Api.Metrics.Samples, s => s.QueuedByLevel[l]);
+            foreach (int l in UsedLevels(c))
+                o.Series(Labels(c, "apiserver", null, ("priority_level", c.PriorityLevels[l])), c.ApiServer, s => s.QueuedByLevel[l]);
 
         o.Family("apiserver_flowcontrol_dispatched_requests_total", "counter", "Number of requests executed by API Priority and Fairness subsystem");
         foreach (var c in clusters)
-            foreach (int l in UsedLevels(c.Api))
-                o.Total(Labels(c, "apiserver", null, ("priority_level", c.Api.LevelName(l))), c.Api.Metrics.Samples, s => s.FlowControlWait.RowCount(l * 2 + 1));
+            foreach (int l in UsedLevels(c))
+                o.Total(Labels(c, "apiserver", null, ("priority_level", c.PriorityLevels[l])), c.ApiServer, s => s.FlowControlWait.RowCount(l * 2 + 1));
 
         o.Family("apiserver_flowcontrol_rejected_requests_total", "counter", "Number of requests rejected by API Priority and Fairness subsystem");
         foreach (var c in clusters)
-            foreach (int l in UsedLevels(c.Api))
-                for (int reason = 0; reason < RejectReasons.Length; reason++)
+            foreach (int l in UsedLevels(c))
+                for (int reason = 0; reason < MetricLabels.RejectReasonLabels.Length; reason++)
                 {
                     int at = l * 3 + reason;
-                    o.Total(Labels(c, "apiserver", null, ("priority_level", c.Api.LevelName(l)), ("reason", RejectReasons[reason])),
-                        c.Api.Metrics.Samples, s => s.RejectedByLevelReason[at]);
+                    o.Total(Labels(c, "apiserver", null, ("priority_level", c.PriorityLevels[l]), ("reason", MetricLabels.RejectReasonLabels[reason])),
+                        c.ApiServer, s => s.RejectedByLevelReason[at]);
                 }
 
         o.Family("apiserver_flowcontrol_request_wait_duration_seconds", "histogram", "Length of time a request spent waiting in its queue");
         foreach (var c in clusters)
-            foreach (int l in UsedLevels(c.Api))
+            foreach (int l in UsedLevels(c))
                 for (int executed = 1; executed >= 0; executed--)
                 {
                     int row = l * 2 + executed;
-                    o.Histogram(Labels(c, "apiserver", null, ("priority_level", c.Api.LevelName(l)), ("execute", executed == 1 ? "true" : "false")),
-                        c.Api.Metrics.Samples, s => s.FlowControlWait, row);
+                    o.Histogram(Labels(c, "apiserver", null, ("priority_level", c.PriorityLevels[l]), ("execute", executed == 1 ? "true" : "false")),
+                        c.ApiServer, s => s.FlowControlWait, row);
                 }
 
         o.Family("apiserver_request_total", "counter",
@@ -65,95 +62,92 @@ public static class OpenMetrics
                 for (int code = 0; code < MetricLabels.Codes; code++)
                 {
                     int at = v * MetricLabels.Codes + code;
-                    if (!Any(c.Api.Metrics.Samples, s => s.RequestsByVerbCode[at])) continue;
+                    if (!Any(c.ApiServer, s => s.RequestsByVerbCode[at])) continue;
                     o.Total(Labels(c, "apiserver", null, ("verb", MetricLabels.VerbLabels[v]), ("code", MetricLabels.CodeLabels[code])),
-                        c.Api.Metrics.Samples, s => s.RequestsByVerbCode[at]);
+                        c.ApiServer, s => s.RequestsByVerbCode[at]);
                 }
 
         o.Family("apiserver_request_duration_seconds", "histogram",
             "Response latency distribution in seconds for each verb, dry run value, group, version, resource, subresource, scope and component.");
         foreach (var c in clusters)
             for (int v = 0; v < MetricLabels.Verbs; v++)
-                o.Histogram(Labels(c, "apiserver", null, ("verb", MetricLabels.VerbLabels[v])), c.Api.Metrics.Samples, s => s.RequestDuration, v);
+                o.Histogram(Labels(c, "apiserver", null, ("verb", MetricLabels.VerbLabels[v])), c.ApiServer, s => s.RequestDuration, v);
 
         o.Family("etcd_request_duration_seconds", "histogram", "Etcd request latency in seconds for each operation and object type.");
         foreach (var c in clusters)
             for (int op = 0; op < MetricLabels.EtcdOperations; op++)
-                o.Histogram(Labels(c, "apiserver", null, ("operation", MetricLabels.EtcdOperationLabels[op])), c.Api.Metrics.Samples, s => s.EtcdRequestDuration, op);
+                o.Histogram(Labels(c, "apiserver", null, ("operation", MetricLabels.EtcdOperationLabels[op])), c.ApiServer, s => s.EtcdRequestDuration, op);
 
         o.Family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
         foreach (var c in clusters)
         {
-            for (int r = 0; r < c.Api.ReplicaSlots; r++)
+            for (int r = 0; r < c.ApiServerReplicaSlots; r++)
             {
                 int rep = r;
-                o.Total(Labels(c, "apiserver", $"apiserver-{r}"), c.Api.Metrics.Samples,
-                    s => s.CpuCoresByReplica[rep] * ApiServerMetrics.BucketSeconds, from: FirstUp(c.Api.Metrics.Samples, rep));
+                o.Total(Labels(c, "apiserver", $"apiserver-{r}"), c.ApiServer,
+                    s => s.CpuCoresByReplica[rep] * ApiServerSample.BucketSeconds, from: FirstUp(c.ApiServer, rep));
             }
-            o.Series(Labels(c, "etcd", null), c.Api.Metrics.Samples, s => s.EtcdCpuSeconds);
+            o.Series(Labels(c, "etcd", null), c.ApiServer, s => s.EtcdCpuSeconds);
         }
 
         o.Family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
         foreach (var c in clusters)
         {
-            for (int r = 0; r < c.Api.ReplicaSlots; r++)
+            for (int r = 0; r < c.ApiServerReplicaSlots; r++)
             {
                 int rep = r;
-                o.Series(Labels(c, "apiserver", $"apiserver-{r}"), c.Api.Metrics.Samples, s => s.MemoryBytesByReplica[rep], when: s => s.UpByReplica[rep]);
+                o.Series(Labels(c, "apiserver", $"apiserver-{r}"), c.ApiServer, s => s.MemoryBytesByReplica[rep], when: s => s.UpByReplica[rep]);
             }
-            o.Series(Labels(c, "etcd", null), c.Api.Metrics.Samples, s => s.EtcdMemoryBytes, when: s => s.EtcdUp);
-            if (c.DataPlane?.CoreDns is { } dns)
-                for (int r = 0; r < dns.Replicas; r++)
+            o.Series(Labels(c, "etcd", null), c.ApiServer, s => s.EtcdMemoryBytes, when: s => s.EtcdUp);
+            if (c.DataPlane is { } dp)
+                for (int r = 0; r < dp.CoreDnsReplicas; r++)
                 {
                     int rep = r;
-                    o.Series(Labels(c, "coredns", $"coredns-{r}"), c.DataPlane.Samples, s => s.CoreDns!.MemoryBytes[rep], when: s => s.CoreDns!.MemoryBytes[rep] > 0);
+                    o.Series(Labels(c, "coredns", $"coredns-{r}"), dp.Buckets, s => s.CoreDns!.MemoryBytes[rep], when: s => s.CoreDns!.MemoryBytes[rep] > 0);
                 }
         }
 
         o.Family("up", "gauge", "1 if the target is up (serving), 0 if it is down.");
         foreach (var c in clusters)
         {
-            for (int r = 0; r < c.Api.ReplicaSlots; r++)
+            for (int r = 0; r < c.ApiServerReplicaSlots; r++)
             {
                 int rep = r;
-                o.Series(Labels(c, "apiserver", $"apiserver-{r}"), c.Api.Metrics.Samples, s => s.UpByReplica[rep] ? 1 : 0, from: FirstUp(c.Api.Metrics.Samples, rep));
+                o.Series(Labels(c, "apiserver", $"apiserver-{r}"), c.ApiServer, s => s.UpByReplica[rep] ? 1 : 0, from: FirstUp(c.ApiServer, rep));
             }
-            o.Series(Labels(c, "etcd", null), c.Api.Metrics.Samples, s => s.EtcdUp ? 1 : 0);
+            o.Series(Labels(c, "etcd", null), c.ApiServer, s => s.EtcdUp ? 1 : 0);
         }
 
         o.Family("coredns_dns_requests_total", "counter", "Counter of DNS requests made per zone, protocol and family.");
         foreach (var c in clusters)
-            if (c.DataPlane?.CoreDns is { } dns)
-                for (int r = 0; r < dns.Replicas; r++)
+            if (c.DataPlane is { } dp)
+                for (int r = 0; r < dp.CoreDnsReplicas; r++)
                 {
                     int rep = r;
-                    o.Total(Labels(c, "coredns", $"coredns-{r}"), c.DataPlane.Samples, s => s.CoreDns!.Queries[rep]);
+                    o.Total(Labels(c, "coredns", $"coredns-{r}"), dp.Buckets, s => s.CoreDns!.Queries[rep]);
                 }
 
         o.Family("coredns_dns_responses_total", "counter", "Counter of response status codes.");
         foreach (var c in clusters)
-            if (c.DataPlane?.CoreDns is { } dns)
-                for (int r = 0; r < dns.Replicas; r++)
+            if (c.DataPlane is { } dp)
+                for (int r = 0; r < dp.CoreDnsReplicas; r++)
                 {
                     int rep = r;
-                    o.Total(Labels(c, "coredns", $"coredns-{r}", ("rcode", "NOERROR")), c.DataPlane.Samples, s => s.CoreDns!.NoError[rep]);
-                    o.Total(Labels(c, "coredns", $"coredns-{r}", ("rcode", "SERVFAIL")), c.DataPlane.Samples, s => s.CoreDns!.ServFail[rep]);
+                    o.Total(Labels(c, "coredns", $"coredns-{r}", ("rcode", "NOERROR")), dp.Buckets, s => s.CoreDns!.NoError[rep]);
+                    o.Total(Labels(c, "coredns", $"coredns-{r}", ("rcode", "SERVFAIL")), dp.Buckets, s => s.CoreDns!.ServFail[rep]);
                 }
 
         w.Write("# EOF\n");
     }
 
-    /// <summary>The `reason` label of apiserver_flowcontrol_rejected_requests_total, in <see cref="Cascade.ControlPlane.Apf.RejectReason"/>'s order.</summary>
-    private static readonly string[] RejectReasons = ["queue-full", "time-out", "concurrency-limit"];
-
     /// <summary>Priority levels that saw a request over the run: dispatched or rejected.</summary>
-    private static IEnumerable<int> UsedLevels(ApiServerSet api)
+    private static IEnumerable<int> UsedLevels(ClusterSamples c)
     {
-        for (int l = 0; l < api.Levels; l++)
+        for (int l = 0; l < c.PriorityLevels.Count; l++)
         {
             int level = l;
-            if (Any(api.Metrics.Samples, s => s.FlowControlWait.RowCount(level * 2) + s.FlowControlWait.RowCount(level * 2 + 1)) ||
-                Any(api.Metrics.Samples, s => s.RejectedByLevel[level]))
+            if (Any(c.ApiServer, s => s.FlowControlWait.RowCount(level * 2) + s.FlowControlWait.RowCount(level * 2 + 1)) ||
+                Any(c.ApiServer, s => s.RejectedByLevel[level]))
                 yield return l;
         }
     }
@@ -172,7 +166,7 @@ public static class OpenMetrics
     }
 
     /// <summary>The label set, in a fixed order: cluster, job, replica, then the metric's own.</summary>
-    private static string Labels(ClusterSeries c, string job, string? replica, params (string Name, string Value)[] own)
+    private static string Labels(ClusterSamples c, string job, string? replica, params (string Name, string Value)[] own)
     {
         var sb = new System.Text.StringBuilder();
         sb.Append("cluster=\"").Append(Escape(c.Name)).Append("\",job=\"").Append(job).Append('"');

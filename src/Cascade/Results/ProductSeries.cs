@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
-using Cascade.Cluster;
+using Cascade.Samples;
 
 namespace Cascade.Results;
 
-/// <summary>Products' time series: products.csv (one row per product per 10 s bucket) and their summary for result.json.</summary>
+/// <summary>Products' time series: products.csv (one row per product per 10 s bucket, from the samples) and their summary for result.json.</summary>
 public static class ProductSeries
 {
     /// <summary>The error-rate threshold of "errors" and "recovered" (1%).</summary>
@@ -57,21 +57,23 @@ public static class ProductSeries
         };
     }
 
-    public static string WriteCsv(IEnumerable<(string Cluster, DataPlane DataPlane)> clusters)
+    /// <summary>The clusters with a data plane, each product's buckets beside the data plane's.</summary>
+    public static string WriteCsv(IEnumerable<ClusterSamples> clusters)
     {
         var sb = new StringBuilder();
         sb.Append("timeSeconds,cluster,product,requests,errors,errorRate,dnsFailure,routeFailure,nodesNotReady,nodesTainted,pendingPods,coreDnsAnswering,coreDnsQps,failingCacheEntries,kubeProxiesWatching\n");
-        foreach (var (cluster, dp) in clusters)
+        foreach (var cluster in clusters)
         {
-            var cs = dp.Samples;
-            for (int p = 0; p < dp.Products.Count; p++)
+            if (cluster.DataPlane is not { } dp) continue;
+            var cs = dp.Buckets;
+            foreach (var product in dp.Products)
             {
-                var ps = dp.ProductSamples(p);
+                var ps = product.Buckets;
                 for (int i = 0; i < ps.Count; i++)
                 {
                     var s = ps[i];
                     var c = cs[i];
-                    sb.Append(F(s.TimeSeconds)).Append(',').Append(cluster).Append(',').Append(dp.Products[p].Name);
+                    sb.Append(F(s.TimeSeconds)).Append(',').Append(cluster.Name).Append(',').Append(product.Name);
                     foreach (var v in new[] { s.Requests, s.Errors, s.ErrorRate, s.DnsFailure, s.RouteFailure, c.NodesNotReady, c.NodesTainted, c.PendingPods, c.CoreDnsAnswering, c.CoreDnsQps, c.FailingCacheEntries, c.KubeProxiesWatching })
                         sb.Append(',').Append(F(v));
                     sb.Append('\n');

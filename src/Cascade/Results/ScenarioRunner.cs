@@ -192,7 +192,7 @@ public static class ScenarioRunner
             Kubelets = cluster.Kubelets is { } k ? new KubeletResult { LeaseRenewals = k.LeaseRenewals, LeaseFailures = k.LeaseFailures } : null,
             NodesNotReadyPeak = cluster.DataPlane?.NodeLifecycle?.NotReadyPeak ?? 0,
             PendingPodsPeak = cluster.DataPlane?.Scheduler?.PendingPeak ?? 0,
-            DnsFailureAtSeconds = cluster.DataPlane?.DnsFailureAtSeconds,
+            DnsFailureAtSeconds = cluster.DataPlane?.KubeDns.DnsFailureAtSeconds,
             DataPlane = SummariseDataPlane(cluster),
             Workloads = cluster.Workloads.Select(w => new WorkloadResult { Name = w.Workload.Name, Pods = w.Workload.Pods, Responses = w.Workload.Responses, Failures = w.Workload.Failures }).ToList(),
         };

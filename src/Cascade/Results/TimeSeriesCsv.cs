@@ -1,37 +1,33 @@
 using System.Globalization;
 using System.Text;
-using Cascade.ControlPlane;
+using Cascade.Samples;
 
 namespace Cascade.Results;
 
-/// <summary>timeseries.csv: one row per cluster per 10 s bucket, invariant culture, fixed column order.</summary>
+/// <summary>timeseries.csv: one row per cluster per 10 s bucket of its API servers' samples, invariant culture, fixed column order.</summary>
 public static class TimeSeriesCsv
 {
     private static readonly string[] Verbs = { "get", "list", "watch", "mutating" };
 
-    public static string Write(IEnumerable<(string Cluster, ApiServerSet Api)> clusters)
+    public static string Write(IEnumerable<ClusterSamples> clusters)
     {
         var sb = new StringBuilder();
         bool header = false;
-        foreach (var (name, api) in clusters)
+        foreach (var cluster in clusters)
         {
             if (!header)
             {
                 sb.Append("timeSeconds,cluster,issued,completed,rejectedQueueFull,rejectedQueueWaitTimeout,rejectedConcurrencyLimit,rejectedUnavailable,timedOut,clientTimeouts,seatsInUse,seatsInUseMax,seatLimit,queued,oomKills,windowP99Seconds,windowFailureRatio");
-                for (int l = 0; l < api.Levels; l++)
-                {
-                    string n = api.LevelName(l);
-                    sb.Append($",seats[{n}],queued[{n}],rejected[{n}],p50[{n}],p99[{n}]");
-                }
+                foreach (string n in cluster.PriorityLevels) sb.Append($",seats[{n}],queued[{n}],rejected[{n}],p50[{n}],p99[{n}]");
                 foreach (var v in Verbs) sb.Append($",p50[{v}],p99[{v}]");
-                for (int r = 0; r < api.ReplicaSlots; r++) sb.Append($",cpuCores[apiserver-{r}],memoryBytes[apiserver-{r}],up[apiserver-{r}]");
+                for (int r = 0; r < cluster.ApiServerReplicaSlots; r++) sb.Append($",cpuCores[apiserver-{r}],memoryBytes[apiserver-{r}],up[apiserver-{r}]");
                 sb.Append(",lists,nodes,pods,watchEventsSent,watchBytesSent,listsFromEtcd,listsFromCache,watches"); // added last: earlier columns keep their places
                 sb.Append('\n');
                 header = true;
             }
-            foreach (var s in api.Metrics.Samples)
+            foreach (var s in cluster.ApiServer)
             {
-                sb.Append(F(s.TimeSeconds)).Append(',').Append(name);
+                sb.Append(F(s.TimeSeconds)).Append(',').Append(cluster.Name);
                 foreach (var v in new double[] { s.Issued, s.Completed, s.RejectedQueueFull, s.RejectedTimeOut, s.RejectedConcurrencyLimit, s.RejectedUnavailable, s.TimedOut, s.ClientTimeouts, s.SeatsInUse, s.SeatsInUseMax, s.SeatLimit, s.Queued, s.OomKills, s.WindowP99Seconds, s.WindowFailureRatio })
                     sb.Append(',').Append(F(v));
                 for (int l = 0; l < s.SeatsByLevel.Length; l++)

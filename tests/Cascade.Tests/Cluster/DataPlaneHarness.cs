@@ -3,6 +3,7 @@ using Cascade.Engine;
 using Cascade.Results;
 using Cascade.Scenarios;
 using Cascade.Scenarios.Schema;
+using Cascade.Samples;
 
 namespace Cascade.Tests.Cluster;
 

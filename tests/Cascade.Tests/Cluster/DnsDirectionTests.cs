@@ -3,6 +3,7 @@ using Cascade.Scenarios;
 using Cascade.Scenarios.Binding;
 using Cascade.Scenarios.Schema;
 using Cascade.Results;
+using Cascade.Samples;
 
 namespace Cascade.Tests.Cluster;
 

@@ -4,6 +4,7 @@ using Cascade.Engine;
 using Cascade.Results;
 using Cascade.Scenarios;
 using Xunit.Abstractions;
+using Cascade.Samples;
 using static Cascade.Tests.ControlPlane.TestScenarios;
 
 namespace Cascade.Tests.ControlPlane;

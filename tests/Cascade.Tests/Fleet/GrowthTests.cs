@@ -8,6 +8,7 @@ using Cascade.Scenarios;
 using Cascade.Scenarios.Binding;
 using Cascade.Scenarios.Schema;
 using Cascade.Tests.Cli;
+using Cascade.Samples;
 using static Cascade.Tests.ControlPlane.TestScenarios;
 
 namespace Cascade.Tests.Fleet;

@@ -22,7 +22,7 @@ public sealed class OpenMetricsRuns
         var scenario = ScenarioLoader.LoadFile(RunCommandTests.Repo("scenarios", "list-storm.yaml"), [$"cluster.nodes={nodes}", "duration=2m"]);
         var output = ScenarioRunner.Run(scenario, (ulong)scenario.Seed, threads: 1);
         var w = new StringWriter();
-        OpenMetrics.Write(w, output.Clusters.Select(c => new OpenMetrics.ClusterSeries(c.Name, c.Api, c.DataPlane)).ToList(), start);
+        OpenMetrics.Write(w, output.Clusters.Select(c => c.ToSamples()).ToList(), start);
         return w.ToString();
     }
 }

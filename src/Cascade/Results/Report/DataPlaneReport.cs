@@ -1,3 +1,4 @@
+using Cascade.Samples;
 using Cascade.Scenarios;
 
 namespace Cascade.Results.Report;
@@ -30,7 +31,7 @@ public static class DataPlaneReport
         {
             if (c.DataPlane is not { } dp || dp.Samples.Count == 0) continue;
             double[] x = dp.Samples.Select(s => s.TimeSeconds / 60).ToArray();
-            ChartSeries S(string n, Func<Cascade.Cluster.DataPlaneSample, double> f) => new(n, x, dp.Samples.Select(s => (double?)f(s)).ToArray());
+            ChartSeries S(string n, Func<DataPlaneSample, double> f) => new(n, x, dp.Samples.Select(s => (double?)f(s)).ToArray());
             sections.Add(new ReportSection($"Cluster {c.Name}: nodes, pods and DNS", new[]
             {
                 new Chart($"{c.Name}-nodes", "Nodes NotReady and tainted; pending pods", "count", "", ChartKind.Step,

@@ -1,5 +1,6 @@
 using Cascade.ControlPlane;
 using Cascade.Fleet;
+using Cascade.Samples;
 
 namespace Cascade.Results.Report;
 

@@ -1,4 +1,4 @@
-namespace Cascade.ControlPlane;
+namespace Cascade.Samples;
 
 /// <summary>
 /// The `verb` label of kube-apiserver's request metrics (apiserver endpoints/metrics/metrics.go CleanVerb):
@@ -23,6 +23,9 @@ public static class MetricLabels
 
     public const int EtcdOperations = 5;
     public static readonly string[] EtcdOperationLabels = ["get", "list", "create", "update", "delete"];
+
+    /// <summary>The `reason` label of apiserver_flowcontrol_rejected_requests_total, in the order of APF's RejectReason (ControlPlane/Apf).</summary>
+    public static readonly string[] RejectReasonLabels = ["queue-full", "time-out", "concurrency-limit"];
 
     /// <summary>The reported verb of a Kubernetes API verb (create is a POST, update a PUT, deletecollection a DELETE).</summary>
     public static ReportedVerb VerbOf(string verb) => verb switch
