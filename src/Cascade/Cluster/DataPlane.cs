@@ -55,6 +55,7 @@ public sealed class DataPlane : IEventHandler
         kubelets?.AttachPods(Pods, Lifecycle);
         Endpoints = new EndpointSliceController(sim, api, Pods, Services, controllers?.ManagerPods, cfg.EndpointSliceWorkers);
         KubeProxies = new KubeProxies(sim, api, ActiveNodes, cfg.KubeProxy, nodes);
+        Endpoints.Watchers = KubeProxies;
         if (cfg.NodeLifecycle && kubelets is not null)
         {
             NodeLifecycle = new NodeLifecycleController(sim, api, this, cfg, kubelets, controllers);

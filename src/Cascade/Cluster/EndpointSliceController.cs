@@ -10,17 +10,18 @@ namespace Cascade.Cluster;
 /// workload-high). A failed write is retried with the workqueue's exponential back-off (1 s doubling,
 /// capped at 1000 s: endpointslice_controller.go defaultSyncBackOff / maxSyncBackOff).
 ///
-/// Every write that lands is a published version of the Service's endpoints, kept in a small ring per
-/// Service with its time. A watcher (kube-proxy, CoreDNS) that has seen the slices up to time t routes by
-/// the last version published at or before t; so a watcher whose watch stalls keeps its last rules.
+/// Every write that lands is a published version of the Service's endpoints, kept with its time
+/// (EndpointVersions). A watcher (kube-proxy) that has seen the slices up to time t routes by the last
+/// version published at or before t; so a watcher whose watch stalls keeps its last rules, however many
+/// versions are published meanwhile: a version is dropped only once no watcher routes by it.
 /// A write carries the endpoints as the worker saw them when it synced (syncService reads the pod lister,
 /// then writes); a pod change during the write marks the Service dirty and a follow-up write carries it.
 /// Left out: one slice per Service (not one per 100 endpoints); the controller's own informer lag for
-/// Services; an older version than the ring holds is read as the oldest one kept.
+/// Services; past EndpointVersions.MaxVersions versions behind a stalled watcher, it is read as routing by
+/// the oldest one kept.
 /// </summary>
 public sealed class EndpointSliceController : IApiCaller, IEventHandler
 {
-    public const int Ring = 8;
     private const int RetryKind = 0;
     // endpointslice_controller.go defaultSyncBackOff 1 s, maxSyncBackOff 1000 s
     private static readonly Backoff SyncRetry = new(SimTime.FromSeconds(1), SimTime.FromSeconds(1000));
@@ -39,12 +40,8 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
     private readonly long[] _retry;
     private bool _anyUnseen;
 
-    private readonly long[] _publishedAt;   // service × Ring
-    private readonly int[] _endpoints;      // per service: Ring × replicas incarnations (−1: not a ready endpoint)
+    private readonly EndpointVersions[] _versions; // per service
     private readonly int[] _writing;        // per pod: its incarnation in the slice being written (−1: not in it)
-    private readonly int[] _head, _versions;
-    private readonly double[] _goneFraction;
-    private readonly long[] _goneEpoch;
 
     public EndpointSliceController(Simulation sim, ApiServerSet api, PodTable pods, ServiceTable services, Informer? podInformer, int workers)
     {
@@ -63,15 +60,13 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
         _dirtyWhileSyncing = new bool[n];
         _unseen = new bool[n];
         _retry = new long[n];
-        _publishedAt = new long[n * Ring];
-        _endpoints = new int[services.TotalPods * Ring];
         _writing = new int[services.TotalPods];
-        _head = new int[n];
-        _versions = new int[n];
-        _goneFraction = new double[n * Ring];
-        _goneEpoch = new long[n * Ring];
-        Array.Fill(_goneEpoch, -1);
+        _versions = new EndpointVersions[n];
+        for (int s = 0; s < n; s++) _versions[s] = new EndpointVersions(services.Replicas[s]);
     }
+
+    /// <summary>Who routes by the published versions (kube-proxies); none: every watcher is always current.</summary>
+    public IEndpointWatchers? Watchers { get; set; }
 
     public long Writes { get; private set; }
     public long WriteFailures { get; private set; }
@@ -175,52 +170,39 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
     }
 
     /// <summary>The write of Service <paramref name="s"/> landed: what it carried is the newest version.</summary>
-    private void Publish(int s, long at)
-    {
-        int k = _versions[s] == 0 ? 0 : (_head[s] + 1) % Ring;
-        _head[s] = k;
-        _versions[s]++;
-        _publishedAt[s * Ring + k] = at;
-        _goneEpoch[s * Ring + k] = -1;
-        int r = _services.Replicas[s], first = _services.FirstPod[s];
-        int baseIndex = first * Ring + k * r;
-        Array.Copy(_writing, first, _endpoints, baseIndex, r);
-    }
+    private void Publish(int s, long at) =>
+        _versions[s].Publish(at, _writing.AsSpan(_services.FirstPod[s], _services.Replicas[s]), Watchers);
 
     /// <summary>The version of Service <paramref name="s"/> a watcher that has seen the slices up to <paramref name="seenAt"/> routes by.</summary>
-    public int View(int s, long seenAt)
-    {
-        int versions = Math.Min(_versions[s], Ring);
-        int k = _head[s];
-        for (int j = 0; j < versions; j++)
-        {
-            k = (_head[s] - j + Ring) % Ring;
-            if (_publishedAt[s * Ring + k] <= seenAt) return k;
-        }
-        return k; // older than the ring: the oldest version kept
-    }
+    public int View(int s, long seenAt) => _versions[s].View(seenAt);
 
     /// <summary>Incarnation of replica <paramref name="i"/> in version <paramref name="k"/> of Service <paramref name="s"/>; −1 if not an endpoint there.</summary>
-    public int Endpoint(int s, int k, int i) => _endpoints[_services.FirstPod[s] * Ring + k * _services.Replicas[s] + i];
+    public int Endpoint(int s, int k, int i) => _versions[s].Endpoint(k, i);
+
+    /// <summary>When version <paramref name="k"/> of Service <paramref name="s"/> was published.</summary>
+    public long PublishedAt(int s, int k) => _versions[s].PublishedAt(k);
+
+    /// <summary>Versions of Service <paramref name="s"/> kept because a watcher may still route by them.</summary>
+    public int VersionsKept(int s) => _versions[s].Count;
 
     /// <summary>Share of the ready endpoints of version <paramref name="k"/> whose pod is gone or not running now (1 when it has none): requests routed there fail.</summary>
     public double GoneFraction(int s, int k)
     {
-        int at = s * Ring + k;
-        if (_goneEpoch[at] == _pods.Epoch) return _goneFraction[at];
+        var v = _versions[s];
+        if (v.GoneEpoch[k] == _pods.Epoch) return v.GoneFraction[k];
         int r = _services.Replicas[s], first = _services.FirstPod[s];
         int included = 0, gone = 0;
         for (int i = 0; i < r; i++)
         {
-            int inc = Endpoint(s, k, i);
+            int inc = v.Endpoint(k, i);
             if (inc < 0) continue;
             included++;
             int pod = first + i;
             if (_pods.Incarnation[pod] != inc || _pods.Phase[pod] != PodPhase.Running) gone++;
         }
         double f = included == 0 ? 1 : gone / (double)included;
-        _goneFraction[at] = f;
-        _goneEpoch[at] = _pods.Epoch;
+        v.GoneFraction[k] = f;
+        v.GoneEpoch[k] = _pods.Epoch;
         return f;
     }
 }

@@ -12,11 +12,12 @@ namespace Cascade.Cluster;
 /// between seeing a change and programming it (seconds, against outages of minutes).
 /// A node added to the running cluster starts its kube-proxy from nothing: a LIST of every EndpointSlice, then the watch.
 /// </summary>
-public sealed class KubeProxies
+public sealed class KubeProxies : IEndpointWatchers
 {
     private readonly Simulation _sim;
     private readonly Informer[] _informers;
     private readonly long[] _seenAt;
+    private readonly bool[] _active;        // a node of the moment (not yet added or removed: false)
     private readonly RandomStream _rng;
     private readonly int _initial;
 
@@ -27,6 +28,8 @@ public sealed class KubeProxies
         nodes = Math.Max(nodes, slots);
         _sim = sim;
         _seenAt = new long[nodes];
+        _active = new bool[nodes];
+        Array.Fill(_active, true, 0, _initial);
         _rng = sim.Random.Stream($"{api.Cluster}/kube-proxy");
         if (!enabled)
         {
@@ -60,12 +63,14 @@ public sealed class KubeProxies
     /// <summary>Node <paramref name="n"/> joined: its kube-proxy lists every EndpointSlice and watches.</summary>
     public void AddNode(int n)
     {
+        _active[n] = true;
         if (_informers.Length > 0) _informers[n].Start(0);
     }
 
     /// <summary>Node <paramref name="n"/> was deleted: its kube-proxy is gone with it.</summary>
     public void RemoveNode(int n)
     {
+        _active[n] = false;
         if (_informers.Length > 0) _informers[n].Stop();
     }
 
@@ -90,6 +95,26 @@ public sealed class KubeProxies
     {
         if (_informers.Length == 0 || _informers[n].IsWatching) _seenAt[n] = _sim.Now;
         return _seenAt[n];
+    }
+
+    /// <summary>
+    /// The oldest moment a node's kube-proxy has seen the slices up to, among the nodes of the moment whose
+    /// watch is not open; a node watching is brought up to now on the way (it has seen everything).
+    /// </summary>
+    public long OldestView
+    {
+        get
+        {
+            if (_informers.Length == 0) return long.MaxValue;
+            long now = _sim.Now, oldest = long.MaxValue;
+            for (int n = 0; n < _informers.Length; n++)
+            {
+                if (!_active[n]) continue;
+                if (_informers[n].IsWatching) _seenAt[n] = now;
+                else if (_seenAt[n] < oldest) oldest = _seenAt[n];
+            }
+            return oldest;
+        }
     }
 
     /// <summary>Nodes whose kube-proxy is watching now.</summary>

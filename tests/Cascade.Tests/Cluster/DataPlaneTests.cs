@@ -269,8 +269,36 @@ public class DataPlaneTests
         h.Sim.Run(untilTicks: h.Sim.Now + SimTime.FromSeconds(30));
 
         Assert.Equal(writes + 2, slices.Writes);
-        int last = slices.View(s, h.Sim.Now), before = (last + EndpointSliceController.Ring - 1) % EndpointSliceController.Ring;
+        int last = slices.View(s, h.Sim.Now), before = slices.View(s, slices.PublishedAt(s, last) - 1);
         Assert.Equal((-1, pods.Incarnation[second]), (slices.Endpoint(s, before, 0), slices.Endpoint(s, before, 1)));
         Assert.Equal((-1, -1), (slices.Endpoint(s, last, 0), slices.Endpoint(s, last, 1)));
+    }
+
+    [Fact]
+    public void A_kube_proxy_cut_off_keeps_routing_by_the_endpoints_it_last_saw_through_many_writes_it_cannot_see()
+    {
+        var h = new DataPlaneHarness(DataPlaneScenarios.Healthy(50, 0));
+        h.RunToMinute(1);
+        var (pods, slices, proxies) = (h.Dp.Pods, h.Dp.Endpoints, h.Dp.KubeProxies);
+        int s = h.Product("chatgpt"), first = h.Dp.Services.FirstPod[s], r = h.Dp.Services.Replicas[s];
+        const int cutOff = 0, watching = 1;
+        int[] Routes(int node) { int k = slices.View(s, proxies.SeenAt(node)); return Enumerable.Range(0, r).Select(i => slices.Endpoint(s, k, i)).ToArray(); }
+        var before = Routes(cutOff);
+        proxies.SetPartitioned(cutOff, true);
+        long writes = slices.Writes;
+        for (int i = 0; i < 20; i++)
+        {
+            // One pod after another turns unready in the API server; each change lands as its own slice write.
+            pods.WantReady[first + i] = pods.ReadyInApi[first + i] = false;
+            slices.OnPodChanged(s);
+            h.Sim.Run(untilTicks: h.Sim.Now + SimTime.FromSeconds(5));
+        }
+
+        Assert.True(slices.Writes >= writes + 20, $"{slices.Writes - writes} writes");
+        Assert.Equal(before, Routes(cutOff));
+        Assert.All(Enumerable.Range(0, 20), i => Assert.Equal(-1, Routes(watching)[i]));
+        proxies.SetPartitioned(cutOff, false);
+        h.Sim.Run(untilTicks: h.Sim.Now + SimTime.FromSeconds(60));
+        Assert.Equal(Routes(watching), Routes(cutOff));
     }
 }
