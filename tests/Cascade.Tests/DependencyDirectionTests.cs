@@ -14,7 +14,7 @@ public partial class DependencyDirectionTests
     private static readonly string[] Layers = ["Engine", "Samples", "ControlPlane", "Cluster", "Fleet", "Scenarios", "Results", "Preflight", "Sweeps"];
 
     /// <summary>The files that turn a run's time series into text: they may use the samples, nothing the models are made of.</summary>
-    private static readonly string[] SampleReaders = ["Results/TimeSeriesCsv.cs", "Results/ProductSeries.cs", "Results/OpenMetrics.cs"];
+    private static readonly string[] SampleReaders = ["Results/TimeSeriesCsv.cs", "Results/ProductSeries.cs", "Results/OpenMetrics.cs", "Results/Report/RunReport.cs", "Results/Report/DataPlaneReport.cs"];
 
     [GeneratedRegex(@"^\s*(?:global\s+)?using\s+(?:static\s+)?(?:\w+\s*=\s*)?Cascade\.(\w+)|\bCascade\.(\w+)\.", RegexOptions.Multiline)]
     private static partial Regex Reference();

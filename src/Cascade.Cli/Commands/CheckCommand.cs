@@ -66,7 +66,7 @@ public static class CheckCommand
 
     private static ReportData Report(RunOutput output, CheckResult check)
     {
-        var data = RunReport.Build(output.Result, output.Fleet, ReportKind.Check, $"cascade check {check.Scenario}");
+        var data = RunReport.Build(output.Result, output.Samples(), ReportKind.Check, $"cascade check {check.Scenario}");
         int failed = check.Verdicts.Count(v => v.Failed);
         var summary = new List<SummaryItem>
         {

@@ -77,7 +77,7 @@ public static class ReplayCommand
             if (parse.GetValue(ScenarioOptions.Report) is { } report)
             {
                 var markers = result.Markers.Select(m => new MarkerComparison(m.Name, m.ObservedMinutes, m.SimulatedMinutes, m.DifferenceMinutes)).ToList();
-                var data = RunReport.Build(result, output.Fleet, ReportKind.Replay,
+                var data = RunReport.Build(result, output.Samples(), ReportKind.Replay,
                     $"Replay: {loaded.Scenario.Metadata.Name}", markers, RunCommand.ProductSections(output));
                 HtmlReport.Write(tornado is null ? data : data with { Tornadoes = SensitivityCommand.Tornadoes(tornado) }, report);
             }

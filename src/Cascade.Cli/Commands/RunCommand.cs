@@ -33,7 +33,7 @@ public static class RunCommand
 
             WriteOutputs(outDir, output, ScenarioOptions.MetricsOf(parse));
             if (parse.GetValue(ScenarioOptions.Report) is { } report)
-                HtmlReport.Write(RunReport.Build(output.Result, output.Fleet, ReportKind.Run, $"cascade run {loaded.Scenario.Metadata.Name}", null, ProductSections(output)), report);
+                HtmlReport.Write(RunReport.Build(output.Result, output.Samples(), ReportKind.Run, $"cascade run {loaded.Scenario.Metadata.Name}", null, ProductSections(output)), report);
 
             if (json)
             {
@@ -55,7 +55,7 @@ public static class RunCommand
     /// </summary>
     public static void WriteOutputs(string outDir, RunOutput output, MetricsOutput? metrics = null)
     {
-        var clusters = output.Clusters.Select(c => c.ToSamples()).ToList();
+        var clusters = output.Samples();
         var files = new List<OutputFile>
         {
             OutputFile.Text("timeseries.csv", TimeSeriesCsv.Write(clusters)),

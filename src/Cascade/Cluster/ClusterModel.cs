@@ -56,7 +56,10 @@ public class ClusterModel : INodeRegistrationListener
     {
         var levels = new string[Api.Levels];
         for (int l = 0; l < levels.Length; l++) levels[l] = Api.LevelName(l);
-        return new ClusterSamples(Name, levels, Api.ReplicaSlots, Api.Metrics.Samples, DataPlane?.ToSamples());
+        return new ClusterSamples(Name, levels, Api.ReplicaSlots, Api.Metrics.Samples, DataPlane?.ToSamples())
+        {
+            ApiServerMemoryLimitBytes = Api.Config.MemoryBytes,
+        };
     }
 
     /// <summary>Nodes the node lifecycle controller holds NotReady/Unknown now (0 without a data plane).</summary>

@@ -3,6 +3,7 @@ using Cascade.ControlPlane;
 using Cascade.Engine;
 using Cascade.Fleet;
 using Cascade.Scenarios;
+using Cascade.Samples;
 using Cascade.Scenarios.Schema;
 
 namespace Cascade.Results;
@@ -14,6 +15,9 @@ public readonly record struct RunProgress(double SimulatedSeconds, double TotalS
 public sealed record RunOutput(RunResult Result, FleetModel Fleet)
 {
     public IReadOnlyList<ClusterModel> Clusters => Fleet.Clusters;
+
+    /// <summary>Every cluster's time series as plain samples, in the fleet's order: what the writers and the report read.</summary>
+    public IReadOnlyList<ClusterSamples> Samples() => Fleet.Clusters.Select(c => c.ToSamples()).ToList();
 
     /// <summary>
     /// Users' traffic per 10 s bucket, summed over every cluster serving <paramref name="product"/> (all

@@ -9,7 +9,11 @@ namespace Cascade.Samples;
 /// indexed by (priority levels, replica slots), and its data plane's, if it has one.
 /// </summary>
 public sealed record ClusterSamples(string Name, IReadOnlyList<string> PriorityLevels, int ApiServerReplicaSlots,
-    IReadOnlyList<ApiServerSample> ApiServer, DataPlaneSamples? DataPlane);
+    IReadOnlyList<ApiServerSample> ApiServer, DataPlaneSamples? DataPlane)
+{
+    /// <summary>Each API server replica's memory limit at the end of the run (after any scale-up), in bytes.</summary>
+    public long ApiServerMemoryLimitBytes { get; init; }
+}
 
 /// <summary>A data plane's buckets, its products' (in the scenario's order), and its CoreDNS replicas (0 without CoreDNS).</summary>
 public sealed record DataPlaneSamples(int CoreDnsReplicas, IReadOnlyList<DataPlaneSample> Buckets, IReadOnlyList<ProductSamples> Products);

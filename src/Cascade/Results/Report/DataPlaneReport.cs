@@ -1,5 +1,4 @@
 using Cascade.Samples;
-using Cascade.Scenarios;
 
 namespace Cascade.Results.Report;
 

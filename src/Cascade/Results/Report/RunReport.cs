@@ -1,5 +1,3 @@
-using Cascade.ControlPlane;
-using Cascade.Fleet;
 using Cascade.Samples;
 
 namespace Cascade.Results.Report;
@@ -7,7 +5,7 @@ namespace Cascade.Results.Report;
 /// <summary>Builds the report of a run (or a replay) from its result and its measured time series.</summary>
 public static class RunReport
 {
-    public static ReportData Build(RunResult result, FleetModel fleet, ReportKind kind, string title,
+    public static ReportData Build(RunResult result, IReadOnlyList<ClusterSamples> clusters, ReportKind kind, string title,
         IReadOnlyList<MarkerComparison>? markers = null, IReadOnlyList<ReportSection>? extraSections = null)
     {
         var summary = new List<SummaryItem>
@@ -29,9 +27,9 @@ public static class RunReport
         // Products first (what users saw), then each cluster: its API servers, then what depends on them.
         sections.AddRange(extra.Where(x => !x.Title.StartsWith("Cluster ", StringComparison.Ordinal)));
         var band = RolloutBand(result);
-        foreach (var cluster in fleet.Clusters)
+        foreach (var cluster in clusters)
         {
-            sections.Add(ClusterSection(cluster.Name, cluster.Api, band));
+            sections.Add(ClusterSection(cluster, band));
             sections.AddRange(extra.Where(x => x.Title.StartsWith($"Cluster {cluster.Name}:", StringComparison.Ordinal)));
         }
         return new ReportData(title, $"scenario {result.Scenario}, seed {result.Seed}", kind,
@@ -50,9 +48,10 @@ public static class RunReport
         return new[] { new ChartBand(waves.Min(), Math.Max(waves.Max(), waves.Min() + 0.5), "rollout") };
     }
 
-    public static ReportSection ClusterSection(string name, ApiServerSet api, IReadOnlyList<ChartBand>? bands)
+    public static ReportSection ClusterSection(ClusterSamples cluster, IReadOnlyList<ChartBand>? bands)
     {
-        var s = api.Metrics.Samples;
+        string name = cluster.Name;
+        var s = cluster.ApiServer;
         double[] x = s.Select(v => v.TimeSeconds / 60).ToArray();
         ChartSeries Series(string n, Func<ApiServerSample, double> f) =>
             new(n, x, s.Select(v => { double y = f(v); return double.IsNaN(y) ? (double?)null : y; }).ToArray());
@@ -62,8 +61,8 @@ public static class RunReport
             new($"{name}-seats", "API server seats", "seats", "", ChartKind.Line,
                 new[] { Series("in use (avg)", v => v.SeatsInUse), Series("in use (max)", v => v.SeatsInUseMax), Series("available", v => v.SeatLimit) }, Bands: bands),
             new($"{name}-levels", "Seats by priority level", "seats", "", ChartKind.Line,
-                Enumerable.Range(0, api.Levels).Where(l => s.Any(v => v.SeatsByLevel[l] > 0))
-                    .Select(l => Series(api.LevelName(l), v => v.SeatsByLevel[l])).ToList(), Bands: bands),
+                Enumerable.Range(0, cluster.PriorityLevels.Count).Where(l => s.Any(v => v.SeatsByLevel[l] > 0))
+                    .Select(l => Series(cluster.PriorityLevels[l], v => v.SeatsByLevel[l])).ToList(), Bands: bands),
             new($"{name}-queued", "Requests waiting in APF queues", "requests", "", ChartKind.Line,
                 new[] { Series("queued", v => v.Queued) }, Bands: bands),
             new($"{name}-failures", "429s, timeouts and refused requests per 10 s", "requests", "", ChartKind.Step,
@@ -76,14 +75,14 @@ public static class RunReport
                     Series("unavailable", v => v.RejectedUnavailable),
                 }, Bands: bands),
             new($"{name}-p99", "p99 latency by priority level", "seconds", "s", ChartKind.Line,
-                Enumerable.Range(0, api.Levels).Where(l => s.Any(v => !double.IsNaN(v.P99ByLevel[l])))
-                    .Select(l => Series(api.LevelName(l), v => v.P99ByLevel[l])).ToList(),
+                Enumerable.Range(0, cluster.PriorityLevels.Count).Where(l => s.Any(v => !double.IsNaN(v.P99ByLevel[l])))
+                    .Select(l => Series(cluster.PriorityLevels[l], v => v.P99ByLevel[l])).ToList(),
                 new[] { new ChartThreshold(1, "1 s") }, bands),
             new($"{name}-cpu", "CPU per replica", "cores", "cores", ChartKind.Line,
-                Enumerable.Range(0, api.ReplicaSlots).Select(r => Series($"apiserver-{r}", v => v.CpuCoresByReplica[r])).ToList(), Bands: bands),
+                Enumerable.Range(0, cluster.ApiServerReplicaSlots).Select(r => Series($"apiserver-{r}", v => v.CpuCoresByReplica[r])).ToList(), Bands: bands),
             new($"{name}-memory", "Memory per replica", "GiB", "GiB", ChartKind.Line,
-                Enumerable.Range(0, api.ReplicaSlots).Select(r => Series($"apiserver-{r}", v => v.MemoryBytesByReplica[r] / (1L << 30))).ToList(),
-                new[] { new ChartThreshold(api.Config.MemoryBytes / (double)(1L << 30), "limit") }, bands),
+                Enumerable.Range(0, cluster.ApiServerReplicaSlots).Select(r => Series($"apiserver-{r}", v => v.MemoryBytesByReplica[r] / (1L << 30))).ToList(),
+                new[] { new ChartThreshold(cluster.ApiServerMemoryLimitBytes / (double)(1L << 30), "limit") }, bands),
         };
         return new ReportSection($"Cluster {name}", charts);
     }
