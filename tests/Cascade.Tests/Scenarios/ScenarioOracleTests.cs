@@ -1,0 +1,314 @@
+using Cascade.Cluster;
+using Cascade.ControlPlane;
+using Cascade.Engine;
+using Cascade.Results;
+using Cascade.Scenarios;
+using Cascade.Tests.Preflight;
+using Xunit.Abstractions;
+
+namespace Cascade.Tests.Scenarios;
+
+/// <summary>
+/// Scenario-level oracles (docs/mutation.md, "Scenario-level oracles"): the bundled scenarios, run small and short,
+/// checked end to end against what must hold whatever the model's details — Little's law, work conservation,
+/// conservation of requests and watches, and the direction of a resource — so that a bug in the kernel, APF or the
+/// request path shows up in the figures a run reports, not only in the one unit test of the part it is in. Each
+/// run is observed by an event that reads the model every 100 ms and changes nothing.
+/// </summary>
+public class ScenarioOracleTests(ScenarioOracleTests.Runs runs, ITestOutputHelper output) : IClassFixture<ScenarioOracleTests.Runs>
+{
+    /// <summary>Sampling period of the observer, and its phase: half a period off the whole seconds many model events fall on.</summary>
+    private static readonly long Period = SimTime.FromMilliseconds(100);
+
+    /// <summary>Reads one cluster's API servers every <see cref="Period"/>: requests in flight, and APF's levels at every live replica.</summary>
+    public sealed class Observer(ApiServerSet api, Simulation sim) : IEventHandler
+    {
+        /// <summary>∫ requests in flight dt, in request-seconds, as the sum of the samples × the period.</summary>
+        public double InFlightSeconds { get; private set; }
+
+        /// <summary>Samples of a non-exempt level, at a live replica, with requests waiting in its queues.</summary>
+        public long WaitingSamples { get; private set; }
+
+        /// <summary>...of those, samples where the widest request the level admits would still have fitted in its free seats.</summary>
+        public long RoomWhileWaiting { get; private set; }
+
+        /// <summary>Samples where a non-exempt level held more seats than its current limit.</summary>
+        public long OverLimit { get; private set; }
+
+        /// <summary>Samples where a level's seats were not those of its executing requests (one to max seats each) plus its lingering final seats.</summary>
+        public long SeatsUnaccounted { get; private set; }
+
+        public void OnEvent(int kind, long arg)
+        {
+            InFlightSeconds += api.InFlight * SimTime.ToSeconds(Period);
+            for (int rep = 0; rep < api.ReplicaCount; rep++)
+            {
+                if (!api.ReplicaUp(rep)) continue;
+                var apf = api.ReplicaDispatcher(rep);
+                for (int l = 0; l < api.Levels; l++)
+                {
+                    if (apf.Configuration.PriorityLevels[l].IsExempt) continue;
+                    int seats = apf.SeatsInUse(l), limit = apf.CurrentConcurrencyLimit(l);
+                    int executing = apf.ExecutingRequests(l), held = seats - apf.LingeringSeats(l);
+                    if (held < executing || held > executing * apf.MaxSeatsPerRequest(l)) SeatsUnaccounted++;
+                    if (seats > limit) OverLimit++;
+                    if (apf.QueuedRequests(l) == 0) continue;
+                    WaitingSamples++;
+                    if (seats + apf.MaxSeatsPerRequest(l) <= limit) RoomWhileWaiting++;
+                }
+            }
+            sim.Schedule(Period, this, 0);
+        }
+    }
+
+    public sealed record Observed(RunOutput Output, Observer Observer)
+    {
+        public ClusterModel Cluster => Output.Clusters[0];
+        public ApiServerSet Api => Cluster.Api;
+        public ApiServerMetrics Metrics => Api.Metrics;
+        public ClusterResult Result => Output.Result.Clusters[0];
+    }
+
+    /// <summary>Each oracle's runs, made once for the class and only when a test asks for them.</summary>
+    public sealed class Runs
+    {
+        private readonly Dictionary<string, Lazy<Observed>> _runs = new();
+
+        public Observed this[string name]
+        {
+            get
+            {
+                Lazy<Observed> run;
+                lock (_runs)
+                    if (!_runs.TryGetValue(name, out run!))
+                        _runs[name] = run = new Lazy<Observed>(() => Run(Sets[name]));
+                return run.Value;
+            }
+        }
+
+        private static Observed Run((string File, string[] Sets) s)
+        {
+            var scenario = ScenarioLoader.LoadFile(PreflightFixtures.Scenario(s.File), s.Sets);
+            Observer? observer = null;
+            var output = ScenarioRunner.Run(scenario, (ulong)scenario.Seed, PreflightFixtures.RepoRoot(), threads: 1, beforeStart: fleet =>
+            {
+                var c = fleet.Clusters[0];
+                observer = new Observer(c.Api, c.Sim);
+                c.Sim.Schedule(Period / 2, observer, 0);
+            });
+            return new Observed(output, observer!);
+        }
+    }
+
+    // The runs: list-storm below and past its cliff (etcd given room, so it saturates APF without an OOM kill taking
+    // replicas and their queues away), the DaemonSet restart at a tenth of its size, and every API server restarting.
+    public const string Healthy = "list-storm, 200 nodes";
+    public const string Saturated = "list-storm, 1,500 nodes";
+    public const string DaemonSet = "daemonset-restart, 500 nodes";
+    public const string Restart = "apiserver-restart, 300 nodes";
+
+    private static readonly Dictionary<string, (string, string[])> Sets = new()
+    {
+        [Healthy] = ("list-storm.yaml", ["cluster.nodes=200", "duration=10m"]),
+        [Saturated] = ("list-storm.yaml", ["cluster.nodes=1500", "duration=10m", "cluster.etcd.memory=1Ti"]),
+        [DaemonSet] = ("daemonset-restart.yaml", ["cluster.nodes=500", "duration=10m"]),
+        [Restart] = ("apiserver-restart.yaml", ["cluster.nodes=300", "duration=25m"]),
+    };
+
+    /// <summary>Five standard deviations of the error of an integral sampled every <paramref name="period"/> s over <paramref name="requests"/> independent stays: each stay is counted to within one period, uniformly, so ±period/√12 each.</summary>
+    private static double SamplingTolerance(double period, long requests) => 5 * period * Math.Sqrt(requests / 12.0);
+
+    private static void NoReplicaDied(Observed run)
+    {
+        var r = run.Result.Apiserver.Restarts;
+        Assert.True(r.OomKill + r.Liveness + r.Fault == 0, "a replica died: the requests it dropped left no latency behind, and the oracle does not hold");
+    }
+
+    [Theory]
+    [InlineData(Healthy)]
+    [InlineData(Saturated)]
+    [InlineData(DaemonSet)]
+    public void The_requests_in_flight_at_the_api_servers_average_their_throughput_times_their_mean_time_there(string name)
+    {
+        // Little's law over the run, which starts empty: ∫ N(t) dt = Σ every finished request's time at the API server
+        // + the time so far of those still there at the end (each under the 60 s request timeout). The time of a
+        // finished request is its latency (answered or timed out) or its wait in APF's queue (rejected from it).
+        var run = runs[name];
+        NoReplicaDied(run);
+        var m = run.Metrics;
+        double stays = 0;
+        foreach (var s in m.Samples)
+        {
+            for (int v = 0; v < MetricLabels.Verbs; v++) stays += s.RequestDuration.SumSeconds(v);
+            for (int l = 0; l < run.Api.Levels; l++) stays += s.FlowControlWait.SumSeconds(2 * l);
+        }
+        double measured = run.Observer.InFlightSeconds;
+        double tolerance = SamplingTolerance(SimTime.ToSeconds(Period), m.Completed + m.Rejected + m.TimedOut);
+        double stillThere = run.Api.InFlight * SimTime.ToSeconds(run.Api.Config.RequestTimeoutTicks);
+        Assert.True(stays > 0);
+        output.WriteLine($"∫ in flight = {measured:F0} request-s, Σ time at the API server = {stays:F0} s (+ up to {stillThere:F0} s for the {run.Api.InFlight} still there), ±{tolerance:F0} s");
+        Assert.True(measured >= stays - tolerance && measured <= stays + stillThere + tolerance,
+            $"∫ in flight = {measured:F0} request-s, Σ time at the API server = {stays:F0} s (+ up to {stillThere:F0} s for the {run.Api.InFlight} still there), ±{tolerance:F0} s");
+    }
+
+    [Theory]
+    [InlineData(Healthy)]
+    [InlineData(Saturated)]
+    [InlineData(DaemonSet)]
+    public void Each_priority_levels_queue_holds_on_average_its_arrival_rate_times_its_mean_wait_in_the_time_series(string name)
+    {
+        // Little's law for APF's queues, from the run's own 10 s series: the queue lengths sampled once a second
+        // (queued[level], a bucket's mean) against the waits of the requests that left them, dispatched or rejected
+        // (apiserver_flowcontrol_request_wait_duration_seconds' sums), plus those still waiting at the end (each
+        // under the queue-wait limit).
+        var run = runs[name];
+        NoReplicaDied(run);
+        var api = run.Api;
+        bool anyQueue = false;
+        for (int l = 0; l < api.Levels; l++)
+        {
+            double queued = 0, waits = 0;
+            long left = 0;
+            foreach (var s in run.Metrics.Samples)
+            {
+                queued += s.QueuedByLevel[l] * ApiServerMetrics.BucketSeconds;
+                waits += s.FlowControlWait.SumSeconds(2 * l) + s.FlowControlWait.SumSeconds(2 * l + 1);
+                left += s.FlowControlWait.RowCount(2 * l) + s.FlowControlWait.RowCount(2 * l + 1);
+            }
+            int waitingAtEnd = 0;
+            for (int rep = 0; rep < api.ReplicaCount; rep++) waitingAtEnd += api.ReplicaDispatcher(rep).QueuedRequests(l);
+            double tolerance = SamplingTolerance(1, left);
+            double stillWaiting = waitingAtEnd * SimTime.ToSeconds(api.Config.QueueWaitLimitTicks);
+            if (left > 0) output.WriteLine($"{api.LevelName(l)}: ∫ queued = {queued:F0} request-s, Σ waits = {waits:F0} s over {left} requests (+ up to {stillWaiting:F0} s for the {waitingAtEnd} still waiting), ±{tolerance:F0} s");
+            Assert.True(queued >= waits - tolerance && queued <= waits + stillWaiting + tolerance,
+                $"{api.LevelName(l)}: ∫ queued = {queued:F0} request-s, Σ waits = {waits:F0} s over {left} requests (+ up to {stillWaiting:F0} s for the {waitingAtEnd} still waiting), ±{tolerance:F0} s");
+            anyQueue |= queued > 0;
+        }
+        if (name == Saturated) Assert.True(anyQueue, "the saturated run should queue somewhere");
+    }
+
+    [Theory]
+    [InlineData(Healthy)]
+    [InlineData(Saturated)]
+    [InlineData(DaemonSet)]
+    [InlineData(Restart)]
+    public void A_priority_level_keeps_requests_waiting_only_while_the_widest_one_would_not_fit_and_never_holds_more_seats_than_its_limit(string name)
+    {
+        // APF is work-conserving: a request waits only if its seats do not fit beside those in use (a request is at
+        // most the level's max seats wide). Seats are taken only within the limit; a limit lowered by borrowing
+        // could leave a level over it for a while, which these runs never do.
+        var run = runs[name];
+        var o = run.Observer;
+        Assert.True(o.RoomWhileWaiting == 0, $"{o.RoomWhileWaiting} of {o.WaitingSamples} samples with requests waiting had room for the widest");
+        Assert.True(o.OverLimit == 0, $"{o.OverLimit} samples with a level over its limit");
+        if (name == Saturated) Assert.True(o.WaitingSamples > 1000, $"only {o.WaitingSamples} samples with a queue: not saturated");
+    }
+
+    [Theory]
+    [InlineData(Healthy)]
+    [InlineData(Saturated)]
+    [InlineData(DaemonSet)]
+    [InlineData(Restart)]
+    public void Every_seat_a_priority_level_holds_belongs_to_an_executing_request_or_to_a_finished_ones_final_seats(string name)
+    {
+        // Conservation of seats: a request holds one to max-seats seats from dispatch to finish, and a write's final
+        // seats linger for its additional latency; nothing else holds any. A seat not given back (or given back
+        // twice) breaks the count at every sample after it.
+        var o = runs[name].Observer;
+        Assert.True(o.SeatsUnaccounted == 0, $"{o.SeatsUnaccounted} samples with seats held that no request accounts for");
+    }
+
+    [Fact]
+    public void Past_the_cliff_only_workload_low_waits_and_sheds_load_while_every_other_level_is_served_on_arrival()
+    {
+        var run = runs[Saturated];
+        var api = run.Api;
+        for (int l = 0; l < api.Levels; l++)
+        {
+            double waits = 0;
+            long served = 0;
+            foreach (var s in run.Metrics.Samples)
+            {
+                waits += s.FlowControlWait.SumSeconds(2 * l + 1);
+                served += s.FlowControlWait.RowCount(2 * l + 1);
+            }
+            var level = run.Result.Apiserver.PriorityLevels[l];
+            if (level.Name == "workload-low")
+            {
+                Assert.True(level.Rejected > 0, "workload-low should shed load");
+                Assert.True(waits / served > 1, $"workload-low's mean wait {waits / served:F3} s");
+            }
+            else
+            {
+                Assert.Equal(0, level.Rejected);
+                Assert.True(served == 0 || waits / served < 0.001, $"{level.Name}: mean wait {waits / served:F4} s over {served} requests");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(Healthy)]
+    [InlineData(Saturated)]
+    [InlineData(Restart)]
+    public void The_ten_second_series_add_up_to_the_runs_request_totals_and_issued_equals_answered_plus_in_flight(string name)
+    {
+        var run = runs[name];
+        var m = run.Metrics;
+        var r = run.Result.Apiserver.Requests;
+        var samples = m.Samples;
+        Assert.Equal(run.Output.Result.DurationSeconds, samples[^1].TimeSeconds);
+        Assert.Equal(r.Issued, samples.Sum(s => s.Issued));
+        Assert.Equal(r.Completed, samples.Sum(s => s.Completed));
+        Assert.Equal(r.TimedOut, samples.Sum(s => s.TimedOut));
+        Assert.Equal(r.RejectedByReason.QueueFull, samples.Sum(s => s.RejectedQueueFull));
+        Assert.Equal(r.RejectedByReason.QueueWaitTimeout, samples.Sum(s => s.RejectedTimeOut));
+        Assert.Equal(r.RejectedByReason.ConcurrencyLimit, samples.Sum(s => s.RejectedConcurrencyLimit));
+        Assert.Equal(r.RejectedByReason.Unavailable, samples.Sum(s => s.RejectedUnavailable));
+        Assert.Equal(r.Rejected - r.RejectedByReason.Unavailable, samples.Sum(s => s.RejectedByLevel.Sum()));
+        Assert.Equal(r.Issued, r.Completed + r.Rejected + r.TimedOut + r.InFlight);
+        // Every request answered at an API server is in the exported counts by verb and code, once.
+        Assert.Equal(r.Completed + r.TimedOut + r.Rejected - r.RejectedByReason.Unavailable, samples.Sum(s => (long)s.RequestsByVerbCode.Sum()));
+    }
+
+    [Fact]
+    public void Long_after_every_api_server_restarted_each_informer_holds_exactly_one_open_watch()
+    {
+        // Conservation of watches: the restart broke every watch; each informer re-opened one, and re-opens it
+        // again when it times out (5–10 min) — closing the old one. By the end every informer is watching, and the
+        // replicas hold one watch per informer, no more (a leak) and no fewer (a watch lost without its holder knowing).
+        var run = runs[Restart];
+        var api = run.Api;
+        Assert.Equal(api.ReplicaCount, run.Result.Apiserver.Restarts.Fault);
+        Assert.All(api.Informers, i => Assert.True(i.IsWatching, $"{i.Calls.Watch.Name} is not watching"));
+        int open = 0;
+        for (int rep = 0; rep < api.ReplicaCount; rep++)
+            for (int res = 0; res < api.Resources.All.Count; res++) open += api.WatchCount(rep, res);
+        Assert.Equal(api.Informers.Count, open);
+        // The informers' own count agrees: every watch broke once, at the restart.
+        Assert.Equal(api.Informers.Count, run.Result.Informers.BrokenWatches);
+    }
+
+    [Fact]
+    public void More_api_server_cores_never_raise_the_p99_of_a_cpu_bound_list_storm_and_quadrupling_them_lowers_it()
+    {
+        // list-storm with every agent LISTing all pods from the watch cache: no etcd in the path, the replicas' CPU
+        // the bottleneck (CpuDirectionTests pins it at 32 cores with twice the nodes).
+        var p99 = new List<double>();
+        var answers = new List<long>();
+        foreach (int cores in new[] { 4, 8, 16 })
+        {
+            var scenario = ScenarioLoader.LoadFile(PreflightFixtures.ListStorm,
+                ["cluster.nodes=1000", "duration=5m", "workloads[0].calls[0].resourceVersion=0", "workloads[0].calls[0].selector=\"\"", $"cluster.apiServer.cpuCores={cores}"]);
+            var c = ScenarioRunner.Run(scenario, 1, threads: 1).Result.Clusters[0];
+            p99.Add(c.Apiserver.PeakWindowP99Seconds);
+            answers.Add(c.Workloads[0].Responses);
+        }
+        output.WriteLine($"p99 {string.Join(" → ", p99.Select(p => p.ToString("F2")))} s, answers {string.Join(" → ", answers)} at 4, 8, 16 cores");
+        for (int i = 1; i < p99.Count; i++)
+        {
+            Assert.True(p99[i] <= p99[i - 1], $"p99 {string.Join(" → ", p99.Select(p => p.ToString("F2")))} s at 4, 8, 16 cores");
+            Assert.True(answers[i] >= answers[i - 1], $"answers {string.Join(" → ", answers)} at 4, 8, 16 cores");
+        }
+        Assert.True(p99[^1] < p99[0] / 2, $"p99 {p99[0]:F2} s at 4 cores, {p99[^1]:F2} s at 16");
+    }
+}
