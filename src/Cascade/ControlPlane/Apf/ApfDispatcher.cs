@@ -312,6 +312,9 @@ public sealed class ApfDispatcher : IEventHandler
         }
     }
 
+    /// <summary>Seats of the request level <paramref name="pl"/> dispatches next (0 if none waits).</summary>
+    internal int NextSeats(int pl) => _levels[pl].NextSeats();
+
     /// <summary>Seats level <paramref name="pl"/> still holds for finished requests during their additional latency.</summary>
     internal int LingeringSeats(int pl)
     {
