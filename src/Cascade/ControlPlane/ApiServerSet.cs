@@ -92,6 +92,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     public bool ReplicaUp(int replica) => _replicas[replica].Up;
     public long ReplicaMemoryBytes(int replica) => _replicas[replica].MemoryBytes;
     public int ReplicaSeatsInUse(int replica) => _replicas[replica].Dispatcher.TotalSeatsInUse;
+
+    /// <summary>Replica <paramref name="replica"/>'s APF, for observers that read its queues and limits.</summary>
+    internal ApfDispatcher ReplicaDispatcher(int replica) => _replicas[replica].Dispatcher;
     public int WatchCount(int replica, int resource) => _replicas[replica].Watches.Count(resource);
 
     /// <summary>CPU the replicas spent sending watch events (core-seconds, all replicas).</summary>

@@ -46,12 +46,18 @@ public sealed record RunOutput(RunResult Result, FleetModel Fleet)
 /// <summary>Builds a scenario, runs it to its duration, checks the request accounting, and collects the result.</summary>
 public static class ScenarioRunner
 {
-    public static RunOutput Run(Scenario scenario, ulong seed, string? baseDirectory = null, Action<RunProgress>? progress = null, int threads = 0)
+    /// <summary>
+    /// <paramref name="beforeStart"/> sees the built fleet before it starts, e.g. to schedule an observer's events
+    /// on a cluster's kernel (tests); an observer that only reads changes nothing the model computes.
+    /// </summary>
+    public static RunOutput Run(Scenario scenario, ulong seed, string? baseDirectory = null, Action<RunProgress>? progress = null, int threads = 0,
+        Action<FleetModel>? beforeStart = null)
     {
         if (threads <= 0) threads = Environment.ProcessorCount;
         var sim = new Simulation(seed);
         var timeline = new Timeline();
         var fleet = ScenarioBuilder.BuildFleet(sim, scenario, timeline, baseDirectory);
+        beforeStart?.Invoke(fleet);
         fleet.Start();
         long end = scenario.Duration.Ticks;
         long step = SimTime.FromMinutes(1);

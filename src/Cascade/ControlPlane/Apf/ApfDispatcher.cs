@@ -312,6 +312,18 @@ public sealed class ApfDispatcher : IEventHandler
         }
     }
 
+    /// <summary>Seats of the request level <paramref name="pl"/> dispatches next (0 if none waits).</summary>
+    internal int NextSeats(int pl) => _levels[pl].NextSeats();
+
+    /// <summary>Seats level <paramref name="pl"/> still holds for finished requests during their additional latency.</summary>
+    internal int LingeringSeats(int pl)
+    {
+        int seats = 0;
+        for (int s = 0; s < _lingerUsed; s++)
+            if (!_lingerTimer[s].IsNone && _lingerLevel[s] == pl) seats += _lingerSeats[s];
+        return seats;
+    }
+
     public long Dispatched(int pl) => _dispatched[pl];
     public long Rejected(int pl, RejectReason r) => _rejected[pl * 3 + (int)r];
 

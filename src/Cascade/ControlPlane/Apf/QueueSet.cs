@@ -193,13 +193,7 @@ internal sealed class QueueSet
     /// </summary>
     public int DispatchOne(long now)
     {
-        ulong minVirtualFinish = ulong.MaxValue;
-        int minIndex = -1;
-        int nq = _queues.Length;
-        int start = _robinIndex + 1 >= nq ? 0 : _robinIndex + 1;
-        // Round-robin from just after the last queue served: [start, nq) then [0, start).
-        ScanWaiting(start, nq, ref minVirtualFinish, ref minIndex);
-        ScanWaiting(0, start, ref minVirtualFinish, ref minIndex);
+        int minIndex = NextQueue();
         if (minIndex < 0) return -1;
         ref FairQueue q = ref _queues[minIndex];
         int id = q.Head;
@@ -234,6 +228,26 @@ internal sealed class QueueSet
         BoundNextDispatch(ref q);
         NoteDemand(now);
         return id;
+    }
+
+    /// <summary>The queue whose head is dispatched next: the smallest virtual finish, round-robin from just after the last queue served; −1 if none waits.</summary>
+    private int NextQueue()
+    {
+        ulong minVirtualFinish = ulong.MaxValue;
+        int minIndex = -1;
+        int nq = _queues.Length;
+        int start = _robinIndex + 1 >= nq ? 0 : _robinIndex + 1;
+        // [start, nq) then [0, start).
+        ScanWaiting(start, nq, ref minVirtualFinish, ref minIndex);
+        ScanWaiting(0, start, ref minVirtualFinish, ref minIndex);
+        return minIndex;
+    }
+
+    /// <summary>Seats of the request dispatched next (0 if none waits): it waits because they do not fit.</summary>
+    public int NextSeats()
+    {
+        int q = NextQueue();
+        return q < 0 ? 0 : _owner.Request(_queues[q].Head).MaxSeats;
     }
 
     /// <summary>
