@@ -592,9 +592,11 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     }
 
     /// <summary>The request is over: tell the caller (unless it stopped waiting) and recycle it.</summary>
-    private void Finish(Request r, RequestOutcome outcome, WatchHandle watch = default)
+    private void Finish(Request r, RequestOutcome outcome) => Finish(r, outcome, WatchHandle.None);
+
+    /// <summary>As above, for a watch that opened: <paramref name="watch"/> is its handle ((0, 0, 0) is a real one: replica 0's first watch).</summary>
+    private void Finish(Request r, RequestOutcome outcome, WatchHandle watch)
     {
-        if (watch == default) watch = WatchHandle.None;
         var caller = r.Caller;
         long tag = r.Tag;
         long latency = _sim.Now - r.StartedAt;

@@ -2,6 +2,7 @@ using Cascade.Cluster;
 using Cascade.ControlPlane;
 using Cascade.Engine;
 using Cascade.Results;
+using Cascade.Samples;
 using Cascade.Scenarios;
 using Cascade.Tests.Preflight;
 using Xunit.Abstractions;
@@ -280,6 +281,23 @@ public class ScenarioOracleTests(ScenarioOracleTests.Runs runs, ITestOutputHelpe
         Assert.Equal(api.Informers.Count, open);
         // The informers' own count agrees: every watch broke once, at the restart.
         Assert.Equal(api.Informers.Count, run.Result.Informers.BrokenWatches);
+    }
+
+    [Theory]
+    [InlineData(Healthy)]
+    [InlineData(DaemonSet)]
+    public void Where_no_api_server_died_each_informer_holds_exactly_one_open_watch_replica_0s_first_included(string name)
+    {
+        // Conservation of watches without a restart: the first watch opened on replica 0 in its first life has the
+        // handle (0, 0, 0), which once read as "no watch" — its informer could not close it and the replicas held one
+        // watch more than there are informers.
+        var run = runs[name];
+        var api = run.Api;
+        Assert.All(api.Informers, i => Assert.True(i.IsWatching, $"{i.Calls.Watch.Name} is not watching"));
+        int open = 0;
+        for (int rep = 0; rep < api.ReplicaCount; rep++)
+            for (int res = 0; res < api.Resources.All.Count; res++) open += api.WatchCount(rep, res);
+        Assert.Equal(api.Informers.Count, open);
     }
 
     [Fact]
