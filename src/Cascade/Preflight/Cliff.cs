@@ -34,7 +34,7 @@ public sealed record CliffResult(
 /// </summary>
 public static class Cliff
 {
-    private enum Kind { Integer, Real, Duration }
+    internal enum Kind { Integer, Real, Duration }
 
     public sealed record Range(string Path, double From, double To, string FromText, string ToText);
 
@@ -48,7 +48,7 @@ public static class Cliff
         return new Range(path, a, b, from, to);
     }
 
-    private static Kind KindOf(string from, string to, string text)
+    internal static Kind KindOf(string from, string to, string text)
     {
         if (long.TryParse(from, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) && long.TryParse(to, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)) return Kind.Integer;
         if (double.TryParse(from, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && double.TryParse(to, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) return Kind.Real;
@@ -62,7 +62,7 @@ public static class Cliff
         _ => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
     };
 
-    private static string Format(double v, Kind kind) => kind switch
+    internal static string Format(double v, Kind kind) => kind switch
     {
         Kind.Integer => ((long)v).ToString(CultureInfo.InvariantCulture),
         Kind.Duration => Duration.FromSeconds(v).ToString(),
@@ -79,10 +79,7 @@ public static class Cliff
         if (objective is not null && !ObjectiveJudge.Names.Contains(objective))
             throw new InputException(Naming.Unknown("objective", objective, ObjectiveJudge.Names.ToList()), field: "--objective");
         if (points < 2) throw new InputException("must be at least 2", field: "--points");
-        double span = range.To - range.From;
-        double tol = tolerance ?? span / 200;
-        if (kind == Kind.Integer) tol = Math.Max(1, Math.Ceiling(tol));
-        if (!(tol > 0)) throw new InputException("must be positive", field: "--tolerance");
+        double tol = Tolerance(tolerance, range, kind);
 
         var fixedOverrides = overrides.Append($"duration={duration}").ToList();
         // Loading at FROM checks the path and the other overrides once, before any run.
@@ -106,14 +103,42 @@ public static class Cliff
             return point;
         }
 
-        var grid = Enumerable.Range(0, points)
-            .Select(i => i == points - 1 ? range.To : range.From + span * i / (points - 1))
-            .Select(v => kind == Kind.Integer ? Math.Round(v) : v)
-            .Distinct().ToList();
+        var grid = Grid(range, points, kind);
         // Bisection only visits values between two of the grid's, one run at a time.
         admit?.Invoke(grid.Select(Load).ToList(), Math.Min(threads, grid.Count));
         var all = ParallelRuns.Run(grid, threads, v => Evaluate(v, 1)).ToList();
 
+        var (lo, hi) = Bisect(all, tol, kind, mid => Evaluate(mid, threads));
+        return new CliffResult(scenario.Metadata.Name, runSeed, range.Path, range.FromText, range.ToText, objective ?? "all",
+            Duration.Parse(duration).Seconds, lo?.Text, hi?.Text, all.OrderBy(p => p.Value).ToList());
+    }
+
+    /// <summary>The bisection's tolerance: as given, else 1/200 of the range; a whole number, at least 1, for integers.</summary>
+    internal static double Tolerance(double? tolerance, Range range, Kind kind)
+    {
+        double tol = tolerance ?? (range.To - range.From) / 200;
+        if (kind == Kind.Integer) tol = Math.Max(1, Math.Ceiling(tol));
+        if (!(tol > 0)) throw new InputException("must be positive", field: "--tolerance");
+        return tol;
+    }
+
+    /// <summary>The evenly spaced values run first, FROM and TO included (integers rounded, each once).</summary>
+    internal static List<double> Grid(Range range, int points, Kind kind)
+    {
+        double span = range.To - range.From;
+        return Enumerable.Range(0, points)
+            .Select(i => i == points - 1 ? range.To : range.From + span * i / (points - 1))
+            .Select(v => kind == Kind.Integer ? Math.Round(v) : v)
+            .Distinct().ToList();
+    }
+
+    /// <summary>
+    /// Between the grid's last holding point before its first failing one and that failing one, halves the
+    /// interval (integers floored) until it is within <paramref name="tol"/>, adding each evaluated point to
+    /// <paramref name="all"/>. Null ends: nothing fails, or the first point already fails.
+    /// </summary>
+    internal static (CliffPoint? LastHolding, CliffPoint? FirstFailing) Bisect(List<CliffPoint> all, double tol, Kind kind, Func<double, CliffPoint> evaluate)
+    {
         int firstFail = all.FindIndex(p => !p.Holds);
         CliffPoint? lo = firstFail > 0 ? all[firstFail - 1] : null, hi = firstFail >= 0 ? all[firstFail] : null;
         if (lo is not null && hi is not null)
@@ -123,12 +148,11 @@ public static class Cliff
                 double mid = lo.Value + (hi.Value - lo.Value) / 2;
                 if (kind == Kind.Integer) mid = Math.Floor(mid);
                 if (mid <= lo.Value || mid >= hi.Value) break;
-                var p = Evaluate(mid, threads);
+                var p = evaluate(mid);
                 all.Add(p);
                 if (p.Holds) lo = p; else hi = p;
             }
         }
-        return new CliffResult(scenario.Metadata.Name, runSeed, range.Path, range.FromText, range.ToText, objective ?? "all",
-            Duration.Parse(duration).Seconds, lo?.Text, hi?.Text, all.OrderBy(p => p.Value).ToList());
+        return (lo, hi);
     }
 }

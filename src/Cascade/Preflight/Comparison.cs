@@ -42,7 +42,15 @@ public static class Comparison
         }, progress);
         var results = new (RunResult Result, Collateral Others)?[prepared.Count];
         for (int k = 0; k < toRun.Count; k++) results[toRun[k]] = ran[k];
+        return new ComparisonResult(first.Metadata.Name, runSeed, first.Duration.Seconds, TheChange.Of(first)?.Name ?? "", Rows(prepared, results));
+    }
 
+    /// <summary>
+    /// One row per variant, in their order: a variant that did not apply says why and has no outcome; the
+    /// others are judged against their own scenario's objectives (<paramref name="results"/>[i] is variant i's run).
+    /// </summary>
+    internal static List<ComparisonRow> Rows(IReadOnlyList<PreparedVariant> prepared, IReadOnlyList<(RunResult Result, Collateral Others)?> results)
+    {
         var rows = new List<ComparisonRow>();
         for (int i = 0; i < prepared.Count; i++)
         {
@@ -55,7 +63,7 @@ public static class Comparison
             var verdicts = ObjectiveJudge.Judge(scenario!.Objectives, result);
             rows.Add(new ComparisonRow(v.Name, ctx.Changes, null, Outcome.Of(result, verdicts, others), verdicts));
         }
-        return new ComparisonResult(first.Metadata.Name, runSeed, first.Duration.Seconds, TheChange.Of(first)?.Name ?? "", rows);
+        return rows;
     }
 
     /// <summary>

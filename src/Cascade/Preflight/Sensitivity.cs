@@ -76,16 +76,7 @@ public static class Sensitivity
         }, progress);
 
         var objectives = runs[0].Figures;
-        var rows = new List<SensitivityInputResult>();
-        for (int k = 0; k < inputs.Count; k++)
-        {
-            var low = runs[1 + 2 * k].Figures;
-            var high = runs[2 + 2 * k].Figures;
-            var effects = objectives.Select(o => Effect(o.Objective, o.Baseline, ValueOf(low, o.Objective), ValueOf(high, o.Objective))).ToList();
-            rows.Add(new SensitivityInputResult(inputs[k].Name, inputs[k].Changes, inputs[k].Why,
-                effects.Select(e => e.Swing).DefaultIfEmpty(0).Max(), effects.Any(e => e.Never), effects));
-        }
-        var ordered = rows.OrderByDescending(r => r.Never).ThenByDescending(r => r.MaxSwing).ToList();
+        var ordered = Rank(Enumerable.Range(0, inputs.Count).Select(k => Row(inputs[k], objectives, runs[1 + 2 * k].Figures, runs[2 + 2 * k].Figures)));
         bool replay = baseline.Replay is not null;
         var result = new SensitivityResult(baseline.Metadata.Name, runSeed, baseline.Duration.Seconds,
             replay ? SensitivityResult.Markers : SensitivityResult.Objectives, replay ? "min" : "× limit", objectives, ordered);
@@ -113,15 +104,31 @@ public static class Sensitivity
             return ReplayMarkers.Compute(replay, output.Result, output.Traffic)
                 .Select(m => new SensitivityObjective(m.Name, m.ObservedMinutes, m.SimulatedMinutes)).ToList();
         return ObjectiveJudge.Judge(scenario.Objectives, output.Result)
-            .Select(v => new SensitivityObjective($"{v.Objective} {v.Subject}", null,
-                v.Value is { } value ? Math.Round(v.Limit is { } limit && limit > 0 ? value / limit : value, 4) : null)).ToList();
+            .Select(v => new SensitivityObjective($"{v.Objective} {v.Subject}", null, ShareOfLimit(v))).ToList();
     }
+
+    /// <summary>A verdict's value as a share of its limit (the value itself without a positive limit), to 4 places; null without a value.</summary>
+    internal static double? ShareOfLimit(Verdict v) =>
+        v.Value is { } value ? Math.Round(v.Limit is { } limit && limit > 0 ? value / limit : value, 4) : null;
+
+    /// <summary>One input's row: its effect on each of the baseline's figures, from the runs at its low and high end.</summary>
+    internal static SensitivityInputResult Row(SensitivityInput input, IReadOnlyList<SensitivityObjective> baseline,
+        List<SensitivityObjective> low, List<SensitivityObjective> high)
+    {
+        var effects = baseline.Select(o => Effect(o.Objective, o.Baseline, ValueOf(low, o.Objective), ValueOf(high, o.Objective))).ToList();
+        return new SensitivityInputResult(input.Name, input.Changes, input.Why,
+            effects.Select(e => e.Swing).DefaultIfEmpty(0).Max(), effects.Any(e => e.Never), effects);
+    }
+
+    /// <summary>The rows by how far they move anything: a figure appearing or disappearing first, then the largest swing; ties keep their order.</summary>
+    internal static List<SensitivityInputResult> Rank(IEnumerable<SensitivityInputResult> rows) =>
+        rows.OrderByDescending(r => r.Never).ThenByDescending(r => r.MaxSwing).ToList();
 
     /// <summary>A figure of a variant; null when it never happened, or the variant has no such objective (e.g. a cluster fewer).</summary>
     private static double? ValueOf(List<SensitivityObjective> figures, string objective) =>
         figures.FirstOrDefault(f => f.Objective == objective)?.Baseline;
 
-    private static SensitivityEffect Effect(string objective, double? baseline, double? atLow, double? atHigh)
+    internal static SensitivityEffect Effect(string objective, double? baseline, double? atLow, double? atHigh)
     {
         double?[] all = [baseline, atLow, atHigh];
         var happened = all.Where(v => v is not null).Select(v => v!.Value).ToList();

@@ -64,10 +64,16 @@ public class PreflightSensitivityTests
     [InlineData("cluster.nodes=5m..", "TO")]
     [InlineData("cluster.nodes=..20", "FROM")]
     [InlineData("cluster.nodes", "PATH=FROM..TO")]
+    [InlineData("=1..2", "is not PATH=FROM..TO")]
+    [InlineData("a..b=1", "is not PATH=FROM..TO")]
+    [InlineData("a=1..2..3", "has more than one '..'")]
+    [InlineData("a= ..2", "is missing its FROM value")]
+    [InlineData("a=1.. ", "is missing its TO value")]
     public void A_malformed_range_says_what_is_missing(string vary, string expected)
     {
         var e = Assert.Throws<InputException>(() => SensitivityInput.ParseVary(vary));
         Assert.Contains(expected, e.Message);
+        Assert.Equal("--vary", e.Field);
     }
 
     [Fact]
