@@ -1,6 +1,7 @@
 using Cascade.Scenarios;
 using Cascade.Scenarios.Schema;
 using Cascade.Results;
+using Cascade.Samples;
 
 namespace Cascade.Preflight;
 
@@ -27,14 +28,21 @@ public sealed record Collateral(double? WorstP99Seconds, long Rejected)
                 if (cluster.FindWorkload(change.Name) is { } w)
                     foreach (var c in w.Workload.Calls) own.Add(c.Call.Classification.PriorityLevel);
             }
-            foreach (var s in api.Metrics.Samples)
-                for (int l = 0; l < api.Levels; l++)
-                {
-                    if (own.Contains(l)) continue;
-                    rejected += s.RejectedByLevel[l];
-                    if (!double.IsNaN(s.P99ByLevel[l])) worst = Math.Max(worst ?? 0, s.P99ByLevel[l]);
-                }
+            (worst, rejected) = Add(api.Metrics.Samples, api.Levels, own, worst, rejected);
         }
         return new Collateral(worst, rejected);
+    }
+
+    /// <summary>Adds one cluster's samples to the worst p99 and the 429s so far, skipping the change's own levels.</summary>
+    internal static (double? Worst, long Rejected) Add(IReadOnlyList<ApiServerSample> samples, int levels, IReadOnlySet<int> own, double? worst, long rejected)
+    {
+        foreach (var s in samples)
+            for (int l = 0; l < levels; l++)
+            {
+                if (own.Contains(l)) continue;
+                rejected += s.RejectedByLevel[l];
+                if (!double.IsNaN(s.P99ByLevel[l])) worst = Math.Max(worst ?? 0, s.P99ByLevel[l]);
+            }
+        return (worst, rejected);
     }
 }

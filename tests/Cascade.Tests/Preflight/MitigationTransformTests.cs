@@ -375,4 +375,63 @@ public class MitigationTransformTests
         Assert.Equal("mine", Assert.Single(s.Alerts).Name);
         Assert.Equal(["remediation: + breakGlass of Telemetry_Agent on every cluster, 5m after detection"], changes);
     }
+
+    // ------------------------------------------------------------------ boundaries and what each says
+
+    [Fact]
+    public void Every_built_in_mitigation_has_a_summary()
+    {
+        Assert.Equal(11, Mitigations.All.Count);
+        Assert.All(Mitigations.All, m => Assert.True(m.Summary.Length > 20, m.Name));
+    }
+
+    [Fact]
+    public void An_unknown_mitigation_is_reported_as_an_unknown_mitigation()
+    {
+        var e = Assert.Throws<InputException>(() => Mitigations.Find("no-such-thing"));
+        Assert.Contains("mitigation", e.Message);
+        Assert.Contains("no-such-thing", e.Message);
+    }
+
+    [Fact]
+    public void Priority_level_names_its_flow_schema_and_distinguishes_flows_by_user()
+    {
+        var s = Fleet();
+        Apply("priority-level", s);
+        var text = File.ReadAllText(s.Clusters[0].ApiServer.Apf.File!);
+        Assert.Contains("kind: FlowSchema\nmetadata: {name: preflight-telemetry-agent}\n", text);
+        Assert.Contains("distinguisherMethod: {type: ByUser}\n", text);
+    }
+
+    [Fact]
+    public void Priority_level_writes_its_generated_file_again_when_it_is_missing_or_changed()
+    {
+        var s = Fleet();
+        Apply("priority-level", s);
+        var path = s.Clusters[0].ApiServer.Apf.File!;
+        var text = File.ReadAllText(path);
+
+        File.Delete(path);
+        var again = Fleet();
+        Apply("priority-level", again);
+        Assert.Equal(path, again.Clusters[0].ApiServer.Apf.File);
+        Assert.Equal(text, File.ReadAllText(path));
+
+        File.WriteAllText(path, "stale");
+        var third = Fleet();
+        Apply("priority-level", third);
+        Assert.Equal(text, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void Canary_largest_applies_to_a_fleet_of_exactly_two_clusters()
+    {
+        var s = Fleet();
+        s.Clusters = [new ClusterSpec { Name = "a", Nodes = 100 }, new ClusterSpec { Name = "b", Nodes = 200 }];
+        s.Rollout = new RolloutSpec { Change = "Telemetry_Agent", Waves = [new WaveSpec { Clusters = ["a"], Bake = S(600) }] };
+        var (why, changes) = Apply("canary-largest", s);
+        Assert.Null(why);
+        Assert.Single(changes);
+        Assert.Equal(["b"], s.Rollout.Waves[0].Clusters);
+    }
 }
