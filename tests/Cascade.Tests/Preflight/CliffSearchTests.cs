@@ -45,6 +45,7 @@ public class CliffSearchTests
     {
         var e = Assert.Throws<InputException>(() => ParseVary(text));
         Assert.StartsWith("FROM must be less than TO", e.Message);
+        Assert.Equal("--vary", e.Field);
     }
 
     [Fact]
@@ -161,5 +162,57 @@ public class CliffSearchTests
         var (lo, hi) = Bisect(all, 0.5, Kind.Integer, _ => throw new InvalidOperationException("no run expected"));
         Assert.Equal((5.0, 6.0), (lo!.Value, hi!.Value));
         Assert.Equal(2, all.Count);
+    }
+
+    [Fact]
+    public void The_grids_last_point_is_to_itself_not_from_plus_the_span()
+    {
+        // 0.7 + (2.9 − 0.7) is 2.9000000000000004 in doubles.
+        Assert.Equal([0.7, 2.9], Grid(R(0.7, 2.9), 2, Kind.Real));
+        Assert.Equal(2.9, Grid(R(0.7, 2.9), 5, Kind.Real)[^1]);
+    }
+
+    [Fact]
+    public void Bisection_does_not_run_an_interval_exactly_as_wide_as_the_tolerance()
+    {
+        var all = new List<CliffPoint> { Point(0, 0.5), Point(1, 0.5) };
+        var (lo, hi) = Bisect(all, 1, Kind.Real, _ => throw new InvalidOperationException("no run expected"));
+        Assert.Equal((0.0, 1.0), (lo!.Value, hi!.Value));
+    }
+
+    [Fact]
+    public void Bisection_stops_when_a_real_midpoint_rounds_to_the_failing_end()
+    {
+        // Two adjacent doubles, the lower with an odd last bit: their midpoint rounds (to even) up to the upper one.
+        double a = Math.BitIncrement(1.0), b = Math.BitIncrement(a);
+        var all = new List<CliffPoint> { Point(a, b), Point(b, b) };
+        var (lo, hi) = Bisect(all, 1e-300, Kind.Real, _ => throw new InvalidOperationException("no run expected"));
+        Assert.Equal((a, b), (lo!.Value, hi!.Value));
+    }
+
+    [Fact]
+    public void A_cliff_needs_at_least_2_points_and_2_are_enough()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "cascade-no-such-scenario.yaml");
+        var one = Assert.Throws<InputException>(() => Cliff.Run(missing, [], null, "cluster.nodes=1..2", null, "1m", 1, null, 1));
+        Assert.Equal(("must be at least 2", "--points"), (one.Message, one.Field));
+        foreach (int points in new[] { 2, 3 })
+        {
+            var e = Record.Exception(() => Cliff.Run(missing, [], null, "cluster.nodes=1..2", null, "1m", points, null, 1));
+            Assert.False(e is InputException { Field: "--points" }, $"{points} points: {e?.Message}");
+        }
+    }
+
+    [Fact]
+    public void A_cliffs_duration_overrides_a_duration_among_the_overrides()
+    {
+        var durations = new List<double>();
+        var e = Assert.Throws<OperationCanceledException>(() => Cliff.Run(PreflightFixtures.ListStorm, ["duration=7m"], 1, "cluster.nodes=50..60", null, "2m", 2, null, 1,
+            admit: (scenarios, _) =>
+            {
+                durations.AddRange(scenarios.Select(s => s.Duration.Seconds));
+                throw new OperationCanceledException("stop before running");
+            }));
+        Assert.Equal([120.0, 120.0], durations);
     }
 }

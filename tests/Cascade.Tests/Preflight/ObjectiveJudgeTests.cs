@@ -284,4 +284,20 @@ public class ObjectiveJudgeTests
             Assert.All(ObjectiveJudge.Judge(Only(objective), run), v => Assert.Equal(objective, v.Objective));
         Assert.Equal([2, 1, 1, 2], ObjectiveJudge.Names.Select(o => ObjectiveJudge.Judge(Only(o), run).Count));
     }
+
+    [Fact]
+    public void A_budget_of_0_with_no_errors_has_a_margin_of_positive_0()
+    {
+        var spec = Only(ObjectiveJudge.ErrorBudget);
+        spec.ErrorBudget.UserMinutes = 0;
+        var v = Assert.Single(ObjectiveJudge.Judge(spec, Run([ClusterNamed("a")], [Product("calm", "a", 0)])));
+        Assert.False(double.IsNegative(v.Margin), "margin -0 prints as -0.00");
+    }
+
+    [Fact]
+    public void A_completed_rollout_with_nothing_wrong_says_when_it_completed()
+    {
+        var v = Verdicts(ObjectiveJudge.RolloutReach, Run([ClusterNamed("a")], rollout: Rollout(6, 6)))["fleet"];
+        Assert.Equal("nothing went wrong; the rollout completed at 30m00s, reached 6 of 6 clusters (100%)", v.Evidence);
+    }
 }

@@ -163,4 +163,22 @@ public class VariantTests
         Assert.Equal(["cluster.dns.recordTtl=1m", "cluster.dns.nodeLocalCache.successTtl=2m"], inputs[0].Overrides(high: false));
         Assert.Equal(["cluster.dns.recordTtl=5m", "cluster.dns.nodeLocalCache.successTtl=6m"], inputs[0].Overrides(high: true));
     }
+
+    [Theory]
+    [InlineData("no-colon", "'no-colon' is not name:path=value,...")]
+    [InlineData(":a=1", "':a=1' is not name:path=value,...")]
+    [InlineData("x:", "'x:' needs at least one path=value after the name")]
+    [InlineData("x:a", "'x:a' needs at least one path=value after the name")]
+    public void A_malformed_variant_says_what_it_should_look_like(string text, string message)
+    {
+        var e = Assert.Throws<InputException>(() => Variant.Parse(text));
+        Assert.Equal((message, "--variant"), (e.Message, e.Field));
+    }
+
+    [Fact]
+    public void A_variant_named_like_a_built_in_row_is_refused_at_the_variant_flag()
+    {
+        var e = Assert.Throws<InputException>(() => Variant.Parse("client-qps:a=1"));
+        Assert.Equal(("'client-qps' is the name of a built-in row; choose another", "--variant"), (e.Message, e.Field));
+    }
 }
