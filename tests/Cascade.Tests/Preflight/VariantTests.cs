@@ -181,4 +181,18 @@ public class VariantTests
         var e = Assert.Throws<InputException>(() => Variant.Parse("client-qps:a=1"));
         Assert.Equal(("'client-qps' is the name of a built-in row; choose another", "--variant"), (e.Message, e.Field));
     }
+
+    [Fact]
+    public void A_comparison_hands_every_applicable_row_to_the_resource_guard_before_any_run()
+    {
+        var admitted = new List<int>();
+        Assert.Throws<OperationCanceledException>(() => Comparison.Run(PreflightFixtures.ListStorm, [], 1,
+            [Variant.Baseline, Variant.Parse("small:cluster.nodes=50")], 4,
+            admit: (scenarios, threads) =>
+            {
+                admitted.AddRange([scenarios.Count, threads]);
+                throw new OperationCanceledException("stop before running");
+            }));
+        Assert.Equal([2, 2], admitted);
+    }
 }
