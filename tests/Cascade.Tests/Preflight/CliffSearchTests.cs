@@ -215,4 +215,16 @@ public class CliffSearchTests
             }));
         Assert.Equal([120.0, 120.0], durations);
     }
+
+    [Fact]
+    public void A_cliffs_objective_must_be_one_the_judge_knows_and_a_known_one_passes_that_check()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "cascade-no-such-scenario.yaml");
+        var e = Assert.Throws<InputException>(() => Cliff.Run(missing, [], null, "cluster.nodes=1..2", "no-such-objective", "1m", 2, null, 1));
+        Assert.Equal("--objective", e.Field);
+        Assert.Contains("objective", e.Message);
+        Assert.Contains("no-such-objective", e.Message);
+        var known = Assert.Throws<InputException>(() => Cliff.Run(missing, [], null, "cluster.nodes=1..2", ObjectiveJudge.ErrorBudget, "1m", 1, null, 1));
+        Assert.Equal("--points", known.Field);
+    }
 }
