@@ -95,6 +95,9 @@ public sealed class FleetModel
     private int[]? _order;
     private long[]? _eventsBefore, _lastStepEvents;
 
+    /// <summary>The order clusters were last handed to threads (indexes into <see cref="Clusters"/>); null before a parallel step.</summary>
+    internal IReadOnlyList<int>? ThreadOrder => _order;
+
     /// <summary>
     /// Orders the clusters by the events each processed in the last step, most first (ties: cluster order);
     /// a cluster's next step costs about what its last one did. Only which thread runs a cluster changes,
