@@ -143,4 +143,47 @@ public class FleetModelTests
         fleet.RunUntil(At(20), 2);
         Assert.Equal(new[] { 0, 1, 2 }, fleet.ThreadOrder!);
     }
+    /// <summary>Schedules <paramref name="n"/> empty events on a cluster's own kernel, between <paramref name="from"/> and <paramref name="to"/> seconds.</summary>
+    private static void Busy(FleetModel fleet, int cluster, int n, double from, double to)
+    {
+        var sim = fleet.Clusters[cluster].Sim;
+        for (int k = 0; k < n; k++) sim.ScheduleAt(At(from + (to - from) * k / n), new Call(() => { }), 0);
+    }
+
+    [Fact]
+    public void The_order_is_by_the_events_of_the_last_step_alone_not_of_the_whole_run()
+    {
+        var fleet = Stubs("a", "b", "c");
+        fleet.Sim.Schedule(At(10), new Call(() => { }), 0);
+        fleet.Sim.Schedule(At(20), new Call(() => { }), 0);
+        Busy(fleet, 0, 100, 1, 9);   // a: busy in the first step only
+        Busy(fleet, 1, 50, 11, 19);  // b: busy in the second
+        fleet.RunUntil(At(30), 2);
+        // The third step's order comes from the second step's events: b, then a and c (equal) in fleet order.
+        Assert.Equal(new[] { 1, 0, 2 }, fleet.ThreadOrder!);
+    }
+
+    [Fact]
+    public void A_cluster_added_between_steps_is_ordered_with_the_others()
+    {
+        var fleet = Stubs("a", "b");
+        fleet.RunUntil(At(10), 2);
+        fleet.Clusters.Add(new StubCluster("c"));
+        Busy(fleet, 2, 10, 11, 12);
+        fleet.Sim.Schedule(At(5), new Call(() => { }), 0);
+        fleet.RunUntil(At(30), 2);
+        Assert.Equal(new[] { 2, 0, 1 }, fleet.ThreadOrder!);
+    }
+
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(0, 3)]
+    [InlineData(4, 1)]
+    public void One_thread_or_one_cluster_runs_the_clusters_in_turn_without_ordering_them(int threads, int clusters)
+    {
+        var fleet = Stubs(new[] { "a", "b", "c" }.Take(clusters).ToArray());
+        fleet.RunUntil(At(10), threads);
+        Assert.Null(fleet.ThreadOrder);
+        Assert.All(fleet.Clusters, c => Assert.Equal(At(10), c.Sim.Now));
+    }
 }
