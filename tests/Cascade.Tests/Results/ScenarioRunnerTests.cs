@@ -23,6 +23,7 @@ public sealed class SmallRuns
           - {name: plain, nodes: 20, kubernetesVersion: "1.30", kubelets: {enabled: false}, controllers: {enabled: false}}
         products:
           - {name: web, cluster: small, replicas: 5, requestRate: 50}
+          - {name: idle, cluster: small, replicas: 2, requestRate: 0}
         workloads:
           - name: agent
             identity: {serviceAccount: t/agent}
@@ -197,10 +198,12 @@ public class ScenarioRunnerTests(SmallRuns runs) : IClassFixture<SmallRuns>
     [Fact]
     public void Products_are_summarised_per_cluster_serving_them_from_their_buckets()
     {
-        var product = Assert.Single(runs.Fleet.Result.Products);
+        Assert.Equal(["web", "idle"], runs.Fleet.Result.Products.Select(p => p.Name));
+        var product = runs.Fleet.Result.Products[0];
         var dp = runs.Fleet.Clusters[0].DataPlane!;
         Assert.Equivalent(ProductSeries.Summarise("small", "web", dp.ProductSamples(0)), product, strict: true);
         Assert.True(product.Requests > 0);
+        Assert.Equal(0, runs.Fleet.Result.Products[1].Requests);
         Assert.Equivalent(ScenarioRunner.SummariseProducts(runs.Fleet.Clusters[0]), runs.Fleet.Result.Products, strict: true);
         Assert.Empty(ScenarioRunner.SummariseProducts(runs.Fleet.Clusters[1]));
         Assert.Equal(RunOutput.SumTraffic([("web", dp.ProductSamples(0))], null), runs.Fleet.Traffic("web"));
