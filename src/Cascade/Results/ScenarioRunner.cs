@@ -23,20 +23,21 @@ public sealed record RunOutput(RunResult Result, FleetModel Fleet)
     /// Users' traffic per 10 s bucket, summed over every cluster serving <paramref name="product"/> (all
     /// products for null): what a status page reports for a product served from several clusters.
     /// </summary>
-    public IReadOnlyList<TrafficBucket> Traffic(string? product)
+    public IReadOnlyList<TrafficBucket> Traffic(string? product) =>
+        SumTraffic(Clusters.Where(c => c.DataPlane is not null)
+            .SelectMany(c => c.DataPlane!.Products.Select((p, i) => (p.Name, c.DataPlane.ProductSamples(i)))), product);
+
+    /// <summary>The buckets of every product named <paramref name="product"/> (every product for null), summed by bucket time, in time order.</summary>
+    internal static IReadOnlyList<TrafficBucket> SumTraffic(IEnumerable<(string Name, IReadOnlyList<ProductSample> Buckets)> products, string? product)
     {
         var sums = new SortedDictionary<double, (double Requests, double Errors)>();
-        foreach (var c in Clusters)
+        foreach (var (name, buckets) in products)
         {
-            if (c.DataPlane is not { } dp) continue;
-            for (int p = 0; p < dp.Products.Count; p++)
+            if (product is not null && name != product) continue;
+            foreach (var s in buckets)
             {
-                if (product is not null && dp.Products[p].Name != product) continue;
-                foreach (var s in dp.ProductSamples(p))
-                {
-                    sums.TryGetValue(s.TimeSeconds, out var acc);
-                    sums[s.TimeSeconds] = (acc.Requests + s.Requests, acc.Errors + s.Errors);
-                }
+                sums.TryGetValue(s.TimeSeconds, out var acc);
+                sums[s.TimeSeconds] = (acc.Requests + s.Requests, acc.Errors + s.Errors);
             }
         }
         return sums.Select(kv => new TrafficBucket(kv.Key, kv.Value.Requests, kv.Value.Errors)).ToList();
@@ -126,14 +127,39 @@ public static class ScenarioRunner
     }
 
     /// <summary>The end of the first healthy window after the last unhealthy one, if the API server saturated and then recovered for good.</summary>
-    private static double? RecoveredAt(ApiServerMetrics m)
+    internal static double? RecoveredAt(double? saturatedAtSeconds, IReadOnlyList<ApiServerSample> s)
     {
-        if (m.SaturatedAtSeconds is null) return null;
-        var s = m.Samples;
+        if (saturatedAtSeconds is null) return null;
         int lastBad = -1;
         for (int i = 0; i < s.Count; i++)
             if (s[i].WindowP99Seconds > ApiServerMetrics.SaturationP99Seconds || s[i].WindowFailureRatio > ApiServerMetrics.SaturationFailureRatio) lastBad = i;
         return lastBad >= 0 && lastBad + 1 < s.Count ? s[lastBad + 1].TimeSeconds : null;
+    }
+
+    /// <summary>A priority level over the run: its rejections, the most seats it held in a bucket, its worst bucket p99 (null if it served nothing).</summary>
+    internal static LevelResult SummariseLevel(IReadOnlyList<ApiServerSample> samples, int l, string name)
+    {
+        long rejected = 0;
+        double peakSeats = 0, worst = double.NaN;
+        foreach (var s in samples)
+        {
+            rejected += s.RejectedByLevel[l];
+            peakSeats = Math.Max(peakSeats, s.SeatsByLevel[l]);
+            if (!double.IsNaN(s.P99ByLevel[l])) worst = double.IsNaN(worst) ? s.P99ByLevel[l] : Math.Max(worst, s.P99ByLevel[l]);
+        }
+        return new LevelResult { Name = name, Rejected = rejected, PeakSeats = peakSeats, WorstP99Seconds = double.IsNaN(worst) ? null : worst };
+    }
+
+    /// <summary>The most memory and CPU any replica used in any bucket.</summary>
+    internal static (double Memory, double Cpu) PeakMemoryAndCpu(IReadOnlyList<ApiServerSample> samples)
+    {
+        double peakMem = 0, peakCpu = 0;
+        foreach (var s in samples)
+        {
+            foreach (var b in s.MemoryBytesByReplica) peakMem = Math.Max(peakMem, b);
+            foreach (var c in s.CpuCoresByReplica) peakCpu = Math.Max(peakCpu, c);
+        }
+        return (peakMem, peakCpu);
     }
 
     public static ClusterResult Summarise(ClusterModel cluster)
@@ -141,24 +167,8 @@ public static class ScenarioRunner
         var api = cluster.Api;
         var m = api.Metrics;
         var levels = new List<LevelResult>();
-        for (int l = 0; l < api.Levels; l++)
-        {
-            long rejected = 0;
-            double peakSeats = 0, worst = double.NaN;
-            foreach (var s in m.Samples)
-            {
-                rejected += s.RejectedByLevel[l];
-                peakSeats = Math.Max(peakSeats, s.SeatsByLevel[l]);
-                if (!double.IsNaN(s.P99ByLevel[l])) worst = double.IsNaN(worst) ? s.P99ByLevel[l] : Math.Max(worst, s.P99ByLevel[l]);
-            }
-            levels.Add(new LevelResult { Name = api.LevelName(l), Rejected = rejected, PeakSeats = peakSeats, WorstP99Seconds = double.IsNaN(worst) ? null : worst });
-        }
-        double peakMem = 0, peakCpu = 0;
-        foreach (var s in m.Samples)
-        {
-            foreach (var b in s.MemoryBytesByReplica) peakMem = Math.Max(peakMem, b);
-            foreach (var c in s.CpuCoresByReplica) peakCpu = Math.Max(peakCpu, c);
-        }
+        for (int l = 0; l < api.Levels; l++) levels.Add(SummariseLevel(m.Samples, l, api.LevelName(l)));
+        var (peakMem, peakCpu) = PeakMemoryAndCpu(m.Samples);
         return new ClusterResult
         {
             Name = cluster.Name,
@@ -167,7 +177,7 @@ public static class ScenarioRunner
             {
                 Replicas = api.ReplicaCount,
                 SaturatedAtSeconds = m.SaturatedAtSeconds,
-                RecoveredAtSeconds = RecoveredAt(m),
+                RecoveredAtSeconds = RecoveredAt(m.SaturatedAtSeconds, m.Samples),
                 PeakWindowP99Seconds = m.Samples.Select(v => v.WindowP99Seconds).DefaultIfEmpty(0).Max(),
                 PeakWindowFailureRatio = m.Samples.Select(v => v.WindowFailureRatio).DefaultIfEmpty(0).Max(),
                 PeakSeatUtilization = m.PeakSeatUtilization,
