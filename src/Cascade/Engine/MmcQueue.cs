@@ -19,7 +19,7 @@ public sealed class MmcQueue : IEventHandler
     private readonly int _servers;
     private readonly long _customers;
 
-    private long[] _line = new long[1024];
+    private long[] _line;
     private int _lineHead, _lineCount;
     private int _busy;
     private long _arrived;
@@ -31,9 +31,13 @@ public sealed class MmcQueue : IEventHandler
     private readonly long _batchSize;
     private readonly double[] _batchWait = new double[Batches];
 
-    public MmcQueue(Simulation sim, int servers, double utilization, long customers, double meanServiceSeconds = 1.0)
+    /// <param name="initialLineCapacity">Slots of the waiting line before it first grows (a power of two); tests make it small to exercise the growth.</param>
+    public MmcQueue(Simulation sim, int servers, double utilization, long customers, double meanServiceSeconds = 1.0, int initialLineCapacity = 1024)
     {
         if (servers < 1) throw new ArgumentOutOfRangeException(nameof(servers), "at least one server");
+        if (initialLineCapacity < 1 || (initialLineCapacity & (initialLineCapacity - 1)) != 0)
+            throw new ArgumentOutOfRangeException(nameof(initialLineCapacity), "a power of two");
+        _line = new long[initialLineCapacity];
         if (utilization <= 0 || utilization >= 1) throw new ArgumentOutOfRangeException(nameof(utilization), "utilization must be in (0, 1) for a stable queue");
         _sim = sim;
         _servers = servers;

@@ -63,3 +63,68 @@ public class DeadlineQueueTests
         Assert.Equal(new[] { (7, 60L) }, owner.Expired);
     }
 }
+
+public class DeadlineQueueEdgeTests
+{
+    private sealed class Owner(Simulation sim) : DeadlineQueue.IOwner
+    {
+        public readonly Dictionary<int, long> Armed = new();
+        public readonly List<(int Id, long At)> Expired = new();
+        public bool IsArmed(int id, long token) => Armed.TryGetValue(id, out long t) && t == token;
+        public void OnExpired(int id, long token)
+        {
+            Assert.True(Armed.Remove(id));
+            Expired.Add((id, sim.Now));
+        }
+    }
+
+    private sealed class At(Action a) : IEventHandler
+    {
+        public void OnEvent(int kind, long arg) => a();
+    }
+
+    [Fact]
+    public void A_timeout_needs_a_positive_duration()
+    {
+        var sim = new Simulation(1);
+        var owner = new Owner(sim);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DeadlineQueue(sim, 0, owner));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DeadlineQueue(sim, -1, owner));
+        Assert.Equal(1, new DeadlineQueue(sim, 1, owner).DurationTicks);
+    }
+
+    [Fact]
+    public void Thousands_of_timeouts_armed_one_tick_apart_expire_in_order_each_after_its_full_duration()
+    {
+        var sim = new Simulation(1);
+        var owner = new Owner(sim);
+        var q = new DeadlineQueue(sim, 1_000, owner);
+        var arm = new At(() => { int id = (int)sim.Now; owner.Armed[id] = q.Arm(id); });
+        for (int t = 0; t < 900; t++) sim.ScheduleAt(t, arm, 0);
+        // Every third is disarmed half-way, so stale entries sit among live ones across the ring's growth.
+        var disarm = new At(() => owner.Armed.Remove((int)(sim.Now - 500)));
+        for (int t = 0; t < 900; t += 3) sim.ScheduleAt(t + 500, disarm, 0);
+        sim.Run();
+        var expected = Enumerable.Range(0, 900).Where(t => t % 3 != 0).Select(t => (t, t + 1_000L)).ToArray();
+        Assert.Equal(expected, owner.Expired);
+        Assert.Empty(owner.Armed);
+    }
+
+    [Fact]
+    public void When_the_oldest_is_disarmed_the_queue_wakes_for_the_next_one_at_its_own_deadline()
+    {
+        var sim = new Simulation(1);
+        var owner = new Owner(sim);
+        var q = new DeadlineQueue(sim, 100, owner);
+        owner.Armed[1] = q.Arm(1);
+        sim.Schedule(30, new At(() => owner.Armed[2] = q.Arm(2)), 0);
+        sim.Schedule(50, new At(() => owner.Armed.Remove(1)), 0);
+        sim.Run(untilTicks: 129);
+        Assert.Empty(owner.Expired);
+        sim.Run();
+        Assert.Equal(new[] { (2, 130L) }, owner.Expired);
+        Assert.Equal(130, sim.Now);
+        // Nothing armed: the queue keeps no event alive.
+        Assert.Equal(0, sim.PendingEvents);
+    }
+}

@@ -185,3 +185,144 @@ public class ProcessorSharingTests
         }).QuickCheckThrowOnFailure();
     }
 }
+
+public class ProcessorSharingEdgeTests
+{
+    private sealed class Done(Simulation sim) : ProcessorSharingServer.IClient
+    {
+        public readonly List<(int Job, long At)> Served = new();
+        public void OnServed(int job) => Served.Add((job, sim.Now));
+    }
+
+    [Fact]
+    public void A_server_needs_cores_and_a_job_may_be_in_service_once()
+    {
+        var sim = new Simulation(1);
+        var done = new Done(sim);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ProcessorSharingServer(sim, 0, done));
+        var cpu = new ProcessorSharingServer(sim, 0.5, done);
+        Assert.Throws<ArgumentOutOfRangeException>(() => cpu.SetCores(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => cpu.SetCores(-1));
+        cpu.Add(3, 100);
+        Assert.Throws<InvalidOperationException>(() => cpu.Add(3, 100));
+        Assert.Equal(0.5, cpu.Cores);
+        Assert.Equal(1, cpu.Jobs);
+    }
+
+    [Fact]
+    public void Jobs_with_large_ids_and_many_at_once_are_served_shortest_first_with_ties_together()
+    {
+        var sim = new Simulation(1);
+        var done = new Done(sim);
+        var cpu = new ProcessorSharingServer(sim, 1000, done);
+        // 200 jobs (past the heap's first 64 slots), ids up to 10,000 (past the position table's), work in reverse id order.
+        for (int k = 0; k < 200; k++) cpu.Add(10_000 - k * 50, 1_000 + (k % 100) * 10);
+        Assert.True(cpu.Contains(10_000));
+        Assert.False(cpu.Contains(10_001));
+        Assert.False(cpu.Contains(1 << 20));
+        Assert.Equal(1.0, cpu.Rate);
+        Assert.Equal(200, cpu.BusyCores);
+        sim.Run();
+        Assert.Equal(200, done.Served.Count);
+        foreach (var (job, at) in done.Served)
+        {
+            int k = (10_000 - job) / 50;
+            Assert.Equal(1_000 + (k % 100) * 10, at);
+        }
+        Assert.True(done.Served.Select(s => s.At).SequenceEqual(done.Served.Select(s => s.At).Order()));
+    }
+
+    [Fact]
+    public void Removing_jobs_from_the_middle_of_the_heap_keeps_the_rest_in_finish_order()
+    {
+        var sim = new Simulation(1);
+        var done = new Done(sim);
+        var cpu = new ProcessorSharingServer(sim, 100, done);
+        var work = new long[100];
+        for (int j = 0; j < 100; j++)
+        {
+            work[j] = 1_000 + (j * 37 % 100) * 100;
+            cpu.Add(j, work[j]);
+        }
+        for (int j = 0; j < 100; j += 4) Assert.True(cpu.Remove(j));
+        Assert.False(cpu.Remove(0));
+        Assert.False(cpu.Remove(5_000));
+        sim.Run();
+        var expected = Enumerable.Range(0, 100).Where(j => j % 4 != 0).Select(j => (j, work[j])).OrderBy(x => x.Item2).ToArray();
+        Assert.Equal(expected, done.Served.ToArray());
+    }
+
+    [Fact]
+    public void A_crashed_server_forgets_its_jobs_without_serving_them_and_serves_new_ones()
+    {
+        var sim = new Simulation(1);
+        var done = new Done(sim);
+        var cpu = new ProcessorSharingServer(sim, 2, done);
+        cpu.Add(1, 1_000);
+        cpu.Add(2, 2_000);
+        sim.Run(untilTicks: 500);
+        cpu.Clear();
+        Assert.Equal(0, cpu.Jobs);
+        Assert.False(cpu.Contains(1));
+        Assert.Equal(0, sim.PendingEvents);
+        cpu.Add(1, 300);
+        sim.Run();
+        Assert.Equal(new[] { (1, 800L) }, done.Served.ToArray());
+    }
+
+    [Fact]
+    public void A_paused_server_makes_no_progress_and_counts_no_busy_cores_until_resumed()
+    {
+        var sim = new Simulation(1);
+        var done = new Done(sim);
+        var cpu = new ProcessorSharingServer(sim, 2, done);
+        cpu.Add(1, 1_000);
+        cpu.Add(2, 1_000);
+        cpu.Add(3, 1_000);
+        sim.Run(untilTicks: 300);
+        Assert.Equal(2.0 / 3, cpu.Rate, 12);
+        Assert.Equal(200, cpu.VirtualTime, 9);
+        Assert.Equal(600, cpu.BusyCoreTicks, 9);
+        cpu.Pause();
+        Assert.True(cpu.Paused);
+        Assert.Equal(0, cpu.BusyCores);
+        sim.Run(untilTicks: 10_300);
+        Assert.Empty(done.Served);
+        Assert.Equal(200, cpu.VirtualTime, 9);
+        Assert.Equal(600, cpu.BusyCoreTicks, 9);
+        cpu.Resume();
+        Assert.False(cpu.Paused);
+        Assert.Equal(2, cpu.BusyCores);
+        sim.Run();
+        // 800 ticks of work left each at 2/3 speed: 1,200 ticks after the resume.
+        Assert.Equal(new[] { (1, 11_500L), (2, 11_500L), (3, 11_500L) }, done.Served.OrderBy(s => s.Job).ToArray());
+        Assert.Equal(3_000, cpu.BusyCoreTicks, 6);
+    }
+
+    [Fact]
+    public void A_job_of_no_work_still_takes_a_tick()
+    {
+        var sim = new Simulation(1);
+        var done = new Done(sim);
+        var cpu = new ProcessorSharingServer(sim, 1, done);
+        cpu.Add(0, 0);
+        cpu.Add(1, -5);
+        sim.Run();
+        Assert.Equal(new[] { (0, 2L), (1, 2L) }, done.Served.ToArray());
+    }
+
+    [Fact]
+    public void Adding_cores_mid_job_speeds_the_jobs_up_from_that_moment()
+    {
+        var sim = new Simulation(1);
+        var done = new Done(sim);
+        var cpu = new ProcessorSharingServer(sim, 1, done);
+        cpu.Add(0, 1_000);
+        cpu.Add(1, 1_000);
+        sim.Run(untilTicks: 1_000);   // each has had 500
+        cpu.SetCores(2);
+        Assert.Equal(1.0, cpu.Rate);
+        sim.Run();
+        Assert.Equal(new[] { (0, 1_500L), (1, 1_500L) }, done.Served.ToArray());
+    }
+}
