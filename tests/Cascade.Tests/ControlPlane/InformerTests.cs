@@ -1,0 +1,315 @@
+using Cascade.ControlPlane;
+using Cascade.Engine;
+
+namespace Cascade.Tests.ControlPlane;
+
+/// <summary>client-go's reflector (Informer.cs) against a hand-built control plane: when it lists, when it only watches, how it backs off.</summary>
+public class InformerTests
+{
+    private static (ApiServerRig Rig, Informer Informer) Pods(int minor = 30, int replicas = 1, int maxRetries = 10)
+    {
+        var rig = new ApiServerRig(minor: minor, replicas: replicas);
+        var calls = rig.Api.DefineInformer("kubelet", ApiServerRig.Agent, [], "pods", null);
+        var informer = new Informer(rig.Sim, rig.Api, rig.Client(maxRetries: maxRetries), calls, rig.Sim.Random.Stream("informer"));
+        return (rig, informer);
+    }
+
+    private static int Watches(ApiServerRig rig) => Enumerable.Range(0, rig.Api.ReplicaCount).Sum(r => rig.Api.WatchCount(r, rig.Pods.Index));
+
+    [Fact]
+    public void An_informer_lists_from_resource_version_0_once_then_watches()
+    {
+        var (rig, informer) = Pods();
+        informer.Start(SimTime.FromSeconds(2));
+        rig.RunFor(1.9);
+        Assert.Equal(0, informer.Lists);
+        rig.Sim.Run(untilTicks: SimTime.FromSeconds(2));
+        Assert.True(informer.IsListing);
+        Assert.False(informer.HasSynced);
+        rig.RunFor(1);
+        Assert.True(informer.HasSynced);
+        Assert.True(informer.IsWatching);
+        Assert.False(informer.IsListing);
+        Assert.Equal((1, 0, 0), (informer.Lists, informer.Relists, informer.ConsistentRelists));
+        Assert.Equal(1, Watches(rig));
+        Assert.Equal((1, 0, 1), (informer.Calls.List.Dispatched, informer.Calls.List.EtcdTicksDemanded, informer.Calls.Watch.Dispatched));
+        Assert.Same(informer.Client, rig.Api.Clients[0]);
+    }
+
+    [Fact]
+    public void With_watch_list_an_informer_syncs_by_a_watch_with_initial_events_and_lists_nothing()
+    {
+        var (rig, informer) = Pods(minor: 35);
+        informer.Start(0);
+        Assert.False(informer.IsListing); // the start waits for its timer, even of no delay
+        rig.Sim.Run(untilTicks: 0);
+        Assert.True(informer.IsListing);
+        rig.RunFor(1);
+        Assert.True(informer.HasSynced);
+        Assert.True(informer.IsWatching);
+        Assert.Equal(0, informer.Lists);
+        Assert.Equal((1, 0), (informer.Calls.WatchList.Dispatched, informer.Calls.Watch.Dispatched));
+        Assert.Equal(1, Watches(rig));
+    }
+
+    [Fact]
+    public void A_failed_watch_list_falls_back_to_a_list_at_once()
+    {
+        // A cold cache at 1.35 answers the watch-list 429; with no retries the informer lists straight away, and the
+        // paginated LIST without selector goes to etcd page by page.
+        var (rig, informer) = Pods(minor: 35, maxRetries: 0);
+        rig.Api.StopReplica(0, 1, "restart");
+        rig.Sim.Run(untilTicks: 1);
+        informer.Start(0);
+        rig.RunFor(0.05);
+        Assert.Equal((1, 1), (informer.Lists, informer.Calls.WatchList.Dispatched));
+        rig.RunFor(5);
+        Assert.True(informer.HasSynced);
+        Assert.Equal(2, informer.Calls.List.Dispatched);
+        Assert.True(informer.Calls.List.EtcdTicksDemanded > 0);
+    }
+
+    [Fact]
+    public void A_watch_that_times_out_is_reopened_from_the_last_version_between_five_and_ten_minutes_later_without_a_list()
+    {
+        var (rig, informer) = Pods();
+        informer.Start(0);
+        rig.RunFor(299);
+        Assert.Equal(1, informer.Calls.Watch.Dispatched);
+        rig.RunFor(302);
+        Assert.Equal(2, informer.Calls.Watch.Dispatched);
+        Assert.Equal(1, Watches(rig)); // the old one was closed
+        Assert.Equal((1, 0, 0), (informer.Lists, informer.BrokenWatches, informer.ExpiredWatches));
+        Assert.True(informer.IsWatching);
+    }
+
+    [Fact]
+    public void A_watch_broken_by_its_replicas_death_is_reopened_at_once_on_another()
+    {
+        var (rig, informer) = Pods(replicas: 2);
+        informer.Start(0);
+        rig.RunFor(1);
+        int replica = informer.Client.Replica;
+        rig.Api.StopReplica(replica, SimTime.FromMinutes(5), "test");
+        Assert.Equal(1, informer.BrokenWatches);
+        rig.RunFor(0.01);
+        Assert.True(informer.IsWatching);
+        Assert.Equal(1, rig.Api.WatchCount(1 - replica, rig.Pods.Index));
+        Assert.Equal((1, 2), (informer.Lists, informer.Calls.Watch.Dispatched));
+    }
+
+    [Fact]
+    public void A_watch_older_than_a_restarted_caches_history_is_expired_and_the_informer_relists_from_the_cache()
+    {
+        var (rig, informer) = Pods();
+        informer.Start(0);
+        rig.RunFor(1);
+        rig.Api.StopReplica(0, SimTime.FromSeconds(10), "test");
+        // Refused while the replica is down (backing off), then held until its cache is ready, then 410.
+        rig.RunFor(60);
+        Assert.Equal((1, 1), (informer.BrokenWatches, informer.ExpiredWatches));
+        Assert.Equal((2, 1, 0), (informer.Lists, informer.Relists, informer.ConsistentRelists));
+        Assert.Equal(1, informer.Calls.Relist.Dispatched);
+        Assert.Equal(0, informer.Calls.Relist.EtcdTicksDemanded); // unpaginated, from the last version: the cache serves it
+        Assert.True(informer.IsWatching);
+    }
+
+    [Fact]
+    public void A_list_answered_expired_makes_the_next_list_a_consistent_read()
+    {
+        var (rig, informer) = Pods();
+        informer.Start(0);
+        rig.Sim.Run(untilTicks: 0);
+        informer.OnResponse(1, RequestOutcome.Expired, 0, WatchHandle.None); // as if the first LIST had failed as expired
+        Assert.False(informer.IsListing);
+        rig.RunFor(5);
+        Assert.Equal((2, 1, 0), (informer.Lists, informer.ConsistentRelists, informer.Relists));
+        Assert.Equal(1, informer.Calls.ConsistentRelist.Dispatched);
+        Assert.True(informer.IsWatching);
+        // Synced again: the next relist is from the last version, not a consistent read.
+        informer.OnResponse(4, RequestOutcome.ServerTimeout, 0, WatchHandle.None); // stale: ignored
+        Assert.True(informer.IsWatching);
+    }
+
+    [Fact]
+    public void A_list_that_fails_otherwise_is_retried_from_the_same_version_after_a_back_off()
+    {
+        var (rig, informer) = Pods();
+        informer.Start(0);
+        rig.Sim.Run(untilTicks: 0);
+        informer.OnResponse(1, RequestOutcome.ServerTimeout, 0, WatchHandle.None);
+        rig.RunFor(0.79);
+        Assert.Equal(1, informer.Lists);
+        rig.RunFor(1);
+        Assert.Equal((2, 0), (informer.Lists, informer.ConsistentRelists));
+        Assert.Equal(2, informer.Calls.List.Dispatched);
+    }
+
+    [Fact]
+    public void A_watch_that_fails_with_another_error_ends_list_and_watch_and_the_next_one_lists()
+    {
+        var (rig, informer) = Pods();
+        informer.Start(0);
+        rig.Sim.Run(untilTicks: 52_500); // the LIST (52 ms) is answered, the watch (1 ms) not yet
+        Assert.Equal(1, informer.Lists);
+        Assert.False(informer.IsListing);
+        Assert.False(informer.IsWatching); // the watch is on its way
+        informer.OnResponse(2, RequestOutcome.ServerTimeout, 0, WatchHandle.None);
+        rig.RunFor(5);
+        Assert.Equal((2, 1, 0), (informer.Lists, informer.Relists, informer.ExpiredWatches));
+    }
+
+    /// <summary>The times at which the informer's client tries (and, blocked, fails) during <paramref name="seconds"/>.</summary>
+    private static List<long> BlockedAttempts(ApiServerRig rig, double seconds)
+    {
+        var attempts = new List<long>();
+        long seen = rig.Api.Metrics.BlockedAttempts;
+        long horizon = rig.Sim.Now + SimTime.FromSeconds(seconds);
+        while (rig.Sim.Run(untilTicks: horizon, maxEvents: 1) == 1)
+            if (rig.Api.Metrics.BlockedAttempts != seen)
+            {
+                seen = rig.Api.Metrics.BlockedAttempts;
+                attempts.Add(rig.Sim.Now);
+            }
+        return attempts;
+    }
+
+    private static void AssertBackOff(List<long> attempts)
+    {
+        // 0.8 s doubling to 30 s, each stretched by up to as much again (wait.Jitter 1.0).
+        long expected = SimTime.FromMilliseconds(800);
+        for (int k = 1; k < attempts.Count; k++)
+        {
+            Assert.InRange(attempts[k] - attempts[k - 1], expected, 2 * expected);
+            expected = Math.Min(2 * expected, SimTime.FromSeconds(30));
+        }
+    }
+
+    [Fact]
+    public void A_refused_watch_is_retried_with_a_doubling_jittered_back_off_without_a_list()
+    {
+        var (rig, informer) = Pods();
+        informer.Start(0);
+        rig.RunFor(1);
+        informer.Client.Blocked = true;
+        informer.Disconnect();
+        var attempts = BlockedAttempts(rig, 300);
+        attempts.Insert(0, SimTime.FromSeconds(1));
+        Assert.Equal(1, informer.Lists);
+        Assert.InRange(attempts.Count, 10, 16);
+        AssertBackOff(attempts);
+        Assert.Contains(attempts.Zip(attempts.Skip(1)), p => p.Second - p.First > SimTime.FromSeconds(31)); // jitter is drawn, not zero
+    }
+
+    [Fact]
+    public void A_list_refused_by_the_network_is_retried_with_the_same_back_off_and_after_two_quiet_minutes_it_starts_over()
+    {
+        var (rig, informer) = Pods();
+        informer.Client.Blocked = true;
+        informer.Start(0);
+        var attempts = BlockedAttempts(rig, 10);
+        Assert.Equal(0, attempts[0]);
+        Assert.InRange(attempts.Count, 3, 5);
+        AssertBackOff(attempts);
+        Assert.Equal(attempts.Count, informer.Lists);
+        Assert.Equal(0, informer.Relists);
+        informer.Client.Blocked = false;
+        rig.RunFor(30);
+        Assert.True(informer.IsWatching);
+        rig.RunFor(121);
+        informer.Client.Blocked = true;
+        informer.Disconnect();
+        long broken = rig.Sim.Now;
+        var again = BlockedAttempts(rig, 2);
+        Assert.InRange(again[0] - broken, SimTime.FromMilliseconds(800), SimTime.FromMilliseconds(1600));
+    }
+
+    [Fact]
+    public void An_informer_started_synced_only_opens_its_watch()
+    {
+        var (rig, informer) = Pods();
+        informer.StartSynced(SimTime.FromSeconds(3));
+        Assert.True(informer.HasSynced);
+        rig.RunFor(2.9);
+        Assert.Equal(0, informer.Calls.Watch.Dispatched);
+        rig.RunFor(0.2);
+        Assert.True(informer.IsWatching);
+        Assert.Equal((0, 1), (informer.Lists, informer.Calls.Watch.Dispatched));
+    }
+
+    [Fact]
+    public void A_synced_informer_whose_watch_is_refused_watches_again_without_listing()
+    {
+        var (rig, informer) = Pods();
+        informer.Client.Blocked = true;
+        informer.StartSynced(0);
+        rig.RunFor(5);
+        Assert.False(informer.IsWatching);
+        informer.Client.Blocked = false;
+        rig.RunFor(60);
+        Assert.True(informer.IsWatching);
+        Assert.Equal(0, informer.Lists);
+    }
+
+    [Fact]
+    public void A_disconnected_informer_closes_its_watch_and_watches_again_from_where_it_was()
+    {
+        var (rig, informer) = Pods();
+        informer.Disconnect(); // not watching: nothing
+        Assert.Equal(0, informer.BrokenWatches);
+        informer.Start(0);
+        rig.RunFor(1);
+        informer.Client.Blocked = true;
+        informer.Disconnect();
+        Assert.Equal(1, informer.BrokenWatches);
+        Assert.Equal(0, Watches(rig));
+        Assert.False(informer.IsWatching);
+        informer.Client.Blocked = false;
+        rig.RunFor(60);
+        Assert.True(informer.IsWatching);
+        Assert.Equal(1, Watches(rig));
+        Assert.Equal(1, informer.Lists);
+    }
+
+    [Fact]
+    public void A_stopped_informer_closes_its_watch_and_ignores_what_is_still_on_its_way()
+    {
+        var (rig, informer) = Pods();
+        informer.Start(0);
+        rig.RunFor(1);
+        informer.Stop();
+        Assert.Equal(0, Watches(rig));
+        Assert.False(informer.IsWatching);
+        rig.RunFor(900);
+        Assert.Equal(1, informer.Calls.Watch.Dispatched);
+        informer.OnWatchBroken(0);
+        Assert.Equal(0, informer.BrokenWatches);
+    }
+
+    [Fact]
+    public void A_stopped_informer_ignores_the_answer_to_its_list()
+    {
+        var (rig, informer) = Pods();
+        informer.Start(0);
+        rig.Sim.Run(untilTicks: 0);
+        informer.Stop();
+        rig.RunFor(900);
+        Assert.False(informer.HasSynced);
+        Assert.Equal(0, informer.Calls.Watch.Dispatched);
+    }
+
+    [Fact]
+    public void A_restarted_process_forgets_its_view_and_lists_again()
+    {
+        var (rig, informer) = Pods();
+        informer.Start(0);
+        rig.RunFor(1);
+        informer.Restart(SimTime.FromSeconds(1));
+        Assert.False(informer.HasSynced);
+        Assert.Equal(0, Watches(rig));
+        rig.RunFor(2);
+        Assert.True(informer.HasSynced);
+        Assert.Equal((2, 0), (informer.Lists, informer.Relists));
+        Assert.Equal(2, informer.Calls.List.Dispatched);
+    }
+}
