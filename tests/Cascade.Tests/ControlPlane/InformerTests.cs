@@ -72,15 +72,17 @@ public class InformerTests
     [Fact]
     public void A_watch_that_times_out_is_reopened_from_the_last_version_between_five_and_ten_minutes_later_without_a_list()
     {
-        var (rig, informer) = Pods();
-        informer.Start(0);
+        var rig = new ApiServerRig(minor: 30);
+        var calls = rig.Api.DefineInformer("kubelet", ApiServerRig.Agent, [], "pods", null);
+        var informers = Enumerable.Range(0, 30)
+            .Select(i => new Informer(rig.Sim, rig.Api, rig.Client(), calls, rig.Sim.Random.Stream($"informer-{i}"))).ToList();
+        foreach (var i in informers) i.Start(0);
         rig.RunFor(299);
-        Assert.Equal(1, informer.Calls.Watch.Dispatched);
-        rig.RunFor(302);
-        Assert.Equal(2, informer.Calls.Watch.Dispatched);
-        Assert.Equal(1, Watches(rig)); // the old one was closed
-        Assert.Equal((1, 0, 0), (informer.Lists, informer.BrokenWatches, informer.ExpiredWatches));
-        Assert.True(informer.IsWatching);
+        Assert.Equal(30, calls.Watch.Dispatched);
+        rig.RunFor(311); // the 30 first LISTs queue for seats and cores: the last watch opens within seconds
+        Assert.Equal(60, calls.Watch.Dispatched);
+        Assert.Equal(30, Watches(rig)); // the old ones were closed
+        Assert.All(informers, i => Assert.Equal((1, 0, 0, true), (i.Lists, i.BrokenWatches, i.ExpiredWatches, i.IsWatching)));
     }
 
     [Fact]
