@@ -26,19 +26,19 @@ internal sealed class ApiServerRig
 
     public ApiServerRig(int minor = 35, int replicas = 1, long pods = 1000, long memoryBytes = 100 * GiB, double goaway = 0,
         int livenessThreshold = 0, long etcdMemoryBytes = 0, int maxReplicas = 0, ApfConfiguration? apf = null, int seats = 600,
-        double cpuCores = 4, KubernetesFeatures? features = null, ulong seed = 1)
+        double cpuCores = 4, KubernetesFeatures? features = null, ulong seed = 1, long baseCpu = BaseCpu, long etcdRequest = EtcdRequest)
     {
         Sim = new Simulation(seed);
         var resources = new ResourceRegistry();
         Pods = resources.GetOrAdd("pods", pods, PodBytes);
         Nodes = resources.GetOrAdd("nodes", 10, NodeBytes);
         Api = new ApiServerSet(Sim, "rig", Config(minor, replicas, memoryBytes, goaway, livenessThreshold, etcdMemoryBytes, maxReplicas, apf, seats,
-            cpuCores, features), resources, Timeline);
+            cpuCores, features, baseCpu, etcdRequest), resources, Timeline);
     }
 
     public static ApiServerConfig Config(int minor = 35, int replicas = 1, long memoryBytes = 100 * GiB, double goaway = 0, int livenessThreshold = 0,
         long etcdMemoryBytes = 0, int maxReplicas = 0, ApfConfiguration? apf = null, int seats = 600, double cpuCores = 4,
-        KubernetesFeatures? features = null) => new()
+        KubernetesFeatures? features = null, long baseCpu = BaseCpu, long etcdRequest = EtcdRequest) => new()
     {
         Replicas = replicas,
         MaxReplicas = maxReplicas,
@@ -50,7 +50,7 @@ internal sealed class ApiServerRig
         RequestTimeoutTicks = SimTime.FromSeconds(60),
         RestartTicks = SimTime.FromSeconds(30),
         Features = features ?? KubernetesVersion.Defaults(minor),
-        BaseCpuTicks = BaseCpu,
+        BaseCpuTicks = baseCpu,
         MutatingCpuTicks = MutatingCpu,
         DecodeBytesPerSecond = 100e6,
         EncodeBytesPerSecond = 200e6,
@@ -70,7 +70,7 @@ internal sealed class ApiServerRig
             Cores = 2,
             RangeBytesPerSecond = 100e6,
             RangeKeysPerSecond = 1e6,
-            RequestTicks = EtcdRequest,
+            RequestTicks = etcdRequest,
             WriteTicks = EtcdWrite,
             MemoryBytes = etcdMemoryBytes,
             BaseMemoryBytes = GiB,
