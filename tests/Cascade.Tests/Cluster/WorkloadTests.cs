@@ -29,7 +29,7 @@ public class WorkloadTests
             replicas: 4
             calls:
               - {verb: get, resource: configmaps, every: 30s}
-            service: {name: api, endpointChangeEvery: 600s}
+            service: {name: api, endpointChangeEvery: 120s}
         rollout:
           change: agent
           startAt: 1h
@@ -136,16 +136,16 @@ public class WorkloadTests
         var c = New();
         c.RunTo(30);
         long pods = Pods(c);
-        var job = c.Cluster.RunJob("batch", 1200);
-        c.RunTo(200);
+        var job = c.Cluster.RunJob("batch", 700);
+        c.RunTo(120);
         int[] sync = { 1, 2, 4, 8, 16, 32, 64, 128, 245 };
-        Assert.Equal(sync.Concat(sync).Concat(new[] { 1, 2, 4, 8, 16, 32, 64, 73 }), job.Batches);
-        Assert.Equal((1200, 1200, 1200), (job.Created, job.Bound, job.Running));
-        Assert.Equal(pods + 1200, Pods(c));
-        Assert.Equal(1200, c.Dp.Scheduler!.Bindings);
+        Assert.Equal(sync.Concat(new[] { 1, 2, 4, 8, 16, 32, 64, 73 }), job.Batches);
+        Assert.Equal((700, 700, 700), (job.Created, job.Bound, job.Running));
+        Assert.Equal(pods + 700, Pods(c));
+        Assert.Equal(700, c.Dp.Scheduler!.Bindings);
         var actions = c.Notes("action");
-        Assert.Matches(@"^job batch of 1,200 pods: 1,200 pods created in \d+\.\d s$", actions[0].Message);
-        Assert.Matches(@"^job batch of 1,200 pods: all 1,200 pods running \d+\.\d s after the wave began$", actions[1].Message);
+        Assert.Matches(@"^job batch of 700 pods: 700 pods created in \d+\.\d s$", actions[0].Message);
+        Assert.Matches(@"^job batch of 700 pods: all 700 pods running \d+\.\d s after the wave began$", actions[1].Message);
     }
 
     [Fact]
@@ -200,7 +200,7 @@ public class WorkloadTests
     public void A_services_endpoint_changes_each_write_the_endpoints_and_the_slice()
     {
         var c = New();
-        c.RunTo(3000);
+        c.RunTo(900);
         var svc = Assert.Single(c.Cluster.Services);
         Assert.Equal("api", svc.Name);
         Assert.InRange(svc.Changes, 5, 60);
