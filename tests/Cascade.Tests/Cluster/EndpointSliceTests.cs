@@ -106,6 +106,8 @@ public class EndpointSliceTests
         Assert.Equal(writes, eps.Writes);
         c.RunTo(watching.Value + 1.5);   // seen on the data plane's next second
         Assert.Equal(writes + 1, eps.Writes);
+        c.RunTo(watching.Value + 6);      // and written once
+        Assert.Equal(writes + 1, eps.Writes);
         Assert.Equal(new[] { -1, 0, 0 }, c.NewestEndpoints("web"));
     }
 

@@ -124,4 +124,20 @@ public class LeaderElectionTests
         c.RunTo(92);
         Assert.All(tracked, p => Assert.Equal(PodPhase.Running, c.Pods.Phase[p]));
     }
+
+    [Fact]
+    public void A_leader_that_acquired_the_lease_again_keeps_renewing_it_and_loses_it_in_the_next_outage()
+    {
+        var c = new SmallCluster();
+        c.RunTo(60);
+        c.Cluster.Api.StopReplica(0, SimTime.FromSeconds(30), "test");
+        var m = c.Cluster.Controllers!.Manager;
+        c.RunTo(300);
+        Assert.True(m.Leading);
+        Assert.Equal(1, m.LostLeases);
+        c.Cluster.Api.StopReplica(0, SimTime.FromSeconds(30), "test");
+        c.RunTo(315);
+        Assert.False(m.Leading);
+        Assert.Equal(2, m.LostLeases);
+    }
 }

@@ -248,4 +248,41 @@ public class NodeLifecycleTests
         Assert.Equal(0, c.Nlc.Evictions);   // the pod garbage collector's deletes are no evictions
         Assert.Equal(0, c.Nlc.NotReady);
     }
+
+    [Fact]
+    public void The_pods_of_a_node_cut_off_past_the_toleration_are_evicted_though_their_containers_still_run()
+    {
+        var c = new SmallCluster("cluster.nodeLifecycle.tolerationSeconds=30s");
+        c.RunTo(60);
+        c.Cluster.PartitionNodes(1, SimTime.FromSeconds(600));
+        int[] tracked = Enumerable.Range(0, c.Pods.Count).Where(p => c.Pods.Node[p] == 5).ToArray();
+        int others = c.Pods.OtherPods[5];
+        c.RunTo(130);
+        var taint = Assert.Single(c.Notes("taint"));
+        Assert.All(tracked, p => Assert.Equal(PodPhase.Running, c.Pods.Phase[p]));
+        c.RunTo(taint.Time + 31);
+        Assert.Equal(tracked.Length + others, c.Nlc.Evictions);
+        c.RunTo(taint.Time + 60);
+        Assert.All(tracked, p => Assert.Equal((1, PodPhase.Running), (c.Pods.Incarnation[p], c.Pods.Phase[p])));
+        Assert.All(tracked, p => Assert.NotEqual(5, c.Pods.Node[p]));
+    }
+
+    [Fact]
+    public void A_node_tainted_again_after_it_was_ready_is_evicted_a_toleration_after_its_new_taint_not_its_first()
+    {
+        var c = new SmallCluster();
+        c.RunTo(60);
+        c.Cluster.PartitionNodes(1, SimTime.FromSeconds(120));   // NotReady and tainted, Ready again after 180 s
+        c.RunTo(230);
+        Assert.Equal((0, 0, 1L), (c.Nlc.NotReady, c.Nlc.Tainted, c.Nlc.TaintsAdded));
+        c.RunTo(240);
+        c.Cluster.PartitionNodes(1, SimTime.FromSeconds(900));
+        Assert.NotNull(c.RunUntil(() => c.Nlc.Tainted == 1, 400, 0.01));
+        double second = c.Now;
+        c.RunTo(second + 299);   // the first taint's eviction timer ran out meanwhile, for a taint no longer there
+        Assert.Equal(0, c.Nlc.Evictions);
+        c.RunTo(second + 302);
+        Assert.True(c.Nlc.Evictions > 0);
+        Assert.Equal(2, c.Nlc.TaintsAdded);
+    }
 }
