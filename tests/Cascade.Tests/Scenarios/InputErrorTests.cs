@@ -130,6 +130,8 @@ public sealed class InputErrorTests : IDisposable
     [InlineData("a\\b")]
     public void A_name_that_would_send_the_output_folder_elsewhere_is_a_located_error(string name)
     {
+        // A mutated build (Stryker) that let the name through leaves the folder behind: start without it.
+        if (Directory.Exists("/tmp/cascade-absolute-name")) Directory.Delete("/tmp/cascade-absolute-name", recursive: true);
         var file = Write($"apiVersion: cascade/v1\nkind: Scenario\nmetadata:\n  name: '{name}'\n");
         var (code, _, err) = CliTests.Run("run", file, "-q");
         Assert.Equal(ExitCodes.BadInput, code);
