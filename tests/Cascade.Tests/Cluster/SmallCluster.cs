@@ -38,17 +38,15 @@ internal sealed class SmallCluster
     private SmallCluster(string yaml, string[] overrides, int _)
     {
         Scenario = YamlBinder.Load<Scenario>(yaml, "small.yaml", overrides, ScenarioLoader.ApiVersion, ScenarioLoader.Kind);
-        Sim = new Simulation(1);
-        Timeline = new Timeline();
-        Cluster = ScenarioBuilder.BuildCluster(Sim, Scenario, Timeline);
-        Cluster.Start();
+        _harness = new DataPlaneHarness(Scenario);
     }
 
+    private readonly DataPlaneHarness _harness;
     public Scenario Scenario { get; }
-    public Simulation Sim { get; }
-    public Timeline Timeline { get; }
-    public ClusterModel Cluster { get; }
-    public DataPlane Dp => Cluster.DataPlane!;
+    public Simulation Sim => _harness.Sim;
+    public Timeline Timeline => _harness.Timeline;
+    public ClusterModel Cluster => _harness.Cluster;
+    public DataPlane Dp => _harness.Dp;
     public Kubelets Kubelets => Cluster.Kubelets!;
     public NodeLifecycleController Nlc => Dp.NodeLifecycle!;
     public PodTable Pods => Dp.Pods;
