@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Linq.Expressions;
 using System.Reflection;
 using Cascade.Engine;
 using Cascade.Results;
@@ -86,6 +87,9 @@ public class SchemaReachesModelTests
                     }
                 }
             }
+            // The fingerprint must be a function of the model alone: were it to drift (from memory the model never
+            // wrote), every field tried after the drift would count as reaching the model without doing so.
+            Assert.True(Fingerprint(Load(b)) == baseline, $"{b.File}: the unchanged scenario's fingerprint moved during the test");
         }
         var missed = present.Where(f => !reached.Contains(f)).ToList();
         Assert.True(missed.Count == 0, $"{missed.Count} schema fields change nothing the builder makes: {string.Join(", ", missed)}");
@@ -225,28 +229,30 @@ public class SchemaReachesModelTests
         return h.Value.ToString("x16");
     }
 
+    /// <summary>
+    /// Hashes an object graph by its fields. Arrays of primitives are hashed as their bytes; arrays of structs field by
+    /// field, never as raw memory: a struct copied into an array carries its padding bytes, whatever the stack held,
+    /// so the same state could hash differently from one build to the next (it did, once the JIT had tiered up, and
+    /// every field after that point counted as reaching the model).
+    /// </summary>
     private sealed class Hasher
     {
         private readonly HashSet<object> _seen = new(ReferenceEqualityComparer.Instance);
+        private readonly Stack<object?> _stack = new();
         private static readonly Dictionary<Type, FieldInfo[]> Fields = new();
+        private static readonly Dictionary<Type, Action<Array, Hasher>> StructArrays = new();
         public ulong Value = 14695981039346656037UL;
 
-        private void Add(ulong x)
-        {
-            for (int i = 0; i < 8; i++)
-            {
-                Value ^= (x >> (8 * i)) & 0xFF;
-                Value *= 1099511628211UL;
-            }
-        }
+        public void Add(ulong x) => Value = System.Numerics.BitOperations.RotateLeft((Value ^ x) * 0x9E3779B97F4A7C15UL, 29);
+
+        public void Push(object? o) => _stack.Push(o);
 
         public void Walk(object? o)
         {
-            var stack = new Stack<object?>();
-            stack.Push(o);
-            while (stack.Count > 0)
+            _stack.Push(o);
+            while (_stack.Count > 0)
             {
-                var x = stack.Pop();
+                var x = _stack.Pop();
                 if (x is null) { Add(0); continue; }
                 var t = x.GetType();
                 switch (x)
@@ -263,38 +269,69 @@ public class SchemaReachesModelTests
                 {
                     Add((ulong)a.Length);
                     var element = t.GetElementType()!;
-                    if (a.Rank == 1 && Unmanaged(element)) AddBytes(a, element);
-                    else foreach (var e in a) stack.Push(e);
+                    if (a.Rank != 1) foreach (var e in a) _stack.Push(e);
+                    else if (element.IsPrimitive || element.IsEnum) AddBytes(a, element);
+                    else if (element.IsValueType) StructArray(element)(a, this);
+                    else foreach (var e in a) _stack.Push(e);
                     continue;
                 }
-                foreach (var f in FieldsOf(t)) stack.Push(f.GetValue(x));
+                foreach (var f in FieldsOf(t)) _stack.Push(f.GetValue(x));
             }
         }
 
-        private static readonly Dictionary<Type, (bool Unmanaged, int Size)> Shapes = new();
-
-        private static bool Unmanaged(Type element) => Shape(element).Unmanaged;
-
-        private static (bool Unmanaged, int Size) Shape(Type element)
-        {
-            if (Shapes.TryGetValue(element, out var shape)) return shape;
-            bool refs = (bool)typeof(System.Runtime.CompilerServices.RuntimeHelpers).GetMethod("IsReferenceOrContainsReferences")!
-                .MakeGenericMethod(element).Invoke(null, null)!;
-            int size = (int)typeof(System.Runtime.CompilerServices.Unsafe).GetMethod("SizeOf")!.MakeGenericMethod(element).Invoke(null, null)!;
-            return Shapes[element] = (!refs, size);
-        }
-
-        /// <summary>An array of plain values (no references), hashed as its bytes.</summary>
+        /// <summary>An array of primitives (no padding, no references), hashed as its bytes.</summary>
         private void AddBytes(Array a, Type element)
         {
-            int bytes = a.Length * Shape(element).Size;
-            var copy = new byte[bytes];
-            var handle = System.Runtime.InteropServices.GCHandle.Alloc(a, System.Runtime.InteropServices.GCHandleType.Pinned);
-            try { System.Runtime.InteropServices.Marshal.Copy(handle.AddrOfPinnedObject(), copy, 0, bytes); }
-            finally { handle.Free(); }
-            int i = 0;
-            for (; i + 8 <= bytes; i += 8) Add(BitConverter.ToUInt64(copy, i));
-            for (; i < bytes; i++) Add(copy[i]);
+            int size = element.IsEnum ? System.Runtime.InteropServices.Marshal.SizeOf(Enum.GetUnderlyingType(element))
+                : element == typeof(bool) ? 1 : element == typeof(char) ? 2 : System.Runtime.InteropServices.Marshal.SizeOf(element);
+            var span = System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(
+                ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(a), a.Length * size);
+            var words = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(span);
+            foreach (ulong w in words) Add(w);
+            for (int i = words.Length * 8; i < span.Length; i++) Add(span[i]);
+        }
+
+        /// <summary>A compiled walk over an array of one struct type: its primitive fields added, its references pushed.</summary>
+        private static Action<Array, Hasher> StructArray(Type element)
+        {
+            if (StructArrays.TryGetValue(element, out var cached)) return cached;
+            var array = Expression.Parameter(typeof(Array), "array");
+            var hasher = Expression.Parameter(typeof(Hasher), "hasher");
+            var typed = Expression.Variable(element.MakeArrayType(), "typed");
+            var i = Expression.Variable(typeof(int), "i");
+            var end = Expression.Label("end");
+            var body = new List<Expression>();
+            AddFields(Expression.ArrayAccess(typed, i), hasher, body, depth: 0);
+            var loop = Expression.Block(
+                [typed, i],
+                Expression.Assign(typed, Expression.Convert(array, element.MakeArrayType())),
+                Expression.Assign(i, Expression.Constant(0)),
+                Expression.Loop(
+                    Expression.IfThenElse(
+                        Expression.LessThan(i, Expression.ArrayLength(typed)),
+                        Expression.Block(body.Append(Expression.PostIncrementAssign(i))),
+                        Expression.Break(end)),
+                    end));
+            return StructArrays[element] = Expression.Lambda<Action<Array, Hasher>>(loop, array, hasher).Compile();
+        }
+
+        private static void AddFields(Expression value, ParameterExpression hasher, List<Expression> body, int depth)
+        {
+            var add = typeof(Hasher).GetMethod(nameof(Add))!;
+            var push = typeof(Hasher).GetMethod(nameof(Push))!;
+            foreach (var f in value.Type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+            {
+                var ft = f.FieldType;
+                if (ft.IsPointer || ft == typeof(IntPtr) || ft == typeof(UIntPtr)) continue;
+                var field = Expression.Field(value, f);
+                if (ft.IsEnum) body.Add(Expression.Call(hasher, add, Expression.Convert(Expression.Convert(field, Enum.GetUnderlyingType(ft)), typeof(ulong))));
+                else if (ft == typeof(double)) body.Add(Expression.Call(hasher, add, Expression.Convert(Expression.Call(typeof(BitConverter).GetMethod(nameof(BitConverter.DoubleToInt64Bits))!, field), typeof(ulong))));
+                else if (ft == typeof(float)) body.Add(Expression.Call(hasher, add, Expression.Convert(Expression.Call(typeof(BitConverter).GetMethod(nameof(BitConverter.SingleToInt32Bits))!, field), typeof(ulong))));
+                else if (ft == typeof(bool)) body.Add(Expression.Call(hasher, add, Expression.Condition(field, Expression.Constant(1UL), Expression.Constant(2UL))));
+                else if (ft.IsPrimitive) body.Add(Expression.Call(hasher, add, Expression.Convert(field, typeof(ulong))));
+                else if (ft.IsValueType && depth < 8) AddFields(field, hasher, body, depth + 1);
+                else body.Add(Expression.Call(hasher, push, Expression.Convert(field, typeof(object))));
+            }
         }
 
         private static FieldInfo[] FieldsOf(Type t)
