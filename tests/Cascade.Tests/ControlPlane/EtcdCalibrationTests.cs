@@ -119,10 +119,18 @@ public class EtcdCalibrationTests
         Assert.All(errors, e => Assert.InRange(e, -0.5, 0.5));
     }
 
+    /// <summary>
+    /// The model's range cost is one machine's measurement (calibration/etcd/machine.txt); the machines this check
+    /// runs on differ. Measured with the quick calibration: 0.73–1.2× on an Intel Xeon VM (13 runs), 2.19× on
+    /// one CI machine from a single ~15 ms sample. So the live check guards the order of magnitude — a unit slip,
+    /// a per-key or per-byte cost 5× off, an etcd release several times slower — within a factor of three of
+    /// the median of three repetitions; the 20 % agreement is held against the recorded grid above.
+    /// </summary>
     [EtcdFact]
-    public void A_real_etcd_on_this_machine_still_costs_what_the_model_says_within_a_factor_of_two()
+    public void A_real_etcd_on_this_machine_still_costs_what_the_model_says_within_a_factor_of_three()
     {
-        // calibration/etcd/run.sh --quick: a fresh etcd on loopback, 2,000 pod-sized values, ranges at c = 1 and 4.
+        // calibration/etcd/run.sh --quick: a fresh etcd on loopback, 2,000 pod-sized values, ranges at c = 1 and 4,
+        // three repetitions each.
         string csv = Path.Combine(Path.GetTempPath(), $"cascade-etcd-quick-{Environment.ProcessId}.csv");
         var run = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash",
             [Path.Combine(RepoRoot(), "calibration", "etcd", "run.sh"), "--quick", "--out", csv])
@@ -137,14 +145,22 @@ public class EtcdCalibrationTests
             var cells = Cells(csv);
             Assert.Equal(new[] { 1, 4 }, cells.Select(c => c.Concurrency).ToArray());
             var model = new Etcd(new Simulation(1), ScenarioBuilder.EtcdConfigFrom(new EtcdSpec()), "c", new Timeline(), new Recorder());
-            foreach (var c in cells)
-                Assert.InRange(SimTime.ToSeconds(model.RangeTicks(c.Objects, c.ResponseBytes)) / c.CpuSecondsPerRange, 0.5, 2.0);
+            var ratios = cells.Select(c => SimTime.ToSeconds(model.RangeTicks(c.Objects, c.ResponseBytes)) / c.CpuSecondsPerRange).ToList();
+            string why = $"model over measured CPU per range: {string.Join(", ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))} " +
+                $"on {CpuModel()}\n{output}";
+            Assert.True(File.ReadAllLines(csv).Length == 1 + 2 * 3, why);
+            Assert.True(ratios.All(r => r is >= 1 / 3.0 and <= 3.0), why);
         }
         finally
         {
             File.Delete(csv);
         }
     }
+
+    private static string CpuModel() =>
+        File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "an unnamed CPU"
+            : "an unnamed CPU";
 
     private static string Describe(IReadOnlyList<Cell> cells, IReadOnlyList<double> errors) =>
         string.Join("; ", cells.Zip(errors, (c, e) => $"{c.Objects}x{c.ValueBytes} c={c.Concurrency}: {e:P0}"));
