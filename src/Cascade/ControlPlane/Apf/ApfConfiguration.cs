@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -22,6 +23,10 @@ public sealed class ApfConfiguration
     private readonly int[] _schemaLevel;          // FlowSchema index -> priority level index
     private readonly int _catchAllSchema;
     private readonly Dictionary<string, int> _levelIndex;
+    // (FlowSchema index, distinguisher) -> flow hash: SHA-256 through the platform's crypto costs microseconds, and
+    // a fleet defines the same node identity's calls several times (lease, status, pods, informers). A pure cache:
+    // lookups only, shared by the threads of a fleet that use one configuration.
+    private readonly ConcurrentDictionary<(int Schema, string Distinguisher), ulong> _flowHashes = new();
 
     private ApfConfiguration(PriorityLevelConfiguration[] levels, FlowSchema[] schemas, IReadOnlyList<string> ignored)
     {
@@ -134,7 +139,7 @@ public sealed class ApfConfiguration
                 FlowDistinguisherMethod.ByNamespace => request.Namespace ?? "",
                 _ => "",
             };
-            hash = HashFlowId(fs.Name, distinguisher);
+            hash = _flowHashes.GetOrAdd((selected, distinguisher), static (k, schemas) => HashFlowId(schemas[k.Schema].Name, k.Distinguisher), _schemas);
         }
         return new Classification(pl, selected, hash, level.IsExempt);
     }
