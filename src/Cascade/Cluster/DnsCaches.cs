@@ -106,6 +106,12 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
     }
 
     public int Names => _names;
+
+    /// <summary>When node <paramref name="node"/>'s entry for name <paramref name="name"/> last got an answer (long.MinValue: never).</summary>
+    internal long NodeEntryLastGood(int node, int name) => _nodeLastGood[node * _names + name];
+
+    /// <summary>Pod <paramref name="pod"/>'s discovery client (discovery through the API server only).</summary>
+    internal ApiClient DiscoveryClient(int pod) => _apiClients[pod];
     public int NameOf(int service) => _nameOfService[service];
     public long UpstreamQueries { get; private set; }
     public long FailedUpstreamQueries { get; private set; }

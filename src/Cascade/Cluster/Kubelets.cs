@@ -166,6 +166,13 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     /// <summary>Node <paramref name="n"/>'s heartbeat client (its Lease renewals).</summary>
     public ApiClient HeartbeatClient(int n) => _heartbeat[n];
 
+    /// <summary>Node <paramref name="n"/>'s main client (status, registration, pod status, its pod informer).</summary>
+    internal ApiClient MainClient(int n) => _main[n];
+
+    /// <summary>Node <paramref name="n"/>'s calls as resolved against the API server (null: not defined yet).</summary>
+    internal (ApiCall Lease, ApiCall Status, ApiCall? PodStatus, ApiCall? Register, ApiCall? CreateLease) CallsOf(int n) =>
+        (_lease[n], _status[n], n < _podStatus.Length ? _podStatus[n] : null, _register[n], _createLease[n]);
+
     /// <summary>When node <paramref name="n"/>'s lease was last renewed (ticks).</summary>
     public long LeaseRenewedAt(int n) => _renewedAt[n];
 

@@ -1,0 +1,73 @@
+using Cascade.Engine;
+
+namespace Cascade.Tests.Cluster;
+
+/// <summary>
+/// The caches' edges: serve_stale's window to the tick, an entry that never had an answer has nothing stale to
+/// serve, and a pod that starts on a node cut off from the API servers is cut off with it.
+/// </summary>
+public class DnsCacheEdgeTests
+{
+    private static void Outage(SmallCluster c, double seconds)
+    {
+        c.Cluster.Api.StopReplica(0, SimTime.FromSeconds(seconds), "test");
+        c.Dp.CoreDns!.RestartContainer(0, "test");
+        c.Dp.CoreDns!.RestartContainer(1, "test");
+    }
+
+    [Fact]
+    public void Serve_stale_answers_until_exactly_its_window_after_the_last_answer_and_not_one_tick_longer()
+    {
+        var c = new SmallCluster("cluster.dns.nodeLocalCache.enabled=true", "cluster.dns.nodeLocalCache.serveStale=true",
+            "cluster.dns.nodeLocalCache.serveStaleFor=60s");
+        c.RunTo(60);
+        Outage(c, 600);
+        int backend = c.Service("backend");
+        int pod = c.PodsOf("web").First();
+        long lastGood = c.Dp.Caches.NodeEntryLastGood(c.Pods.Node[pod], c.Dp.Caches.NameOf(backend));
+        Assert.InRange(SimTime.ToSeconds(lastGood), 0, 60);
+        c.RunToTicks(lastGood + SimTime.FromSeconds(60));
+        Assert.Equal(0, c.Dp.Caches.LookupFailure(pod, backend));
+        c.RunToTicks(lastGood + SimTime.FromSeconds(60) + 1);
+        Assert.Equal(1, c.Dp.Caches.LookupFailure(pod, backend));
+        Assert.Equal(lastGood, c.Dp.Caches.NodeEntryLastGood(c.Pods.Node[pod], c.Dp.Caches.NameOf(backend)));   // failed refreshes leave it
+    }
+
+    [Fact]
+    public void An_entry_that_never_had_an_answer_fails_even_with_serve_stale()
+    {
+        var c = new SmallCluster("cluster.dns.nodeLocalCache.enabled=true", "cluster.dns.nodeLocalCache.serveStale=true",
+            "cluster.dns.nodeLocalCache.serveStaleFor=600s");
+        c.RunTo(60);
+        Outage(c, 600);
+        c.RunTo(70);
+        Assert.Equal(0, c.Dp.Caches.FailingNodeEntries);   // the warm entries answer stale
+        var webNodes = c.PodsOf("web").Select(p => c.Pods.Node[p]).ToHashSet();
+        int fresh = Enumerable.Range(0, 6).First(n => !webNodes.Contains(n));
+        int name = c.Dp.Caches.NameOf(c.Service("backend"));
+        Assert.Equal(long.MinValue, c.Dp.Caches.NodeEntryLastGood(fresh, name));
+        c.Dp.Caches.OnPodRunning(c.PodsOf("web").First(), fresh, running: true, warm: false);   // a web pod starts where no entry was ever filled
+        c.RunTo(80);
+        Assert.Equal(1, c.Dp.Caches.FailingNodeEntries);
+        Assert.Equal(long.MinValue, c.Dp.Caches.NodeEntryLastGood(fresh, name));
+    }
+
+    [Fact]
+    public void With_discovery_through_the_api_a_pod_starting_on_a_cut_off_node_is_cut_off_and_elsewhere_it_is_not()
+    {
+        var c = new SmallCluster("cluster.dns.discovery=api");
+        c.RunTo(60);
+        int cut = c.Cluster.PartitionNodes(1, SimTime.FromSeconds(600));
+        var elsewhere = c.PodsOf("web").Where(p => c.Pods.Node[p] != cut).ToList();
+        Assert.True(elsewhere.Count >= 2);
+        Assert.All(c.PodsOf("web"), p => Assert.Equal(c.Pods.Node[p] == cut, c.Dp.Caches.DiscoveryClient(p).Blocked));
+
+        c.Dp.Caches.OnPodRunning(elsewhere[0], cut, running: true, warm: false);   // a new process on the cut-off node
+        Assert.True(c.Dp.Caches.DiscoveryClient(elsewhere[0]).Blocked);
+        int other = Enumerable.Range(0, 6).First(n => n != cut);
+        c.Dp.Caches.OnPodRunning(elsewhere[0], other, running: true, warm: false);   // and again, elsewhere
+        Assert.False(c.Dp.Caches.DiscoveryClient(elsewhere[0]).Blocked);
+        c.Dp.Caches.OnPodRunning(elsewhere[1], cut, running: false, warm: false);    // stopping is no start
+        Assert.False(c.Dp.Caches.DiscoveryClient(elsewhere[1]).Blocked);
+    }
+}

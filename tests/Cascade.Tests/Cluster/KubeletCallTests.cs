@@ -1,0 +1,113 @@
+using Cascade.Cluster;
+using Cascade.ControlPlane;
+using Cascade.Engine;
+
+namespace Cascade.Tests.Cluster;
+
+/// <summary>
+/// What each kubelet sends and as whom (docs/sources.md §3–4): the verbs and resources of its calls, the APF levels
+/// the suggested FlowSchemas give a node (system-node-high: nodes and leases at node-high; system-nodes: the rest
+/// at system), one flow per node, its two clients' limits, and its timers' phases and lives.
+/// </summary>
+public class KubeletCallTests
+{
+    private static string Level(SmallCluster c, ApiCall call) => c.Cluster.Api.Config.Apf.PriorityLevels[call.Classification.PriorityLevel].Name;
+
+    private static string Schema(SmallCluster c, ApiCall call) => c.Cluster.Api.Config.Apf.FlowSchemas[call.Classification.FlowSchema].Name;
+
+    [Fact]
+    public void A_nodes_lease_and_status_go_at_node_high_and_its_pod_status_at_system_each_node_its_own_flow()
+    {
+        var c = new SmallCluster("remediation[0]={action: scaleNodes, nodes: 8, at: 1h}");
+        c.Kubelets.AddNode(6);
+        var (lease, status, podStatus, register, createLease) = c.Kubelets.CallsOf(6);
+
+        Assert.Equal(("kubelet lease", "update", "leases", VerbClass.Mutating), (lease.Name, lease.Verb, lease.Resource.Name, lease.Class));
+        Assert.Equal(("kubelet node status", "patch", "nodes", true), (status.Name, status.Verb, status.Resource.Name, status.ClusterScope));
+        Assert.False(lease.ClusterScope);   // a Lease lives in kube-node-lease
+        Assert.Equal(("kubelet pod status", "patch", "pods"), (podStatus!.Name, podStatus.Verb, podStatus.Resource.Name));
+        Assert.Equal(("kubelet register node", "create", "nodes"), (register!.Name, register.Verb, register.Resource.Name));
+        Assert.Equal(("kubelet create lease", "create", "leases"), (createLease!.Name, createLease.Verb, createLease.Resource.Name));
+
+        foreach (var call in new[] { lease, status, register, createLease })
+            Assert.Equal(("node-high", "system-node-high"), (Level(c, call), Schema(c, call)));
+        Assert.Equal(("system", "system-nodes"), (Level(c, podStatus), Schema(c, podStatus)));
+
+        // Distinguished by user: a node's calls under one FlowSchema share its flow; two nodes never do.
+        Assert.Equal(lease.Classification.FlowHash, status.Classification.FlowHash);
+        Assert.Equal(lease.Classification.FlowHash, register.Classification.FlowHash);
+        Assert.NotEqual(lease.Classification.FlowHash, podStatus.Classification.FlowHash);
+        var hashes = Enumerable.Range(0, 6).Select(n => c.Kubelets.CallsOf(n).Lease.Classification.FlowHash).ToList();
+        Assert.Equal(6, hashes.Distinct().Count());
+        Assert.Equal(ApfConfigurationHash("system-node-high", "system:node:node-3"), hashes[3]);
+    }
+
+    private static ulong ApfConfigurationHash(string schema, string user) => Cascade.ControlPlane.Apf.ApfConfiguration.HashFlowId(schema, user);
+
+    [Fact]
+    public void The_heartbeat_client_has_no_rate_limit_no_retry_and_the_lease_timeout_and_the_main_client_50_qps_burst_100()
+    {
+        var c = new SmallCluster("cluster.kubelets.leaseTimeout=7s");
+        var heartbeat = c.Kubelets.HeartbeatClient(2);
+        Assert.Equal((SimTime.FromSeconds(7), 0), (heartbeat.TimeoutTicks, heartbeat.MaxRetries));
+        long now = c.Sim.Now;
+        for (int i = 0; i < 1000; i++) Assert.Equal(0, heartbeat.ReserveToken(now));
+
+        var main = c.Kubelets.MainClient(2);
+        Assert.Equal(0, main.TimeoutTicks);
+        for (int i = 0; i < 100; i++) Assert.Equal(0, main.ReserveToken(now));
+        Assert.Equal(SimTime.FromMilliseconds(20), main.ReserveToken(now));   // the 101st waits one token at 50/s
+        Assert.NotSame(heartbeat, c.Kubelets.MainClient(3));
+        Assert.NotSame(main, c.Kubelets.MainClient(3));
+    }
+
+    [Fact]
+    public void The_first_renewals_are_spread_over_one_renew_interval()
+    {
+        var c = new SmallCluster();
+        var first = new double[6];
+        c.RunUntil(() =>
+        {
+            for (int n = 0; n < 6; n++)
+                if (first[n] == 0 && c.Kubelets.LeaseRenewedAt(n) > 0) first[n] = SimTime.ToSeconds(c.Kubelets.LeaseRenewedAt(n));
+            return false;
+        }, 10.5, 0.01);
+        Assert.All(first, t => Assert.InRange(t, 0.001, 10.5));
+        Assert.True(first.Max() - first.Min() > 3, string.Join(", ", first));
+        Assert.Equal(6, first.Distinct().Count());
+    }
+
+    [Fact]
+    public void A_node_removed_and_added_again_renews_on_one_timer_not_on_its_old_one_too()
+    {
+        var c = new SmallCluster("remediation[0]={action: scaleNodes, nodes: 6, at: 1h}");
+        c.RunTo(30);
+        c.Kubelets.RemoveNode(5);
+        Assert.True(c.Kubelets.NodeRemoved(5));
+        c.RunTo(31);
+        c.Kubelets.AddNode(5);   // back within one renew interval: the removed node's timer is still pending
+        c.RunTo(70);
+        Assert.True(c.Kubelets.NodeRegistered(5));
+        long before = c.Kubelets.LeaseRenewals;
+        c.RunTo(130);
+        // Six nodes, one renewal each every 10 s: 36 in the minute (a second chain for node 5 would add 6).
+        Assert.InRange(c.Kubelets.LeaseRenewals - before, 35, 37);
+    }
+
+    [Fact]
+    public void A_dead_node_stops_renewing_and_keeps_its_node_object()
+    {
+        var c = new SmallCluster();
+        c.RunTo(30);
+        var nodes = c.Cluster.Api.Resources.Find("nodes")!;
+        long count = nodes.Count;
+        c.Kubelets.NodeDied(4);
+        long renewed = c.Kubelets.LeaseRenewedAt(4);
+        long before = c.Kubelets.LeaseRenewals;
+        c.RunTo(90);
+        Assert.Equal(renewed, c.Kubelets.LeaseRenewedAt(4));
+        Assert.InRange(c.Kubelets.LeaseRenewals - before, 5 * 6 - 1, 5 * 6 + 1);
+        Assert.Equal(count, nodes.Count);
+        Assert.False(c.Kubelets.PodInformers[4].IsWatching);
+    }
+}
