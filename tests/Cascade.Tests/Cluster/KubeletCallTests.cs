@@ -110,4 +110,32 @@ public class KubeletCallTests
         Assert.Equal(count, nodes.Count);
         Assert.False(c.Kubelets.PodInformers[4].IsWatching);
     }
+
+    [Fact]
+    public void An_untracked_pods_status_patch_counts_when_it_lands_and_is_retried_10_s_after_it_fails_and_a_removed_node_sends_none()
+    {
+        var c = new SmallCluster();
+        c.RunTo(30);
+        long patches = c.Kubelets.PodStatusPatches, failures = c.Kubelets.PodStatusFailures;
+        long issued = c.Cluster.Api.Metrics.Issued;
+        c.Kubelets.PatchOtherPodStatus(1);
+        c.RunTo(31);
+        Assert.Equal((patches + 1, failures), (c.Kubelets.PodStatusPatches, c.Kubelets.PodStatusFailures));
+
+        c.Kubelets.SetPartitioned(1, true);   // blocked, with no client timeout: it fails at once, at 31 s
+        c.Kubelets.PatchOtherPodStatus(1);
+        c.RunTo(32);
+        Assert.Equal((patches + 1, failures + 1), (c.Kubelets.PodStatusPatches, c.Kubelets.PodStatusFailures));
+        c.Kubelets.SetPartitioned(1, false);
+        c.RunTo(40.99);
+        Assert.Equal(patches + 1, c.Kubelets.PodStatusPatches);   // the retry waits for the 10 s status sync
+        c.RunTo(41.5);
+        Assert.Equal((patches + 2, failures + 1), (c.Kubelets.PodStatusPatches, c.Kubelets.PodStatusFailures));
+
+        c.Kubelets.RemoveNode(2);
+        long before = c.Cluster.Api.Metrics.Issued;
+        c.Kubelets.PatchOtherPodStatus(2);
+        Assert.Equal(before, c.Cluster.Api.Metrics.Issued);
+        Assert.True(issued < before);
+    }
 }
