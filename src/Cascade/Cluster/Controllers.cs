@@ -108,9 +108,16 @@ public sealed class Controllers : IApiCaller, IEventHandler
     private void ScheduleWrite() =>
         _sim.Schedule((long)(_rng.NextExponential(1 / _writeRate) * SimTime.TicksPerSecond), this, WriteKind);
 
+    /// <summary>kube-controller-manager's background writes sent (pod status and EndpointSlice updates).</summary>
+    public long Writes { get; private set; }
+
     public void OnEvent(int kind, long arg)
     {
-        if (!ManagerLeaderless) _api.Send(_kcm, _writes[_rng.NextInt(_writes.Length)], this, 0);
+        if (!ManagerLeaderless)
+        {
+            Writes++;
+            _api.Send(_kcm, _writes[_rng.NextInt(_writes.Length)], this, 0);
+        }
         ScheduleWrite();
     }
 

@@ -75,6 +75,15 @@ public sealed class ServiceEndpoints : IApiCaller, IEventHandler
     /// <summary>The write of the Endpoints object (its size is the Service's endpoints).</summary>
     public ApiCall EndpointsWrite => _writes[0];
 
+    /// <summary>The EndpointSlices: slice <c>s</c> holds endpoints [100 s, 100 s + 100).</summary>
+    public int Slices => _writes.Length - 1;
+
+    /// <summary>The write of EndpointSlice <paramref name="slice"/> (its size is the endpoints it holds).</summary>
+    public ApiCall SliceWrite(int slice) => _writes[1 + slice];
+
+    /// <summary>Writes sent (to the Endpoints object and the slices), retries and coalesced follow-ups included.</summary>
+    public long Writes { get; private set; }
+
     public void Start()
     {
         if (_changeEverySeconds > 0 && _pods.Pods > 0) ScheduleNext();
@@ -109,6 +118,7 @@ public sealed class ServiceEndpoints : IApiCaller, IEventHandler
             return;
         }
         _inFlight[obj] = true;
+        Writes++;
         _api.Send(_clients[obj == 0 ? 0 : 1], _writes[obj], this, obj);
     }
 
