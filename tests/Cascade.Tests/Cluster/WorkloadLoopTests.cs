@@ -1,0 +1,97 @@
+using Cascade.Cluster;
+using Cascade.Engine;
+
+namespace Cascade.Tests.Cluster;
+
+/// <summary>
+/// A workload's loops, pod by pod and call by call: each (pod, call) its own loop at its own period; a pod stopped
+/// and started again runs one loop per call, not its old one beside the new; a one-shot call at 0 s is still one
+/// call; free slots; the bytes a LIST brings back against a GET.
+/// </summary>
+public class WorkloadLoopTests
+{
+    private static SmallCluster New(string calls, int replicas = 3) => SmallCluster.FromYaml($$"""
+        apiVersion: cascade/v1
+        kind: Scenario
+        duration: 30m
+        cluster:
+          name: prod
+          kubernetesVersion: "1.34"
+          nodes: 3
+          apiServer: {replicas: 1}
+          controllers: {writeRate: 0}
+          dns: {enabled: false}
+        workloads:
+          - name: probe
+            identity: {serviceAccount: web/probe}
+            replicas: {{replicas}}
+            calls: {{calls}}
+        """);
+
+    private const string TwoLoops = "[{verb: get, resource: configmaps, every: 10s, phase: aligned, jitter: 0}, {verb: get, resource: secrets, every: 30s, phase: aligned, jitter: 0}]";
+
+    [Fact]
+    public void Each_pod_runs_each_call_in_its_own_loop_at_that_calls_period()
+    {
+        var c = New(TwoLoops);
+        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        c.RunTo(295);
+        // Aligned at 0 s, no jitter: the 10 s loop has called 30 times by 295 s, the 30 s loop 10 times, on each of 3 pods.
+        Assert.Equal(3 * 30, w.Calls[0].Call.Dispatched);
+        Assert.Equal(3 * 10, w.Calls[1].Call.Dispatched);
+        Assert.Equal(3 * 40, w.Responses);
+    }
+
+    [Fact]
+    public void A_pod_stopped_and_started_at_once_runs_one_loop_per_call_and_only_while_the_workload_runs()
+    {
+        var c = New(TwoLoops);
+        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        c.RunTo(5);
+        w.StopPod(1);
+        Assert.Equal(1, w.FreeSlot());
+        w.StartPod(1);   // its loops start again at random phases; the old ones were cancelled
+        Assert.Equal(-1, w.FreeSlot());
+        Assert.Equal(3, w.PodsRunning);
+        long before0 = w.Calls[0].Call.Dispatched, before1 = w.Calls[1].Call.Dispatched;
+        c.RunTo(305);
+        Assert.InRange(w.Calls[0].Call.Dispatched - before0, 3 * 30 - 1, 3 * 30 + 1);
+        Assert.InRange(w.Calls[1].Call.Dispatched - before1, 3 * 10 - 1, 3 * 10 + 1);
+
+        w.Stop();
+        w.StopPod(2);
+        w.StartPod(2);   // the workload is stopped: the pod's slot fills, its loops do not run
+        long stopped = w.Responses;
+        c.RunTo(400);
+        Assert.Equal(stopped, w.Responses);
+        Assert.False(w.PodStopped(2));
+    }
+
+    [Fact]
+    public void A_one_shot_call_at_0_s_is_made_once_per_pod_at_the_pods_start()
+    {
+        var c = New("[{verb: get, resource: secrets, at: 0s}]");
+        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        Assert.True(w.Calls[0].OneShot);
+        Assert.Equal(0, w.Calls[0].FirstDelayTicks(c.Sim.Random.Stream("t")));
+        c.RunTo(0.5);
+        Assert.Equal(3, w.Responses);
+        c.RunTo(600);
+        Assert.Equal(3, w.Calls[0].Call.Dispatched);
+    }
+
+    [Fact]
+    public void A_list_brings_back_every_object_it_selects_and_a_get_one()
+    {
+        var c = New("[{verb: list, resource: configmaps, every: 60s, phase: aligned, jitter: 0, selectivity: 0.5}, {verb: get, resource: secrets, every: 60s, phase: aligned, jitter: 0}]", replicas: 1);
+        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        var list = w.Calls[0].Call;
+        var get = w.Calls[1].Call;
+        c.RunTo(30);
+        long expected = (long)(list.ObjectsInScope * 0.5) * list.Resource.BytesPerObject + get.Resource.BytesPerObject;
+        Assert.True(list.ObjectsInScope > 2);
+        Assert.Equal(expected, w.TakeBytesReceived());
+        Assert.Equal(0, w.TakeBytesReceived());
+        Assert.Equal(Math.Max((long)(list.ObjectsInScope * 0.5) * list.Resource.BytesPerObject, get.Resource.BytesPerObject), w.LargestResponseBytes);
+    }
+}
