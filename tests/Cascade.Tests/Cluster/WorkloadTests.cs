@@ -6,7 +6,7 @@ namespace Cascade.Tests.Cluster;
 /// <summary>Workloads on a tiny cluster: a DaemonSet rolled out and deleted, a Deployment scaled, a Job, pods restarted, and their API calls.</summary>
 public class WorkloadTests
 {
-    private const string Yaml = """
+    internal const string Yaml = """
         apiVersion: cascade/v1
         kind: Scenario
         duration: 30m
