@@ -47,6 +47,8 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
     private readonly bool[] _nodeScheduled;
     private readonly long[] _clientValidUntil;
     private readonly bool[] _clientScheduled;
+    // Bumped when a pod's process starts anew: the refreshes and answers an earlier process had pending are dropped.
+    private readonly int[] _clientGen;
 
     // Discovery through the API server: one client per product pod, and the two reads of a refresh.
     private readonly bool _api;
@@ -84,6 +86,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         int clientEntries = _clientTier ? pods * _names : 0;
         _clientValidUntil = new long[clientEntries];
         _clientScheduled = new bool[clientEntries];
+        _clientGen = new int[clientEntries];
         Array.Fill(_nodeLastGood, long.MinValue);
         if (!_api) return;
         // The products' pods run as a service account: APF's service-accounts FlowSchema, workload-low.
@@ -149,7 +152,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
                 int e = pod * _names + _nameOfService[c];
                 _clientValidUntil[e] = now + (long)(_rng.NextDouble() * _cfg.ClientCacheTtlTicks);
                 _clientScheduled[e] = true;
-                _sim.ScheduleAt(_clientValidUntil[e], this, ClientRefreshKind, e);
+                _sim.ScheduleAt(_clientValidUntil[e], this, ClientRefreshKind, ClientArg(e));
             }
         }
     }
@@ -176,12 +179,12 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
             if (_clientTier && running && !warm)
             {
                 int e = pod * _names + name;
-                _clientValidUntil[e] = 0; // a new process starts with an empty cache
-                if (!_clientScheduled[e])
-                {
-                    _clientScheduled[e] = true;
-                    _sim.Schedule(0, this, ClientRefreshKind, e);
-                }
+                // A new process starts with an empty cache and its first lookup asks at once; what the pod's earlier
+                // process had pending (a refresh timer, an answer on its way) is that process's, and is dropped.
+                _clientValidUntil[e] = 0;
+                _clientGen[e]++;
+                _clientScheduled[e] = true;
+                _sim.Schedule(0, this, ClientRefreshKind, ClientArg(e));
             }
         }
     }
@@ -211,6 +214,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
             }
             return;
         }
+        if ((int)(arg >> 32) != _clientGen[e]) return; // an earlier process's refresh
         _clientScheduled[e] = false;
         int pod = e / _names;
         var pods = _dp.Pods;
@@ -218,7 +222,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         if (_api)
         {
             _clientScheduled[e] = true; // until the answer comes
-            _dp.Api.Send(_apiClients[pod], _getEndpoints!, this, ResponseTag.Make(TagEndpoints, e));
+            _dp.Api.Send(_apiClients[pod], _getEndpoints!, this, ResponseTag.Make(TagEndpoints, e, Gen(e)));
             return;
         }
         bool ok;
@@ -237,33 +241,39 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         if (ok)
         {
             _clientValidUntil[e] = now + _cfg.ClientCacheTtlTicks;
-            _sim.Schedule(_cfg.ClientCacheTtlTicks, this, ClientRefreshKind, e);
+            _sim.Schedule(_cfg.ClientCacheTtlTicks, this, ClientRefreshKind, ClientArg(e));
         }
-        else _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, e);
+        else _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, ClientArg(e));
     }
 
     /// <summary>Discovery through the API server: the endpoints came, then the Service; both are needed for an answer.</summary>
     public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
     {
         int e = ResponseTag.Index(tag);
+        if (ResponseTag.Extra(tag) != Gen(e)) return; // the answer to an earlier process of the pod
         int pod = e / _names;
         if (outcome == RequestOutcome.Ok && ResponseTag.Kind(tag) == TagEndpoints)
         {
-            _dp.Api.Send(_apiClients[pod], _getService!, this, ResponseTag.Make(TagService, e));
+            _dp.Api.Send(_apiClients[pod], _getService!, this, ResponseTag.Make(TagService, e, Gen(e)));
             return;
         }
         CountUpstream(1, outcome == RequestOutcome.Ok);
         if (outcome == RequestOutcome.Ok)
         {
             _clientValidUntil[e] = _sim.Now + _cfg.ClientCacheTtlTicks;
-            _sim.Schedule(_cfg.ClientCacheTtlTicks, this, ClientRefreshKind, e);
+            _sim.Schedule(_cfg.ClientCacheTtlTicks, this, ClientRefreshKind, ClientArg(e));
         }
         else
         {
             _dp.KubeDns.OnDnsFailure();
-            _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, e);
+            _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, ClientArg(e));
         }
     }
+
+    private long ClientArg(int e) => ((long)_clientGen[e] << 32) | (uint)e;
+
+    // The generation as a response tag carries it (24 bits; wrapping after 8 million restarts of one pod is harmless).
+    private int Gen(int e) => _clientGen[e] & 0x7FFFFF;
 
     /// <summary><paramref name="sent"/> queries went upstream for one refresh; all failed but the last when <paramref name="answered"/>.</summary>
     private void CountUpstream(int sent, bool answered)
