@@ -138,4 +138,62 @@ public class KubeletCallTests
         Assert.Equal(before, c.Cluster.Api.Metrics.Issued);
         Assert.True(issued < before);
     }
+
+    [Fact]
+    public void Node_status_is_patched_every_5_minutes_from_a_phase_spread_over_the_first_5()
+    {
+        var c = new SmallCluster();
+        long Patches() => Enumerable.Range(0, 6).Sum(n => c.Kubelets.CallsOf(n).Status.Dispatched);
+        c.RunTo(100);
+        long early = Patches();
+        Assert.InRange(early, 1, 5);   // not all at once
+        c.RunTo(300);
+        Assert.Equal(6, Patches());
+        c.RunTo(1500);
+        Assert.Equal(6 * 5, Patches());
+        Assert.All(Enumerable.Range(0, 6), n => Assert.Equal(5, c.Kubelets.CallsOf(n).Status.Dispatched));
+    }
+
+    [Fact]
+    public void Without_pod_watches_nodes_renew_and_can_be_removed_lost_partitioned_and_added()
+    {
+        var c = new SmallCluster("cluster.kubelets.watchPods=false", "remediation[0]={action: scaleNodes, nodes: 8, at: 1h}");
+        Assert.Empty(c.Kubelets.PodInformers);
+        c.RunTo(30);
+        c.Kubelets.RemoveNode(5);
+        c.Kubelets.NodeDied(4);
+        c.Kubelets.SetPartitioned(3, true);
+        c.Kubelets.AddNode(6);
+        c.RunTo(90);
+        Assert.True(c.Kubelets.NodeRegistered(6));
+        Assert.Equal(0, c.Kubelets.Relists);
+        Assert.True(c.Kubelets.LeaseRenewedAt(6) > SimTime.FromSeconds(30));
+    }
+
+    [Fact]
+    public void A_nodes_pod_watch_ends_when_it_is_cut_off_removed_or_lost_and_relists_after_a_long_cut()
+    {
+        var c = new SmallCluster();
+        c.RunTo(30);
+        var informers = c.Kubelets.PodInformers;
+        Assert.All(informers, i => Assert.True(i.IsWatching));
+        c.Kubelets.SetPartitioned(1, true);
+        Assert.False(informers[1].IsWatching);
+        c.Kubelets.RemoveNode(2);
+        Assert.False(informers[2].IsWatching);
+        c.Kubelets.NodeDied(3);
+        Assert.False(informers[3].IsWatching);
+        c.Kubelets.AddNode(3);   // a lost node's slot takes a new machine: it registers again
+        c.RunTo(3600);
+        c.Kubelets.SetPartitioned(1, false);
+        c.RunTo(3700);
+        Assert.True(informers[1].IsWatching);
+        Assert.True(informers[3].IsWatching);
+        Assert.True(c.Kubelets.Relists >= 1);
+        Assert.Equal(informers.Sum(i => i.Relists), c.Kubelets.Relists);
+        long registrations = c.Kubelets.Registrations;
+        c.Kubelets.AddNode(0);   // a node is there already: nothing
+        c.RunTo(3720);
+        Assert.Equal(registrations, c.Kubelets.Registrations);
+    }
 }
