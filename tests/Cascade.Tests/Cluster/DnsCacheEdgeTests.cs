@@ -8,20 +8,13 @@ namespace Cascade.Tests.Cluster;
 /// </summary>
 public class DnsCacheEdgeTests
 {
-    private static void Outage(SmallCluster c, double seconds)
-    {
-        c.Cluster.Api.StopReplica(0, SimTime.FromSeconds(seconds), "test");
-        c.Dp.CoreDns!.RestartContainer(0, "test");
-        c.Dp.CoreDns!.RestartContainer(1, "test");
-    }
-
     [Fact]
     public void Serve_stale_answers_until_exactly_its_window_after_the_last_answer_and_not_one_tick_longer()
     {
         var c = new SmallCluster("cluster.dns.nodeLocalCache.enabled=true", "cluster.dns.nodeLocalCache.serveStale=true",
             "cluster.dns.nodeLocalCache.serveStaleFor=60s");
         c.RunTo(60);
-        Outage(c, 600);
+        c.ApiOutage(600, 0, 1);
         int backend = c.Service("backend");
         int pod = c.PodsOf("web").First();
         long lastGood = c.Dp.Caches.NodeEntryLastGood(c.Pods.Node[pod], c.Dp.Caches.NameOf(backend));
@@ -39,7 +32,7 @@ public class DnsCacheEdgeTests
         var c = new SmallCluster("cluster.dns.nodeLocalCache.enabled=true", "cluster.dns.nodeLocalCache.serveStale=true",
             "cluster.dns.nodeLocalCache.serveStaleFor=600s");
         c.RunTo(60);
-        Outage(c, 600);
+        c.ApiOutage(600, 0, 1);
         c.RunTo(70);
         Assert.Equal(0, c.Dp.Caches.FailingNodeEntries);   // the warm entries answer stale
         var webNodes = c.PodsOf("web").Select(p => c.Pods.Node[p]).ToHashSet();

@@ -9,30 +9,12 @@ namespace Cascade.Tests.Cluster;
 /// </summary>
 public class DnsCacheNamesTests
 {
-    private const string Yaml = """
-        apiVersion: cascade/v1
-        kind: Scenario
-        duration: 1h
-        cluster:
-          name: prod
-          kubernetesVersion: "1.34"
-          nodes: 6
-          zones: 1
-          podsPerNode: 4
-          apiServer: {replicas: 1}
-          controllers: {writeRate: 0}
+    private const string Yaml = SmallCluster.Head + "\n" + """
         products:
           - {name: cart, replicas: 2, requestRate: 0}
           - {name: search, replicas: 2, requestRate: 0}
           - {name: web, replicas: 3, requestRate: 100, calls: [cart, search]}
         """;
-
-    private static void Outage(SmallCluster c, double seconds)
-    {
-        c.Cluster.Api.StopReplica(0, SimTime.FromSeconds(seconds), "test");
-        c.Dp.CoreDns!.RestartContainer(0, "test");
-        c.Dp.CoreDns!.RestartContainer(1, "test");
-    }
 
     [Fact]
     public void Each_nodes_entry_of_each_name_expires_at_its_own_moment_and_is_refreshed_once_per_lifetime()
@@ -48,7 +30,7 @@ public class DnsCacheNamesTests
         c.RunTo(360);
         Assert.InRange(caches.UpstreamQueries - asked, webNodes * 2 * 10 - webNodes * 2, webNodes * 2 * 10 + webNodes * 2);
 
-        Outage(c, 600);
+        c.ApiOutage(600, 0, 1);
         var firstFailure = new Dictionary<(int Pod, int Name), double>();
         c.RunUntil(() =>
         {

@@ -12,11 +12,7 @@ public class DnsTests
     private const double MiB = 1 << 20;
 
     /// <summary>The API server stops for <paramref name="seconds"/> and the CoreDNS replicas named restart into the outage.</summary>
-    private static void Outage(SmallCluster c, double seconds, params int[] replicas)
-    {
-        c.Cluster.Api.StopReplica(0, SimTime.FromSeconds(seconds), "test");
-        foreach (int r in replicas) c.Dp.CoreDns!.RestartContainer(r, "test");
-    }
+    private static void Outage(SmallCluster c, double seconds, params int[] replicas) => c.ApiOutage(seconds, replicas);
 
     private static double[] WebLookupFailures(SmallCluster c) =>
         c.PodsOf("web").Select(p => c.Dp.Caches.LookupFailure(p, c.Service("backend"))).ToArray();

@@ -86,9 +86,7 @@ public class PodLifecycleTests
     {
         var c = new SmallCluster("cluster.dns.nodeLocalCache.enabled=true");
         c.RunTo(60);
-        c.Cluster.Api.StopReplica(0, SimTime.FromSeconds(600), "test");
-        c.Dp.CoreDns!.RestartContainer(0, "test");
-        c.Dp.CoreDns!.RestartContainer(1, "test");
+        c.ApiOutage(600, 0, 1);
         c.RunTo(100);
         var pods = c.Pods;
         var web = c.PodsOf("web").ToList();

@@ -10,18 +10,7 @@ namespace Cascade.Tests.Cluster;
 /// </summary>
 public class ServiceEndpointsTests
 {
-    private static SmallCluster New(int replicas, string changeEvery = "120s") => SmallCluster.FromYaml($$"""
-        apiVersion: cascade/v1
-        kind: Scenario
-        duration: 2h
-        cluster:
-          name: prod
-          kubernetesVersion: "1.34"
-          nodes: 6
-          zones: 1
-          podsPerNode: 4
-          apiServer: {replicas: 1}
-          controllers: {writeRate: 0}
+    private static SmallCluster New(int replicas, string changeEvery = "120s") => SmallCluster.FromYaml(SmallCluster.Head + "\n" + $$"""
         workloads:
           - name: api
             identity: {serviceAccount: web/api}
@@ -30,7 +19,7 @@ public class ServiceEndpointsTests
             service: {name: api, endpointChangeEvery: {{changeEvery}}, bytesPerEndpoint: 200}
         products:
           - {name: backend, replicas: 3, requestRate: 0}
-        """);
+        """, "duration=2h");
 
     private static ServiceEndpoints Service(SmallCluster c) => Assert.Single(c.Cluster.Services);
 

@@ -12,8 +12,9 @@ namespace Cascade.Tests.Cluster;
 /// </summary>
 internal sealed class SmallCluster
 {
-    /// <summary>Six nodes in one zone, two CoreDNS replicas, web (3 pods) calling backend (3 pods) at 100 requests/s.</summary>
-    public const string Yaml = """
+    /// <summary>What every small scenario shares: six nodes in one zone, one API server, no background writes. A test adds its
+    /// workloads and products after it, and changes the rest with overrides.</summary>
+    public const string Head = """
         apiVersion: cascade/v1
         kind: Scenario
         duration: 30m
@@ -25,6 +26,10 @@ internal sealed class SmallCluster
           podsPerNode: 4
           apiServer: {replicas: 1}
           controllers: {writeRate: 0}
+        """;
+
+    /// <summary>Six nodes in one zone, two CoreDNS replicas, web (3 pods) calling backend (3 pods) at 100 requests/s.</summary>
+    public const string Yaml = Head + "\n" + """
         products:
           - {name: backend, replicas: 3, requestRate: 0}
           - {name: web, replicas: 3, requestRate: 100, calls: [backend]}
@@ -52,6 +57,13 @@ internal sealed class SmallCluster
     public PodTable Pods => Dp.Pods;
 
     public double Now => SimTime.ToSeconds(Sim.Now);
+
+    /// <summary>The API server stops for <paramref name="seconds"/>, and the CoreDNS replicas named restart into the outage (they cannot sync).</summary>
+    public void ApiOutage(double seconds, params int[] coreDnsReplicas)
+    {
+        Cluster.Api.StopReplica(0, SimTime.FromSeconds(seconds), "test");
+        foreach (int r in coreDnsReplicas) Dp.CoreDns!.RestartContainer(r, "test");
+    }
 
     public void RunTo(double seconds) => Sim.Run(untilTicks: SimTime.FromSeconds(seconds));
 

@@ -6,17 +6,7 @@ namespace Cascade.Tests.Cluster;
 /// <summary>A workload's calls: one-shot calls made once per pod, loops aligned at the start or spread over their period.</summary>
 public class WorkloadCallTests
 {
-    private const string Yaml = """
-        apiVersion: cascade/v1
-        kind: Scenario
-        duration: 30m
-        cluster:
-          name: prod
-          kubernetesVersion: "1.34"
-          nodes: 3
-          apiServer: {replicas: 1}
-          controllers: {writeRate: 0}
-          dns: {enabled: false}
+    private const string Yaml = SmallCluster.Head + "\n" + """
         workloads:
           - name: probe
             identity: {serviceAccount: web/probe}
@@ -26,10 +16,12 @@ public class WorkloadCallTests
               - {verb: get, resource: configmaps, every: 20s, phase: aligned, jitter: 0}
         """;
 
+    private static readonly string[] Overrides = ["cluster.nodes=3", "cluster.dns.enabled=false"];
+
     [Fact]
     public void A_one_shot_call_is_made_once_per_pod_and_an_aligned_loop_starts_on_every_pod_at_once()
     {
-        var c = SmallCluster.FromYaml(Yaml);
+        var c = SmallCluster.FromYaml(Yaml, Overrides);
         var w = c.Cluster.FindWorkload("probe")!.Workload;
         Assert.True(w.Calls[0].OneShot);
         Assert.False(w.Calls[1].OneShot);
@@ -49,7 +41,7 @@ public class WorkloadCallTests
     [Fact]
     public void A_stopped_workload_makes_no_more_calls_and_a_restarted_pod_calls_again_after_its_down_time()
     {
-        var c = SmallCluster.FromYaml(Yaml);
+        var c = SmallCluster.FromYaml(Yaml, Overrides);
         var w = c.Cluster.FindWorkload("probe")!.Workload;
         c.RunTo(30);
         w.RestartPod(0, SimTime.FromSeconds(15));

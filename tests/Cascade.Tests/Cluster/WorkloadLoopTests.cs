@@ -10,23 +10,13 @@ namespace Cascade.Tests.Cluster;
 /// </summary>
 public class WorkloadLoopTests
 {
-    private static SmallCluster New(string calls, int replicas = 3) => SmallCluster.FromYaml($$"""
-        apiVersion: cascade/v1
-        kind: Scenario
-        duration: 30m
-        cluster:
-          name: prod
-          kubernetesVersion: "1.34"
-          nodes: 3
-          apiServer: {replicas: 1}
-          controllers: {writeRate: 0}
-          dns: {enabled: false}
+    private static SmallCluster New(string calls, int replicas = 3) => SmallCluster.FromYaml(SmallCluster.Head + "\n" + $$"""
         workloads:
           - name: probe
             identity: {serviceAccount: web/probe}
             replicas: {{replicas}}
             calls: {{calls}}
-        """);
+        """, "cluster.nodes=3", "cluster.dns.enabled=false");
 
     private const string TwoLoops = "[{verb: get, resource: configmaps, every: 10s, phase: aligned, jitter: 0}, {verb: get, resource: secrets, every: 30s, phase: aligned, jitter: 0}]";
 

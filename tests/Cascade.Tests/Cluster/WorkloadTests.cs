@@ -6,18 +6,7 @@ namespace Cascade.Tests.Cluster;
 /// <summary>Workloads on a tiny cluster: a DaemonSet rolled out and deleted, a Deployment scaled, a Job, pods restarted, and their API calls.</summary>
 public class WorkloadTests
 {
-    internal const string Yaml = """
-        apiVersion: cascade/v1
-        kind: Scenario
-        duration: 30m
-        cluster:
-          name: prod
-          kubernetesVersion: "1.34"
-          nodes: 6
-          zones: 1
-          podsPerNode: 4
-          apiServer: {replicas: 1}
-          controllers: {writeRate: 0}
+    internal const string Yaml = SmallCluster.Head + "\n" + """
         workloads:
           - name: agent
             placement: perNode
