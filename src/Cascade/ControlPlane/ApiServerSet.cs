@@ -196,7 +196,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         var res = Resources.GetOrAdd(parent);
         foreach (var r in _replicas) r.EnsureResources(Resources.All.Count);
         var digest = new RequestDigest(user, groups, verb, res.ApiGroup, resource, ns, true, null);
-        var c = _config.Apf.Classify(digest);
+        var c = _config.Apf.Classify(digest, _flowHashes);
         if (sub is Subresource.Log or Subresource.Exec)
         {
             // Long-running: the APF and max-in-flight filters pass it through untracked (priority-and-fairness.go,
@@ -207,6 +207,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         return new ApiCall(name, verb, res, ns is null, resourceVersion, hasSelector, selectivity, limit, c, scopeFraction,
             indexed, sendInitialEvents, sub, objectBytes, watchKey);
     }
+
+    // The flow hashes this cluster's calls have needed, for ApfConfiguration.Classify.
+    private readonly Dictionary<(int Schema, string Distinguisher), ulong> _flowHashes = new();
 
     private readonly List<string> _watchKeys = new();
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -23,10 +22,6 @@ public sealed class ApfConfiguration
     private readonly int[] _schemaLevel;          // FlowSchema index -> priority level index
     private readonly int _catchAllSchema;
     private readonly Dictionary<string, int> _levelIndex;
-    // (FlowSchema index, distinguisher) -> flow hash: SHA-256 through the platform's crypto costs microseconds, and
-    // a fleet defines the same node identity's calls several times (lease, status, pods, informers). A pure cache:
-    // lookups only, shared by the threads of a fleet that use one configuration.
-    private readonly ConcurrentDictionary<(int Schema, string Distinguisher), ulong> _flowHashes = new();
 
     private ApfConfiguration(PriorityLevelConfiguration[] levels, FlowSchema[] schemas, IReadOnlyList<string> ignored)
     {
@@ -117,8 +112,12 @@ public sealed class ApfConfiguration
     /// <summary>
     /// The first FlowSchema (in matching order) that matches, its priority level, and the flow hash of
     /// (schema name, distinguisher). Callers cache the result per call template; this walks the schemas.
+    /// <paramref name="flowHashes"/>, if given, keeps the hashes already computed, by (FlowSchema index, distinguisher):
+    /// SHA-256 through the platform's crypto costs microseconds, and a cluster defines each node identity's calls several
+    /// times (lease, status, registration, its informer's list and watch). The caller owns it (one per cluster: this
+    /// configuration is shared by the fleet's threads and stays immutable).
     /// </summary>
-    public Classification Classify(in RequestDigest request)
+    public Classification Classify(in RequestDigest request, Dictionary<(int Schema, string Distinguisher), ulong>? flowHashes = null)
     {
         int selected = -1;
         for (int i = 0; i < _schemas.Length; i++)
@@ -139,7 +138,9 @@ public sealed class ApfConfiguration
                 FlowDistinguisherMethod.ByNamespace => request.Namespace ?? "",
                 _ => "",
             };
-            hash = _flowHashes.GetOrAdd((selected, distinguisher), static (k, schemas) => HashFlowId(schemas[k.Schema].Name, k.Distinguisher), _schemas);
+            if (flowHashes is null) hash = HashFlowId(fs.Name, distinguisher);
+            else if (!flowHashes.TryGetValue((selected, distinguisher), out hash))
+                flowHashes[(selected, distinguisher)] = hash = HashFlowId(fs.Name, distinguisher);
         }
         return new Classification(pl, selected, hash, level.IsExempt);
     }
