@@ -93,6 +93,9 @@ public sealed class Workload : IApiCaller, IEventHandler
     /// <summary>The workload's periodic calls (their cost counters included).</summary>
     public IReadOnlyList<PeriodicCall> Calls => _calls;
 
+    /// <summary>Pod <paramref name="pod"/>'s informers (tests read their calls).</summary>
+    internal IReadOnlyList<Informer> InformersOf(int pod) => _informers[pod];
+
     /// <summary>
     /// Starts every pod's loops, each at a random phase of its period so the pods do not march in step (unless aligned),
     /// and its one-shot calls. Pods of a

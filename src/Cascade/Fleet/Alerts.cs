@@ -27,6 +27,9 @@ public sealed class Alerts : IEventHandler
         _fired = new bool[_rules.Length, fleet.Clusters.Count];
     }
 
+    /// <summary>The rules as built (tests read them).</summary>
+    internal IReadOnlyList<AlertRule> Rules => _rules;
+
     public long? FirstFiredAt { get; private set; }
     public string? FirstFiredRule { get; private set; }
 

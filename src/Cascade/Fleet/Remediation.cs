@@ -66,6 +66,9 @@ public sealed class Remediation : IEventHandler
         _steps = new TriggeredSteps(fleet.Sim, _actions.Select(a => a.When).ToList(), this, Begin);
     }
 
+    /// <summary>The playbook's steps as built (tests read them).</summary>
+    internal IReadOnlyList<PlannedAction> Actions => _actions;
+
     public void Start() => _steps.Start();
 
     /// <summary>Detection happened: actions keyed to it start after their reaction time.</summary>

@@ -35,6 +35,11 @@ public sealed class Rollout : IEventHandler
     }
 
     public string Change { get; }
+
+    /// <summary>The waves and the gates' conditions, as built (tests read them).</summary>
+    internal IReadOnlyList<Wave> Waves => _waves;
+    internal IEnumerable<Condition> Gates => _gates.Select(g => g.Condition);
+    internal long StartAt => _startAt;
     public bool Halted { get; private set; }
     public long? HaltedAt { get; private set; }
     public long? CompletedAt { get; private set; }

@@ -48,10 +48,28 @@ public class DurationTests
     [InlineData("0.5us", "finer than the simulator's resolution of 1us")]
     [InlineData("999999999999d", "too long a duration")]
     [InlineData("1 h", "unknown unit ' h'")]
+    [InlineData("1..5s", "expected a number at '1..5s'")]
+    [InlineData("3m1..5s", "expected a number at '1..5s'")]
+    [InlineData("79228162514264337593543950335d", "too long a duration")]
     public void Malformed_durations_say_what_is_wrong(string text, string reason)
     {
         Assert.False(Duration.TryParse(text, out _, out var error));
         Assert.Contains(reason, error);
+    }
+
+    [Fact]
+    public void Durations_order_by_their_length()
+    {
+        var a = Duration.Parse("59s");
+        var b = Duration.Parse("1m");
+        var c = Duration.Parse("60s");
+        Assert.True(a < b && b > a && a <= b && b >= a && c <= b && c >= b);
+        Assert.False(b < a || a > b || b <= a || a >= b || c < b || c > b);
+        Assert.Equal((-1, 0, 1), (a.CompareTo(b), a.CompareTo(a), b.CompareTo(a)));
+        Assert.Equal(0, Duration.Zero.Ticks);
+        Assert.True(Duration.TryParse("2m", out var two));
+        Assert.Equal(120 * SimTime.TicksPerSecond, two.Ticks);
+        Assert.False(Duration.TryParse("2q", out _));
     }
 
     [Fact]

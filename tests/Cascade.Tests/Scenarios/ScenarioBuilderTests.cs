@@ -1,0 +1,470 @@
+using Cascade.Cluster;
+using Cascade.ControlPlane;
+using Cascade.ControlPlane.Apf;
+using Cascade.Engine;
+using Cascade.Fleet;
+using Cascade.Results;
+using Cascade.Scenarios;
+using Cascade.Scenarios.Binding;
+using Cascade.Scenarios.Schema;
+using Cascade.Tests.Preflight;
+
+namespace Cascade.Tests.Scenarios;
+
+/// <summary>
+/// What the builder makes of a scenario, read off the built fleet without running it: every playbook, fault, rollout
+/// and alert field arrives in model units; the slots a scale-up needs are reserved; identities, selectors and object
+/// counts come out as documented; and what the scenario names but does not have is bad input at its field. These run
+/// in milliseconds, so mutation testing of the Scenarios folder can run them for each mutant (the slow
+/// <see cref="SchemaReachesModelTests"/> shows only that a field reaches the model, not that it arrives unchanged).
+/// </summary>
+public class ScenarioBuilderTests
+{
+    private const string Fleet = """
+        apiVersion: cascade/v1
+        kind: Scenario
+        duration: 1h
+        clusters:
+          - {name: canary, kubernetesVersion: "1.34", nodes: 4, podsPerNode: 3, apiServer: {replicas: 2}, controllers: {writeRate: 0}}
+          - {name: prod, count: 2, kubernetesVersion: "1.34", nodes: 5, podsPerNode: 3, controllers: {writeRate: 0}}
+        workloads:
+          - name: agent
+            placement: perNode
+            identity: {serviceAccount: monitoring/agent}
+            calls:
+              - {verb: list, resource: pods, scope: cluster, selector: spec.nodeName=$(NODE_NAME), every: 60s}
+          - name: web
+            replicas: 3
+            identity: {serviceAccount: web}
+            service: {name: web}
+            calls:
+              - {verb: get, resource: configmaps, scope: namespace, every: 30s}
+              - {verb: list, resource: endpointslices, scope: cluster, selector: kubernetes.io/service-name=web, every: 30s}
+              - {verb: list, resource: pods, scope: cluster, selector: "metadata.name=web-0", every: 30s}
+              - {verb: list, resource: pods, scope: cluster, selector: "spec.nodeName=n1,app=web", every: 30s}
+              - {verb: list, resource: secrets, scope: object, every: 30s}
+            informers:
+              - {resource: endpointslices, selector: kubernetes.io/service-name=web}
+              - {resource: pods, selector: metadata.name=web-0}
+              - {resource: pods, selector: "metadata.name=web-0,app=web"}
+              - {resource: configmaps, scope: namespace, selector: "metadata.name="}
+              - {resource: pods, selector: spec.nodeName=n1, selectivity: 0.5}
+        rollout:
+          change: agent
+          startAt: 7s
+          waves:
+            - {clusters: [canary], bake: 11m}
+            - {clusters: ["prod-*"]}
+          gates:
+            - {signal: changeCpu, threshold: 0.5, for: 3m}
+        alerts:
+          - {name: burn, signal: apiserverErrorRate, threshold: 0.2, for: 4m, clusters: ["prod-*"]}
+        remediation:
+          - {name: first, action: shiftTraffic, clusters: ["prod-*"], at: 13m, duration: 2m, fraction: 0.25}
+          - {name: second, action: scaleApiServers, afterHalt: 5m, replicas: 7, cpuCores: 48, memory: 64Gi, duration: 9m}
+          - {name: third, action: rollback, afterDetection: 17m, retryEvery: 3m, timeout: 45s, identity: {user: alice, groups: [sre]}}
+          - {name: fourth, action: scaleNodes, clusters: [canary], afterDetection: 1m, nodes: 9, keepFraction: 0.3}
+          - {name: fifth, action: scaleWorkload, workloads: [web], replicas: 8, clusters: [canary]}
+          - {name: sixth, action: breakGlass, perNode: 20s, parallelism: 6}
+          - {name: seventh, action: unblockApiAccess, from: nodes, clustersAtOnce: 2, every: 90s, fraction: 0.1}
+          - {name: eighth, action: runJob, pods: 12}
+        faults:
+          - {fault: restartApiServers, name: bounce, at: 3m, replicas: 1, clusters: [canary]}
+          - {fault: restartPods, name: roll, afterHalt: 2m, workload: web, maxUnavailable: "2"}
+          - {fault: partitionNodes, name: cut, afterDetection: 1m, duration: 4m, fraction: 0.4}
+        """;
+
+    /// <summary>The fleet with no rollout (its change runs from the start like any workload).</summary>
+    private static readonly string WithoutRollout = Fleet[..Fleet.IndexOf("rollout:", StringComparison.Ordinal)] + Fleet[Fleet.IndexOf("alerts:", StringComparison.Ordinal)..];
+
+    private static Scenario Load(string yaml, params string[] sets) =>
+        YamlBinder.Load<Scenario>(yaml, "fleet.yaml", sets, ScenarioLoader.ApiVersion, ScenarioLoader.Kind);
+
+    private static FleetModel Build(string yaml, params string[] sets) =>
+        ScenarioBuilder.BuildFleet(new Simulation(1), Load(yaml, sets), new Timeline(), PreflightFixtures.RepoRoot());
+
+    private static long S(double seconds) => SimTime.FromSeconds(seconds);
+
+    [Fact]
+    public void The_rollout_alerts_and_gates_arrive_in_model_units()
+    {
+        var fleet = Build(Fleet);
+        Assert.Equal(["canary", "prod-1", "prod-2"], fleet.Clusters.Select(c => c.Name));
+        var r = fleet.Rollout!;
+        Assert.Equal("agent", r.Change);
+        Assert.Equal(S(7), r.StartAt);
+        Assert.Equal(2, r.Waves.Count);
+        Assert.Equal(["canary"], r.Waves[0].Clusters);
+        Assert.Equal(S(660), r.Waves[0].BakeTicks);
+        Assert.Equal(["prod-*"], r.Waves[1].Clusters);
+        Assert.Equal(S(300), r.Waves[1].BakeTicks); // the schema's default bake
+        Assert.Equal([new Condition(Signal.ChangeCpu, 0.5, S(180))], r.Gates);
+        var rule = Assert.Single(fleet.Alerts!.Rules);
+        Assert.Equal(new AlertRule("burn", new Condition(Signal.ApiserverErrorRate, 0.2, S(240)), rule.Clusters), rule);
+        Assert.Equal(["prod-*"], rule.Clusters);
+    }
+
+    [Fact]
+    public void Every_playbook_field_arrives_in_model_units_with_its_trigger()
+    {
+        var actions = Build(Fleet).Remediation!.Actions;
+        Assert.Equal(["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"], actions.Select(a => a.Name));
+
+        var shift = actions[0];
+        Assert.Equal(ActionKind.ShiftTraffic, shift.Kind);
+        Assert.Equal(["prod-*"], shift.Clusters);
+        Assert.Equal(new Trigger(S(780), null, null), shift.When);
+        Assert.Equal(S(120), shift.DurationTicks);
+        Assert.Equal(0.25, shift.Fraction);
+
+        var scale = actions[1];
+        Assert.Equal(new Trigger(null, S(300), null), scale.When);
+        Assert.Equal((7, 48.0, 64L << 30, S(540)), (scale.Replicas, scale.CpuCores, scale.MemoryBytes, scale.DurationTicks));
+        Assert.Equal(["*"], scale.Clusters);
+
+        var rollback = actions[2];
+        Assert.Equal(new Trigger(null, null, S(1020)), rollback.When);
+        Assert.Equal((S(180), S(45)), (rollback.RetryEveryTicks, rollback.TimeoutTicks));
+        Assert.Equal("alice", rollback.Identity.User);
+        Assert.Contains("sre", rollback.Identity.Groups);
+
+        var nodes = actions[3];
+        Assert.Equal((9, 0.3, S(60)), (nodes.Nodes, nodes.KeepFraction, nodes.AfterDetectionTicks));
+        Assert.Equal(["web"], actions[4].Workloads);
+        Assert.Equal(8, actions[4].Replicas);
+        Assert.Equal((S(20), 6), (actions[5].PerNodeTicks, actions[5].Parallelism));
+        var unblock = actions[6];
+        Assert.Equal((BlockSource.Nodes, 2, S(90), 0.1), (unblock.From, unblock.ClustersAtOnce, unblock.EveryTicks, unblock.Fraction));
+        Assert.Equal(12, actions[7].Pods);
+
+        // The defaults: the on-call engineer's identity, 15 min after detection, a 5 min retry, a minute's timeout.
+        Assert.Equal("oncall-engineer", actions[0].Identity.User);
+        Assert.Equal(new Trigger(null, null, S(900)), actions[4].When);
+        Assert.Equal((S(300), S(60), 0.5, 50), (actions[4].RetryEveryTicks, actions[4].TimeoutTicks, actions[4].KeepFraction, actions[4].Parallelism));
+        Assert.Equal((BlockSource.Workloads, S(60), S(30)), (actions[0].From, actions[0].EveryTicks, actions[0].PerNodeTicks));
+        Assert.Null(actions[0].Nodes);
+    }
+
+    [Fact]
+    public void Every_fault_field_arrives_with_its_trigger_and_budget()
+    {
+        var faults = Build(Fleet).Faults!.Planned;
+        Assert.Equal(3, faults.Count);
+        Assert.Equal(new PlannedFault(FaultKind.RestartApiServers, "bounce", faults[0].Clusters, new Trigger(S(180), null, null), 1, null, "",
+            new PodBudget(0, 100), 0.1), faults[0]);
+        Assert.Equal(["canary"], faults[0].Clusters);
+        Assert.Equal(new Trigger(null, S(120), null), faults[1].When);
+        Assert.Equal(("web", new PodBudget(2, 0)), (faults[1].Workload, faults[1].MaxUnavailable));
+        Assert.Equal(new Trigger(null, null, S(60)), faults[2].When);
+        Assert.Equal((S(240), 0.4), (faults[2].DurationTicks, faults[2].Fraction));
+        Assert.Equal(["*"], faults[2].Clusters);
+        Assert.Null(Build(Fleet, "faults=[]").Faults);
+    }
+
+    [Fact]
+    public void A_scale_up_reserves_its_slots_only_where_it_applies()
+    {
+        var fleet = Build(Fleet);
+        var canary = fleet.Clusters[0];
+        var prod = fleet.Clusters[1];
+        // scaleNodes to 9 names the canary only; scaleWorkload to 8 too; scaleApiServers to 7 everywhere.
+        Assert.Equal((4, 9), (canary.Nodes, canary.NodeSlots));
+        Assert.Equal((5, 5), (prod.Nodes, prod.NodeSlots));
+        Assert.Equal(9, canary.Workloads.Single(w => w.Workload.Name == "agent").Workload.Pods);   // a pod per node slot
+        Assert.Equal(5, prod.Workloads.Single(w => w.Workload.Name == "agent").Workload.Pods);
+        Assert.Equal(8, canary.Workloads.Single(w => w.Workload.Name == "web").Workload.Pods);
+        Assert.Equal(3, prod.Workloads.Single(w => w.Workload.Name == "web").Workload.Pods);
+        Assert.Equal((2, 7), (canary.Api.Config.Replicas, canary.Api.Config.MaxReplicas));
+        Assert.Equal(7, prod.Api.Config.MaxReplicas);
+        // A target below the cluster's size reserves nothing more.
+        var smaller = Build(Fleet, "remediation[3].nodes=2", "remediation[4].replicas=1", "remediation[1].replicas=1");
+        Assert.Equal(4, smaller.Clusters[0].NodeSlots);
+        Assert.Equal(3, smaller.Clusters[0].Workloads.Single(w => w.Workload.Name == "web").Workload.Pods);
+        Assert.Equal(2, smaller.Clusters[0].Api.Config.MaxReplicas);
+        // The rolled-out change waits for its wave; the other workload runs from the start, before the run.
+        var agent = canary.Workloads.Single(w => w.Workload.Name == "agent");
+        var web = canary.Workloads.Single(w => w.Workload.Name == "web");
+        Assert.Equal((null, false, true), (agent.StartAt, agent.RunningBefore, agent.PerNode));
+        Assert.Equal((0L, true, false), (web.StartAt, web.RunningBefore, web.PerNode));
+        Assert.Single(canary.Services);
+    }
+
+    [Fact]
+    public void A_workload_scaled_by_default_is_the_rollouts_change_and_must_be_a_deployment()
+    {
+        // Without workloads: the rollout's change, here the per-node agent: scale its nodes instead.
+        var e = Assert.Throws<InputException>(() => Build(Fleet, "remediation[4].workloads=[]"));
+        Assert.Equal("remediation[4].workloads", e.Field);
+        Assert.Contains("scaleNodes", e.Message);
+        // Without workloads and without a rollout there is nothing to scale.
+        e = Assert.Throws<InputException>(() => Build(WithoutRollout, "remediation[4].workloads=[]"));
+        Assert.Equal("remediation[4].workloads", e.Field);
+        e = Assert.Throws<InputException>(() => Build(Fleet, "remediation[4].workloads=[web,nope]"));
+        Assert.Equal("remediation[4].workloads[1]", e.Field);
+        Assert.Contains("'nope'", e.Message);
+        Assert.Contains("web", e.Message);
+        // With the change a Deployment, the default scales it.
+        var fleet = Build(Fleet, "rollout.change=web", "remediation[4].workloads=[]");
+        Assert.Equal(8, fleet.Clusters[0].Workloads.Single(w => w.Workload.Name == "web").Workload.Pods);
+        Assert.Equal(3, fleet.Clusters[1].Workloads.Single(w => w.Workload.Name == "web").Workload.Pods);
+    }
+
+    [Fact]
+    public void What_the_fleet_names_but_does_not_have_is_bad_input_at_its_field()
+    {
+        var e = Assert.Throws<InputException>(() => Build(Fleet, "rollout.change=ghost"));
+        Assert.Equal("rollout.change", e.Field);
+        Assert.Contains("'ghost'", e.Message);
+        // Two clusters of one name: the loader's check catches it first; the builder checks again for a scenario made in code.
+        var twice = Load(Fleet);
+        twice.Clusters[0].Name = "prod-2";
+        e = Assert.Throws<InputException>(() => ScenarioBuilder.BuildFleet(new Simulation(1), twice, new Timeline()));
+        Assert.Equal("clusters", e.Field);
+        Assert.Contains("'prod-2'", e.Message);
+        Assert.Null(Build(WithoutRollout).Rollout);
+    }
+
+    [Fact]
+    public void Identities_selectors_and_scopes_come_out_as_documented()
+    {
+        var sa = ScenarioBuilder.IdentityOf(new IdentitySpec { ServiceAccount = "monitoring/agent" }, "x");
+        Assert.Equal("system:serviceaccount:monitoring:agent", sa.User);
+        Assert.Contains("system:serviceaccounts:monitoring", sa.Groups);
+        Assert.Equal("system:serviceaccount:default:web", ScenarioBuilder.IdentityOf(new IdentitySpec { ServiceAccount = "web" }, "x").User);
+        Assert.Equal("x", ScenarioBuilder.IdentityOf(new IdentitySpec(), "x").User);
+        var bob = ScenarioBuilder.IdentityOf(new IdentitySpec { User = "bob", Groups = ["ops"] }, "x");
+        Assert.Equal("bob", bob.User);
+        Assert.Equal(["ops", "system:authenticated"], bob.Groups);
+
+        var cluster = Build(Fleet).Clusters[0];
+        var agent = cluster.Workloads.Single(w => w.Workload.Name == "agent").Workload.Calls.Single().Call;
+        Assert.True(agent.Indexed);
+        Assert.Equal(0.25, agent.Selectivity); // one node of four
+        Assert.Equal("list", agent.Verb);
+        Assert.True(agent.ClusterScope);
+        Assert.Equal(1.0, agent.ScopeFraction);
+        Assert.Equal(0, agent.WatchKey);
+
+        var calls = cluster.Workloads.Single(w => w.Workload.Name == "web").Workload.Calls.Select(c => c.Call).ToList();
+        var configmaps = calls[0];
+        Assert.False(configmaps.ClusterScope);
+        Assert.Equal(1.0 / cluster.Api.Resources.Find("namespaces")!.Count, configmaps.ScopeFraction);
+        Assert.Equal((1.0, false), (configmaps.Selectivity, configmaps.HasSelector));
+        Assert.Equal((false, 1.0, 0), (calls[1].Indexed, calls[1].Selectivity, calls[1].WatchKey)); // a periodic LIST watches nothing
+        // Two selectors: neither indexed nor one object's watch, but still one node's share.
+        Assert.Equal((false, 0.25), (calls[3].Indexed, calls[3].Selectivity));
+        // A list of one object is a get, of no scope.
+        Assert.Equal(("get", 0.0), (calls[4].Verb, calls[4].ScopeFraction));
+        Assert.Equal("web get configmaps", configmaps.Name);
+
+        // An informer's watch hears one object's writes when its selector names one object or one Service's slices.
+        var informers = cluster.Workloads.Single(w => w.Workload.Name == "web").Workload.InformersOf(0).Select(i => i.Calls).ToList();
+        Assert.Equal(cluster.Api.WatchKey("web"), informers[0].Watch.WatchKey);
+        Assert.Equal(cluster.Api.WatchKey("web-0"), informers[1].Watch.WatchKey);
+        Assert.NotEqual(informers[0].Watch.WatchKey, informers[1].Watch.WatchKey);
+        Assert.True(informers[0].Watch.WatchKey > 0 && informers[1].Watch.WatchKey > 0);
+        Assert.Equal(0, informers[2].Watch.WatchKey);   // two selectors
+        Assert.Equal(0, informers[3].Watch.WatchKey);   // a prefix with no name
+        Assert.Equal((true, 1.0, true), (informers[0].List.HasSelector, informers[0].List.Selectivity, informers[0].List.ClusterScope));
+        Assert.Equal((false, 1.0 / cluster.Api.Resources.Find("namespaces")!.Count), (informers[3].List.ClusterScope, informers[3].List.ScopeFraction));
+        Assert.Equal((true, 0.5), (informers[4].List.Indexed, informers[4].List.Selectivity));
+        Assert.Equal("web informer endpointslices", informers[0].List.Name[..27]);
+    }
+
+    [Fact]
+    public void A_given_selectivity_wins_and_a_bare_prefix_names_no_object()
+    {
+        var cluster = Build(Fleet, "workloads[1].calls[0].selectivity=0.125", "workloads[0].calls[0].selector=spec.nodeName=n1").Clusters[0];
+        var calls = cluster.Workloads.Single(w => w.Workload.Name == "web").Workload.Calls.Select(c => c.Call).ToList();
+        Assert.Equal(0.125, calls[0].Selectivity);
+        Assert.True(cluster.Workloads.Single(w => w.Workload.Name == "agent").Workload.Calls.Single().Call.Indexed);
+        var unindexed = Build(Fleet, "workloads[0].calls[0].resource=configmaps").Clusters[0];
+        Assert.False(unindexed.Workloads.Single(w => w.Workload.Name == "agent").Workload.Calls.Single().Call.Indexed);
+    }
+
+    [Fact]
+    public void Object_counts_are_derived_from_the_size_unless_the_file_gives_them()
+    {
+        var spec = Load(Fleet, "clusters[0].nodes=3000", "clusters[0].podsPerNode=30").ExpandedClusters()[0];
+        var r = ScenarioBuilder.DeclareResources(spec);
+        long Count(string name) => r.Find(name)!.Count;
+        Assert.Equal(90_000, Count("pods"));
+        Assert.Equal(3000, Count("nodes"));
+        Assert.Equal(3010, Count("leases"));
+        Assert.Equal(3000, Count("services"));
+        Assert.Equal(3000, Count("endpointslices"));
+        Assert.Equal(9000, Count("configmaps"));
+        Assert.Equal(9000, Count("secrets"));
+        Assert.Equal(90, Count("namespaces"));
+        // A small cluster has the floors.
+        var small = ScenarioBuilder.DeclareResources(Load(Fleet).ExpandedClusters()[0]);
+        Assert.Equal((10, 10, 10, 10, 5), (small.Find("services")!.Count, small.Find("endpointslices")!.Count,
+            small.Find("configmaps")!.Count, small.Find("secrets")!.Count, small.Find("namespaces")!.Count));
+        // Counts and sizes the file gives win; a resource it adds is declared; one with no count has none.
+        var given = ScenarioBuilder.DeclareResources(Load(Fleet,
+            "clusters[0].objects={pods: {count: 77, bytesPerObject: 2Ki}, widgets: {count: 5}, gadgets: {bytesPerObject: 100}}").ExpandedClusters()[0]);
+        Assert.Equal(77, given.Find("pods")!.Count);
+        Assert.Equal(2048, given.Find("pods")!.BytesPerObject);
+        Assert.Equal(5, given.Find("widgets")!.Count);
+        Assert.Equal(0, given.Find("gadgets")!.Count);
+        Assert.Equal(100, given.Find("gadgets")!.BytesPerObject);
+        Assert.Equal(4, given.Find("nodes")!.Count);
+    }
+
+    [Fact]
+    public void An_apf_file_is_read_relative_to_the_scenario_and_needs_apf()
+    {
+        var spec = Load(Fleet).ExpandedClusters()[0];
+        spec.ApiServer.Apf.File = "no-such-apf.yaml";
+        var e = Assert.Throws<InputException>(() => ScenarioBuilder.ApiServerConfigFrom(spec, Path.GetTempPath()));
+        Assert.Equal("cluster.apiServer.apf.file", e.Field);
+        Assert.Contains(Path.Combine(Path.GetTempPath(), "no-such-apf.yaml"), e.Message);
+
+        var dir = Path.GetDirectoryName(PreflightFixtures.TempFile("apf.yaml"))!;
+        File.WriteAllText(Path.Combine(dir, "apf.yaml"), Importers.ApfYamlTests.KubectlList);
+        spec.ApiServer.Apf.File = "apf.yaml";
+        var fromFile = ScenarioBuilder.ApiServerConfigFrom(spec, dir).Apf;
+        Assert.NotSame(ApfConfiguration.Default, fromFile);
+        spec.ApiServer.Apf.File = Path.Combine(dir, "apf.yaml"); // an absolute path ignores the base directory
+        Assert.Equal(fromFile.PriorityLevels.Count, ScenarioBuilder.ApiServerConfigFrom(spec, "/nonexistent").Apf.PriorityLevels.Count);
+
+        spec.ApiServer.Apf.Enabled = false;
+        e = Assert.Throws<InputException>(() => ScenarioBuilder.ApiServerConfigFrom(spec, dir));
+        Assert.Equal("cluster.apiServer.apf.file", e.Field);
+        Assert.Contains("1.20+", e.Message);
+        spec.ApiServer.Apf.File = null;
+        Assert.NotSame(ApfConfiguration.Default, ScenarioBuilder.ApiServerConfigFrom(spec, dir).Apf); // max-inflight
+        spec.ApiServer.Apf.Enabled = null;
+        Assert.Same(ApfConfiguration.Default, ScenarioBuilder.ApiServerConfigFrom(spec, dir).Apf);
+    }
+
+    [Fact]
+    public void Every_data_plane_field_arrives_in_model_units()
+    {
+        var scenario = Load(Fleet, "clusters[0].zones=3", "clusters[0].dns.recordTtl=17s", "clusters[0].dns.servfailTtl=3s",
+            "clusters[0].dns.coreDns.replicas=4", "clusters[0].dns.coreDns.capacityQps=900", "clusters[0].dns.coreDns.syncWait=6s",
+            "clusters[0].dns.coreDns.memoryLimit=300Mi", "clusters[0].dns.coreDns.memoryHeadroom=0.5",
+            "clusters[0].dns.coreDns.livenessInitialDelay=8s", "clusters[0].dns.coreDns.livenessPeriod=9s", "clusters[0].dns.coreDns.livenessFailureThreshold=2",
+            "clusters[0].dns.nodeLocalCache.enabled=true", "clusters[0].dns.nodeLocalCache.successTtl=40s", "clusters[0].dns.nodeLocalCache.serveStale=true",
+            "clusters[0].dns.nodeLocalCache.serveStaleFor=50s", "clusters[0].dns.clientCache.ttl=11s", "clusters[0].dns.clientCache.negativeTtl=2s",
+            "clusters[0].dns.clientRetries=3", "clusters[0].nodeLifecycle.monitorPeriod=4s", "clusters[0].nodeLifecycle.gracePeriod=33s",
+            "clusters[0].nodeLifecycle.evictionRate=0.2", "clusters[0].nodeLifecycle.secondaryEvictionRate=0.03",
+            "clusters[0].nodeLifecycle.unhealthyZoneThreshold=0.6", "clusters[0].nodeLifecycle.largeClusterSize=70",
+            "clusters[0].nodeLifecycle.tolerationSeconds=200s", "clusters[0].scheduler.qps=20", "clusters[0].scheduler.burst=30",
+            "clusters[0].scheduler.maxBindingsInFlight=40", "clusters[0].scheduler.podStartup=7s", "clusters[0].endpoints.workers=2",
+            "clusters[0].endpoints.kubeProxy=false", "clusters[0].dns.enabled=false", "clusters[0].scheduler.enabled=false");
+        var c = DataPlaneBuilder.ConfigFrom(scenario, scenario.ExpandedClusters()[0]);
+        Assert.Equal((3, 3, true), (c.Zones, c.PodsPerNode, c.NodeLifecycle));
+        Assert.Equal((S(4), S(33), 0.2, 0.03, 0.6, 70, S(200)),
+            (c.MonitorPeriodTicks, c.GracePeriodTicks, c.EvictionRate, c.SecondaryEvictionRate, c.UnhealthyZoneThreshold, c.LargeClusterSize, c.TolerationTicks));
+        Assert.Equal((false, 20.0, 30, 40, S(7)), (c.Scheduler, c.SchedulerQps, c.SchedulerBurst, c.MaxBindingsInFlight, c.PodStartupTicks));
+        Assert.Equal((2, false, false), (c.EndpointSliceWorkers, c.KubeProxy, c.Dns));
+        Assert.Equal((4, 900.0, 300L << 20, 0.5, S(6)), (c.CoreDnsReplicas, c.CoreDnsCapacityQps, c.CoreDnsMemoryLimitBytes, c.CoreDnsMemoryHeadroom, c.CoreDnsSyncWaitTicks));
+        Assert.Equal((S(8), S(9), 2), (c.LivenessInitialDelayTicks, c.LivenessPeriodTicks, c.LivenessFailureThreshold));
+        Assert.Equal((S(17), S(3)), (c.RecordTtlTicks, c.ServfailTtlTicks));
+        Assert.Equal((true, S(40), true, S(50)), (c.NodeLocalCache, c.NodeCacheSuccessTtlTicks, c.ServeStale, c.ServeStaleForTicks));
+        Assert.Equal((S(11), S(2), 3, false), (c.ClientCacheTtlTicks, c.ClientNegativeTtlTicks, c.ClientRetries, c.ApiDiscovery));
+
+        // The defaults: the version's grace period, the guide's CoreDNS memory, no client cache unless discovery goes through the API server (35 s).
+        var plain = Load(Fleet);
+        var d = DataPlaneBuilder.ConfigFrom(plain, plain.ExpandedClusters()[0]);
+        Assert.Equal(S(ScenarioBuilder.FeaturesOf(plain.ExpandedClusters()[0]).NodeMonitorGracePeriodSeconds), d.GracePeriodTicks);
+        Assert.Equal(DataPlaneConfig.CoreDnsMemoryLimitFromGuide, d.CoreDnsMemoryLimitBytes);
+        Assert.Equal((0L, true, true, true), (d.ClientCacheTtlTicks, d.Dns, d.Scheduler, d.KubeProxy));
+        var api = Load(Fleet, "clusters[0].dns.discovery=api");
+        var a = DataPlaneBuilder.ConfigFrom(api, api.ExpandedClusters()[0]);
+        Assert.Equal((true, S(35)), (a.ApiDiscovery, a.ClientCacheTtlTicks));
+        var given = Load(Fleet, "clusters[0].dns.discovery=api", "clusters[0].dns.clientCache.ttl=12s");
+        Assert.Equal(S(12), DataPlaneBuilder.ConfigFrom(given, given.ExpandedClusters()[0]).ClientCacheTtlTicks);
+        // Without kubelets there are no leases to judge nodes by.
+        var noKubelets = Load(Fleet, "clusters[0].kubelets.enabled=false");
+        Assert.False(DataPlaneBuilder.ConfigFrom(noKubelets, noKubelets.ExpandedClusters()[0]).NodeLifecycle);
+        var off = Load(Fleet, "clusters[0].nodeLifecycle.enabled=false");
+        Assert.False(DataPlaneBuilder.ConfigFrom(off, off.ExpandedClusters()[0]).NodeLifecycle);
+    }
+
+    [Theory]
+    [InlineData("RecordTtl", 0, "cluster.dns.recordTtl")]
+    [InlineData("ServfailTtl", 0, "cluster.dns.servfailTtl")]
+    [InlineData("SuccessTtl", 0, "cluster.dns.nodeLocalCache.successTtl")]
+    [InlineData("MonitorPeriod", 0, "cluster.nodeLifecycle.monitorPeriod")]
+    [InlineData("GracePeriod", 0, "cluster.nodeLifecycle.gracePeriod")]
+    [InlineData("LivenessPeriod", 0, "cluster.dns.coreDns.livenessPeriod")]
+    [InlineData("Toleration", -1, "cluster.nodeLifecycle.tolerationSeconds")]
+    [InlineData("PodStartup", -1, "cluster.scheduler.podStartup")]
+    [InlineData("SyncWait", -1, "cluster.dns.coreDns.syncWait")]
+    [InlineData("LivenessInitialDelay", -1, "cluster.dns.coreDns.livenessInitialDelay")]
+    [InlineData("ServeStaleFor", -1, "cluster.dns.nodeLocalCache.serveStaleFor")]
+    [InlineData("ClientTtl", -1, "cluster.dns.clientCache.ttl")]
+    [InlineData("NegativeTtl", -1, "cluster.dns.clientCache.negativeTtl")]
+    public void A_duration_out_of_range_in_a_scenario_made_in_code_is_bad_input_at_its_field(string which, double seconds, string field)
+    {
+        // The loader's checks catch these in a file; the builder checks again, at the boundary: zero where a duration
+        // must be longer than zero, below zero where zero is allowed (and zero itself passes).
+        foreach (double at in new[] { seconds, seconds + 1 })
+        {
+            var s = Load(Fleet);
+            var spec = s.Clusters[0];
+            var value = Duration.FromSeconds(at);
+            switch (which)
+            {
+                case "RecordTtl": spec.Dns.RecordTtl = value; break;
+                case "ServfailTtl": spec.Dns.ServfailTtl = value; break;
+                case "SuccessTtl": spec.Dns.NodeLocalCache.SuccessTtl = value; break;
+                case "MonitorPeriod": spec.NodeLifecycle.MonitorPeriod = value; break;
+                case "GracePeriod": spec.NodeLifecycle.GracePeriod = value; break;
+                case "LivenessPeriod": spec.Dns.CoreDns.LivenessPeriod = value; break;
+                case "Toleration": spec.NodeLifecycle.TolerationSeconds = value; break;
+                case "PodStartup": spec.Scheduler.PodStartup = value; break;
+                case "SyncWait": spec.Dns.CoreDns.SyncWait = value; break;
+                case "LivenessInitialDelay": spec.Dns.CoreDns.LivenessInitialDelay = value; break;
+                case "ServeStaleFor": spec.Dns.NodeLocalCache.ServeStaleFor = value; break;
+                case "ClientTtl": spec.Dns.ClientCache.Ttl = value; break;
+                case "NegativeTtl": spec.Dns.ClientCache.NegativeTtl = value; break;
+            }
+            if (at == seconds)
+                Assert.Equal(field, Assert.Throws<InputException>(() => DataPlaneBuilder.ConfigFrom(s, spec)).Field);
+            else
+                DataPlaneBuilder.ConfigFrom(s, spec);
+        }
+    }
+
+    private const string Products = "products=[{name: auth, cluster: 'prod-*', replicas: 2, requestRate: 0}, {name: web, cluster: 'prod-*', replicas: 3, requestRate: 70, calls: [auth]}, {name: lone, cluster: canary, replicas: 4, requestRate: 5}, {name: all, replicas: 1, requestRate: 1}]";
+
+    [Fact]
+    public void Products_run_in_the_clusters_they_name_and_call_only_products_there()
+    {
+        var s = Load(Fleet, Products);
+        var clusters = s.ExpandedClusters();
+        var prod = DataPlaneBuilder.ConfigFrom(s, clusters[1]).Products;
+        Assert.Equal(["auth", "web", "all"], prod.Select(p => p.Name));
+        Assert.Equal((3, 70.0), (prod[1].Replicas, prod[1].RequestRatePerSecond));
+        Assert.Equal([0], prod[1].Calls);
+        Assert.Equal((2, 0.0), (prod[0].Replicas, prod[0].RequestRatePerSecond));
+        Assert.Empty(prod[0].Calls);
+        Assert.Equal(["lone", "all"], DataPlaneBuilder.ConfigFrom(s, clusters[0]).Products.Select(p => p.Name));
+
+        // The loader catches each of these in a file; the builder checks again for a scenario made in code, and names the same field.
+        InputException Error(Action<Scenario> change, int cluster = 1)
+        {
+            var bad = Load(Fleet, Products);
+            change(bad);
+            return Assert.Throws<InputException>(() => DataPlaneBuilder.ConfigFrom(bad, bad.ExpandedClusters()[cluster]));
+        }
+        var e = Error(x => x.Products[1].Cluster = null, cluster: 0); // web in the canary calls auth, which is not there
+        Assert.Equal("products[1].calls[0]", e.Field);
+        Assert.Contains("'auth'", e.Message);
+        Assert.Contains("known there: web, lone, all", e.Message);
+        e = Error(x => x.Products[0].Cluster = "nowhere");
+        Assert.Equal("products[0].cluster", e.Field);
+        Assert.Contains("clusters: canary, prod-1, prod-2", e.Message);
+        e = Error(x => { x.Products[2].Name = "web"; x.Products[2].Cluster = "prod-1"; });
+        Assert.Equal("products[2].name", e.Field);
+        Assert.Contains("'prod-1'", e.Message);
+        e = Error(x => x.Products[1].Calls.Add("web"));
+        Assert.Equal("products[1].calls[1]", e.Field);
+        Assert.Contains("calls itself", e.Message);
+        e = Error(x => x.Products[3].Name = "");
+        Assert.Equal("products[3].name", e.Field);
+    }
+}
