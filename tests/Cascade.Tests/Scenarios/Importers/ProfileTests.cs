@@ -189,20 +189,30 @@ public class ProfileTests
     }
 
     [Fact]
-    public void Profiling_a_log_of_many_callers_identities_and_open_requests_keeps_within_its_bounds()
+    public void Profiling_a_log_of_many_callers_identities_and_open_requests_keeps_within_its_bounds() =>
+        ProfilesWithinBounds(200_000, new AuditProfileLimits(Identities: 50, CallsPerIdentity: 10, DistinctValues: 5_000, OpenRequests: 1_000));
+
+    /// <summary>The same bounds, small: a log of 5,000 requests past every one of them (fast enough for mutation testing).</summary>
+    [Fact]
+    public void A_small_log_past_every_bound_still_counts_every_request_once() =>
+        ProfilesWithinBounds(5_000, new AuditProfileLimits(Identities: 5, CallsPerIdentity: 3, DistinctValues: 20, OpenRequests: 20));
+
+    private static void ProfilesWithinBounds(long requests, AuditProfileLimits limits)
     {
-        var limits = new AuditProfileLimits(Identities: 50, CallsPerIdentity: 10, DistinctValues: 5_000, OpenRequests: 1_000);
-        var p = AuditProfiler.Profile(new GeneratedLog(200_000), "big.log", limits);
-        Assert.Equal(200_000, p.Events);
-        Assert.Equal(50, p.Identities.Count);
-        Assert.All(p.Identities, s => Assert.True(s.Calls.Count <= 10));
-        Assert.True(p.Budget.Used <= 5_000, $"{p.Budget.Used} distinct values kept");
+        var p = AuditProfiler.Profile(new GeneratedLog(requests), "big.log", limits);
+        Assert.Equal(requests, p.Events);
+        Assert.Equal(limits.Identities, p.Identities.Count);
+        Assert.All(p.Identities, s => Assert.True(s.Calls.Count <= limits.CallsPerIdentity));
+        Assert.Contains(p.Identities, s => s.Calls.Count == limits.CallsPerIdentity && s.OverflowRequests > 0);
+        Assert.True(p.Budget.Used <= limits.DistinctValues, $"{p.Budget.Used} distinct values kept");
         Assert.Contains(p.Identities, s => s.Callers.Saturated);
+        Assert.True(p.UnprofiledRequests > 0);
         // Every request is counted, unprofiled or dropped: nothing vanishes past a bound.
         long inCalls = p.Identities.Sum(s => s.Calls.Values.Sum(c => c.Requests) + s.OverflowRequests + s.NonResourceRequests);
         Assert.Equal(p.Requests, inCalls + p.UnprofiledRequests);
-        Assert.Equal(200_000, p.Requests + p.DroppedOpenRequests);
-        Assert.True(p.DroppedOpenRequests > 0);
+        Assert.Equal(requests, p.Requests + p.DroppedOpenRequests);
+        // One request in ten never completes: all but the last OpenRequests of them are dropped as the bound is reached.
+        Assert.Equal(requests / 10 - limits.OpenRequests, p.DroppedOpenRequests);
         var doc = ProfiledWorkloads.From(p, []);
         Assert.Contains(doc.Warnings, w => w.Contains("lower bounds"));
         Assert.Contains(doc.Warnings, w => w.Contains("were dropped"));
