@@ -89,4 +89,53 @@ public class ManifestTests
         Assert.Equal("workloads[0].profile", other.Field);
         Assert.Contains("no workloads of serviceAccount default/default in the profile (it has: serviceAccount monitoring/telemetry-agent)", other.Message);
     }
+
+    private static WorkloadManifest Read(TempFiles files, string text)
+    {
+        var path = files.Write(text, ".yaml");
+        return WorkloadManifest.Read(path);
+    }
+
+    [Fact]
+    public void A_manifest_is_read_for_whom_its_pods_run_as_where_and_what_they_request()
+    {
+        using var files = new TempFiles();
+        var ds = Read(files, DaemonSet);
+        Assert.Equal(new WorkloadManifest("DaemonSet", "telemetry-agent", "monitoring", "telemetry-agent", null, ds.CpuCores, ds.MemoryBytes), ds);
+        Assert.Equal(0.06, ds.CpuCores!.Value, 9);
+        Assert.Equal(80.0 * (1 << 20), ds.MemoryBytes);
+        // A StatefulSet in a List, with the older serviceAccount field, no replicas (1) and no requests.
+        var sts = Read(files, """
+            apiVersion: v1
+            kind: List
+            items:
+              - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}
+              - apiVersion: apps/v1
+                kind: StatefulSet
+                metadata: {name: db, namespace: data}
+                spec:
+                  template:
+                    spec:
+                      serviceAccount: db-sa
+                      containers: [{name: db}, {name: sidecar, resources: {requests: {memory: 1Gi}}}]
+            """);
+        Assert.Equal(new WorkloadManifest("StatefulSet", "db", "data", "db-sa", 1, null, 1024.0 * 1024 * 1024), sts);
+        var bare = Read(files, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: w}\nspec: {replicas: 0}\n");
+        Assert.Equal(new WorkloadManifest("Deployment", "w", "default", "default", 0, null, null), bare);
+    }
+
+    [Theory]
+    [InlineData("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", "no DaemonSet, Deployment or StatefulSet in the manifest", 1, 1)]
+    [InlineData("kind: Deployment\nspec:\n  replicas: three\n", "spec.replicas: expected a whole number, got 'three'", 3, 13)]
+    [InlineData("kind: Deployment\nspec:\n  replicas: -2\n", "spec.replicas: expected a whole number, got '-2'", 3, 13)]
+    [InlineData("kind: DaemonSet\nspec:\n  template:\n    spec:\n      containers:\n        - resources: {requests: {cpu: lots}}\n", "resources.requests.cpu: ", 6, 39)]
+    [InlineData("kind: Deployment\nspec: [unclosed\n", "", 3, 1)]
+    public void A_manifest_fault_is_located(string text, string message, int line, int column)
+    {
+        using var files = new TempFiles();
+        var e = Assert.Throws<InputException>(() => Read(files, text));
+        Assert.StartsWith(message, e.Message);
+        Assert.Equal((line, column), (e.Line, e.Column));
+        Assert.EndsWith(".yaml", e.File);
+    }
 }

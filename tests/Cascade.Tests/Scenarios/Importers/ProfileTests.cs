@@ -218,6 +218,22 @@ public class ProfileTests
         Assert.Contains(doc.Warnings, w => w.Contains("were dropped"));
     }
 
+    [Theory]
+    [InlineData("system:nodes", "the kubelets (cluster.kubelets)")]
+    [InlineData("system:kube-controller-manager", "cluster.controllers")]
+    [InlineData("system:kube-scheduler", "cluster.controllers")]
+    [InlineData("system:kube-proxy", "kube-proxy (the data plane)")]
+    [InlineData("system:apiserver", "the API server itself")]
+    [InlineData("system:serviceaccount:kube-system:coredns", "kube-system's controllers and add-ons (cluster.controllers, cluster.dns)")]
+    [InlineData("system:serviceaccount:monitoring:agent", null)]
+    [InlineData("system:serviceaccount:kube-systemx:a", null)]
+    [InlineData("alice", null)]
+    public void Callers_the_model_already_has_are_named_with_what_models_them(string user, string? modelledBy)
+    {
+        if (user == "system:nodes") user = AuditProfiler.Kubelets;
+        Assert.Equal(modelledBy, ProfiledWorkloads.ModelledBy(user));
+    }
+
     /// <summary>
     /// A log made as it is read, never held: request i is by one of 1,000 identities, from one of 200,000 pods, of one of
     /// 50 shapes; one request in ten logs only its RequestReceived stage, as if it never completed.
