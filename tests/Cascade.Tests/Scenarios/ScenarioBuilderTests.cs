@@ -467,4 +467,29 @@ public class ScenarioBuilderTests
         e = Error(x => x.Products[3].Name = "");
         Assert.Equal("products[3].name", e.Field);
     }
+
+    [Theory]
+    [InlineData("faults[0].clusters=[nowhere]", "faults[0].clusters", "names no cluster of the scenario (canary, prod-1, prod-2)")]
+    [InlineData("faults[0].at=1h", "faults[0].at", "1h is past the end of the run (1h)")]
+    [InlineData("faults[0].fault=restartCoreDns|clusters[0].dns.enabled=false", "faults[0].fault", "cluster 'canary' has no CoreDNS (cluster.dns.enabled is false)")]
+    [InlineData("faults[0].fault=restartScheduler|clusters[0].controllers.enabled=false", "faults[0].fault", "cluster 'canary' has no kube-controller-manager and kube-scheduler")]
+    [InlineData("faults[0].fault=restartControllerManager|clusters[1].controllers.enabled=false|faults[0].clusters=[prod-2]", "faults[0].fault", "cluster 'prod-2' has no kube-controller-manager")]
+    [InlineData("faults[1].workload=ghost", "faults[1].workload", "cluster 'canary' has no workload named 'ghost'")]
+    [InlineData("faults[1].clusters=[prod-1]|workloads[1].clusters=[canary]", "faults[1].workload", "cluster 'prod-1' has no workload named 'web'")]
+    [InlineData("remediation[0].from=nodes", "remediation[0].from", "`from: nodes` is for blockApiAccess and unblockApiAccess, not ShiftTraffic")]
+    [InlineData("remediation[6].fraction=0", "remediation[6].fraction", "unblockApiAccess lets back a share")]
+    public void A_fault_or_action_the_fleet_cannot_carry_out_is_bad_input_at_its_field(string sets, string field, string message)
+    {
+        var e = Assert.Throws<InputException>(() => Load(Fleet, sets.Split('|')));
+        Assert.Equal(field, e.Field);
+        Assert.StartsWith(message, e.Message);
+    }
+
+    [Theory]
+    [InlineData("faults[0].at=59m59s")]
+    [InlineData("faults[0].fault=restartCoreDns")]
+    [InlineData("faults[0].fault=restartScheduler|clusters[1].controllers.enabled=false")]
+    [InlineData("faults[1].clusters=[canary]|workloads[1].clusters=[canary]")]
+    [InlineData("remediation[6].action=blockApiAccess")]
+    public void The_same_fault_or_action_where_the_fleet_can_carry_it_out_loads(string sets) => Load(Fleet, sets.Split('|'));
 }
