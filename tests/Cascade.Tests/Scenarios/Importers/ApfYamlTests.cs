@@ -140,42 +140,43 @@ public class ApfYamlTests
         Assert.Equal(240, limits[config.PriorityLevelIndex("workload-low")].NominalCL);
     }
 
+    private const string Batch = """
+        apiVersion: flowcontrol.apiserver.k8s.io/v1
+        kind: PriorityLevelConfiguration
+        metadata:
+          name: batch
+        spec:
+          type: Limited
+          limited:
+            limitResponse:
+              type: Queue
+        ---
+        apiVersion: flowcontrol.apiserver.k8s.io/v1
+        kind: FlowSchema
+        metadata:
+          name: batch-jobs
+        spec:
+          priorityLevelConfiguration:
+            name: batch
+          distinguisherMethod:
+            type: ByNamespace
+          rules:
+          - subjects:
+            - kind: Group
+              group:
+                name: batch-runners
+            resourceRules:
+            - verbs: ["*"]
+              apiGroups: ["batch"]
+              resources: ["jobs"]
+              namespaces: ["*"]
+        ---
+        """;
+
     [Fact]
     public void Multi_document_manifests_with_defaults_left_out_are_read_too()
     {
-        const string yaml = """
-            apiVersion: flowcontrol.apiserver.k8s.io/v1
-            kind: PriorityLevelConfiguration
-            metadata:
-              name: batch
-            spec:
-              type: Limited
-              limited:
-                limitResponse:
-                  type: Queue
-            ---
-            apiVersion: flowcontrol.apiserver.k8s.io/v1
-            kind: FlowSchema
-            metadata:
-              name: batch-jobs
-            spec:
-              priorityLevelConfiguration:
-                name: batch
-              distinguisherMethod:
-                type: ByNamespace
-              rules:
-              - subjects:
-                - kind: Group
-                  group:
-                    name: batch-runners
-                resourceRules:
-                - verbs: ["*"]
-                  apiGroups: ["batch"]
-                  resources: ["jobs"]
-                  namespaces: ["*"]
-            ---
-            """;
-        var objects = ApfYaml.Parse(yaml, "batch.yaml");
+        var objects = ApfYaml.Parse(Batch, "batch.yaml");
         var batch = Assert.Single(objects.PriorityLevels);
         // v1 defaulting: 30 shares, 64 queues, hand 8, length 50.
         Assert.Equal((30, 64, 8, 50), (batch.NominalConcurrencyShares, batch.Queues, batch.HandSize, batch.QueueLengthLimit));
@@ -255,5 +256,46 @@ public class ApfYamlTests
         var e = Assert.Throws<InputException>(() => ApfYaml.Parse(yaml, "apf.yaml"));
         Assert.Equal(Array.FindLastIndex(yaml.Split('\n'), l => l.Contains("name: telemetry-agents")) + 1, e.Line);
         Assert.Equal("items[1].metadata.name", e.Field);
+    }
+
+    [Theory]
+    [InlineData("kind: FlowSchema", "kind: Secret", "kind", "kind \"Secret\" is not FlowSchema or PriorityLevelConfiguration")]
+    [InlineData("    limitResponse:", "    assuredConcurrencyShares: 5\n    limitResponse:", "spec.limited.assuredConcurrencyShares", "assuredConcurrencyShares is the pre-v1beta3 name")]
+    [InlineData("type: ByNamespace", "type: ByPod", "spec.distinguisherMethod.type", "distinguisherMethod type must be ByUser or ByNamespace, not \"ByPod\"")]
+    [InlineData("- kind: Group", "- kind: Robot", "spec.rules[0].subjects[0].kind", "subject kind must be User, Group or ServiceAccount, not \"Robot\"")]
+    [InlineData("namespaces: [\"*\"]", "namespaces: [\"*\"]\n      clusterScope: maybe", "spec.rules[0].resourceRules[0].clusterScope", "expected true or false, not ")]
+    [InlineData("      name: batch-runners", "      name: [a]", "spec.rules[0].subjects[0].group.name", "expected a string")]
+    [InlineData("      name: batch-runners", "      name:", "spec.rules[0].subjects[0].group.name", "expected a string")]
+    public void Each_malformed_part_of_a_flow_schema_or_level_is_reported_at_its_path(string find, string replace, string field, string message)
+    {
+        string yaml = Batch.Replace(find, replace);
+        Assert.NotEqual(Batch, yaml);
+        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(yaml, "batch.yaml"));
+        Assert.Equal(field, e.Field);
+        Assert.StartsWith(message, e.Message);
+        Assert.True(e.Line > 0);
+    }
+
+    [Fact]
+    public void User_and_service_account_subjects_and_cluster_scoped_rules_are_read()
+    {
+        string yaml = Batch.Replace("""
+                - kind: Group
+                  group:
+                    name: batch-runners
+            """, """
+                - kind: User
+                  user: {name: alice}
+                - kind: ServiceAccount
+                  serviceAccount: {namespace: ci, name: runner}
+            """).Replace("namespaces: [\"*\"]", "clusterScope: true");
+        Assert.NotEqual(Batch, yaml);
+        var config = ApfConfiguration.From(ApfYaml.Parse(yaml, "batch.yaml"), keepDefaults: false);
+        string LevelOf(string user, string[] groups, string? ns) =>
+            config.PriorityLevels[config.Classify(new RequestDigest(user, groups, "create", "batch", "jobs", ns, true, null)).PriorityLevel].Name;
+        Assert.Equal("batch", LevelOf("alice", [ApfDefaults.SystemAuthenticated], null));
+        Assert.Equal("batch", LevelOf("system:serviceaccount:ci:runner", ["system:serviceaccounts", ApfDefaults.SystemAuthenticated], null));
+        Assert.NotEqual("batch", LevelOf("bob", [ApfDefaults.SystemAuthenticated], null));
+        Assert.NotEqual("batch", LevelOf("alice", [ApfDefaults.SystemAuthenticated], "ci")); // cluster scope only
     }
 }
