@@ -145,4 +145,19 @@ public class SetOverrideTests
         var e = Fixture.Error(File, "workloads[1].replicas=2");
         Assert.Equal(("--set workloads[1].replicas=2", "workloads[1].name"), (e.File, e.Field));
     }
+
+    [Theory]
+    [InlineData("name.first=x", "'name' is a string, so it has no field")]
+    [InlineData("name[0]=x", "'name' is a string, not a list")]
+    [InlineData("cluster[0]=x", "'cluster' is a mapping, not a list")]
+    [InlineData("workloads.name=x", "'workloads' is a list, so it has no field")]
+    [InlineData("manifest.spec.replicas=2", "'manifest.spec' is '5' in the file, not a mapping")]
+    [InlineData("manifest.items[0]=2", "'manifest.items' is a mapping in the file, not a list")]
+    [InlineData("manifest.spec[0]=2", "'manifest.spec' is '5' in the file, not a list")]
+    public void A_path_through_a_value_of_another_shape_is_refused(string set, string message)
+    {
+        var e = Fixture.Error(File + "\nmanifest: {spec: 5, items: {a: 1}}\n", set);
+        Assert.Equal(("--set", set), (e.File, e.Field));
+        Assert.Contains(message, e.Message);
+    }
 }

@@ -27,4 +27,17 @@ public class YamlPathLocatorTests
         Assert.Equal((0, 0), YamlPathLocator.Locate(file, "clusters[2].nodes"));
         Assert.Equal((0, 0), YamlPathLocator.Locate(file, "duration"));
     }
+
+    [Fact]
+    public void A_file_that_is_missing_broken_or_of_several_documents_has_no_place_and_neither_has_a_path_through_a_scalar()
+    {
+        Assert.Equal((0, 0), YamlPathLocator.Locate(Path.Combine(Path.GetTempPath(), "no-such-locate.yaml"), "duration"));
+        Assert.Equal((0, 0), YamlPathLocator.Locate(Write("duration: [1h\n"), "duration"));
+        Assert.Equal((0, 0), YamlPathLocator.Locate(Write("duration: 1h\n---\nduration: 2h\n"), "duration"));
+        var file = Write("duration: 1h\nclusters:\n  - name: a\n");
+        Assert.Equal((0, 0), YamlPathLocator.Locate(file, "duration.seconds"));
+        Assert.Equal((0, 0), YamlPathLocator.Locate(file, "clusters.name"));
+        Assert.Equal((0, 0), YamlPathLocator.Locate(file, "duration[0]"));
+        Assert.Equal((3, 11), YamlPathLocator.Locate(file, "clusters[0].name"));
+    }
 }
