@@ -106,4 +106,75 @@ public sealed class RunEstimateTests : IDisposable
         Assert.Equal(memoryField, estimate.MemoryField);
         Assert.Equal(eventsField, estimate.EventsField);
     }
+
+    private RunEstimate Estimate(string yaml, params string[] sets)
+    {
+        var file = WriteFile(dir, "e.yaml", "apiVersion: cascade/v1\nkind: Scenario\n" + yaml);
+        return RunEstimate.Of(ScenarioLoader.LoadFile(file, sets));
+    }
+
+    private const string OneCluster = """
+        duration: 10m
+        cluster: {name: c, nodes: 100}
+        workloads:
+          - {name: agent, placement: perNode, client: {qps: 0.1}, calls: [{verb: list, resource: pods, every: 10s}, {verb: get, resource: nodes, every: 20s}]}
+          - {name: web, replicas: 3, calls: [{verb: get, resource: configmaps, every: 4s}]}
+          - {name: quiet, replicas: 5}
+          - {name: away, replicas: 7, clusters: [other], calls: [{verb: get, resource: configmaps, every: 1s}]}
+        faults:
+          - {fault: restartApiServers, at: 1m, clusters: [c]}
+        """;
+
+    [Fact]
+    public void The_estimate_is_the_documented_fit_term_by_term()
+    {
+        // Each term by hand: 10 minutes of one 100-node cluster whose API servers restart; the agent's 0.15/s is cut to
+        // its client's QPS (0.1 of 0.1 + 0.05), web's 3 replicas send 0.25/s each, and the other workloads send nothing here.
+        double hours = 1.0 / 6, seconds = 600;
+        double grows = hours * (RunEstimate.ClusterBytesPerHour + 100 * RunEstimate.NodeBytesPerHour);
+        double memory = RunEstimate.ProcessBytes + RunEstimate.ClusterBytes + 100 * RunEstimate.NodeBytes + grows + RunEstimate.RestartBytesPerNodeSquared * 100 * 100;
+        double requests = 0.1 * 100 + 0.25 * 3;
+        double events = seconds * (RunEstimate.ClusterEventsPerSecond + 100 * RunEstimate.NodeEventsPerSecond + RunEstimate.EventsPerRequest * requests);
+        var e = Estimate(OneCluster);
+        Assert.Equal(memory, e.MemoryBytes, 6);
+        Assert.Equal(events, e.Events, 6);
+        Assert.Equal(events / RunEstimate.EventsPerWallSecond, e.WallSeconds, 9);
+        Assert.Equal(("cluster.nodes", "cluster.nodes"), (e.MemoryField, e.EventsField));
+        // A QPS above the calls' rate does not cut them; a fault elsewhere adds no restart storm.
+        var uncut = Estimate(OneCluster, "workloads[0].client.qps=5");
+        Assert.Equal(events + seconds * RunEstimate.EventsPerRequest * 0.05 * 100, uncut.Events, 6);
+        Assert.Equal(memory - RunEstimate.RestartBytesPerNodeSquared * 100 * 100, Estimate(OneCluster, "faults[0].fault=restartCoreDns").MemoryBytes, 6);
+    }
+
+    [Fact]
+    public void What_grows_over_a_long_run_names_the_duration()
+    {
+        var twoDays = Estimate(OneCluster, "duration=2d");
+        Assert.Equal(("duration", "duration"), (twoDays.MemoryField, twoDays.EventsField));
+        // One day exactly is not yet long; the memory that grows over it is, by then, most of the cluster's.
+        var oneDay = Estimate(OneCluster, "duration=1d");
+        Assert.Equal(("cluster.nodes", "cluster.nodes"), (oneDay.MemoryField, oneDay.EventsField));
+    }
+
+    [Theory]
+    [InlineData("[{name: a, nodes: 10}, {name: b, count: 3, nodes: 10}]", "clusters[1].count")]
+    [InlineData("[{name: a, nodes: 30}, {name: b, nodes: 10}]", "clusters[0].nodes")]
+    [InlineData("[{name: a, nodes: 10}, {name: b, nodes: 30}]", "clusters[1].nodes")]
+    [InlineData("[{name: a, nodes: 10}, {name: b, nodes: 10}, {name: c, nodes: 10}]", "clusters")]
+    public void In_a_fleet_the_entry_holding_most_is_named_unless_none_holds_half(string clusters, string field)
+    {
+        var e = Estimate($"duration: 10m\nclusters: {clusters}\n");
+        Assert.Equal((field, field), (e.MemoryField, e.EventsField));
+    }
+
+    [Fact]
+    public void A_count_multiplies_a_clusters_cost_and_a_fault_hits_only_the_copies_it_names()
+    {
+        var one = Estimate("duration: 10m\nclusters: [{name: b, nodes: 10}]\n");
+        var three = Estimate("duration: 10m\nclusters: [{name: b, count: 3, nodes: 10}]\n");
+        Assert.Equal(3 * (one.MemoryBytes - RunEstimate.ProcessBytes), three.MemoryBytes - RunEstimate.ProcessBytes, 3);
+        Assert.Equal(3 * one.Events, three.Events, 3);
+        var hit = Estimate("duration: 10m\nclusters: [{name: b, count: 3, nodes: 10}]\nfaults: [{fault: restartApiServers, at: 1m, clusters: [b-2]}]\n");
+        Assert.Equal(three.MemoryBytes + RunEstimate.RestartBytesPerNodeSquared * 100, hit.MemoryBytes, 3);
+    }
 }
