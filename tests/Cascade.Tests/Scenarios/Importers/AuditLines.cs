@@ -7,7 +7,7 @@ namespace Cascade.Tests.Scenarios.Importers;
 /// <summary>audit.k8s.io/v1 Event lines built in code, as kube-apiserver's log backend writes them.</summary>
 internal static class AuditLines
 {
-    private static readonly DateTime Start = new(2024, 12, 11, 14, 0, 0, DateTimeKind.Utc);
+    public static readonly DateTime Start = new(2024, 12, 11, 14, 0, 0, DateTimeKind.Utc);
 
     public static string Event(string auditId, double seconds, string user, string verb, string uri, string? resource,
         string stage = "ResponseComplete", string? ns = null, string? name = null, string ip = "10.0.0.1", string[]? groups = null,
