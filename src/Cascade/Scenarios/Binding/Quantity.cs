@@ -49,7 +49,9 @@ public readonly partial record struct Quantity(double Value)
 
         var suffix = match.Groups["suffix"].Value;
         double value;
-        if (suffix.Length == 0 || suffix[0] is 'e' || (suffix[0] is 'E' && suffix.Length > 1))
+        // An exponent is e or E followed by digits ("1e3", "2E+6"); "E" alone is exa and "Ei" exbi.
+        bool exponent = suffix.Length > 1 && suffix[0] is 'e' or 'E' && suffix[1] is not 'i';
+        if (suffix.Length == 0 || exponent)
         {
             // No suffix or an exponent: the double parser is exact to the last bit, so ToString round-trips.
             value = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
@@ -57,9 +59,9 @@ public readonly partial record struct Quantity(double Value)
         else
         {
             // Decimal so that "0.1k" is exactly 100 and "1.5Gi" exactly 1610612736.
-            var number = decimal.Parse(match.Groups["number"].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
             try
             {
+                var number = decimal.Parse(match.Groups["number"].Value, NumberStyles.Float, CultureInfo.InvariantCulture);
                 value = (double)(number * Multiplier(suffix));
             }
             catch (OverflowException)

@@ -45,6 +45,8 @@ public class FieldErrorTests
     [InlineData("name: {a: 1}", "expected a string, got a mapping")]
     [InlineData("cluster: {apiServer: {requestTimeout: 5x}}", "'5x' is not a duration: unknown unit 'x' (use us, ms, s, m, h or d)")]
     [InlineData("cluster: {apiServer: {memory: 5 GB}}", "'5 GB' is not a quantity: write it like 512Mi, 64Gi, 1.5G, 100k or 500m")]
+    [InlineData("cluster: {apiServer: {memory: 99999999999999999999999999999Ki}}", "'99999999999999999999999999999Ki' is too large a quantity")]
+    [InlineData("cluster: {apiServer: {memory: 2Ei}}", "must be at most 1Ei, got 2Ei")]
     [InlineData("cluster: {[a]: 1}", "a field name must be a plain word, got a list")]
     [InlineData("cluster: {~: 1}", "a field name must be a plain word, got null")]
     [InlineData("labels: {{a: 1}: b}", "a key must be a string, got a mapping")]

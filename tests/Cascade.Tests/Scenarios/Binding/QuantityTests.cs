@@ -16,6 +16,10 @@ public class QuantityTests
     [InlineData("2E", 2e18)]
     [InlineData("42", 42)]
     [InlineData("-1Ki", -1024)]
+    [InlineData("5Ei", 5.0 * (1L << 60))]
+    [InlineData("3Pi", 3.0 * (1L << 50))]
+    [InlineData("2E+3", 2000)]
+    [InlineData("1.5e-3", 0.0015)]
     public void Quantities_parse_from_kubernetes_notation(string text, double value)
     {
         Assert.Equal(value, Quantity.Parse(text).Value);
@@ -31,6 +35,15 @@ public class QuantityTests
     [InlineData("-3Mi")]
     [InlineData("0.0001")]
     [InlineData("1E+30")]
+    [InlineData("1Ti")]
+    [InlineData("3Pi")]
+    [InlineData("1M")]
+    [InlineData("7G")]
+    [InlineData("2T")]
+    [InlineData("9P")]
+    [InlineData("1500m")]
+    [InlineData("-250m")]
+    [InlineData("1.0005")]
     public void Quantities_print_canonically_and_parse_back(string canonical)
     {
         var q = Quantity.Parse(canonical);
@@ -58,6 +71,8 @@ public class QuantityTests
     [InlineData("1Gb")]
     [InlineData("Gi")]
     [InlineData("1e999")]
+    [InlineData("1..5")]
+    [InlineData("99999999999999999999999999999Ei")]
     public void Malformed_quantities_are_refused(string text)
     {
         Assert.False(Quantity.TryParse(text, out _, out var error));
