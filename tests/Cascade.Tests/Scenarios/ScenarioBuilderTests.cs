@@ -478,6 +478,19 @@ public class ScenarioBuilderTests
     [InlineData("faults[1].clusters=[prod-1]|workloads[1].clusters=[canary]", "faults[1].workload", "cluster 'prod-1' has no workload named 'web'")]
     [InlineData("remediation[0].from=nodes", "remediation[0].from", "`from: nodes` is for blockApiAccess and unblockApiAccess, not ShiftTraffic")]
     [InlineData("remediation[6].fraction=0", "remediation[6].fraction", "unblockApiAccess lets back a share")]
+    [InlineData("remediation[6].every=0s", "remediation[6].every", "unblockApiAccess: `every` must be above 0")]
+    [InlineData("remediation[1].replicas=65", "remediation[1].replicas", "scaleApiServers: at most 64 replicas, got 65")]
+    [InlineData("remediation[7].pods=0", "remediation[7].pods", "runJob needs `pods:`")]
+    [InlineData("remediation[4].replicas=", "remediation[4].replicas", "")]
+    [InlineData("faults[0].afterDetection=1m", "faults[0].at", "a fault needs exactly one of at, afterDetection, afterHalt")]
+    [InlineData("faults[0].at=|faults[0].afterHalt=1m|faults[0].afterDetection=1m", "faults[0].at", "a fault needs exactly one of")]
+    [InlineData("faults[0].at=", "faults[0].at", "a fault needs exactly one of")]
+    [InlineData("faults[1].workload=''", "faults[1].workload", "restartPods needs the workload whose pods restart")]
+    [InlineData("faults[0].workload=web", "faults[0].workload", "only restartPods takes a workload, not RestartApiServers")]
+    [InlineData("faults[1].maxUnavailable=many", "faults[1].maxUnavailable", "expected a count or a percentage (\"25\", \"10%\"), got 'many'")]
+    [InlineData("faults[2].duration=0s", "faults[2].duration", "")]
+    [InlineData("workloads[1].informers[0].resourceVersion=5", "workloads[1].informers[0].resourceVersion", "must be \"0\" (any version: the watch cache) or \"\" (a consistent list), got '5'")]
+    [InlineData("workloads[1].informers[0].resource=pods/log", "workloads[1].informers[0].resource", "an informer watches objects, not a subresource: 'pods/log'")]
     public void A_fault_or_action_the_fleet_cannot_carry_out_is_bad_input_at_its_field(string sets, string field, string message)
     {
         var e = Assert.Throws<InputException>(() => Load(Fleet, sets.Split('|')));
@@ -491,5 +504,11 @@ public class ScenarioBuilderTests
     [InlineData("faults[0].fault=restartScheduler|clusters[1].controllers.enabled=false")]
     [InlineData("faults[1].clusters=[canary]|workloads[1].clusters=[canary]")]
     [InlineData("remediation[6].action=blockApiAccess")]
+    [InlineData("remediation[1].replicas=64")]
+    [InlineData("remediation[7].pods=1")]
+    [InlineData("remediation[6].fraction=0.01")]
+    [InlineData("faults[0].at=|faults[0].afterHalt=0s")]
+    [InlineData("faults[1].maxUnavailable=10%")]
+    [InlineData("workloads[1].informers[0].resourceVersion=''")]
     public void The_same_fault_or_action_where_the_fleet_can_carry_it_out_loads(string sets) => Load(Fleet, sets.Split('|'));
 }
