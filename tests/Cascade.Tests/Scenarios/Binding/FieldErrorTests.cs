@@ -146,4 +146,51 @@ public class FieldErrorTests
         var e = Assert.Throws<InputException>(() => YamlBinder.LoadFile<TestScenario>("/no/such/scenario.yaml"));
         Assert.Equal("/no/such/scenario.yaml: no such file", e.Describe());
     }
+
+    [Fact]
+    public void A_name_with_path_characters_is_escaped_in_the_field_so_it_pastes_into_set()
+    {
+        var e = Fixture.Error("labels: {'a.b[c]=d\\e': [1]}");
+        Assert.Equal(@"labels.a\.b\[c\]\=d\\e", e.Field);
+        Assert.Equal("labels.plain", Fixture.Error("labels: {plain: [1]}").Field);
+    }
+
+    [Fact]
+    public void Many_mistakes_are_listed_up_to_twenty_then_counted()
+    {
+        string Workloads(int n) => "workloads:\n" + string.Concat(Enumerable.Range(0, n).Select(i => $"  - {{name: w{i}, replicas: x}}\n"));
+        var twenty = Fixture.Error(Workloads(20));
+        Assert.Equal(20, twenty.Message.Split('\n').Length);
+        Assert.DoesNotContain("more", twenty.Message);
+        var many = Fixture.Error(Workloads(23));
+        var lines = many.Message.Split('\n');
+        Assert.Equal(21, lines.Length);
+        Assert.Equal("... and 3 more", lines[^1]);
+        Assert.Equal(("workloads[0].replicas", 2), (many.Field, many.Line));
+        Assert.StartsWith("scenario.yaml:3:", lines[1]);
+    }
+
+    [Theory]
+    [InlineData("true", true, true)]
+    [InlineData("True", true, true)]
+    [InlineData("TRUE", true, true)]
+    [InlineData("false", true, false)]
+    [InlineData("False", true, false)]
+    [InlineData("FALSE", true, false)]
+    [InlineData("yes", false, false)]
+    [InlineData("tRUE", false, false)]
+    public void Booleans_are_yaml_1_2s_words(string text, bool ok, bool value)
+    {
+        Assert.Equal(ok, Scalars.TryBool(text, out bool v));
+        Assert.Equal(value, v);
+    }
+
+    [Fact]
+    public void A_long_or_multi_line_value_is_shown_on_one_line_and_cut_short()
+    {
+        Assert.Equal("a\\nb", Scalars.OneLine("a\nb"));
+        Assert.Equal(new string('x', 60), Scalars.OneLine(new string('x', 60)));
+        Assert.Equal(new string('x', 57) + "...", Scalars.OneLine(new string('x', 61)));
+        Assert.Equal("", Scalars.OneLine(null));
+    }
 }
