@@ -511,4 +511,61 @@ public class ScenarioBuilderTests
     [InlineData("faults[1].maxUnavailable=10%")]
     [InlineData("workloads[1].informers[0].resourceVersion=''")]
     public void The_same_fault_or_action_where_the_fleet_can_carry_it_out_loads(string sets) => Load(Fleet, sets.Split('|'));
+
+    [Fact]
+    public void Switches_versions_clients_and_call_timing_arrive_as_written()
+    {
+        var fleet = Build(Fleet, "clusters[0].kubelets.enabled=false", "clusters[0].controllers.enabled=false",
+            "clusters[0].apiServer.maxRequestsInflight=30", "clusters[0].apiServer.maxMutatingRequestsInflight=12",
+            "remediation[2].action=scaleApiServers", "remediation[2].replicas=9", "remediation[2].clusters=[prod-*]",
+            "workloads[1].startAt=5m", "workloads[1].client.timeout=7s", "workloads[1].client.maxRetries=3",
+            "workloads[1].calls[5]={verb: get, resource: secrets, scope: object, at: 90s}", "workloads[1].calls[1].phase=aligned");
+        var canary = fleet.Clusters[0];
+        var prod = fleet.Clusters[1];
+        Assert.Null(canary.Kubelets);
+        Assert.Null(canary.Controllers);
+        Assert.NotNull(prod.Kubelets);
+        Assert.NotNull(prod.Controllers);
+        Assert.Equal(42, canary.Api.Config.SeatsPerReplica);
+        // Two scale-ups: the larger target is reserved (in every cluster: the builder reserves the most any action asks).
+        Assert.Equal(9, prod.Api.Config.MaxReplicas);
+        var web = canary.Workloads.Single(w => w.Workload.Name == "web");
+        Assert.Equal((SimTime.FromMinutes(5), false), (web.StartAt!.Value, web.RunningBefore));
+        var client = web.Workload.Clients[0];
+        Assert.Equal((S(7), 3), (client.TimeoutTicks, client.MaxRetries));
+        Assert.Equal(0, prod.Workloads.Single(w => w.Workload.Name == "agent").Workload.Clients[0].TimeoutTicks);
+        var calls = web.Workload.Calls;
+        Assert.Equal((S(90), false, true), (calls[5].AtTicks, calls[5].Aligned, calls[5].OneShot));
+        Assert.Equal((-1L, true), (calls[1].AtTicks, calls[1].Aligned));
+        Assert.Equal((-1L, false, false), (calls[0].AtTicks, calls[0].Aligned, calls[0].OneShot));
+        // The agent runs a pod per node now, its slots reserved for a scale-up; the Deployment its replicas.
+        Assert.Equal(4, canary.Workloads.Single(w => w.Workload.Name == "agent").Workload.Replicas);
+        Assert.Equal(3, web.Workload.Replicas);
+    }
+
+    [Theory]
+    [InlineData("consistentListFromCache")]
+    [InlineData("resilientWatchCacheInitialization")]
+    [InlineData("streamingListEncoding")]
+    [InlineData("watchList")]
+    public void A_feature_set_in_the_file_overrides_the_versions_default(string feature)
+    {
+        foreach (var version in new[] { "1.29", "1.35" })
+        {
+            var byVersion = ScenarioBuilder.FeaturesOf(Load(Fleet, $"clusters[0].kubernetesVersion={version}").Clusters[0]);
+            bool d = Value(byVersion, feature);
+            var set = ScenarioBuilder.FeaturesOf(Load(Fleet, $"clusters[0].kubernetesVersion={version}", $"clusters[0].apiServer.{feature}={(!d).ToString().ToLowerInvariant()}").Clusters[0]);
+            Assert.Equal(!d, Value(set, feature));
+        }
+        static bool Value(KubernetesFeatures f, string name) =>
+            (bool)typeof(KubernetesFeatures).GetProperty(char.ToUpperInvariant(name[0]) + name[1..])!.GetValue(f)!;
+    }
+
+    [Fact]
+    public void An_informer_without_a_selector_lists_everything_in_its_scope()
+    {
+        var cluster = Build(Fleet, "workloads[1].informers[0].selector=''").Clusters[0];
+        var list = cluster.Workloads.Single(w => w.Workload.Name == "web").Workload.InformersOf(0)[0].Calls.List;
+        Assert.Equal((false, 1.0, 1.0, true), (list.HasSelector, list.Selectivity, list.ScopeFraction, list.ClusterScope));
+    }
 }
