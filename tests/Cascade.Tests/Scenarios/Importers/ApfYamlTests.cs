@@ -298,4 +298,115 @@ public class ApfYamlTests
         Assert.NotEqual("batch", LevelOf("bob", [ApfDefaults.SystemAuthenticated], null));
         Assert.NotEqual("batch", LevelOf("alice", [ApfDefaults.SystemAuthenticated], "ci")); // cluster scope only
     }
+
+    private const string Levels = """
+        apiVersion: flowcontrol.apiserver.k8s.io/v1
+        kind: PriorityLevelConfigurationList
+        items:
+        - apiVersion: flowcontrol.apiserver.k8s.io/v1beta3
+          kind: PriorityLevelConfiguration
+          metadata: {name: exempt}
+          spec:
+            type: Exempt
+            exempt: {nominalConcurrencyShares: 3, lendablePercent: 40}
+        - apiVersion: flowcontrol.apiserver.k8s.io/v1
+          kind: PriorityLevelConfiguration
+          metadata: {name: strict}
+          spec:
+            type: Limited
+            limited:
+              nominalConcurrencyShares: 7
+              lendablePercent: 25
+              borrowingLimitPercent: 60
+              limitResponse: {type: Reject}
+        - apiVersion: flowcontrol.apiserver.k8s.io/v1
+          kind: PriorityLevelConfiguration
+          metadata: {name: queued}
+          spec:
+            type: Limited
+            limited:
+              limitResponse:
+                type: Queue
+                queuing: {queues: 32, handSize: 4, queueLengthLimit: 20}
+        - apiVersion: flowcontrol.apiserver.k8s.io/v1
+          kind: FlowSchema
+          metadata: {name: probes}
+          spec:
+            priorityLevelConfiguration: {name: strict}
+            matchingPrecedence: 250
+            distinguisherMethod: {type: ByUser}
+            rules:
+            - subjects: [{kind: Group, group: {name: ops}}]
+              nonResourceRules: [{verbs: [get], nonResourceURLs: [/healthz, /readyz]}]
+        - apiVersion: flowcontrol.apiserver.k8s.io/v1
+          kind: FlowSchema
+          metadata: {name: nothing}
+          spec:
+            priorityLevelConfiguration: {name: exempt}
+            rules: ~
+        """;
+
+    [Fact]
+    public void Every_field_of_exempt_reject_and_queue_levels_and_of_a_non_resource_rule_is_read()
+    {
+        var o = ApfYaml.Parse(Levels, "levels.yaml");
+        Assert.Equal(["exempt", "strict", "queued"], o.PriorityLevels.Select(l => l.Name));
+        var free = o.PriorityLevels[0];
+        Assert.Equal((PriorityLevelType.Exempt, 3, 40, LimitResponseType.Reject, 0, 0, 0),
+            (free.Type, free.NominalConcurrencyShares, free.LendablePercent, free.LimitResponse, free.Queues, free.HandSize, free.QueueLengthLimit));
+        var strict = o.PriorityLevels[1];
+        Assert.Equal((PriorityLevelType.Limited, 7, 25, (int?)60, LimitResponseType.Reject, 0),
+            (strict.Type, strict.NominalConcurrencyShares, strict.LendablePercent, strict.BorrowingLimitPercent, strict.LimitResponse, strict.Queues));
+        var queued = o.PriorityLevels[2];
+        Assert.Equal((30, 0, (int?)null, LimitResponseType.Queue, 32, 4, 20),
+            (queued.NominalConcurrencyShares, queued.LendablePercent, queued.BorrowingLimitPercent, queued.LimitResponse, queued.Queues, queued.HandSize, queued.QueueLengthLimit));
+        var probes = o.FlowSchemas[0];
+        Assert.Equal(("strict", 250, FlowDistinguisherMethod.ByUser), (probes.PriorityLevelName, probes.MatchingPrecedence, probes.Distinguisher));
+        var rule = Assert.Single(probes.Rules);
+        Assert.Empty(rule.ResourceRules);
+        var nr = Assert.Single(rule.NonResourceRules);
+        Assert.Equal(["get"], nr.Verbs);
+        Assert.Equal(["/healthz", "/readyz"], nr.NonResourceUrls);
+        var nothing = o.FlowSchemas[1];
+        Assert.Equal((1000, (FlowDistinguisherMethod?)null), (nothing.MatchingPrecedence, nothing.Distinguisher));
+        Assert.Empty(nothing.Rules);
+        // An empty file, or empty documents, hold nothing.
+        Assert.Empty(ApfYaml.Parse("", "e.yaml").PriorityLevels);
+        Assert.Empty(ApfYaml.Parse("---\n~\n---\nnull\n", "e.yaml").FlowSchemas);
+        Assert.Empty(ApfYaml.Parse("apiVersion: v1\nkind: List\n", "e.yaml").FlowSchemas);
+    }
+
+    [Theory]
+    [InlineData("    exempt: {nominalConcurrencyShares: 3, lendablePercent: 40}", "    exempt: {nominalConcurrencyShares: 3}\n    limited: {}", "items[0].spec.limited", "a priority level of type Exempt cannot have `limited`")]
+    [InlineData("    exempt: {nominalConcurrencyShares: 3, lendablePercent: 40}", "    exempt: {shares: 3}", "items[0].spec.exempt.shares", "unknown field")]
+    [InlineData("      limitResponse: {type: Reject}", "      limitResponse: {type: Reject, queuing: {}}", "items[1].spec.limited.limitResponse.queuing", "a Reject limit response cannot have `queuing`")]
+    [InlineData("      limitResponse: {type: Reject}", "      limitResponse: {type: Drop}", "items[1].spec.limited.limitResponse.type", "limitResponse type must be Queue or Reject, not \"Drop\"")]
+    [InlineData("    type: Limited\n    limited:\n      nominalConcurrencyShares: 7", "    type: Limited\n    exempt: {}\n    limited:\n      nominalConcurrencyShares: 7", "items[1].spec.exempt", "a priority level of type Limited cannot have `exempt`")]
+    [InlineData("  metadata: {name: strict}\n  spec:\n    type: Limited", "  metadata: {name: strict}\n  spec:\n    type: Sometimes", "items[1].spec.type", "type must be Exempt or Limited, not \"Sometimes\"")]
+    [InlineData("    priorityLevelConfiguration: {name: strict}", "    priorityLevelConfiguration: {name: stricter}", "items[3].spec.priorityLevelConfiguration.name", "no PriorityLevelConfiguration is named \"stricter\" (known: catch-all, exempt, global-default")]
+    [InlineData("kind: PriorityLevelConfigurationList", "kind: PriorityLevelConfigurationList\nextra: 1", "extra", "unknown field")]
+    [InlineData("  metadata: {name: nothing}", "  metadata: {name: nothing}\n  data: 1", "items[4].data", "unknown field")]
+    [InlineData("      nonResourceRules: [{verbs: [get], nonResourceURLs: [/healthz, /readyz]}]", "      nonResourceRules: [{verbs: [get]}]", "items[3].spec.rules[0].nonResourceRules[0].nonResourceURLs", "missing")]
+    [InlineData("    - subjects: [{kind: Group, group: {name: ops}}]", "    - subjects: []", "items[3].spec.rules[0].subjects", "a rule needs at least one subject")]
+    [InlineData("    matchingPrecedence: 250", "    matchingPrecedence: high", "items[3].spec.matchingPrecedence", "")]
+    public void Each_malformed_level_or_list_is_reported_at_its_path(string find, string replace, string field, string message)
+    {
+        string yaml = Levels.Replace(find, replace);
+        Assert.NotEqual(Levels, yaml);
+        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(yaml, "levels.yaml"));
+        Assert.Equal(field, e.Field);
+        Assert.Contains(message, e.Message);
+        Assert.Equal("levels.yaml", e.File);
+        Assert.True(e.Line > 0 && e.Column > 0, $"{e.Line}:{e.Column}");
+    }
+
+    [Fact]
+    public void Without_the_defaults_only_the_files_levels_and_the_mandatory_ones_may_be_named()
+    {
+        string yaml = Levels.Replace("    priorityLevelConfiguration: {name: exempt}", "    priorityLevelConfiguration: {name: workload-low}");
+        ApfYaml.Parse(yaml, "levels.yaml", keepDefaults: true);
+        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(yaml, "levels.yaml", keepDefaults: false));
+        Assert.Equal("no PriorityLevelConfiguration is named \"workload-low\" (known: catch-all, exempt, queued, strict)", e.Message);
+        ApfYaml.Parse(Levels.Replace("{name: exempt}\n    rules", "{name: catch-all}\n    rules"), "levels.yaml", keepDefaults: false);
+    }
 }
