@@ -121,9 +121,9 @@ public class ImporterInputTests
     public void A_fault_past_the_first_buffer_is_located_on_its_own_line()
     {
         var sb = new StringBuilder("{\"items\":[\n");
-        for (int i = 0; i < 40_000; i++) sb.Append("{\"name\":\"item-").Append(i).Append("\"},\n");
+        for (int i = 0; i < 100_000; i++) sb.Append("{\"name\":\"item-").Append(i).Append("\"},\n");
         sb.Append("  7]}");
         var e = Assert.Throws<InputException>(() => Items(sb.ToString()));
-        Assert.Equal(("items[40000] is not an object", 40_002, 3), (e.Message, e.Line, e.Column));
+        Assert.Equal(("items[100000] is not an object", 100_002, 3), (e.Message, e.Line, e.Column));
     }
 }
