@@ -266,14 +266,18 @@ public class ApfYamlTests
     [InlineData("namespaces: [\"*\"]", "namespaces: [\"*\"]\n      clusterScope: maybe", "spec.rules[0].resourceRules[0].clusterScope", "expected true or false, not ")]
     [InlineData("      name: batch-runners", "      name: [a]", "spec.rules[0].subjects[0].group.name", "expected a string")]
     [InlineData("      name: batch-runners", "      name:", "spec.rules[0].subjects[0].group.name", "expected a string")]
-    public void Each_malformed_part_of_a_flow_schema_or_level_is_reported_at_its_path(string find, string replace, string field, string message)
+    public void Each_malformed_part_of_a_flow_schema_or_level_is_reported_at_its_path(string find, string replace, string field, string message) =>
+        Assert.StartsWith(message, LocatedError(Batch, "batch.yaml", find, replace, field).Message);
+
+    /// <summary>Parses <paramref name="yaml"/> with one edit, which must make it bad input located at <paramref name="field"/> in the file.</summary>
+    private static InputException LocatedError(string yaml, string file, string find, string replace, string field)
     {
-        string yaml = Batch.Replace(find, replace);
-        Assert.NotEqual(Batch, yaml);
-        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(yaml, "batch.yaml"));
-        Assert.Equal(field, e.Field);
-        Assert.StartsWith(message, e.Message);
-        Assert.True(e.Line > 0);
+        string edited = yaml.Replace(find, replace);
+        Assert.NotEqual(yaml, edited);
+        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(edited, file));
+        Assert.Equal((field, file), (e.Field, e.File));
+        Assert.True(e.Line > 0 && e.Column > 0, $"{e.Line}:{e.Column}");
+        return e;
     }
 
     [Fact]
@@ -389,16 +393,8 @@ public class ApfYamlTests
     [InlineData("      nonResourceRules: [{verbs: [get], nonResourceURLs: [/healthz, /readyz]}]", "      nonResourceRules: [{verbs: [get]}]", "items[3].spec.rules[0].nonResourceRules[0].nonResourceURLs", "missing")]
     [InlineData("    - subjects: [{kind: Group, group: {name: ops}}]", "    - subjects: []", "items[3].spec.rules[0].subjects", "a rule needs at least one subject")]
     [InlineData("    matchingPrecedence: 250", "    matchingPrecedence: high", "items[3].spec.matchingPrecedence", "")]
-    public void Each_malformed_level_or_list_is_reported_at_its_path(string find, string replace, string field, string message)
-    {
-        string yaml = Levels.Replace(find, replace);
-        Assert.NotEqual(Levels, yaml);
-        var e = Assert.Throws<InputException>(() => ApfYaml.Parse(yaml, "levels.yaml"));
-        Assert.Equal(field, e.Field);
-        Assert.Contains(message, e.Message);
-        Assert.Equal("levels.yaml", e.File);
-        Assert.True(e.Line > 0 && e.Column > 0, $"{e.Line}:{e.Column}");
-    }
+    public void Each_malformed_level_or_list_is_reported_at_its_path(string find, string replace, string field, string message) =>
+        Assert.Contains(message, LocatedError(Levels, "levels.yaml", find, replace, field).Message);
 
     [Fact]
     public void Without_the_defaults_only_the_files_levels_and_the_mandatory_ones_may_be_named()
