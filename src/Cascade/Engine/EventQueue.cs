@@ -16,18 +16,29 @@ namespace Cascade.Engine;
 /// and popping takes the least of the heap's top and the lanes' heads, so events run in exactly the order the
 /// heap alone would give. A cancelled lane event is left in place and skipped when it reaches the head (its
 /// slot's generation has moved on). The heap then holds only the irregular events and stays small.
+///
+/// Memory, not arithmetic, is what an event costs in a large model: tens of thousands of events wait at once, so
+/// whatever is read per event at random is a cache miss. What the sifts and the liveness checks touch (a slot's heap
+/// position, generation and free-list link) is kept in 16 bytes per slot apart from the payload, and a lane entry
+/// carries its event's handler, kind and argument, so a lane event is pushed and popped without its slot's payload.
 /// </summary>
 public sealed class EventQueue
 {
-    private struct Slot
+    // What a heap event runs; a lane event's is in its lane entry instead.
+    private struct Payload
     {
         public IEventHandler? Handler;
         public long Arg;
-        public int Kind;
-        public int HeapIndex;   // -1 when free, InLane when waiting in a lane
+    }
+
+    // A slot's bookkeeping, 16 bytes: its heap index (-1 free, InLane in a lane); its generation, bumped when it is
+    // freed so that a stale handle or lane entry is recognised; the next free slot; a heap event's kind.
+    private struct SlotState
+    {
+        public int HeapIndex;
         public int Generation;
         public int NextFree;
-        public long LaneTime;   // the event's time while it waits in a lane
+        public int Kind;
     }
 
     private const int InLane = -2;
@@ -50,6 +61,9 @@ public sealed class EventQueue
         public long Sequence;
         public int Slot;
         public int Generation;
+        public IEventHandler Handler;
+        public long Arg;
+        public int Kind;
     }
 
     private sealed class Lane(long delay)
@@ -59,7 +73,10 @@ public sealed class EventQueue
         public int Head, Count;
     }
 
-    private Slot[] _slots;
+    // Per slot: its state, a heap event's payload, a lane event's time.
+    private SlotState[] _state;
+    private Payload[] _payload;
+    private long[] _laneTime;
     private Entry[] _heap;
     private int _count;
     private Lane[] _lanes = [];
@@ -70,8 +87,11 @@ public sealed class EventQueue
 
     public EventQueue(int initialCapacity = 1024)
     {
-        _slots = new Slot[Math.Max(4, initialCapacity)];
-        _heap = new Entry[Math.Max(4, initialCapacity)];
+        int n = Math.Max(4, initialCapacity);
+        _state = new SlotState[n];
+        _payload = new Payload[n];
+        _laneTime = new long[n];
+        _heap = new Entry[n];
     }
 
     public int Count => _count + _laneEvents;
@@ -89,33 +109,51 @@ public sealed class EventQueue
         Array.Resize(ref _laneHeadTime, _lanes.Length);
         Array.Resize(ref _laneHeadSeq, _lanes.Length);
         _laneHeadTime[^1] = SimTime.Never;
+        // The lane index by delay: first come keeps a shared entry (a later lane whose delay hashes there is not
+        // found, and its events go to the heap, in the same order).
+        ref sbyte entry = ref _laneByDelay[LaneHash(delayTicks)];
+        if (entry < 0) entry = (sbyte)(_lanes.Length - 1);
         return _lanes.Length - 1;
     }
+
+    // Lane indices by a hash of their delay (-1: none), so that scheduling any event finds its lane, or that it has
+    // none, in one look rather than a scan of the lanes.
+    private const int LaneHashBits = 6;
+    private readonly sbyte[] _laneByDelay = NoLanes();
+
+    private static sbyte[] NoLanes()
+    {
+        var table = new sbyte[1 << LaneHashBits];
+        Array.Fill(table, (sbyte)-1);
+        return table;
+    }
+
+    internal static int LaneHash(long delayTicks) => (int)((ulong)delayTicks * 0x9E3779B97F4A7C15UL >> (64 - LaneHashBits));
 
     /// <summary>The lane of this fixed delay, or -1 if there is none.</summary>
     public int FindLane(long delayTicks)
     {
-        var lanes = _lanes;
-        for (int l = 0; l < lanes.Length; l++) if (lanes[l].Delay == delayTicks) return l;
-        return -1;
+        int l = _laneByDelay[LaneHash(delayTicks)];
+        return l >= 0 && _lanes[l].Delay == delayTicks ? l : -1;
     }
 
     /// <summary>Appends an event at <paramref name="time"/> to lane <paramref name="lane"/>; the caller guarantees time = now + the lane's delay.</summary>
     public EventHandle PushLane(int lane, long time, IEventHandler handler, int kind, long arg)
     {
         int s = AllocateSlot();
-        ref Slot slot = ref _slots[s];
-        slot.Handler = handler;
-        slot.Kind = kind;
-        slot.Arg = arg;
-        slot.HeapIndex = InLane;
-        slot.LaneTime = time;
+        ref SlotState state = ref _state[s];
+        state.HeapIndex = InLane;
+        _laneTime[s] = time;
+        int generation = state.Generation;
         var l = _lanes[lane];
         if (l.Count == l.Ring.Length) GrowLane(l);
-        l.Ring[(l.Head + l.Count) & (l.Ring.Length - 1)] = new LaneEntry { Time = time, Sequence = _nextSequence++, Slot = s, Generation = slot.Generation };
+        l.Ring[(l.Head + l.Count) & (l.Ring.Length - 1)] = new LaneEntry
+        {
+            Time = time, Sequence = _nextSequence++, Slot = s, Generation = generation, Handler = handler, Kind = kind, Arg = arg,
+        };
         if (l.Count++ == 0) SetHead(lane);
         _laneEvents++;
-        return new EventHandle(s, slot.Generation);
+        return new EventHandle(s, generation);
     }
 
     private static void GrowLane(Lane l)
@@ -163,12 +201,16 @@ public sealed class EventQueue
     }
 
     /// <summary>Takes lane <paramref name="lane"/>'s head off; false if it was a cancelled event (whose slot is freed already).</summary>
-    private bool PopLaneHead(int lane, out int slot)
+    private bool PopLaneHead(int lane, out int slot, out IEventHandler handler, out int kind, out long arg)
     {
         var l = _lanes[lane];
         ref LaneEntry h = ref l.Ring[l.Head];
         slot = h.Slot;
-        bool live = _slots[slot].Generation == h.Generation;
+        handler = h.Handler;
+        kind = h.Kind;
+        arg = h.Arg;
+        bool live = _state[slot].Generation == h.Generation;
+        h.Handler = null!;   // the ring keeps no handler alive
         l.Head = (l.Head + 1) & (l.Ring.Length - 1);
         l.Count--;
         SetHead(lane);
@@ -184,8 +226,8 @@ public sealed class EventQueue
             if (lane < 0) return -1;
             var l = _lanes[lane];
             ref LaneEntry h = ref l.Ring[l.Head];
-            if (_slots[h.Slot].Generation == h.Generation) return lane;
-            PopLaneHead(lane, out _);
+            if (_state[h.Slot].Generation == h.Generation) return lane;
+            PopLaneHead(lane, out _, out _, out _, out _);
         }
     }
 
@@ -202,14 +244,14 @@ public sealed class EventQueue
     public EventHandle Push(long time, IEventHandler handler, int kind, long arg)
     {
         int s = AllocateSlot();
-        ref Slot slot = ref _slots[s];
-        slot.Handler = handler;
-        slot.Kind = kind;
-        slot.Arg = arg;
+        ref Payload p = ref _payload[s];
+        p.Handler = handler;
+        p.Arg = arg;
+        _state[s].Kind = kind;
         if (_count == _heap.Length) Array.Resize(ref _heap, _heap.Length * 2);
         int i = _count++;
         SiftUp(i, new Entry { Time = time, Sequence = _nextSequence++, Slot = s });
-        return new EventHandle(s, _slots[s].Generation);
+        return new EventHandle(s, _state[s].Generation);
     }
 
     /// <summary>Time of the earliest pending event; <see cref="SimTime.Never"/> when empty.</summary>
@@ -238,9 +280,10 @@ public sealed class EventQueue
             {
                 time = _laneHeadTime[lane];
                 if (time > untilTime) return Nothing(out handler, out kind, out arg);
-                if (!PopLaneHead(lane, out s)) continue;   // a cancelled event: look again
+                if (!PopLaneHead(lane, out s, out handler, out kind, out arg)) continue;   // a cancelled event: look again
                 _laneEvents--;
-                break;
+                FreeSlot(s);
+                return true;
             }
             time = _count == 0 ? SimTime.Never : _heap[0].Time;
             if (_count == 0 || time > untilTime) return Nothing(out handler, out kind, out arg);
@@ -248,10 +291,11 @@ public sealed class EventQueue
             RemoveAt(0);
             break;
         }
-        ref Slot slot = ref _slots[s];
-        handler = slot.Handler!;
-        kind = slot.Kind;
-        arg = slot.Arg;
+        ref Payload p = ref _payload[s];
+        handler = p.Handler!;
+        kind = _state[s].Kind;
+        arg = p.Arg;
+        p.Handler = null;
         FreeSlot(s);
         return true;
     }
@@ -266,10 +310,15 @@ public sealed class EventQueue
     {
         int s = handle.Slot;
         if ((uint)s >= (uint)_slotsUsed) return false;
-        ref Slot slot = ref _slots[s];
-        if (slot.Generation != handle.Generation || slot.HeapIndex == -1) return false;
-        if (slot.HeapIndex == InLane) _laneEvents--;   // its entry stays in the lane, skipped once the slot's generation moves on
-        else RemoveAt(slot.HeapIndex);
+        ref SlotState state = ref _state[s];
+        int at = state.HeapIndex;
+        if (state.Generation != handle.Generation || at == -1) return false;
+        if (at == InLane) _laneEvents--;   // its entry stays in the lane, skipped once the slot's generation moves on
+        else
+        {
+            RemoveAt(at);
+            _payload[s].Handler = null;
+        }
         FreeSlot(s);
         return true;
     }
@@ -278,15 +327,15 @@ public sealed class EventQueue
     {
         int s = handle.Slot;
         if ((uint)s >= (uint)_slotsUsed) return false;
-        ref Slot slot = ref _slots[s];
-        return slot.Generation == handle.Generation && slot.HeapIndex != -1;
+        ref SlotState state = ref _state[s];
+        return state.Generation == handle.Generation && state.HeapIndex != -1;
     }
 
     public long TimeOf(EventHandle handle)
     {
         if (!IsPending(handle)) return SimTime.Never;
-        ref Slot slot = ref _slots[handle.Slot];
-        return slot.HeapIndex == InLane ? slot.LaneTime : _heap[slot.HeapIndex].Time;
+        int at = _state[handle.Slot].HeapIndex;
+        return at == InLane ? _laneTime[handle.Slot] : _heap[at].Time;
     }
 
     private int AllocateSlot()
@@ -294,20 +343,26 @@ public sealed class EventQueue
         if (_freeHead >= 0)
         {
             int s = _freeHead;
-            _freeHead = _slots[s].NextFree;
+            _freeHead = _state[s].NextFree;
             return s;
         }
-        if (_slotsUsed == _slots.Length) Array.Resize(ref _slots, _slots.Length * 2);
+        if (_slotsUsed == _state.Length)
+        {
+            int n = _state.Length * 2;
+            Array.Resize(ref _state, n);
+            Array.Resize(ref _payload, n);
+            Array.Resize(ref _laneTime, n);
+        }
         return _slotsUsed++;
     }
 
+    /// <summary>Frees slot <paramref name="s"/> (its payload, if it had one in the heap, is cleared by the caller).</summary>
     private void FreeSlot(int s)
     {
-        ref Slot slot = ref _slots[s];
-        slot.Handler = null;
-        slot.HeapIndex = -1;
-        slot.Generation++;
-        slot.NextFree = _freeHead;
+        ref SlotState state = ref _state[s];
+        state.HeapIndex = -1;
+        state.Generation++;
+        state.NextFree = _freeHead;
         _freeHead = s;
     }
 
@@ -331,11 +386,11 @@ public sealed class EventQueue
             int parent = (i - 1) >> 2;
             if (!Less(e, _heap[parent])) break;
             _heap[i] = _heap[parent];
-            _slots[_heap[i].Slot].HeapIndex = i;
+            _state[_heap[i].Slot].HeapIndex = i;
             i = parent;
         }
         _heap[i] = e;
-        _slots[e.Slot].HeapIndex = i;
+        _state[e.Slot].HeapIndex = i;
     }
 
     /// <summary>Places <paramref name="e"/> at hole <paramref name="i"/> or below.</summary>
@@ -352,10 +407,10 @@ public sealed class EventQueue
                 if (Less(_heap[c], _heap[best])) best = c;
             if (!Less(_heap[best], e)) break;
             _heap[i] = _heap[best];
-            _slots[_heap[i].Slot].HeapIndex = i;
+            _state[_heap[i].Slot].HeapIndex = i;
             i = best;
         }
         _heap[i] = e;
-        _slots[e.Slot].HeapIndex = i;
+        _state[e.Slot].HeapIndex = i;
     }
 }

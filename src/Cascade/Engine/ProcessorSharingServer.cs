@@ -175,7 +175,8 @@ public sealed class ProcessorSharingServer : IEventHandler
             return;
         }
         double remaining = _finish[_heap[0]] - _virtual;
-        long delay = remaining <= 0 ? 0 : (long)Math.Ceiling(remaining / Rate);
+        // At full speed (no more jobs than cores) the rate is 1 and the division, which would change nothing, is skipped.
+        long delay = remaining <= 0 ? 0 : (long)Math.Ceiling(_count <= _cores ? remaining : remaining / Rate);
         long at = _sim.Now + delay;
         if (!_next.IsNone)
         {

@@ -181,6 +181,52 @@ public class EventQueueTests
     }
 
     [Fact]
+    public void A_lane_event_runs_with_its_own_kind_and_argument()
+    {
+        var sim = new Simulation(0);
+        var r = new Recorder(sim);
+        sim.UseLane(10);
+        for (int i = 0; i < 300; i++) sim.Schedule(10, r, i % 7, 1000L * i + 3);   // lane
+        sim.Schedule(10, r, 99, -5);                                                 // lane, after the others
+        sim.ScheduleAt(10, r, 42, -6);                                               // the heap's, same time, last
+        sim.Run();
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => (i % 7, 1000L * i + 3)).Append((99, -5L)).Append((42, -6L)),
+            r.Seen.Select(e => (e.Kind, e.Arg)));
+    }
+
+    [Fact]
+    public void A_lane_whose_delay_shares_another_lanes_hash_is_not_used_and_its_events_keep_their_order()
+    {
+        const long first = 3;
+        long second = Enumerable.Range(4, 1_000_000).Select(d => (long)d).First(d => EventQueue.LaneHash(d) == EventQueue.LaneHash(first));
+        var q = new EventQueue();
+        Assert.Equal(0, q.LaneFor(first));
+        Assert.Equal(1, q.LaneFor(second));
+        Assert.Equal(0, q.FindLane(first));
+        Assert.Equal(-1, q.FindLane(second));   // its events go to the heap
+        Assert.Equal(-1, q.FindLane(first + 1));
+
+        var plain = new Chain { Sim = new Simulation(0) };
+        var laned = new Chain { Sim = new Simulation(0) };
+        laned.Sim.UseLane(first);
+        laned.Sim.UseLane(second);
+        for (int i = 0; i < 200; i++)
+        {
+            long d = i % 3 == 0 ? first : i % 3 == 1 ? second : i % 5;
+            plain.Sim.Schedule(d, plain, 0, i);
+            laned.Sim.Schedule(d, laned, 0, i);
+            if (i % 10 == 9)
+            {
+                plain.Sim.Run(plain.Sim.Now + 2);
+                laned.Sim.Run(laned.Sim.Now + 2);
+            }
+        }
+        plain.Sim.Run();
+        laned.Sim.Run();
+        Assert.Equal(plain.Log, laned.Log);
+    }
+
+    [Fact]
     public void A_lane_keeps_its_events_in_order_past_its_first_ring_and_a_cancelled_head_is_skipped()
     {
         var sim = new Simulation(0);

@@ -43,4 +43,31 @@ public class LatencyHistogramTests
         Assert.Equal(LatencyHistogram.BinSeconds(61), LatencyHistogram.Quantile(bins, 1.0));   // rank 100
         Assert.Equal(LatencyHistogram.BinSeconds(11), LatencyHistogram.Quantile(bins, 0.0));
     }
+
+    [Fact]
+    public void The_table_lookup_gives_every_latency_the_bin_the_formula_gives()
+    {
+        // Each bin's first tick and its neighbours, where a rounding difference would show...
+        for (int b = 1; b < LatencyHistogram.Bins; b++)
+            for (long t = LatencyHistogram.FirstTickOfBin[b] - 3; t <= LatencyHistogram.FirstTickOfBin[b] + 3; t++)
+                Assert.Equal(LatencyHistogram.BinByFormula(t), LatencyHistogram.Bin(t));
+        // ... every tick of the first ten milliseconds, and ticks spread log-uniformly up to past the last bin.
+        for (long t = -2; t <= 10_000; t++) Assert.Equal(LatencyHistogram.BinByFormula(t), LatencyHistogram.Bin(t));
+        var rng = new Random(7);
+        for (int i = 0; i < 200_000; i++)
+        {
+            long t = (long)Math.Pow(10, rng.NextDouble() * 11);
+            Assert.Equal(LatencyHistogram.BinByFormula(t), LatencyHistogram.Bin(t));
+        }
+        Assert.Equal(LatencyHistogram.Bins - 1, LatencyHistogram.Bin(long.MaxValue));
+    }
+
+    [Fact]
+    public void Each_bin_starts_later_than_the_one_before()
+    {
+        for (int b = 2; b < LatencyHistogram.Bins; b++)
+            Assert.True(LatencyHistogram.FirstTickOfBin[b] > LatencyHistogram.FirstTickOfBin[b - 1], $"bin {b}");
+        Assert.Equal(100, LatencyHistogram.FirstTickOfBin[1]);   // 100 µs opens bin 1
+    }
 }
+

@@ -142,7 +142,9 @@ public sealed class ApfConfiguration
             else if (!flowHashes.TryGetValue((selected, distinguisher), out hash))
                 flowHashes[(selected, distinguisher)] = hash = HashFlowId(fs.Name, distinguisher);
         }
-        return new Classification(pl, selected, hash, level.IsExempt);
+        // A flow's hand never changes: dealt here once, not on every request (QueueSet.ShuffleShard).
+        ulong hand = level.HasQueues && level.Queues > 1 ? ShuffleShardDealer.Pack(hash, level.Queues, level.HandSize) : 0;
+        return new Classification(pl, selected, hash, level.IsExempt) { Hand = hand };
     }
 
     /// <summary>

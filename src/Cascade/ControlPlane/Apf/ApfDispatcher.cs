@@ -187,7 +187,7 @@ public sealed class ApfDispatcher : IEventHandler
         int token = r.Token;
 
         long now = _sim.Now;
-        switch (qs.Start(requestId, c.FlowHash, now))
+        switch (qs.Start(requestId, c.FlowHash, now, c.Hand))
         {
             case AdmitOutcome.Dispatched:
                 _dispatched[qs.Level]++;

@@ -46,6 +46,8 @@ internal sealed class QueueSet
     // Bit i set ⇔ queue i has requests waiting: dispatch visits only those, in the same round-robin order.
     private readonly ulong[] _waitingMask;
     private readonly int _handSize;
+    private readonly int _cardBits;
+    private readonly ulong _handTag;
     private readonly int _queueLengthLimit;
 
     private ulong _currentR;
@@ -67,6 +69,8 @@ internal sealed class QueueSet
         _queues = new FairQueue[HasQueues ? config.Queues : 0];
         _waitingMask = new ulong[(_queues.Length + 63) / 64];
         _handSize = HasQueues ? config.HandSize : 0;
+        _cardBits = ShuffleShardDealer.CardBits(_queues.Length);
+        _handTag = ShuffleShardDealer.Tag(_queues.Length, _handSize);
         _queueLengthLimit = config.QueueLengthLimit;
         Limits = limits;
     }
@@ -144,8 +148,11 @@ internal sealed class QueueSet
         EpochAdvances++;
     }
 
-    /// <summary>StartRequest for a request whose slot the owner has filled. Does not dispatch queued requests.</summary>
-    public AdmitOutcome Start(int id, ulong hashValue, long now)
+    /// <summary>
+    /// StartRequest for a request whose slot the owner has filled. Does not dispatch queued requests. <paramref name="hand"/>
+    /// is the flow's hand as <see cref="ShuffleShardDealer.Pack"/> gives it (one of another shape, or 0, is dealt here from the hash).
+    /// </summary>
+    public AdmitOutcome Start(int id, ulong hashValue, long now, ulong hand = 0)
     {
         SyncTime(now);
         ref ApfRequest r = ref _owner.Request(id);
@@ -160,7 +167,7 @@ internal sealed class QueueSet
             DispatchSansQueue(ref r, now);
             return AdmitOutcome.Dispatched;
         }
-        int qi = ShuffleShard(hashValue);
+        int qi = ShuffleShard(hashValue, hand);
         ref FairQueue q = ref _queues[qi];
         // rejectOrEnqueueToBoundLocked: reject only when every seat is taken and the chosen queue is full.
         if (TotSeatsInUse >= ConcurrencyLimit && q.Length >= _queueLengthLimit) return AdmitOutcome.RejectedQueueFull;
@@ -342,10 +349,12 @@ internal sealed class QueueSet
     }
 
     /// <summary>shuffleShardLocked: deal the flow's hand; join the queue with the least waiting work.</summary>
-    private int ShuffleShard(ulong hashValue)
+    private int ShuffleShard(ulong hashValue, ulong packedHand)
     {
         Span<int> hand = stackalloc int[_handSize];
-        ShuffleShardDealer.Deal(hashValue, _queues.Length, hand);
+        if (!ShuffleShardDealer.IsHandOf(packedHand, _handTag)) ShuffleShardDealer.Deal(hashValue, _queues.Length, hand);
+        else
+            for (int i = 0; i < _handSize; i++) hand[i] = ShuffleShardDealer.Card(packedHand, i, _cardBits);
         // Visit the hand from a rotating offset so that equal queues are not always resolved the same way.
         int offset = _enqueues % _handSize;
         _enqueues++;

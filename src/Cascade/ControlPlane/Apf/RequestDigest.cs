@@ -26,9 +26,13 @@ public readonly record struct RequestDigest(
 /// <summary>
 /// The outcome of classification: priority level and FlowSchema indices into <see cref="ApfConfiguration"/>,
 /// the flow's shuffle-sharding hash (0 when the level has at most one queue, as upstream), and whether the
-/// level is exempt.
+/// level is exempt. <see cref="Hand"/> is the flow's shuffle-shard hand in the level's queues, dealt once from
+/// the hash and packed (<see cref="ShuffleShardDealer.Pack"/>); 0 when not dealt, and the queue set deals it then.
 /// </summary>
-public readonly record struct Classification(int PriorityLevel, int FlowSchema, ulong FlowHash, bool Exempt);
+public readonly record struct Classification(int PriorityLevel, int FlowSchema, ulong FlowHash, bool Exempt)
+{
+    public ulong Hand { get; init; }
+}
 
 /// <summary>
 /// The user names and groups Kubernetes' authenticators give the usual identities
