@@ -50,7 +50,11 @@ public static class CompareCommand
             if (json) Console.Out.Write(Json.Serialize(result));
             else Print(result);
             if (!quiet)
-                Console.Error.WriteLine($"{result.Rows.Count(r => r.Outcome is not null)} runs in {watch.Elapsed.TotalSeconds:F1} s wall on {threads} thread(s)");
+            {
+                int same = result.Rows.Count(r => r.SameAsBaseline is not null);
+                Console.Error.WriteLine($"{result.Rows.Count(r => r.Outcome is not null) - same} runs in {watch.Elapsed.TotalSeconds:F1} s wall on {threads} thread(s)" +
+                    (same > 0 ? $"; {same} answered by the baseline's run" : ""));
+            }
             return ExitCodes.Ok;
         });
         return cmd;
@@ -103,7 +107,8 @@ public static class CompareCommand
         AnsiConsole.WriteLine("recovered: from the first trouble to all healthy again; objectives: failing verdicts (cascade check)");
         var changes = new Table().Title("what each variant changes").AddColumn("variant").AddColumn("changes");
         foreach (var row in result.Rows.Where(r => r.Variant != Variant.BaselineName))
-            changes.AddRow(Markup.Escape(row.Variant), Markup.Escape(row.NotApplicable is { } why ? $"n/a: {why}" : string.Join("\n", row.Changes)));
+            changes.AddRow(Markup.Escape(row.Variant), Markup.Escape(row.NotApplicable is { } why ? $"n/a: {why}"
+                : string.Join("\n", row.SameAsBaseline is { } same ? [.. row.Changes, $"= the baseline's run: {same}"] : row.Changes)));
         AnsiConsole.Write(changes);
         AnsiConsole.WriteLine();
     }

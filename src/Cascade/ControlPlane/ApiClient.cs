@@ -11,17 +11,15 @@ namespace Cascade.ControlPlane;
 /// </summary>
 public sealed class ApiClient
 {
-    private readonly double _qps;
-    private readonly double _burst;
-    private double _tokens;
-    private long _refilledAt;
+    private TokenBucket _limiter;
+    // What-if limiters beside the real one, each telling its probe whether it would ever have made a request wait
+    // otherwise (ClientLimitProbe); null when none watches this client.
+    private (ClientLimitProbe Probe, TokenBucket Bucket, bool Told)[]? _probes;
 
     public ApiClient(int id, double qps, int burst, long timeoutTicks, int maxRetries)
     {
         Id = id;
-        _qps = qps;
-        _burst = burst;
-        _tokens = burst;
+        _limiter = new TokenBucket(qps, burst);
         TimeoutTicks = timeoutTicks;
         MaxRetries = maxRetries;
     }
@@ -42,12 +40,70 @@ public sealed class ApiClient
     /// <summary>Reserves one token and returns how long the caller must wait for it (0 if one is at hand).</summary>
     public long ReserveToken(long now)
     {
-        if (double.IsPositiveInfinity(_qps)) return 0;
-        double elapsed = SimTime.ToSeconds(now - _refilledAt);
-        _tokens = Math.Min(_burst, _tokens + elapsed * _qps);
-        _refilledAt = now;
-        _tokens -= 1;
-        if (_tokens >= 0) return 0;
-        return (long)Math.Ceiling(-_tokens / _qps * SimTime.TicksPerSecond);
+        long wait = _limiter.Reserve(now);
+        if (_probes is { } probes)
+            for (int i = 0; i < probes.Length; i++)
+            {
+                ref var p = ref probes[i];
+                if (p.Bucket.Reserve(now) != wait && !p.Told)
+                {
+                    p.Told = true;   // once is enough: from here the runs would part
+                    p.Probe.Diverged(now);
+                }
+            }
+        return wait;
+    }
+
+    /// <summary>From now on <paramref name="probe"/> hears whether its limits would ever give a request another wait than this client's.</summary>
+    public void Watch(ClientLimitProbe probe)
+    {
+        var entry = (probe, new TokenBucket(probe.Qps, probe.Burst), false);
+        _probes = _probes is null ? [entry] : [.. _probes, entry];
+    }
+
+    /// <summary>
+    /// flowcontrol.NewTokenBucketRateLimiter: refilled at <c>qps</c> tokens a second up to <c>burst</c>, starting full;
+    /// Wait() takes a token, going into debt if there is none, and sleeps until it is due. An infinite QPS never waits.
+    /// </summary>
+    private struct TokenBucket(double qps, double burst)
+    {
+        private readonly double _qps = qps, _burst = burst;
+        private double _tokens = burst;
+        private long _refilledAt;
+
+        public long Reserve(long now)
+        {
+            if (double.IsPositiveInfinity(_qps)) return 0;
+            double elapsed = SimTime.ToSeconds(now - _refilledAt);
+            _tokens = Math.Min(_burst, _tokens + elapsed * _qps);
+            _refilledAt = now;
+            _tokens -= 1;
+            if (_tokens >= 0) return 0;
+            return (long)Math.Ceiling(-_tokens / _qps * SimTime.TicksPerSecond);
+        }
+    }
+}
+
+/// <summary>
+/// A question asked of a run without changing it: would these client limits (<see cref="Qps"/>, <see cref="Burst"/>)
+/// ever have made a watched client's request wait another time than it did? Each watched client keeps a token
+/// bucket of these limits beside its own and compares their answers on every request. If they never differ, a run
+/// with these limits is this run, event for event: the limiter is the only thing the limits reach, and its answer
+/// is all the rest of the run sees of it. `cascade compare` answers a variant that only changes client limits this way.
+/// </summary>
+public sealed class ClientLimitProbe(double qps, int burst)
+{
+    public double Qps { get; } = qps;
+    public int Burst { get; } = burst;
+
+    /// <summary>When the limits would first have given a request another wait (ticks); null while they never have.</summary>
+    public long? DivergedAt { get; private set; }
+
+    private readonly Lock _lock = new();
+
+    internal void Diverged(long now)
+    {
+        // The watched clients may be in clusters that run on different threads: keep the earliest moment.
+        lock (_lock) if (DivergedAt is null || now < DivergedAt) DivergedAt = now;
     }
 }

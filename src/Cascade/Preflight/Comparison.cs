@@ -1,16 +1,23 @@
+using Cascade.ControlPlane;
+using Cascade.Fleet;
 using Cascade.Results;
 using Cascade.Scenarios;
 using Cascade.Scenarios.Schema;
 
 namespace Cascade.Preflight;
 
-/// <summary>One row of a comparison: what the variant changed, and how the run went (null when it did not apply).</summary>
+/// <summary>
+/// One row of a comparison: what the variant changed, and how the run went (null when it did not apply).
+/// <see cref="SameAsBaseline"/> says why the variant's run is the baseline's, event for event, when it was not run
+/// on its own (its change never reached the run); its outcome is then the baseline's.
+/// </summary>
 public sealed record ComparisonRow(
     string Variant,
     IReadOnlyList<string> Changes,
     string? NotApplicable,
     Outcome? Outcome,
-    IReadOnlyList<Verdict> Verdicts);
+    IReadOnlyList<Verdict> Verdicts,
+    string? SameAsBaseline = null);
 
 /// <summary>A comparison's rows in the order the variants were given; the same inputs give the same document.</summary>
 public sealed record ComparisonResult(string Scenario, ulong Seed, double DurationSeconds, string Change, IReadOnlyList<ComparisonRow> Rows);
@@ -34,22 +41,49 @@ public static class Comparison
 
         var toRun = Enumerable.Range(0, prepared.Count).Where(i => prepared[i].Scenario is not null).ToList();
         admit?.Invoke(toRun.Select(i => prepared[i].Scenario!).ToList(), Math.Min(threads, toRun.Count));
-        var ran = ParallelRuns.Run(toRun, threads, i =>
-        {
-            var scenario = prepared[i].Scenario!;
-            var output = ScenarioRunner.Run(scenario, runSeed, baseDirectory, threads: 1);
-            return (output.Result, Collateral.Of(output, TheChange.Of(scenario)));
-        }, progress);
+
+        // A variant that only changes client limits is asked of the baseline's run first (ClientLimitProbe): if its
+        // limits never give a request another wait, its run is the baseline's and is not run again.
+        int baseline = toRun.FindIndex(i => prepared[i].Variant.Name == Variant.BaselineName) is var b && b >= 0 ? toRun[b] : -1;
+        var probes = new IReadOnlyList<(string Workload, ClientLimitProbe Probe)>?[prepared.Count];
+        if (baseline >= 0)
+            foreach (int i in toRun)
+                if (i != baseline) probes[i] = ClientLimitProbes.Of(prepared[baseline].Scenario!, prepared[i]);
+
         var results = new (RunResult Result, Collateral Others)?[prepared.Count];
-        for (int k = 0; k < toRun.Count; k++) results[toRun[k]] = ran[k];
-        return new ComparisonResult(first.Metadata.Name, runSeed, first.Duration.Seconds, TheChange.Of(first)?.Name ?? "", Rows(prepared, results));
+        int done = 0, total = toRun.Count;
+        void Ran(int _, int __) => progress?.Invoke(Interlocked.Increment(ref done), total);
+        progress?.Invoke(0, total);
+        void RunAll(List<int> runs)
+        {
+            var ran = ParallelRuns.Run(runs, threads, i =>
+            {
+                var scenario = prepared[i].Scenario!;
+                Action<FleetModel>? watch = i == baseline ? fleet => ClientLimitProbes.Attach(fleet, probes) : null;
+                var output = ScenarioRunner.Run(scenario, runSeed, baseDirectory, threads: 1, beforeStart: watch);
+                return (output.Result, Collateral.Of(output, TheChange.Of(scenario)));
+            }, (d, _) => { if (d > 0) Ran(d, 0); });
+            for (int k = 0; k < runs.Count; k++) results[runs[k]] = ran[k];
+        }
+        RunAll(toRun.Where(i => probes[i] is null).ToList());
+        var same = new string?[prepared.Count];
+        var unreached = toRun.Where(i => probes[i] is { } p && p.All(w => w.Probe.DivergedAt is null)).ToList();
+        foreach (int i in unreached)
+        {
+            results[i] = results[baseline];
+            same[i] = ClientLimitProbes.Why(probes[i]!);
+            Ran(0, 0);
+        }
+        RunAll(toRun.Where(i => probes[i] is not null && !unreached.Contains(i)).ToList());
+        return new ComparisonResult(first.Metadata.Name, runSeed, first.Duration.Seconds, TheChange.Of(first)?.Name ?? "", Rows(prepared, results, same));
     }
 
     /// <summary>
     /// One row per variant, in their order: a variant that did not apply says why and has no outcome; the
     /// others are judged against their own scenario's objectives (<paramref name="results"/>[i] is variant i's run).
     /// </summary>
-    internal static List<ComparisonRow> Rows(IReadOnlyList<PreparedVariant> prepared, IReadOnlyList<(RunResult Result, Collateral Others)?> results)
+    internal static List<ComparisonRow> Rows(IReadOnlyList<PreparedVariant> prepared, IReadOnlyList<(RunResult Result, Collateral Others)?> results,
+        IReadOnlyList<string?>? sameAsBaseline = null)
     {
         var rows = new List<ComparisonRow>();
         for (int i = 0; i < prepared.Count; i++)
@@ -61,7 +95,7 @@ public static class Comparison
                 continue;
             }
             var verdicts = ObjectiveJudge.Judge(scenario!.Objectives, result);
-            rows.Add(new ComparisonRow(v.Name, ctx.Changes, null, Outcome.Of(result, verdicts, others), verdicts));
+            rows.Add(new ComparisonRow(v.Name, ctx.Changes, null, Outcome.Of(result, verdicts, others), verdicts, sameAsBaseline?[i]));
         }
         return rows;
     }

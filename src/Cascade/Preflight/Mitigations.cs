@@ -14,6 +14,9 @@ namespace Cascade.Preflight;
 /// </summary>
 public static class Mitigations
 {
+    /// <summary>The mitigation that changes only the change's client limits (compare can answer it from the baseline's run).</summary>
+    public const string ClientQpsName = "client-qps";
+
     /// <summary>client-go's pager default page size (tools/pager/pager.go: defaultPageSize = 500).</summary>
     public const int PageSize = 500;
 
@@ -26,7 +29,7 @@ public static class Mitigations
     public static readonly IReadOnlyList<Mitigation> All =
     [
         new("priority-level", $"a FlowSchema putting the change's identity in its own priority level ({PriorityLevelShares} shares, lending and borrowing nothing)", PriorityLevel),
-        new("client-qps", "the change's client limited to 1 QPS, burst 1", ClientQps),
+        new(ClientQpsName, "the change's client limited to 1 QPS, burst 1", ClientQps),
         new("informer", "the change watches through an informer instead of polling LISTs", Informer),
         new("watch-cache", "the change's LISTs use resourceVersion \"0\" (served from the watch cache)", WatchCache),
         new("pagination", $"the change's LISTs are paginated (limit {PageSize}, client-go's pager default)", Pagination),
