@@ -130,7 +130,8 @@ public static class CompareCommand
         if (baseline is not null)
             summary.Add(new("baseline", baseline.ObjectivesHold ? "objectives hold" : $"{baseline.FailedObjectives.Count} verdicts fail", baseline.ObjectivesHold ? ReportStatus.Ok : ReportStatus.Bad));
         var timeline = result.Rows.Where(r => r.Variant != Variant.BaselineName)
-            .SelectMany(r => r.Changes.Select(c => new Results.Report.TimelineEntry(0, "*", "variant", $"{r.Variant}: {c}")))
+            .SelectMany(r => (r.SameAsBaseline is { } same ? [.. r.Changes, $"= the baseline's run: {same}"] : r.Changes)
+                .Select(c => new Results.Report.TimelineEntry(0, "*", "variant", $"{r.Variant}: {c}")))
             .ToList();
         return new ReportData($"cascade compare {result.Scenario}", $"scenario {result.Scenario}, seed {result.Seed}, the change: {result.Change}",
             ReportKind.Compare, $"cascade {typeof(Comparison).Assembly.GetName().Version?.ToString(3)}, seed {result.Seed}",

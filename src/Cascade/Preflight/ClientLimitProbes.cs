@@ -26,7 +26,7 @@ public static partial class ClientLimitProbes
         var (v, scenario, _, _) = variant;
         if (scenario is null || (v.Mitigations.Count == 0 && v.Overrides.Count == 0)) return null;
         if (!v.Mitigations.All(m => m.Name == Mitigations.ClientQpsName)) return null;
-        if (!v.Overrides.All(o => ClientLimitOverride().IsMatch(o.Replace(" ", "")))) return null;
+        if (!v.Overrides.All(o => ClientLimitOverride().IsMatch(o))) return null;
         if (scenario.Workloads.Count != baseline.Workloads.Count) return null;
         var probes = new List<(string, ClientLimitProbe)>();
         for (int i = 0; i < scenario.Workloads.Count; i++)

@@ -41,6 +41,8 @@ public class EventQueueTests
         // The freed slot is reused by the next event; the old handle must not reach it.
         var c = sim.Schedule(15, r, 0, 3);
         Assert.Equal(a.Slot, c.Slot);
+        Assert.False(sim.IsPending(a));
+        Assert.True(sim.IsPending(c));
         Assert.False(sim.Cancel(a));
         sim.Run();
         Assert.Equal(new long[] { 3, 2 }, r.Seen.Select(e => e.Arg));

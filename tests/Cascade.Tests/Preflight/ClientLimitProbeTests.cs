@@ -45,6 +45,40 @@ public class ClientLimitProbeTests
         Assert.Null(probe.DivergedAt);
     }
 
+    [Fact]
+    public void A_probe_watching_many_clients_keeps_the_earliest_moment_any_of_them_parted()
+    {
+        var probe = new ClientLimitProbe(1, 1);
+        var late = new ApiClient(0, 5, 10, 0, 0);
+        var early = new ApiClient(1, 5, 10, 0, 0);
+        late.Watch(probe);
+        early.Watch(probe);
+        late.ReserveToken(900);
+        late.ReserveToken(900);        // burst 1 would have made this one wait: parted at 900
+        Assert.Equal(900, probe.DivergedAt);
+        early.ReserveToken(300);
+        early.ReserveToken(300);       // another cluster's client, whose thread ran behind: parted at 300
+        Assert.Equal(300, probe.DivergedAt);
+        late.ReserveToken(1000);
+        late.ReserveToken(1000);
+        Assert.Equal(300, probe.DivergedAt);
+    }
+
+    [Fact]
+    public void Why_names_each_probed_workload_and_says_the_run_was_not_repeated()
+    {
+        var why = ClientLimitProbes.Why([("a", new ClientLimitProbe(1, 1)), ("b", new ClientLimitProbe(0.5, 2))]);
+        Assert.Equal("a's limits (1 QPS, burst 1) never made a request wait otherwise in the baseline's run; " +
+            "b's limits (0.5 QPS, burst 2) never made a request wait otherwise in the baseline's run: the same run, not run again", why);
+    }
+
+    [Fact]
+    public void The_baseline_itself_is_not_probed()
+    {
+        var baseline = ScenarioLoader.LoadFile(PreflightFixtures.ListStorm, Small);
+        Assert.Null(ClientLimitProbes.Of(baseline, Variant.Baseline.Prepare(PreflightFixtures.ListStorm, Small)));
+    }
+
     [Theory]
     [InlineData("client-qps", null, true)]
     [InlineData(null, "v:workloads[0].client.qps=50", true)]
