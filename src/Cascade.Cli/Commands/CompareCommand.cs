@@ -108,10 +108,14 @@ public static class CompareCommand
         var changes = new Table().Title("what each variant changes").AddColumn("variant").AddColumn("changes");
         foreach (var row in result.Rows.Where(r => r.Variant != Variant.BaselineName))
             changes.AddRow(Markup.Escape(row.Variant), Markup.Escape(row.NotApplicable is { } why ? $"n/a: {why}"
-                : string.Join("\n", row.SameAsBaseline is { } same ? [.. row.Changes, $"= the baseline's run: {same}"] : row.Changes)));
+                : string.Join("\n", ChangesShown(row))));
         AnsiConsole.Write(changes);
         AnsiConsole.WriteLine();
     }
+
+    /// <summary>What a row changed, and, when its run was the baseline's, why.</summary>
+    private static IReadOnlyList<string> ChangesShown(ComparisonRow row) =>
+        row.SameAsBaseline is { } same ? [.. row.Changes, $"= the baseline's run: {same}"] : row.Changes;
 
     private static ReportData Report(ComparisonResult result)
     {
@@ -130,8 +134,7 @@ public static class CompareCommand
         if (baseline is not null)
             summary.Add(new("baseline", baseline.ObjectivesHold ? "objectives hold" : $"{baseline.FailedObjectives.Count} verdicts fail", baseline.ObjectivesHold ? ReportStatus.Ok : ReportStatus.Bad));
         var timeline = result.Rows.Where(r => r.Variant != Variant.BaselineName)
-            .SelectMany(r => (r.SameAsBaseline is { } same ? [.. r.Changes, $"= the baseline's run: {same}"] : r.Changes)
-                .Select(c => new Results.Report.TimelineEntry(0, "*", "variant", $"{r.Variant}: {c}")))
+            .SelectMany(r => ChangesShown(r).Select(c => new Results.Report.TimelineEntry(0, "*", "variant", $"{r.Variant}: {c}")))
             .ToList();
         return new ReportData($"cascade compare {result.Scenario}", $"scenario {result.Scenario}, seed {result.Seed}, the change: {result.Change}",
             ReportKind.Compare, $"cascade {typeof(Comparison).Assembly.GetName().Version?.ToString(3)}, seed {result.Seed}",

@@ -44,7 +44,7 @@ public static class Comparison
 
         // A variant that only changes client limits is asked of the baseline's run first (ClientLimitProbe): if its
         // limits never give a request another wait, its run is the baseline's and is not run again.
-        int baseline = toRun.FindIndex(i => prepared[i].Variant.Name == Variant.BaselineName) is var b && b >= 0 ? toRun[b] : -1;
+        int baseline = prepared.FindIndex(p => p.Scenario is not null && p.Variant.Name == Variant.BaselineName);
         var probes = new IReadOnlyList<(string Workload, ClientLimitProbe Probe)>?[prepared.Count];
         if (baseline >= 0)
             foreach (int i in toRun)
@@ -52,7 +52,7 @@ public static class Comparison
 
         var results = new (RunResult Result, Collateral Others)?[prepared.Count];
         int done = 0, total = toRun.Count;
-        void Ran(int _, int __) => progress?.Invoke(Interlocked.Increment(ref done), total);
+        void Ran() => progress?.Invoke(Interlocked.Increment(ref done), total);
         progress?.Invoke(0, total);
         void RunAll(List<int> runs)
         {
@@ -62,7 +62,7 @@ public static class Comparison
                 Action<FleetModel>? watch = i == baseline ? fleet => ClientLimitProbes.Attach(fleet, probes) : null;
                 var output = ScenarioRunner.Run(scenario, runSeed, baseDirectory, threads: 1, beforeStart: watch);
                 return (output.Result, Collateral.Of(output, TheChange.Of(scenario)));
-            }, (d, _) => { if (d > 0) Ran(d, 0); });
+            }, (d, _) => { if (d > 0) Ran(); });
             for (int k = 0; k < runs.Count; k++) results[runs[k]] = ran[k];
         }
         RunAll(toRun.Where(i => probes[i] is null).ToList());
@@ -72,7 +72,7 @@ public static class Comparison
         {
             results[i] = results[baseline];
             same[i] = ClientLimitProbes.Why(probes[i]!);
-            Ran(0, 0);
+            Ran();
         }
         RunAll(toRun.Where(i => probes[i] is not null && !unreached.Contains(i)).ToList());
         return new ComparisonResult(first.Metadata.Name, runSeed, first.Duration.Seconds, TheChange.Of(first)?.Name ?? "", Rows(prepared, results, same));
