@@ -17,6 +17,12 @@ namespace Cascade.Engine;
 /// heap alone would give. A cancelled lane event is left in place and skipped when it reaches the head (its
 /// slot's generation has moved on). The heap then holds only the irregular events and stays small.
 ///
+/// The heap itself is two: events due within <see cref="DefaultNearTicks"/> of now (the last popped event) (processor-sharing
+/// completions, token waits, back-offs) go to a small near heap, the rest (watch timeouts, resyncs, minutes ahead) to a
+/// far one. A near event is pushed through a heap of tens of entries rather than the thousands of far ones, which its
+/// sift would otherwise climb through; popping takes the least of both tops and the lanes' heads, so the order is again
+/// exactly the one heap's. Which heap an event sits in is only where it waits.
+///
 /// Memory, not arithmetic, is what an event costs in a large model: tens of thousands of events wait at once, so
 /// whatever is read per event at random is a cache miss. What the sifts and the liveness checks touch (a slot's heap
 /// position, generation and free-list link) is kept in 16 bytes per slot apart from the payload, and a lane entry
@@ -73,28 +79,104 @@ public sealed class EventQueue
         public int Head, Count;
     }
 
+    // A quaternary min-heap of entries by (time, sequence); a slot in it has HeapIndex = Base + its index there.
+    private sealed class Heap(int capacity, int indexBase)
+    {
+        public Entry[] Items = new Entry[capacity];
+        public int Count;
+        public readonly int Base = indexBase;
+
+        public void Add(Entry e, SlotState[] state)
+        {
+            if (Count == Items.Length) Array.Resize(ref Items, Items.Length * 2);
+            SiftUp(Count++, e, state);
+        }
+
+        public void RemoveAt(int i, SlotState[] state)
+        {
+            int last = --Count;
+            if (i == last) return;
+            Entry moved = Items[last];
+            if (i > 0 && Less(moved, Items[(i - 1) >> 2])) SiftUp(i, moved, state);
+            else SiftDown(i, moved, state);
+        }
+
+        /// <summary>Places <paramref name="e"/> at hole <paramref name="i"/> or above.</summary>
+        private void SiftUp(int i, Entry e, SlotState[] state)
+        {
+            var items = Items;
+            while (i > 0)
+            {
+                int parent = (i - 1) >> 2;
+                if (!Less(e, items[parent])) break;
+                items[i] = items[parent];
+                state[items[i].Slot].HeapIndex = Base + i;
+                i = parent;
+            }
+            items[i] = e;
+            state[e.Slot].HeapIndex = Base + i;
+        }
+
+        /// <summary>Places <paramref name="e"/> at hole <paramref name="i"/> or below.</summary>
+        private void SiftDown(int i, Entry e, SlotState[] state)
+        {
+            var items = Items;
+            int n = Count;
+            while (true)
+            {
+                int first = (i << 2) + 1;
+                if (first >= n) break;
+                int best = first;
+                int last = Math.Min(first + 4, n);
+                for (int c = first + 1; c < last; c++)
+                    if (Less(items[c], items[best])) best = c;
+                if (!Less(items[best], e)) break;
+                items[i] = items[best];
+                state[items[i].Slot].HeapIndex = Base + i;
+                i = best;
+            }
+            items[i] = e;
+            state[e.Slot].HeapIndex = Base + i;
+        }
+    }
+
+    /// <summary>Events due within this many ticks of the last popped one wait in the near heap (a second).</summary>
+    public const long DefaultNearTicks = SimTime.TicksPerSecond;
+
+    // A far slot's HeapIndex is FarBase + its index in the far heap (no heap reaches 2^30 entries).
+    private const int FarBase = 1 << 30;
+
     // Per slot: its state, a heap event's payload, a lane event's time.
     private SlotState[] _state;
     private Payload[] _payload;
     private long[] _laneTime;
-    private Entry[] _heap;
-    private int _count;
+    private readonly Heap _near, _far;
+    private readonly long _nearTicks;
+    private long _clock;          // the last popped event's time, or a later horizon (AdvanceTo): "now" for choosing a heap
     private Lane[] _lanes = [];
     private int _laneEvents;    // live events in lanes
     private int _freeHead = -1;
     private int _slotsUsed;
     private long _nextSequence;
 
-    public EventQueue(int initialCapacity = 1024)
+    /// <param name="initialCapacity">Slots to start with (they grow as needed).</param>
+    /// <param name="nearTicks">Events due within this many ticks of the last popped event go to the near heap, the rest to the far one.</param>
+    public EventQueue(int initialCapacity = 1024, long nearTicks = DefaultNearTicks)
     {
+        if (nearTicks <= 0) throw new ArgumentOutOfRangeException(nameof(nearTicks));
         int n = Math.Max(4, initialCapacity);
         _state = new SlotState[n];
         _payload = new Payload[n];
         _laneTime = new long[n];
-        _heap = new Entry[n];
+        _near = new Heap(n, 0);
+        _far = new Heap(n, FarBase);
+        _nearTicks = nearTicks;
     }
 
-    public int Count => _count + _laneEvents;
+    public int Count => _near.Count + _far.Count + _laneEvents;
+
+    /// <summary>Events waiting in the far heap (for tests: which heap holds an event changes nothing else).</summary>
+    internal int FarCount => _far.Count;
 
     /// <summary>
     /// The lane for events scheduled <paramref name="delayTicks"/> ahead, made on first use; -1 when every lane
@@ -231,12 +313,21 @@ public sealed class EventQueue
         }
     }
 
-    /// <summary>True if lane <paramref name="lane"/>'s head comes before the heap's top.</summary>
-    private bool LaneFirst(int lane)
+    /// <summary>The heap whose top comes first (the near one when both are empty).</summary>
+    private Heap EarlierHeap()
+    {
+        Heap near = _near, far = _far;
+        if (far.Count == 0) return near;
+        if (near.Count == 0) return far;
+        return Less(far.Items[0], near.Items[0]) ? far : near;
+    }
+
+    /// <summary>True if lane <paramref name="lane"/>'s head comes before heap <paramref name="heap"/>'s top.</summary>
+    private bool LaneFirst(int lane, Heap heap)
     {
         if (lane < 0) return false;
-        if (_count == 0) return true;
-        ref Entry top = ref _heap[0];
+        if (heap.Count == 0) return true;
+        ref Entry top = ref heap.Items[0];
         long t = _laneHeadTime[lane];
         return t < top.Time || (t == top.Time && _laneHeadSeq[lane] < top.Sequence);
     }
@@ -248,10 +339,15 @@ public sealed class EventQueue
         p.Handler = handler;
         p.Arg = arg;
         _state[s].Kind = kind;
-        if (_count == _heap.Length) Array.Resize(ref _heap, _heap.Length * 2);
-        int i = _count++;
-        SiftUp(i, new Entry { Time = time, Sequence = _nextSequence++, Slot = s });
+        var heap = time - _clock < _nearTicks ? _near : _far;
+        heap.Add(new Entry { Time = time, Sequence = _nextSequence++, Slot = s }, _state);
         return new EventHandle(s, _state[s].Generation);
+    }
+
+    /// <summary>The owner's clock moved to <paramref name="time"/> without an event (a run stopped at its horizon).</summary>
+    public void AdvanceTo(long time)
+    {
+        if (time > _clock) _clock = time;
     }
 
     /// <summary>Time of the earliest pending event; <see cref="SimTime.Never"/> when empty.</summary>
@@ -260,8 +356,9 @@ public sealed class EventQueue
         get
         {
             int lane = _laneEvents == 0 ? -1 : EarliestLiveLane();
-            if (LaneFirst(lane)) return _laneHeadTime[lane];
-            return _count == 0 ? SimTime.Never : _heap[0].Time;
+            var heap = EarlierHeap();
+            if (LaneFirst(lane, heap)) return _laneHeadTime[lane];
+            return heap.Count == 0 ? SimTime.Never : heap.Items[0].Time;
         }
     }
 
@@ -276,19 +373,24 @@ public sealed class EventQueue
         while (true)
         {
             int lane = _laneEvents == 0 ? -1 : EarliestLane();
-            if (LaneFirst(lane))
+            var heap = EarlierHeap();
+            if (LaneFirst(lane, heap))
             {
                 time = _laneHeadTime[lane];
                 if (time > untilTime) return Nothing(out handler, out kind, out arg);
                 if (!PopLaneHead(lane, out s, out handler, out kind, out arg)) continue;   // a cancelled event: look again
                 _laneEvents--;
                 FreeSlot(s);
+                _clock = time;
                 return true;
             }
-            time = _count == 0 ? SimTime.Never : _heap[0].Time;
-            if (_count == 0 || time > untilTime) return Nothing(out handler, out kind, out arg);
-            s = _heap[0].Slot;
-            RemoveAt(0);
+            if (heap.Count == 0) return Nothing(out time, out handler, out kind, out arg);
+            ref Entry top = ref heap.Items[0];
+            time = top.Time;
+            if (time > untilTime) return Nothing(out handler, out kind, out arg);
+            s = top.Slot;
+            heap.RemoveAt(0, _state);
+            _clock = time;
             break;
         }
         ref Payload p = ref _payload[s];
@@ -306,6 +408,12 @@ public sealed class EventQueue
         return false;
     }
 
+    private static bool Nothing(out long time, out IEventHandler handler, out int kind, out long arg)
+    {
+        time = SimTime.Never;
+        return Nothing(out handler, out kind, out arg);
+    }
+
     public bool Cancel(EventHandle handle)
     {
         int s = handle.Slot;
@@ -316,7 +424,8 @@ public sealed class EventQueue
         if (at == InLane) _laneEvents--;   // its entry stays in the lane, skipped once the slot's generation moves on
         else
         {
-            RemoveAt(at);
+            if (at >= FarBase) _far.RemoveAt(at - FarBase, _state);
+            else _near.RemoveAt(at, _state);
             _payload[s].Handler = null;
         }
         FreeSlot(s);
@@ -335,7 +444,7 @@ public sealed class EventQueue
     {
         if (!IsPending(handle)) return SimTime.Never;
         int at = _state[handle.Slot].HeapIndex;
-        return at == InLane ? _laneTime[handle.Slot] : _heap[at].Time;
+        return at == InLane ? _laneTime[handle.Slot] : at >= FarBase ? _far.Items[at - FarBase].Time : _near.Items[at].Time;
     }
 
     private int AllocateSlot()
@@ -366,51 +475,6 @@ public sealed class EventQueue
         _freeHead = s;
     }
 
-    private void RemoveAt(int i)
-    {
-        int last = --_count;
-        if (i == last) return;
-        Entry moved = _heap[last];
-        if (i > 0 && Less(moved, _heap[(i - 1) >> 2])) SiftUp(i, moved);
-        else SiftDown(i, moved);
-    }
-
     private static bool Less(in Entry x, in Entry y) =>
         x.Time < y.Time || (x.Time == y.Time && x.Sequence < y.Sequence);
-
-    /// <summary>Places <paramref name="e"/> at hole <paramref name="i"/> or above.</summary>
-    private void SiftUp(int i, Entry e)
-    {
-        while (i > 0)
-        {
-            int parent = (i - 1) >> 2;
-            if (!Less(e, _heap[parent])) break;
-            _heap[i] = _heap[parent];
-            _state[_heap[i].Slot].HeapIndex = i;
-            i = parent;
-        }
-        _heap[i] = e;
-        _state[e.Slot].HeapIndex = i;
-    }
-
-    /// <summary>Places <paramref name="e"/> at hole <paramref name="i"/> or below.</summary>
-    private void SiftDown(int i, Entry e)
-    {
-        int n = _count;
-        while (true)
-        {
-            int first = (i << 2) + 1;
-            if (first >= n) break;
-            int best = first;
-            int last = Math.Min(first + 4, n);
-            for (int c = first + 1; c < last; c++)
-                if (Less(_heap[c], _heap[best])) best = c;
-            if (!Less(_heap[best], e)) break;
-            _heap[i] = _heap[best];
-            _state[_heap[i].Slot].HeapIndex = i;
-            i = best;
-        }
-        _heap[i] = e;
-        _state[e.Slot].HeapIndex = i;
-    }
 }

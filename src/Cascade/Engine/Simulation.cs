@@ -10,9 +10,10 @@ public sealed class Simulation
 {
     private readonly EventQueue _queue;
 
-    public Simulation(ulong seed, int initialEventCapacity = 1024)
+    /// <param name="nearTicks">Where the event queue splits its heap (<see cref="EventQueue"/>); it changes no run, only its speed.</param>
+    public Simulation(ulong seed, int initialEventCapacity = 1024, long nearTicks = EventQueue.DefaultNearTicks)
     {
-        _queue = new EventQueue(initialEventCapacity);
+        _queue = new EventQueue(initialEventCapacity, nearTicks);
         Random = new RandomStreams(seed);
     }
 
@@ -23,6 +24,9 @@ public sealed class Simulation
     public long EventsProcessed { get; private set; }
 
     public int PendingEvents => _queue.Count;
+
+    /// <summary>Pending events in the event queue's far heap (for tests of the queue's split).</summary>
+    internal int FarEvents => _queue.FarCount;
 
     /// <summary>The run's seed, split into named independent streams.</summary>
     public RandomStreams Random { get; }
@@ -70,7 +74,11 @@ public sealed class Simulation
         {
             if (!_queue.TryPop(untilTicks, out long time, out IEventHandler handler, out int kind, out long arg))
             {
-                if (untilTicks != SimTime.Never && untilTicks > Now) Now = untilTicks;
+                if (untilTicks != SimTime.Never && untilTicks > Now)
+                {
+                    Now = untilTicks;
+                    _queue.AdvanceTo(untilTicks);
+                }
                 break;
             }
             Now = time;

@@ -85,22 +85,29 @@ public class EventQueueTests
         Assert.Throws<ArgumentOutOfRangeException>(() => sim.Schedule(-1, r, 0));
     }
 
-    /// <summary>Any interleaving of pushes, cancels and pops pops exactly what a sorted reference list would.</summary>
-    [Fact]
-    public void The_heap_agrees_with_a_sorted_list_under_random_pushes_cancels_and_pops()
+    /// <summary>
+    /// Any interleaving of pushes, cancels and pops pops exactly what a sorted reference list would, and knows each
+    /// pending event's time, wherever the queue splits its near and far heaps (a split of 1 or 3 ticks puts most
+    /// events of this script in the far heap; the default, none).
+    /// </summary>
+    [Theory]
+    [InlineData(EventQueue.DefaultNearTicks)]
+    [InlineData(1L)]
+    [InlineData(3L)]
+    public void The_heap_agrees_with_a_sorted_list_under_random_pushes_cancels_and_pops(long nearTicks)
     {
         var ops = Gen.Choose(0, 99).Select(x => x).ArrayOf();
         Prop.ForAll(ops.ToArbitrary(), codes =>
         {
-            var q = new EventQueue(4);
+            var q = new EventQueue(4, nearTicks);
             var handler = new Recorder(new Simulation(0));
             var reference = new List<(long Time, long Seq, EventHandle H)>();
-            long seq = 0;
+            long seq = 0, now = 0;
             foreach (int code in codes)
             {
                 if (code < 55)
                 {
-                    long t = code % 7;
+                    long t = now + code % 7;
                     var h = q.Push(t, handler, 0, seq);
                     reference.Add((t, seq++, h));
                 }
@@ -116,8 +123,11 @@ public class EventQueueTests
                     if (!q.TryPop(out long time, out _, out _, out long arg)) return false;
                     if (time != expected.Time || arg != expected.Seq) return false;
                     reference.Remove(expected);
+                    now = time;
                 }
                 if (q.Count != reference.Count) return false;
+                foreach (var e in reference)
+                    if (q.TimeOf(e.H) != e.Time) return false;
             }
             return true;
         }).QuickCheckThrowOnFailure();
@@ -180,6 +190,79 @@ public class EventQueueTests
             laned.Sim.Run();
             return plain.Log.SequenceEqual(laned.Log) && laned.Sim.PendingEvents == 0;
         }).QuickCheckThrowOnFailure();
+    }
+
+    /// <summary>
+    /// The near and far heaps are only where events wait: with the split at a few ticks, so that many events go to the
+    /// far heap and come due there, any script of schedules, cancels and partial runs (events scheduling more, some in
+    /// lanes) runs the same events at the same times in the same order as one heap, and agrees on what is pending.
+    /// </summary>
+    [Fact]
+    public void Splitting_the_heap_into_near_and_far_runs_exactly_what_one_heap_runs()
+    {
+        long[] delays = [3, 5, 1, 7, 0, 12, 2, 30];
+        var ops = Gen.Choose(0, 99).ArrayOf();
+        long farUsed = 0;
+        Prop.ForAll(ops.ToArbitrary(), codes =>
+        {
+            var one = new Chain { Sim = new Simulation(0, nearTicks: long.MaxValue) };
+            var split = new Chain { Sim = new Simulation(0, nearTicks: 4) };
+            one.Sim.UseLane(5);
+            split.Sim.UseLane(5);
+            var handles = new List<(EventHandle One, EventHandle Split)>();
+            long id = 0;
+            foreach (int code in codes)
+            {
+                if (code < 50)
+                {
+                    long d = delays[code % delays.Length];
+                    handles.Add((one.Sim.Schedule(d, one, 0, id), split.Sim.Schedule(d, split, 0, id)));
+                    id++;
+                }
+                else if (code < 60)
+                {
+                    long at = one.Sim.Now + code % 9;
+                    handles.Add((one.Sim.ScheduleAt(at, one, 0, id), split.Sim.ScheduleAt(at, split, 0, id)));
+                    id++;
+                }
+                else if (code < 75 && handles.Count > 0)
+                {
+                    var (o, p) = handles[code % handles.Count];
+                    if (one.Sim.Cancel(o) != split.Sim.Cancel(p)) return false;
+                }
+                else
+                {
+                    long until = one.Sim.Now + code % 6;
+                    if (one.Sim.Run(until) != split.Sim.Run(until)) return false;
+                }
+                farUsed += split.Sim.FarEvents;
+                if (one.Sim.FarEvents != 0) return false;
+                if (one.Sim.PendingEvents != split.Sim.PendingEvents || one.Sim.NextEventTime != split.Sim.NextEventTime) return false;
+                foreach (var (o, p) in handles)
+                    if (one.Sim.IsPending(o) != split.Sim.IsPending(p)) return false;
+            }
+            one.Sim.Run();
+            split.Sim.Run();
+            return one.Log.SequenceEqual(split.Log) && split.Sim.PendingEvents == 0;
+        }).QuickCheckThrowOnFailure();
+        Assert.True(farUsed > 0, "no event ever waited in the far heap: the split was not exercised");
+    }
+
+    [Fact]
+    public void An_event_due_past_the_split_waits_in_the_far_heap_and_runs_in_its_turn()
+    {
+        var sim = new Simulation(0, nearTicks: 10);
+        var r = new Recorder(sim);
+        sim.Schedule(25, r, 1, 1);      // far
+        sim.Schedule(9, r, 2, 2);       // near
+        sim.Schedule(25, r, 3, 3);      // far, after the first at the same time
+        Assert.Equal(2, sim.FarEvents);
+        sim.Run(20);                    // the near one ran; from t = 20 a delay of 5 is near
+        sim.Schedule(5, r, 4, 4);       // near, at 25 too: after both far ones, which were scheduled before it
+        Assert.Equal(2, sim.FarEvents);
+        sim.Run();
+        Assert.Equal([(9L, 2, 2L), (25L, 1, 1L), (25L, 3, 3L), (25L, 4, 4L)], r.Seen);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new EventQueue(4, 0));
     }
 
     [Fact]
