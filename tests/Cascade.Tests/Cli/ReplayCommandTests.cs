@@ -4,12 +4,16 @@ using Cascade.Cli;
 namespace Cascade.Tests.Cli;
 
 [Collection("console")]
-public class ReplayCommandTests
+public class ReplayCommandTests : IDisposable
 {
+    private readonly TempFiles _temp = new("cascade-replay-");
+
+    public void Dispose() => _temp.Dispose();
+
     [Fact]
     public void The_bundled_replay_prints_markers_products_clusters_and_timeline_as_json()
     {
-        var outDir = Path.Combine(Path.GetTempPath(), "cascade-replay-" + Guid.NewGuid().ToString("N"));
+        var outDir = _temp.Path();
         var (code, stdout, _) = CliTests.Run("replay", "openai-2024-12-11", "--set", "duration=30m", "--out", outDir, "-o", "json", "-q");
         Assert.Equal(0, code);
         using var doc = JsonDocument.Parse(stdout);

@@ -4,8 +4,12 @@ using Cascade.Cli;
 namespace Cascade.Tests.Cli;
 
 [Collection("console")]
-public class RunCommandTests
+public class RunCommandTests : IDisposable
 {
+    private readonly TempFiles _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
     internal static string Repo(params string[] parts)
     {
         var dir = AppContext.BaseDirectory;
@@ -16,7 +20,7 @@ public class RunCommandTests
     [Fact]
     public void Run_writes_result_json_and_timeseries_csv_for_the_bundled_list_storm()
     {
-        var outDir = Path.Combine(Path.GetTempPath(), "cascade-test-" + Guid.NewGuid().ToString("N"));
+        var outDir = _temp.Path();
         var (code, stdout, _) = CliTests.Run("run", Repo("scenarios", "list-storm.yaml"), "--set", "cluster.nodes=50", "--set", "duration=5m", "--out", outDir, "-o", "json", "-q");
         Assert.Equal(0, code);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "result.json")));
@@ -39,21 +43,18 @@ public class RunCommandTests
     public void An_output_directory_that_cannot_be_written_is_bad_input_naming_it()
     {
         // A file where the output directory should be: nothing can be created below it.
-        var blocker = Path.Combine(Path.GetTempPath(), "cascade-blocker-" + Guid.NewGuid().ToString("N"));
-        File.WriteAllText(blocker, "not a directory");
+        var blocker = _temp.Write("not a directory", "");
         var (code, _, err) = CliTests.Run("run", Repo("scenarios", "list-storm.yaml"), "--set", "cluster.nodes=50", "--set", "duration=1m", "--out", Path.Combine(blocker, "out"), "-q");
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains("cannot write", err);
         Assert.Contains(blocker, err);
         Assert.DoesNotContain("   at ", err);
-        File.Delete(blocker);
     }
 
     [Fact]
     public void A_mistake_in_the_scenario_names_file_line_and_field_and_exits_with_2()
     {
-        var file = Path.Combine(Path.GetTempPath(), "bad-" + Guid.NewGuid().ToString("N") + ".yaml");
-        File.WriteAllText(file, "apiVersion: cascade/v1\nkind: Scenario\ncluster:\n  nodes: lots\n");
+        var file = _temp.Write("apiVersion: cascade/v1\nkind: Scenario\ncluster:\n  nodes: lots\n", ".yaml");
         var (code, _, err) = CliTests.Run("run", file, "-q");
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains($"{file}:4:", err);

@@ -14,8 +14,12 @@ using static Cascade.Tests.ControlPlane.TestScenarios;
 namespace Cascade.Tests.Fleet;
 
 /// <summary>Growth and churn: nodes added at once, Deployments scaled, Jobs started, each through the API server.</summary>
-public class GrowthTests
+public class GrowthTests : IDisposable
 {
+    private readonly TempFiles _temp = new("growth-");
+
+    public void Dispose() => _temp.Dispose();
+
     private const double AddAtSeconds = 120;
 
     /// <summary>
@@ -198,12 +202,7 @@ public class GrowthTests
 
     private const string Base = "apiVersion: cascade/v1\nkind: Scenario\ncluster:\n  nodes: 100\nworkloads:\n  - {name: web, replicas: 3}\n  - {name: agent, placement: perNode}\nremediation:\n";
 
-    private static string Write(string yaml)
-    {
-        var file = Path.Combine(Path.GetTempPath(), "growth-" + Guid.NewGuid().ToString("N") + ".yaml");
-        File.WriteAllText(file, yaml);
-        return file;
-    }
+    private string Write(string yaml) => _temp.Write(yaml, ".yaml");
 
     [Fact]
     public void A_negative_node_target_is_a_located_error_with_exit_code_2()

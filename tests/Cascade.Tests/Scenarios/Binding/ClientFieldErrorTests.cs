@@ -8,8 +8,12 @@ namespace Cascade.Tests.Scenarios.Binding;
 
 /// <summary>The new client and control-plane fields reject bad values where they stand (file:line:column, field path).</summary>
 [Collection("console")]
-public class ClientFieldErrorTests
+public class ClientFieldErrorTests : IDisposable
 {
+    private readonly TempFiles _temp = new("bad-phase-");
+
+    public void Dispose() => _temp.Dispose();
+
     private const string Header = "apiVersion: cascade/v1\nkind: Scenario\n";
 
     private static InputException Error(string yaml) =>
@@ -34,15 +38,13 @@ public class ClientFieldErrorTests
     [Fact]
     public void A_bad_phase_in_a_scenario_file_is_a_located_error_with_exit_code_2()
     {
-        var file = Path.Combine(Path.GetTempPath(), "bad-phase-" + Guid.NewGuid().ToString("N") + ".yaml");
-        File.WriteAllText(file, Header + "workloads:\n  - name: a\n    calls:\n      - phase: sideways\n");
+        var file = _temp.Write(Header + "workloads:\n  - name: a\n    calls:\n      - phase: sideways\n", ".yaml");
         var (code, _, err) = CliTests.Run("run", file, "-q");
         Assert.Equal(ExitCodes.BadInput, code);
         Assert.Contains($"{file}:6:", err);
         Assert.Contains("workloads[0].calls[0].phase", err);
         Assert.Contains("spread", err); // the allowed values
         Assert.DoesNotContain("   at ", err);
-        File.Delete(file);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public class ApfImportTests
     [Fact]
     public void A_profile_classifies_calls_by_the_clusters_own_flow_schemas()
     {
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var apf = files.Write(Telemetry, ".yaml");
         var log = RunCommandTests.Repo("examples", "staging-audit.log.gz");
         var (code, yaml, err) = CliTests.Run("profile", log, "--apf", apf, "-q");
@@ -49,7 +49,7 @@ public class ApfImportTests
     [Fact]
     public void An_inventory_names_the_checked_apf_file_as_each_clusters_and_a_broken_one_is_located()
     {
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var apf = files.Write(Telemetry, ".yaml");
         var (code, yaml, err) = CliTests.Run("inventory", RunCommandTests.Repo("examples", "staging-dump.json"), "--apf", apf, "-q");
         Assert.True(code == 0, err);

@@ -63,7 +63,7 @@ public class InventoryTests
     [Fact]
     public void A_dump_many_times_the_read_buffer_streams_item_by_item_and_a_folder_is_one_cluster_per_file()
     {
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var dir = Directory.CreateDirectory(files.Path("")).FullName;
         string big = Path.Combine(dir, "prod-east.json"), small = Path.Combine(dir, "prod-west.json");
         File.WriteAllText(big, Dump(nodes: 50, podsPerNode: 60));
@@ -84,7 +84,7 @@ public class InventoryTests
         var lines = Dump(nodes: 20, podsPerNode: 60).Split('\n');
         int broken = Array.FindLastIndex(lines, lines.Length - 200, l => l.Contains("\"name\""));
         lines[broken] = lines[broken].Replace("\"", "'");
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var path = files.Write(string.Join('\n', lines), ".json");
         var (code, stdout, err) = CliTests.Run("inventory", path);
         Assert.Equal(ExitCodes.BadInput, code);
@@ -97,7 +97,7 @@ public class InventoryTests
     [Fact]
     public void A_dump_without_nodes_or_without_items_is_bad_input()
     {
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var noNodes = files.Write("{\"kind\":\"List\",\"items\":[{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}]}", ".json");
         var notList = files.Write("{\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\"}}", ".json");
         var (code, _, err) = CliTests.Run("inventory", noNodes);

@@ -50,7 +50,7 @@ public class ManifestTests
     [Fact]
     public void A_daemonset_manifest_with_its_profile_is_a_per_node_workload_of_its_service_account_with_the_profiled_calls()
     {
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var s = Load(files, "  - {name: agent, manifest: ds.yaml, profile: profile.yaml}\n",
             ("ds.yaml", DaemonSet), ("profile.yaml", ProfileOf(AuditLines.PerNodeAgent(nodes: 10, minutes: 5, resourceVersion: ""))));
         var w = Assert.Single(s.Workloads);
@@ -64,7 +64,7 @@ public class ManifestTests
     [Fact]
     public void A_deployment_manifest_gives_its_replicas_and_the_namespace_default_service_account_with_inline_calls()
     {
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var s = Load(files, "  - name: web\n    manifest: web.yaml\n    calls: [{verb: get, resource: configmaps, scope: object, every: 30s}]\n", ("web.yaml", Deployment));
         var w = Assert.Single(s.Workloads);
         Assert.Equal(("default/default", Placement.Replicas, 7), (w.Identity.ServiceAccount, w.Placement, w.Replicas));
@@ -74,7 +74,7 @@ public class ManifestTests
     [Fact]
     public void What_a_manifest_or_profile_gives_cannot_be_written_beside_it_and_a_mismatch_is_located()
     {
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var both = Assert.Throws<InputException>(() => Load(files, "  - name: web\n    manifest: web.yaml\n    placement: perNode\n", ("web.yaml", Deployment)));
         Assert.Equal((7, "workloads[0].placement"), (both.Line, both.Field));
         Assert.Contains("comes from the manifest 'web.yaml'", both.Message);
@@ -99,7 +99,7 @@ public class ManifestTests
     [Fact]
     public void A_manifest_is_read_for_whom_its_pods_run_as_where_and_what_they_request()
     {
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var ds = Read(files, DaemonSet);
         Assert.Equal(new WorkloadManifest("DaemonSet", "telemetry-agent", "monitoring", "telemetry-agent", null, ds.CpuCores, ds.MemoryBytes), ds);
         Assert.Equal(0.06, ds.CpuCores!.Value, 9);
@@ -132,7 +132,7 @@ public class ManifestTests
     [InlineData("kind: Deployment\nspec: [unclosed\n", "", 3, 1)]
     public void A_manifest_fault_is_located(string text, string message, int line, int column)
     {
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var e = Assert.Throws<InputException>(() => Read(files, text));
         Assert.StartsWith(message, e.Message);
         Assert.Equal((line, column), (e.Line, e.Column));

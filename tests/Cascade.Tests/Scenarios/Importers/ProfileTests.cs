@@ -32,7 +32,7 @@ public class ProfileTests
     [Fact]
     public void A_staging_daemonset_listing_pods_every_minute_saturates_a_5000_node_cluster_and_with_resourceVersion_0_does_not()
     {
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var fromEtcd = files.WriteLines(PerNodeAgent(nodes: 50, minutes: 10, resourceVersion: ""));
         var fromCache = files.WriteLines(PerNodeAgent(nodes: 50, minutes: 10, resourceVersion: "0"));
         string etcdYaml = Profile(fromEtcd), cacheYaml = Profile(fromCache);
@@ -128,7 +128,7 @@ public class ProfileTests
         lines.Insert(3, "not json");
         lines.Insert(4, "{\"kind\":\"Status\",\"apiVersion\":\"v1\"}");
         for (int i = 0; i < 5; i++) lines.Add("garbage " + i);
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var path = files.WriteLines(lines);
         var (code, stdout, err) = CliTests.Run("profile", path, "-q");
         Assert.Equal(0, code);
@@ -145,7 +145,7 @@ public class ProfileTests
     [Fact]
     public void A_log_with_nothing_usable_is_bad_input_naming_its_first_bad_line()
     {
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var path = files.WriteLines(["", "{\"kind\":\"Status\"}", "{\"kind\": Event}"]);
         var empty = files.WriteLines([]);
         var (code, stdout, err) = CliTests.Run("profile", path);
@@ -162,7 +162,7 @@ public class ProfileTests
     public void A_gzipped_log_is_read_as_the_plain_one_whatever_its_name()
     {
         var lines = PerNodeAgent(nodes: 5, minutes: 3, resourceVersion: "").ToList();
-        using var files = new TempFiles();
+        using var files = new TempFiles("cascade-import-");
         var plain = files.WriteLines(lines);
         var gzipped = files.Path(".log");
         using (var gz = new GZipStream(File.Create(gzipped), CompressionLevel.Fastest))

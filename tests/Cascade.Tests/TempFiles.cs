@@ -1,14 +1,14 @@
-namespace Cascade.Tests.Scenarios.Importers;
+namespace Cascade.Tests;
 
-/// <summary>Files under the temp directory that a test writes and that go when it ends.</summary>
-internal sealed class TempFiles : IDisposable
+/// <summary>Files and folders under the temp directory that a test writes and that go when it ends (passed or not).</summary>
+internal sealed class TempFiles(string prefix = "cascade-test-") : IDisposable
 {
     private readonly List<string> _paths = new();
 
-    /// <summary>A new path with this suffix (the file is not created).</summary>
-    public string Path(string suffix)
+    /// <summary>A new path with this suffix (nothing is created: a file, or an output folder a command makes).</summary>
+    public string Path(string suffix = "")
     {
-        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cascade-import-" + Guid.NewGuid().ToString("N") + suffix);
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), prefix + Guid.NewGuid().ToString("N") + suffix);
         _paths.Add(path);
         return path;
     }
@@ -27,6 +27,6 @@ internal sealed class TempFiles : IDisposable
     {
         foreach (var p in _paths)
             if (Directory.Exists(p)) Directory.Delete(p, recursive: true);
-            else File.Delete(p);
+            else if (File.Exists(p)) File.Delete(p);
     }
 }
