@@ -191,6 +191,7 @@ public sealed class EventQueue
         Array.Resize(ref _laneHeadTime, _lanes.Length);
         Array.Resize(ref _laneHeadSeq, _lanes.Length);
         _laneHeadTime[^1] = SimTime.Never;
+        _bestKnown = false;
         // The lane index by delay: first come keeps a shared entry (a later lane whose delay hashes there is not
         // found, and its events go to the heap, in the same order).
         ref sbyte entry = ref _laneByDelay[LaneHash(delayTicks)];
@@ -233,7 +234,11 @@ public sealed class EventQueue
         {
             Time = time, Sequence = _nextSequence++, Slot = s, Generation = generation, Handler = handler, Kind = kind, Arg = arg,
         };
-        if (l.Count++ == 0) SetHead(lane);
+        if (l.Count++ == 0)
+        {
+            SetHead(lane);
+            NoteNewHead(lane);
+        }
         _laneEvents++;
         return new EventHandle(s, generation);
     }
@@ -263,23 +268,68 @@ public sealed class EventQueue
         _laneHeadSeq[lane] = h.Sequence;
     }
 
+    // Which lane's head is earliest is remembered between pops, with the earliest head of the other lanes: popping
+    // the earliest lane keeps it earliest while its next head still comes before that second one (a dense lane, such
+    // as the Lease renewals', is popped many times in a row), and a push to an empty lane is compared with both.
+    // Anything else sends the next look to a scan of the heads.
+    private int _best = -1;
+    private bool _bestKnown;
+    private long _secondTime = SimTime.Never, _secondSeq;
+
+    private static bool Before(long time, long seq, long otherTime, long otherSeq) =>
+        time < otherTime || (time == otherTime && seq < otherSeq);
+
     /// <summary>The lane whose head is earliest in (time, sequence); -1 if all are empty. The head may be a cancelled event.</summary>
     private int EarliestLane()
     {
+        if (!_bestKnown) ScanHeads();
+        return _best;
+    }
+
+    /// <summary>Finds the earliest lane head and the earliest of the others.</summary>
+    private void ScanHeads()
+    {
         int best = -1;
-        long bestTime = SimTime.Never, bestSeq = 0;
+        long bestTime = SimTime.Never, bestSeq = 0, secondTime = SimTime.Never, secondSeq = 0;
         var times = _laneHeadTime;
         for (int i = 0; i < times.Length; i++)
         {
             long t = times[i];
-            if (t < bestTime || (t == bestTime && t != SimTime.Never && _laneHeadSeq[i] < bestSeq))
+            if (t == SimTime.Never) continue;
+            long q = _laneHeadSeq[i];
+            if (best < 0 || Before(t, q, bestTime, bestSeq))
             {
-                best = i;
-                bestTime = t;
-                bestSeq = _laneHeadSeq[i];
+                (secondTime, secondSeq) = (bestTime, bestSeq);
+                (best, bestTime, bestSeq) = (i, t, q);
             }
+            else if (Before(t, q, secondTime, secondSeq)) (secondTime, secondSeq) = (t, q);
         }
-        return best;
+        _best = best;
+        (_secondTime, _secondSeq) = (secondTime, secondSeq);
+        _bestKnown = true;
+    }
+
+    /// <summary>Lane <paramref name="lane"/> was empty and has a head now.</summary>
+    private void NoteNewHead(int lane)
+    {
+        if (!_bestKnown) return;
+        long t = _laneHeadTime[lane], q = _laneHeadSeq[lane];
+        if (_best < 0) _best = lane;
+        else if (lane == _best) _bestKnown = false;
+        else if (Before(t, q, _laneHeadTime[_best], _laneHeadSeq[_best]))
+        {
+            (_secondTime, _secondSeq) = (_laneHeadTime[_best], _laneHeadSeq[_best]);
+            _best = lane;
+        }
+        else if (Before(t, q, _secondTime, _secondSeq)) (_secondTime, _secondSeq) = (t, q);
+    }
+
+    /// <summary>Lane <paramref name="lane"/>'s head was taken off: is the earliest lane still known?</summary>
+    private void NoteHeadTaken(int lane)
+    {
+        if (!_bestKnown) return;
+        long t = _laneHeadTime[lane];
+        if (lane != _best || t == SimTime.Never || !Before(t, _laneHeadSeq[lane], _secondTime, _secondSeq)) _bestKnown = false;
     }
 
     /// <summary>Takes lane <paramref name="lane"/>'s head off; false if it was a cancelled event (whose slot is freed already).</summary>
@@ -296,6 +346,7 @@ public sealed class EventQueue
         l.Head = (l.Head + 1) & (l.Ring.Length - 1);
         l.Count--;
         SetHead(lane);
+        NoteHeadTaken(lane);
         return live;
     }
 

@@ -183,7 +183,7 @@ public sealed class ProcessorSharingServer : IEventHandler
             if (_nextTime == at) return;
             _sim.Cancel(_next);
         }
-        _next = _sim.Schedule(delay, this, 0);
+        _next = _sim.ScheduleAt(at, this, 0);   // at a time of its own, never a fixed delay: no lane to look up
         _nextTime = at;
     }
 

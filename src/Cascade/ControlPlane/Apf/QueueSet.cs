@@ -53,7 +53,7 @@ internal sealed class QueueSet
     private ulong _currentR;
     private long _lastRealTime;
     private int _robinIndex;
-    private int _enqueues;
+    private int _handOffset;       // requests enqueued so far, modulo the hand size
     private int _activeQueues;
 
     public SeatDemandIntegrator Demand;
@@ -98,7 +98,7 @@ internal sealed class QueueSet
         _currentR = 0;
         _lastRealTime = now;
         _robinIndex = -1;
-        _enqueues = 0;
+        _handOffset = 0;
         _activeQueues = 0;
         TotRequestsWaiting = TotRequestsExecuting = TotSeatsInUse = TotSeatsWaiting = 0;
         ConcurrencyLimit = initialConcurrencyLimit;
@@ -355,14 +355,16 @@ internal sealed class QueueSet
         if (!ShuffleShardDealer.IsHandOf(packedHand, _handTag)) ShuffleShardDealer.Deal(hashValue, _queues.Length, hand);
         else
             for (int i = 0; i < _handSize; i++) hand[i] = ShuffleShardDealer.Card(packedHand, i, _cardBits);
-        // Visit the hand from a rotating offset so that equal queues are not always resolved the same way.
-        int offset = _enqueues % _handSize;
-        _enqueues++;
+        // Visit the hand from a rotating offset (the enqueue count modulo the hand) so that equal queues are not
+        // always resolved the same way; the offset and the card are wrapped by comparison, not by division.
+        int k = _handOffset;
+        _handOffset = k + 1 == _handSize ? 0 : k + 1;
         int best = -1;
         long bestWork = long.MaxValue;
         for (int i = 0; i < _handSize; i++)
         {
-            int qi = hand[(offset + i) % _handSize];
+            int qi = hand[k];
+            if (++k == _handSize) k = 0;
             long work = _queues[qi].WaitingWork;
             if (work < bestWork)
             {
