@@ -89,11 +89,11 @@ public static class Cliff
 
         Scenario Load(double value) => ScenarioLoader.LoadFile(path, [.. fixedOverrides, $"{range.Path}={Format(value, kind)}"]);
 
-        CliffPoint Evaluate(double value, int runThreads)
+        CliffPoint Evaluate(double value, Func<int> runThreads)
         {
             string text = Format(value, kind);
             var s = Load(value);
-            var result = ScenarioRunner.Run(s, runSeed, baseDirectory, threads: runThreads).Result;
+            var result = ScenarioRunner.Run(s, runSeed, baseDirectory, threadsNow: runThreads).Result;
             var verdicts = ObjectiveJudge.Judge(s.Objectives, result).Where(v => objective is null || v.Objective == objective).ToList();
             double margin = verdicts.Count == 0 ? 1 : verdicts.Min(v => v.Margin);
             var failed = verdicts.FirstOrDefault(v => v.Failed);
@@ -106,9 +106,9 @@ public static class Cliff
         var grid = Grid(range, points, kind);
         // Bisection only visits values between two of the grid's, one run at a time.
         admit?.Invoke(grid.Select(Load).ToList(), Math.Min(threads, grid.Count));
-        var all = ParallelRuns.Run(grid, threads, v => Evaluate(v, 1)).ToList();
+        var all = ParallelRuns.Run(grid, threads, (v, pool) => Evaluate(v, () => pool.Now)).ToList();
 
-        var (lo, hi) = Bisect(all, tol, kind, mid => Evaluate(mid, threads));
+        var (lo, hi) = Bisect(all, tol, kind, mid => Evaluate(mid, () => threads));
         return new CliffResult(scenario.Metadata.Name, runSeed, range.Path, range.FromText, range.ToText, objective ?? "all",
             Duration.Parse(duration).Seconds, lo?.Text, hi?.Text, all.OrderBy(p => p.Value).ToList());
     }

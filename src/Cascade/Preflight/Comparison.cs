@@ -23,9 +23,9 @@ public sealed record ComparisonRow(
 public sealed record ComparisonResult(string Scenario, ulong Seed, double DurationSeconds, string Change, IReadOnlyList<ComparisonRow> Rows);
 
 /// <summary>
-/// `cascade compare`: the same scenario under each variant, run in parallel, one single-threaded run
-/// per variant (each run is deterministic on its own, and rows are kept in the variants' order), so the
-/// matrix does not depend on the number of threads.
+/// `cascade compare`: the same scenario under each variant, run in parallel, a thread per run until the last
+/// runs share the threads of those done (each run is deterministic on its own whatever its threads, and rows are
+/// kept in the variants' order), so the matrix does not depend on the number of threads.
 /// </summary>
 public static class Comparison
 {
@@ -56,11 +56,11 @@ public static class Comparison
         progress?.Invoke(0, total);
         void RunAll(List<int> runs)
         {
-            var ran = ParallelRuns.Run(runs, threads, i =>
+            var ran = ParallelRuns.Run(runs, threads, (i, pool) =>
             {
                 var scenario = prepared[i].Scenario!;
                 Action<FleetModel>? watch = i == baseline ? fleet => ClientLimitProbes.Attach(fleet, probes) : null;
-                var output = ScenarioRunner.Run(scenario, runSeed, baseDirectory, threads: 1, beforeStart: watch);
+                var output = ScenarioRunner.Run(scenario, runSeed, baseDirectory, beforeStart: watch, threadsNow: () => pool.Now);
                 return (output.Result, Collateral.Of(output, TheChange.Of(scenario)));
             }, (d, _) => { if (d > 0) Ran(); });
             for (int k = 0; k < runs.Count; k++) results[runs[k]] = ran[k];

@@ -69,9 +69,9 @@ public static class Sensitivity
         string baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         admit?.Invoke(scenarios, Math.Min(threads, scenarios.Count));
 
-        var runs = ParallelRuns.Run(Enumerable.Range(0, scenarios.Count).ToList(), threads, i =>
+        var runs = ParallelRuns.Run(Enumerable.Range(0, scenarios.Count).ToList(), threads, (i, pool) =>
         {
-            var output = ScenarioRunner.Run(scenarios[i], runSeed, baseDirectory, threads: 1);
+            var output = ScenarioRunner.Run(scenarios[i], runSeed, baseDirectory, threadsNow: () => pool.Now);
             return (Figures: Figures(scenarios[i], output), Output: i == 0 ? output : null);
         }, progress);
 

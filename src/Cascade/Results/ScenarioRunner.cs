@@ -51,8 +51,10 @@ public static class ScenarioRunner
     /// <paramref name="beforeStart"/> sees the built fleet before it starts, e.g. to schedule an observer's events
     /// on a cluster's kernel (tests); an observer that only reads changes nothing the model computes.
     /// </summary>
+    /// <param name="threadsNow">When given, asked each simulated minute how many threads the run may use from then on
+    /// (<paramref name="threads"/> is ignored); the result does not depend on the answers.</param>
     public static RunOutput Run(Scenario scenario, ulong seed, string? baseDirectory = null, Action<RunProgress>? progress = null, int threads = 0,
-        Action<FleetModel>? beforeStart = null)
+        Action<FleetModel>? beforeStart = null, Func<int>? threadsNow = null)
     {
         if (threads <= 0) threads = Environment.ProcessorCount;
         var sim = new Simulation(seed);
@@ -64,7 +66,7 @@ public static class ScenarioRunner
         long step = SimTime.FromMinutes(1);
         for (long t = Math.Min(step, end); ; t = Math.Min(t + step, end))
         {
-            fleet.RunUntil(t, threads);
+            fleet.RunUntil(t, threadsNow is null ? threads : Math.Max(1, threadsNow()));
             progress?.Invoke(new RunProgress(SimTime.ToSeconds(t), SimTime.ToSeconds(end), fleet.EventsProcessed));
             if (t >= end) break;
         }

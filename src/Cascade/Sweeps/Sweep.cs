@@ -105,10 +105,11 @@ public sealed class Sweep
     }
 
     /// <summary>
-    /// Runs one cell on the calling thread and judges it: the sweep's objectives when it has them, else the
-    /// scenario's. The result is a function of the plan and the cell alone.
+    /// Runs one cell on the calling thread (and on as many as <paramref name="threadsNow"/> says, when given) and judges
+    /// it: the sweep's objectives when it has them, else the scenario's. The result is a function of the plan and the
+    /// cell alone.
     /// </summary>
-    public SweepCellResult Run(SweepCell cell)
+    public SweepCellResult Run(SweepCell cell, Func<int>? threadsNow = null)
     {
         // Loaded again for each run: a run may change the objects it is built from, and seeds run in parallel.
         // One at a time: a mitigation may write a generated file (an APF file) that another cell also writes.
@@ -116,7 +117,7 @@ public sealed class Sweep
         lock (PrepareGate) prepared = Prepare(File, ScenarioFile, Spec, cell.Settings, cell.Mitigation);
         if (prepared.Scenario is not { } scenario)
             return new SweepCellResult(cell.Id, Plan.Fingerprint, prepared.NotApplicable, prepared.Context.Changes, [], null);
-        var output = ScenarioRunner.Run(scenario, cell.Seed, Path.GetDirectoryName(Path.GetFullPath(ScenarioFile)), threads: 1);
+        var output = ScenarioRunner.Run(scenario, cell.Seed, Path.GetDirectoryName(Path.GetFullPath(ScenarioFile)), threads: 1, threadsNow: threadsNow);
         var verdicts = ObjectiveJudge.Judge(Spec.Objectives ?? scenario.Objectives, output.Result);
         var outcome = Outcome.Of(output.Result, verdicts, Collateral.Of(output, TheChange.Of(scenario)));
         return new SweepCellResult(cell.Id, Plan.Fingerprint, null, prepared.Context.Changes, verdicts, outcome);

@@ -38,10 +38,10 @@ public static partial class SweepShards
     public static SweepShardManifest Run(Sweep sweep, int shard, int shards, string outDir, int threads, Action<int, int>? progress = null)
     {
         var cells = sweep.Plan.Shard(shard, shards);
-        ParallelRuns.Run(cells, threads, c =>
+        ParallelRuns.Run(cells, threads, (c, pool) =>
         {
             if (Finished(outDir, c.Id, sweep.Plan.Fingerprint)) return true;
-            AtomicFile.WriteAllText(CellPath(outDir, c.Id), Json.Serialize(sweep.Run(c)));
+            AtomicFile.WriteAllText(CellPath(outDir, c.Id), Json.Serialize(sweep.Run(c, () => pool.Now)));
             return true;
         }, progress);
         var manifest = new SweepShardManifest(shard, shards, sweep.Plan.Fingerprint, cells.Select(c => c.Id).ToList(), sweep.Plan);

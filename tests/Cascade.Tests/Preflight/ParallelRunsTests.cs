@@ -1,0 +1,55 @@
+using Cascade.Preflight;
+
+namespace Cascade.Tests.Preflight;
+
+public class ParallelRunsTests
+{
+    /// <summary>One thread a run while any run waits to start; then the threads of the runs done go to those still going.</summary>
+    [Fact]
+    public void A_run_gets_one_thread_while_runs_wait_and_a_share_of_the_idle_threads_after()
+    {
+        var pool = new RunThreads(threads: 2, items: 3);
+        Assert.True(pool.TryStart(out int a));
+        Assert.Equal((0, 1), (a, pool.Now));
+        Assert.True(pool.TryStart(out int b));
+        Assert.Equal((1, 1), (b, pool.Now));      // item 2 waits
+        pool.Finished();                          // item 0 done
+        Assert.True(pool.TryStart(out int c));
+        Assert.Equal((2, 1), (c, pool.Now));      // none waits, two run: one each
+        pool.Finished();                          // item 1 done
+        Assert.Equal(2, pool.Now);                // the last run gets both
+        Assert.False(pool.TryStart(out _));       // a worker finds nothing left and leaves
+        Assert.Equal(2, pool.Now);
+        pool.Finished();
+        Assert.Equal(2, pool.Now);
+
+        var three = new RunThreads(threads: 3, items: 2);
+        three.TryStart(out _);
+        three.TryStart(out _);
+        Assert.Equal(1, three.Now);               // 3 threads, 2 runs: one each (the spare is not split)
+        three.Finished();
+        Assert.Equal(3, three.Now);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void Results_come_back_in_the_items_order_and_every_run_is_told_a_count_within_the_threads(int threads)
+    {
+        var items = Enumerable.Range(0, 23).ToList();
+        var told = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var progress = new System.Collections.Concurrent.ConcurrentBag<(int Done, int All)>();
+        var results = ParallelRuns.Run(items, threads, (i, pool) =>
+        {
+            told.Add(pool.Now);
+            Thread.SpinWait(1000 * (23 - i));
+            told.Add(pool.Now);
+            return i * i;
+        }, (done, all) => progress.Add((done, all)));
+        Assert.Equal(items.Select(i => i * i), results);
+        Assert.All(told, n => Assert.InRange(n, 1, threads));
+        Assert.Equal(Enumerable.Range(0, 24), progress.Select(p => p.Done).Order());
+        Assert.All(progress, p => Assert.Equal(23, p.All));
+    }
+}
