@@ -14,8 +14,9 @@ namespace Cascade.Engine;
 /// period, APF's queue-wait limit, a Retry-After). Every event a lane holds was scheduled at now + the same
 /// delay, and now never runs backwards, so a lane is already in (time, sequence) order: appending is O(1),
 /// and popping takes the least of the heap's top and the lanes' heads, so events run in exactly the order the
-/// heap alone would give. A cancelled lane event is left in place and skipped when it reaches the head (its
-/// slot's generation has moved on). The heap then holds only the irregular events and stays small.
+/// heap alone would give. A lane event needs no slot: its handle names its lane and its place in the lane's order
+/// (the k-th event ever appended sits at ring index k modulo the ring's size), and cancelling it clears its entry,
+/// which is skipped when it reaches the head. The heap then holds only the irregular events and stays small.
 ///
 /// The heap itself is two: events due within <see cref="DefaultNearTicks"/> of now (the last popped event) (processor-sharing
 /// completions, token waits, back-offs) go to a small near heap, the rest (watch timeouts, resyncs, minutes ahead) to a
@@ -24,9 +25,9 @@ namespace Cascade.Engine;
 /// exactly the one heap's. Which heap an event sits in is only where it waits.
 ///
 /// Memory, not arithmetic, is what an event costs in a large model: tens of thousands of events wait at once, so
-/// whatever is read per event at random is a cache miss. What the sifts and the liveness checks touch (a slot's heap
-/// position, generation and free-list link) is kept in 16 bytes per slot apart from the payload, and a lane entry
-/// carries its event's handler, kind and argument, so a lane event is pushed and popped without its slot's payload.
+/// whatever is read per event at random is a cache miss. What the sifts touch (a slot's heap position, generation and
+/// free-list link) is kept in 16 bytes per slot apart from the payload, and a lane event touches only its own entry in
+/// its ring, read and written in order.
 /// </summary>
 public sealed class EventQueue
 {
@@ -37,8 +38,8 @@ public sealed class EventQueue
         public long Arg;
     }
 
-    // A slot's bookkeeping, 16 bytes: its heap index (-1 free, InLane in a lane); its generation, bumped when it is
-    // freed so that a stale handle or lane entry is recognised; the next free slot; a heap event's kind.
+    // A heap event's slot bookkeeping, 16 bytes: its heap index (-1 free); its generation, bumped when it is freed so
+    // that a stale handle is recognised; the next free slot; the event's kind.
     private struct SlotState
     {
         public int HeapIndex;
@@ -46,8 +47,6 @@ public sealed class EventQueue
         public int NextFree;
         public int Kind;
     }
-
-    private const int InLane = -2;
 
     /// <summary>The most lanes a queue keeps; further fixed delays use the heap.</summary>
     public const int MaxLanes = 16;
@@ -60,23 +59,27 @@ public sealed class EventQueue
         public int Slot;
     }
 
-    // A lane: a ring of entries in (time, sequence) order; Generation tells a live entry from a cancelled one.
+    // A lane event; no handler: cancelled (or run).
     private struct LaneEntry
     {
         public long Time;
         public long Sequence;
-        public int Slot;
-        public int Generation;
-        public IEventHandler Handler;
+        public IEventHandler? Handler;
         public long Arg;
         public int Kind;
     }
 
+    // A lane: a ring of entries in (time, sequence) order. The k-th entry ever appended (k from 0) sits at ring index
+    // k modulo the ring's length, so a handle finds its entry from k alone; Popped entries have left the head.
     private sealed class Lane(long delay)
     {
         public readonly long Delay = delay;
         public LaneEntry[] Ring = new LaneEntry[256];
-        public int Head, Count;
+        public long Popped;
+        public int Count;
+        public int Head => (int)Popped & (Ring.Length - 1);
+        public ref LaneEntry At(long k) => ref Ring[(int)k & (Ring.Length - 1)];
+        public bool Holds(long k) => k >= Popped && k < Popped + Count;
     }
 
     // A quaternary min-heap of entries by (time, sequence); a slot in it has HeapIndex = Base + its index there.
@@ -146,10 +149,9 @@ public sealed class EventQueue
     // A far slot's HeapIndex is FarBase + its index in the far heap (no heap reaches 2^30 entries).
     private const int FarBase = 1 << 30;
 
-    // Per slot: its state, a heap event's payload, a lane event's time.
+    // Per slot: its state and its event's payload (heap events only).
     private SlotState[] _state;
     private Payload[] _payload;
-    private long[] _laneTime;
     private readonly Heap _near, _far;
     private readonly long _nearTicks;
     private long _clock;          // the last popped event's time, or a later horizon (AdvanceTo): "now" for choosing a heap
@@ -167,7 +169,6 @@ public sealed class EventQueue
         int n = Math.Max(4, initialCapacity);
         _state = new SlotState[n];
         _payload = new Payload[n];
-        _laneTime = new long[n];
         _near = new Heap(n, 0);
         _far = new Heap(n, FarBase);
         _nearTicks = nearTicks;
@@ -223,33 +224,36 @@ public sealed class EventQueue
     /// <summary>Appends an event at <paramref name="time"/> to lane <paramref name="lane"/>; the caller guarantees time = now + the lane's delay.</summary>
     public EventHandle PushLane(int lane, long time, IEventHandler handler, int kind, long arg)
     {
-        int s = AllocateSlot();
-        ref SlotState state = ref _state[s];
-        state.HeapIndex = InLane;
-        _laneTime[s] = time;
-        int generation = state.Generation;
         var l = _lanes[lane];
         if (l.Count == l.Ring.Length) GrowLane(l);
-        l.Ring[(l.Head + l.Count) & (l.Ring.Length - 1)] = new LaneEntry
-        {
-            Time = time, Sequence = _nextSequence++, Slot = s, Generation = generation, Handler = handler, Kind = kind, Arg = arg,
-        };
+        long k = l.Popped + l.Count;
+        l.At(k) = new LaneEntry { Time = time, Sequence = _nextSequence++, Handler = handler, Kind = kind, Arg = arg };
         if (l.Count++ == 0)
         {
             SetHead(lane);
             NoteNewHead(lane);
         }
         _laneEvents++;
-        return new EventHandle(s, generation);
+        return LaneHandle(lane, k);
     }
 
+    /// <summary>Doubles a full ring; every entry moves to its index modulo the new length.</summary>
     private static void GrowLane(Lane l)
     {
-        int n = l.Ring.Length;
-        var ring = new LaneEntry[n * 2];
-        for (int k = 0; k < l.Count; k++) ring[k] = l.Ring[(l.Head + k) & (n - 1)];
+        var ring = new LaneEntry[l.Ring.Length * 2];
+        for (long k = l.Popped; k < l.Popped + l.Count; k++) ring[(int)k & (ring.Length - 1)] = l.At(k);
         l.Ring = ring;
-        l.Head = 0;
+    }
+
+    // A lane event's handle: Slot = -2 - (lane + 16 × the high half of k), Generation = the low half of k (heap
+    // events have slots from 0, and None is -1). Exact for k below 2^58: a lane would take 9,000 years of a million
+    // events a second to pass it.
+    internal static EventHandle LaneHandle(int lane, long k) => new(-2 - (lane | (int)(k >> 32) << 4), unchecked((int)k));
+
+    internal static (int Lane, long K) OfLaneHandle(EventHandle h)
+    {
+        int v = -2 - h.Slot;
+        return (v & (MaxLanes - 1), (long)(v >> 4) << 32 | (uint)h.Generation);
     }
 
     // Each lane's head key, kept beside the lanes so choosing the earliest reads two small arrays (Never: empty).
@@ -332,18 +336,17 @@ public sealed class EventQueue
         if (lane != _best || t == SimTime.Never || !Before(t, _laneHeadSeq[lane], _secondTime, _secondSeq)) _bestKnown = false;
     }
 
-    /// <summary>Takes lane <paramref name="lane"/>'s head off; false if it was a cancelled event (whose slot is freed already).</summary>
-    private bool PopLaneHead(int lane, out int slot, out IEventHandler handler, out int kind, out long arg)
+    /// <summary>Takes lane <paramref name="lane"/>'s head off; false if it was a cancelled event.</summary>
+    private bool PopLaneHead(int lane, out IEventHandler handler, out int kind, out long arg)
     {
         var l = _lanes[lane];
         ref LaneEntry h = ref l.Ring[l.Head];
-        slot = h.Slot;
-        handler = h.Handler;
+        handler = h.Handler!;
         kind = h.Kind;
         arg = h.Arg;
-        bool live = _state[slot].Generation == h.Generation;
-        h.Handler = null!;   // the ring keeps no handler alive
-        l.Head = (l.Head + 1) & (l.Ring.Length - 1);
+        bool live = handler is not null;
+        h.Handler = null;   // the ring keeps no handler alive
+        l.Popped++;
         l.Count--;
         SetHead(lane);
         NoteHeadTaken(lane);
@@ -358,9 +361,8 @@ public sealed class EventQueue
             int lane = EarliestLane();
             if (lane < 0) return -1;
             var l = _lanes[lane];
-            ref LaneEntry h = ref l.Ring[l.Head];
-            if (_state[h.Slot].Generation == h.Generation) return lane;
-            PopLaneHead(lane, out _, out _, out _, out _);
+            if (l.Ring[l.Head].Handler is not null) return lane;
+            PopLaneHead(lane, out _, out _, out _);
         }
     }
 
@@ -429,9 +431,8 @@ public sealed class EventQueue
             {
                 time = _laneHeadTime[lane];
                 if (time > untilTime) return Nothing(out handler, out kind, out arg);
-                if (!PopLaneHead(lane, out s, out handler, out kind, out arg)) continue;   // a cancelled event: look again
+                if (!PopLaneHead(lane, out handler, out kind, out arg)) continue;   // a cancelled event: look again
                 _laneEvents--;
-                FreeSlot(s);
                 _clock = time;
                 return true;
             }
@@ -468,17 +469,22 @@ public sealed class EventQueue
     public bool Cancel(EventHandle handle)
     {
         int s = handle.Slot;
+        if (s <= -2)
+        {
+            // A lane event: clear its entry, which stays in the ring and is skipped when it reaches the head.
+            ref LaneEntry e = ref LaneEntryOf(handle, out bool found);
+            if (!found) return false;
+            e.Handler = null;
+            _laneEvents--;
+            return true;
+        }
         if ((uint)s >= (uint)_slotsUsed) return false;
         ref SlotState state = ref _state[s];
         int at = state.HeapIndex;
         if (state.Generation != handle.Generation || at == -1) return false;
-        if (at == InLane) _laneEvents--;   // its entry stays in the lane, skipped once the slot's generation moves on
-        else
-        {
-            if (at >= FarBase) _far.RemoveAt(at - FarBase, _state);
-            else _near.RemoveAt(at, _state);
-            _payload[s].Handler = null;
-        }
+        if (at >= FarBase) _far.RemoveAt(at - FarBase, _state);
+        else _near.RemoveAt(at, _state);
+        _payload[s].Handler = null;
         FreeSlot(s);
         return true;
     }
@@ -486,6 +492,11 @@ public sealed class EventQueue
     public bool IsPending(EventHandle handle)
     {
         int s = handle.Slot;
+        if (s <= -2)
+        {
+            LaneEntryOf(handle, out bool found);
+            return found;
+        }
         if ((uint)s >= (uint)_slotsUsed) return false;
         ref SlotState state = ref _state[s];
         return state.Generation == handle.Generation && state.HeapIndex != -1;
@@ -494,9 +505,26 @@ public sealed class EventQueue
     public long TimeOf(EventHandle handle)
     {
         if (!IsPending(handle)) return SimTime.Never;
+        if (handle.Slot <= -2) return LaneEntryOf(handle, out _).Time;
         int at = _state[handle.Slot].HeapIndex;
-        return at == InLane ? _laneTime[handle.Slot] : at >= FarBase ? _far.Items[at - FarBase].Time : _near.Items[at].Time;
+        return at >= FarBase ? _far.Items[at - FarBase].Time : _near.Items[at].Time;
     }
+
+    // The pending entry a lane handle names; found is false (and the reference meaningless) when it ran or was cancelled.
+    private ref LaneEntry LaneEntryOf(EventHandle handle, out bool found)
+    {
+        var (lane, k) = OfLaneHandle(handle);
+        if (lane >= _lanes.Length || !_lanes[lane].Holds(k))
+        {
+            found = false;
+            return ref _noEntry;
+        }
+        ref LaneEntry e = ref _lanes[lane].At(k);
+        found = e.Handler is not null;
+        return ref e;
+    }
+
+    private LaneEntry _noEntry;
 
     private int AllocateSlot()
     {
@@ -511,7 +539,6 @@ public sealed class EventQueue
             int n = _state.Length * 2;
             Array.Resize(ref _state, n);
             Array.Resize(ref _payload, n);
-            Array.Resize(ref _laneTime, n);
         }
         return _slotsUsed++;
     }

@@ -267,6 +267,56 @@ public class EventQueueTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new EventQueue(4, 0));
     }
 
+    /// <summary>
+    /// A lane event's handle names its lane and its place in the lane's order, whatever the ring's size: with hundreds
+    /// of events waiting, so that the ring grows while it wraps, cancelling, asking after and running events by their
+    /// handles does exactly what one heap does with the same script.
+    /// </summary>
+    [Fact]
+    public void Lane_handles_stay_true_while_the_ring_grows_and_wraps()
+    {
+        var plain = new Chain { Sim = new Simulation(0) };
+        var laned = new Chain { Sim = new Simulation(0) };
+        laned.Sim.UseLane(10);
+        var rng = new Random(7);
+        var handles = new List<(EventHandle Plain, EventHandle Laned)>();
+        long id = 1_000_001;   // odd and past the chain's follow-ups: no follow-up events
+        for (int step = 0; step < 40; step++)
+        {
+            for (int i = 0; i < 30 + step * 3; i++, id += 2)
+                handles.Add((plain.Sim.Schedule(10, plain, 0, id), laned.Sim.Schedule(10, laned, 0, id)));
+            for (int c = 0; c < 25; c++)
+            {
+                var (p, l) = handles[rng.Next(handles.Count)];
+                Assert.Equal(plain.Sim.IsPending(p), laned.Sim.IsPending(l));
+                Assert.Equal(plain.Sim.Cancel(p), laned.Sim.Cancel(l));
+                Assert.False(laned.Sim.IsPending(l));
+            }
+            Assert.Equal(plain.Sim.Run(plain.Sim.Now + 1 + step % 3), laned.Sim.Run(laned.Sim.Now + 1 + step % 3));
+            Assert.Equal(plain.Sim.PendingEvents, laned.Sim.PendingEvents);
+        }
+        Assert.True(laned.Sim.PendingEvents > 256, "the ring never had to grow");
+        plain.Sim.Run();
+        laned.Sim.Run();
+        Assert.Equal(plain.Log, laned.Log);
+        Assert.All(handles, h => Assert.False(laned.Sim.IsPending(h.Laned)));
+    }
+
+    [Fact]
+    public void A_lane_handle_keeps_its_lane_and_place_below_two_to_the_58th_and_is_never_none_or_a_slot()
+    {
+        long[] places = [0, 1, 255, int.MaxValue, 1L << 31, (1L << 32) - 1, 1L << 32, (1L << 40) + 5, (1L << 58) - 1];
+        for (int lane = 0; lane < EventQueue.MaxLanes; lane++)
+            foreach (long k in places)
+            {
+                var h = EventQueue.LaneHandle(lane, k);
+                Assert.Equal((lane, k), EventQueue.OfLaneHandle(h));
+                Assert.False(h.IsNone);
+                Assert.True(h.Slot <= -2);
+            }
+        Assert.True(EventHandle.None.IsNone);
+    }
+
     [Fact]
     public void A_lane_event_runs_with_its_own_kind_and_argument()
     {
