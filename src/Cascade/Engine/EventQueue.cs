@@ -191,8 +191,7 @@ public sealed class EventQueue
         _lanes[^1] = new Lane(delayTicks);
         Array.Resize(ref _laneHeadTime, _lanes.Length);
         Array.Resize(ref _laneHeadSeq, _lanes.Length);
-        _laneHeadTime[^1] = SimTime.Never;
-        _bestKnown = false;
+        _laneHeadTime[^1] = SimTime.Never;   // an empty lane: the earliest lane, if known, stays so
         // The lane index by delay: first come keeps a shared entry (a later lane whose delay hashes there is not
         // found, and its events go to the heap, in the same order).
         ref sbyte entry = ref _laneByDelay[LaneHash(delayTicks)];
@@ -319,7 +318,6 @@ public sealed class EventQueue
         if (!_bestKnown) return;
         long t = _laneHeadTime[lane], q = _laneHeadSeq[lane];
         if (_best < 0) _best = lane;
-        else if (lane == _best) _bestKnown = false;
         else if (Before(t, q, _laneHeadTime[_best], _laneHeadSeq[_best]))
         {
             (_secondTime, _secondSeq) = (_laneHeadTime[_best], _laneHeadSeq[_best]);
@@ -328,12 +326,12 @@ public sealed class EventQueue
         else if (Before(t, q, _secondTime, _secondSeq)) (_secondTime, _secondSeq) = (t, q);
     }
 
-    /// <summary>Lane <paramref name="lane"/>'s head was taken off: is the earliest lane still known?</summary>
+    /// <summary>The head of lane <paramref name="lane"/>, the earliest (only the earliest lane is popped), was taken off: is it still the earliest?</summary>
     private void NoteHeadTaken(int lane)
     {
         if (!_bestKnown) return;
         long t = _laneHeadTime[lane];
-        if (lane != _best || t == SimTime.Never || !Before(t, _laneHeadSeq[lane], _secondTime, _secondSeq)) _bestKnown = false;
+        if (t == SimTime.Never || !Before(t, _laneHeadSeq[lane], _secondTime, _secondSeq)) _bestKnown = false;
     }
 
     /// <summary>Takes lane <paramref name="lane"/>'s head off; false if it was a cancelled event.</summary>
@@ -436,7 +434,11 @@ public sealed class EventQueue
                 _clock = time;
                 return true;
             }
-            if (heap.Count == 0) return Nothing(out time, out handler, out kind, out arg);
+            if (heap.Count == 0)
+            {
+                time = SimTime.Never;
+                return Nothing(out handler, out kind, out arg);
+            }
             ref Entry top = ref heap.Items[0];
             time = top.Time;
             if (time > untilTime) return Nothing(out handler, out kind, out arg);
@@ -458,12 +460,6 @@ public sealed class EventQueue
     {
         handler = null!; kind = 0; arg = 0;
         return false;
-    }
-
-    private static bool Nothing(out long time, out IEventHandler handler, out int kind, out long arg)
-    {
-        time = SimTime.Never;
-        return Nothing(out handler, out kind, out arg);
     }
 
     public bool Cancel(EventHandle handle)

@@ -61,6 +61,9 @@ public sealed class Simulation
 
     public bool IsPending(EventHandle handle) => _queue.IsPending(handle);
 
+    /// <summary>When a pending event is due; <see cref="SimTime.Never"/> if it ran or was cancelled.</summary>
+    public long TimeOf(EventHandle handle) => _queue.TimeOf(handle);
+
     /// <summary>
     /// Runs events in (time, insertion) order until the queue is empty, the next event lies after
     /// <paramref name="untilTicks"/>, or <paramref name="maxEvents"/> events have run. The clock ends

@@ -23,8 +23,8 @@ public static class ParallelRuns
         var pool = new RunThreads(Math.Max(1, threads), items.Count);
         int done = 0;
         progress?.Invoke(0, items.Count);
-        // Each worker takes the next item until none is left, so that items start in their order.
-        Parallel.For(0, Math.Min(pool.Threads, items.Count), new ParallelOptions { MaxDegreeOfParallelism = pool.Threads }, _ =>
+        // A worker per thread takes the next item until none is left, so that items start in their order.
+        Parallel.For(0, Math.Min(pool.Threads, items.Count), _ =>
         {
             while (pool.TryStart(out int i))
             {

@@ -292,6 +292,8 @@ public class EventQueueTests
                 Assert.Equal(plain.Sim.Cancel(p), laned.Sim.Cancel(l));
                 Assert.False(laned.Sim.IsPending(l));
             }
+            foreach (var (p, l) in handles.TakeLast(40))
+                Assert.Equal(plain.Sim.TimeOf(p), laned.Sim.TimeOf(l));
             Assert.Equal(plain.Sim.Run(plain.Sim.Now + 1 + step % 3), laned.Sim.Run(laned.Sim.Now + 1 + step % 3));
             Assert.Equal(plain.Sim.PendingEvents, laned.Sim.PendingEvents);
         }
@@ -315,6 +317,49 @@ public class EventQueueTests
                 Assert.True(h.Slot <= -2);
             }
         Assert.True(EventHandle.None.IsNone);
+    }
+
+    /// <summary>Thousands of events at random times, some cancelled: the heaps give them back in (time, insertion) order.</summary>
+    [Theory]
+    [InlineData(EventQueue.DefaultNearTicks)]
+    [InlineData(40L)]
+    public void A_large_heap_pops_in_order_after_random_pushes_and_cancels(long nearTicks)
+    {
+        var q = new EventQueue(4, nearTicks);
+        var handler = new Recorder(new Simulation(0));
+        var rng = new Random(11);
+        var pending = new List<(long Time, long Seq, EventHandle H)>();
+        for (long seq = 0; seq < 3000; seq++)
+        {
+            long t = rng.Next(0, 200);
+            pending.Add((t, seq, q.Push(t, handler, 0, seq)));
+        }
+        foreach (var victim in pending.Where((_, i) => i % 3 == 1).ToList())
+        {
+            Assert.True(q.Cancel(victim.H));
+            pending.Remove(victim);
+        }
+        foreach (var e in pending.OrderBy(e => e.Time).ThenBy(e => e.Seq))
+        {
+            Assert.True(q.TryPop(out long time, out _, out _, out long arg));
+            Assert.Equal((e.Time, e.Seq), (time, arg));
+        }
+        Assert.False(q.TryPop(out _, out _, out _, out _));
+    }
+
+    /// <summary>A handle naming the first slot never used (as a stale handle could, after the table grows) is no event's.</summary>
+    [Fact]
+    public void A_handle_to_the_first_unused_slot_is_not_pending_and_cancels_nothing()
+    {
+        var sim = new Simulation(0);
+        var r = new Recorder(sim);
+        var h = sim.Schedule(7, r, 1, 1);
+        var next = new EventHandle(h.Slot + 1, 0);
+        Assert.False(sim.IsPending(next));
+        Assert.False(sim.Cancel(next));
+        Assert.True(sim.IsPending(h));
+        sim.Run();
+        Assert.Equal([(7L, 1, 1L)], r.Seen);
     }
 
     [Fact]

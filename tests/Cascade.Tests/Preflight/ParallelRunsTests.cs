@@ -52,4 +52,18 @@ public class ParallelRunsTests
         Assert.Equal(Enumerable.Range(0, 24), progress.Select(p => p.Done).Order());
         Assert.All(progress, p => Assert.Equal(23, p.All));
     }
+
+    /// <summary>When the first of two runs is done, the other is told it may use both threads.</summary>
+    [Fact]
+    public void The_last_run_going_is_told_it_has_every_thread()
+    {
+        var sawAll = ParallelRuns.Run([0, 1], 2, (i, pool) =>
+        {
+            if (i == 0) return true;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (pool.Now < 2 && clock.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(1);
+            return pool.Now == 2;
+        });
+        Assert.True(sawAll[1], "the second run never got the first run's thread");
+    }
 }
