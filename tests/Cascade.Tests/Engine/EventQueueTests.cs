@@ -156,7 +156,6 @@ public class EventQueueTests
     [InlineData(new long[] { 1, 3, 5, 7, 12 })]
     public void Lanes_for_fixed_delays_run_exactly_what_the_heap_alone_runs(long[] lanes)
     {
-        long[] delays = [3, 5, 3, 5, 1, 7, 0, 12];
         var ops = Gen.Choose(0, 99).ArrayOf();
         Prop.ForAll(ops.ToArbitrary(), codes =>
         {
@@ -164,45 +163,57 @@ public class EventQueueTests
             var laned = new Chain { Sim = new Simulation(0) };
             foreach (long d in lanes) laned.Sim.UseLane(d);
             laned.Sim.UseLane(0);   // delay 0 is not a lane (ignored)
-            var handles = new List<(EventHandle Plain, EventHandle Laned)>();
-            long id = 0;
-            foreach (int code in codes)
-            {
-                if (code < 50)
-                {
-                    long d = delays[code % delays.Length];
-                    handles.Add((plain.Sim.Schedule(d, plain, 0, id), laned.Sim.Schedule(d, laned, 0, id)));
-                    id++;
-                }
-                else if (code < 70 && handles.Count > 0)
-                {
-                    var (p, l) = handles[code % handles.Count];
-                    if (plain.Sim.Cancel(p) != laned.Sim.Cancel(l)) return false;
-                }
-                else
-                {
-                    long until = plain.Sim.Now + code % 6;
-                    if (plain.Sim.Run(until) != laned.Sim.Run(until)) return false;
-                }
-                if (plain.Sim.PendingEvents != laned.Sim.PendingEvents || plain.Sim.NextEventTime != laned.Sim.NextEventTime) return false;
-                foreach (var (p, l) in handles)
-                    if (plain.Sim.IsPending(p) != laned.Sim.IsPending(l)) return false;
-            }
-            plain.Sim.Run();
-            laned.Sim.Run();
-            return plain.Log.SequenceEqual(laned.Log) && laned.Sim.PendingEvents == 0;
+            return RunAlike(plain, laned, codes, [3, 5, 3, 5, 1, 7, 0, 12]);
         }).QuickCheckThrowOnFailure();
     }
 
     /// <summary>
-    /// The near and far heaps are only where events wait: with the split at a few ticks, so that many events go to the
-    /// far heap and come due there, any script of schedules, cancels and partial runs (events scheduling more, some in
-    /// lanes) runs the same events at the same times in the same order as one heap, and agrees on what is pending.
+    /// Plays one script on two simulations, checking after each step that they agree on what is pending and when the
+    /// next event is due, and at the end that they ran the same events at the same times: codes below 50 schedule at
+    /// one of <paramref name="delays"/>, below 60 at a time (never a lane), below 75 cancel an earlier event, the rest
+    /// run a few ticks. <paramref name="afterStep"/> may check more, and fail the script.
     /// </summary>
+    private static bool RunAlike(Chain a, Chain b, int[] codes, long[] delays, Func<bool>? afterStep = null)
+    {
+        var handles = new List<(EventHandle A, EventHandle B)>();
+        long id = 0;
+        foreach (int code in codes)
+        {
+            if (code < 50)
+            {
+                long d = delays[code % delays.Length];
+                handles.Add((a.Sim.Schedule(d, a, 0, id), b.Sim.Schedule(d, b, 0, id)));
+                id++;
+            }
+            else if (code < 60)
+            {
+                long at = a.Sim.Now + code % 9;
+                handles.Add((a.Sim.ScheduleAt(at, a, 0, id), b.Sim.ScheduleAt(at, b, 0, id)));
+                id++;
+            }
+            else if (code < 75 && handles.Count > 0)
+            {
+                var (x, y) = handles[code % handles.Count];
+                if (a.Sim.Cancel(x) != b.Sim.Cancel(y)) return false;
+            }
+            else
+            {
+                long until = a.Sim.Now + code % 6;
+                if (a.Sim.Run(until) != b.Sim.Run(until)) return false;
+            }
+            if (afterStep is not null && !afterStep()) return false;
+            if (a.Sim.PendingEvents != b.Sim.PendingEvents || a.Sim.NextEventTime != b.Sim.NextEventTime) return false;
+            foreach (var (x, y) in handles)
+                if (a.Sim.IsPending(x) != b.Sim.IsPending(y) || a.Sim.TimeOf(x) != b.Sim.TimeOf(y)) return false;
+        }
+        a.Sim.Run();
+        b.Sim.Run();
+        return a.Log.SequenceEqual(b.Log) && b.Sim.PendingEvents == 0;
+    }
+
     [Fact]
     public void Splitting_the_heap_into_near_and_far_runs_exactly_what_one_heap_runs()
     {
-        long[] delays = [3, 5, 1, 7, 0, 12, 2, 30];
         var ops = Gen.Choose(0, 99).ArrayOf();
         long farUsed = 0;
         Prop.ForAll(ops.ToArbitrary(), codes =>
@@ -211,41 +222,11 @@ public class EventQueueTests
             var split = new Chain { Sim = new Simulation(0, nearTicks: 4) };
             one.Sim.UseLane(5);
             split.Sim.UseLane(5);
-            var handles = new List<(EventHandle One, EventHandle Split)>();
-            long id = 0;
-            foreach (int code in codes)
+            return RunAlike(one, split, codes, [3, 5, 1, 7, 0, 12, 2, 30], () =>
             {
-                if (code < 50)
-                {
-                    long d = delays[code % delays.Length];
-                    handles.Add((one.Sim.Schedule(d, one, 0, id), split.Sim.Schedule(d, split, 0, id)));
-                    id++;
-                }
-                else if (code < 60)
-                {
-                    long at = one.Sim.Now + code % 9;
-                    handles.Add((one.Sim.ScheduleAt(at, one, 0, id), split.Sim.ScheduleAt(at, split, 0, id)));
-                    id++;
-                }
-                else if (code < 75 && handles.Count > 0)
-                {
-                    var (o, p) = handles[code % handles.Count];
-                    if (one.Sim.Cancel(o) != split.Sim.Cancel(p)) return false;
-                }
-                else
-                {
-                    long until = one.Sim.Now + code % 6;
-                    if (one.Sim.Run(until) != split.Sim.Run(until)) return false;
-                }
                 farUsed += split.Sim.FarEvents;
-                if (one.Sim.FarEvents != 0) return false;
-                if (one.Sim.PendingEvents != split.Sim.PendingEvents || one.Sim.NextEventTime != split.Sim.NextEventTime) return false;
-                foreach (var (o, p) in handles)
-                    if (one.Sim.IsPending(o) != split.Sim.IsPending(p)) return false;
-            }
-            one.Sim.Run();
-            split.Sim.Run();
-            return one.Log.SequenceEqual(split.Log) && split.Sim.PendingEvents == 0;
+                return one.Sim.FarEvents == 0;
+            });
         }).QuickCheckThrowOnFailure();
         Assert.True(farUsed > 0, "no event ever waited in the far heap: the split was not exercised");
     }
