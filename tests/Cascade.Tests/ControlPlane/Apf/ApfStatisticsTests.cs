@@ -97,4 +97,65 @@ public class ApfStatisticsTests
         Assert.Equal((1.0, 1.0, 1.0), (d.HighWatermark, d.Average, d.Smoothed));
         Assert.Equal(0.977, SeatDemandIntegrator.SmoothingCoefficient);
     }
+
+    /// <summary>Feeds the same demand history, cut at <paramref name="cuts"/> extra instants where the demand does not change.</summary>
+    private static SeatDemandIntegrator Integrate((long At, int Seats)[] history, long end, IEnumerable<long> cuts)
+    {
+        var d = new SeatDemandIntegrator();
+        d.Start(0);
+        var points = history.Select(h => (h.At, Order: 0, h.Seats))
+            .Concat(cuts.Where(c => c < end).Select(c => (At: c, Order: 1, Seats: -1)))
+            .OrderBy(p => p.At).ThenBy(p => p.Order);
+        int seats = 0;
+        foreach (var (at, order, x) in points)
+        {
+            if (order == 0) seats = x;
+            d.Set(at, seats);
+        }
+        return d;
+    }
+
+    [Fact]
+    public void The_same_demand_history_gives_the_same_bits_however_it_is_cut_into_changes()
+    {
+        // What an aggregate of many requests rests on: repeating the demand at any instants changes no bit.
+        (long, int)[] history = [(0, 3), (SimTime.FromMilliseconds(1234), 7), (SimTime.FromMilliseconds(4567), 1), (SimTime.FromSeconds(8), 5)];
+        long end = SimTime.FromSeconds(10);
+        var whole = Integrate(history, end, []);
+        var rng = new Random(7);
+        var cuts = Enumerable.Range(0, 997).Select(_ => (long)rng.Next(1, (int)end)).ToArray();
+        var cut = Integrate(history, end, cuts);
+        var even = Integrate(history, end, Enumerable.Range(1, 999).Select(i => i * SimTime.FromMilliseconds(10)));
+        foreach (var d in new[] { cut, even })
+        {
+            Assert.Equal(whole.Peek(end), d.Peek(end));
+            var (a, b) = (whole, d);
+            a.EndPeriod(end);
+            b.EndPeriod(end);
+            Assert.Equal((a.HighWatermark, a.Average, a.StdDev, a.Smoothed), (b.HighWatermark, b.Average, b.StdDev, b.Smoothed));
+        }
+        // 3 × 1.234 + 7 × 3.333 + 1 × 3.433 + 5 × 2 seat-seconds over 10 s.
+        Assert.Equal((3 * 1.234 + 7 * 3.333 + 3.433 + 10) / 10, whole.Peek(end).Average, 12);
+    }
+
+    [Fact]
+    public void A_constant_demand_has_no_deviation_however_it_is_cut()
+    {
+        // Summed in floating seconds, 0.01 s pieces leave the variance a hair off zero (either sign).
+        var d = Integrate([(0, 5)], SimTime.FromSeconds(10), Enumerable.Range(1, 999).Select(i => i * SimTime.FromMilliseconds(10) + 3));
+        var m = d.Peek(SimTime.FromSeconds(10));
+        Assert.Equal((10.0, 5.0, 0.0), (m.Seconds, m.Average, m.Deviation));
+    }
+
+    [Fact]
+    public void A_large_demand_over_a_long_run_keeps_its_moments()
+    {
+        // 64,000 seats (128 queues of 50 requests of 10 seats) for a day, then 0 for a day: the squares pass 2^63 seat²-ticks.
+        var d = new SeatDemandIntegrator();
+        d.Start(0);
+        d.Set(0, 64_000);
+        d.Set(SimTime.FromSeconds(24 * 3600), 0);
+        var m = d.Peek(SimTime.FromSeconds(48 * 3600));
+        Assert.Equal((48 * 3600.0, 32_000.0, 32_000.0), (m.Seconds, m.Average, m.Deviation));
+    }
 }
