@@ -79,14 +79,22 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             _removed[n] = n >= initial;
             _registered[n] = _leaseCreated[n] = n < initial;
         }
+        // A renewal reads its node's heartbeat client and Lease call, and renewals come in the order of the phases
+        // Start will draw. Made in that order, side by side, consecutive renewals read neighbouring memory rather
+        // than a node picked at random (about 6 % of a healthy 5,000-node run). Only the layout follows the guess:
+        // it is drawn from a copy of the stream, so Start draws the same phases whatever happens in between.
+        foreach (int n in InRenewalOrder(initial, nodes))
+        {
+            var id = Identity.Node($"node-{n}");
+            _heartbeat[n] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks, maxRetries: 0); // docs/sources.md §3: heartbeat client unlimited, 10 s timeout
+            // All nodes classify alike; resolving once per node keeps each node its own flow (ByUser).
+            _lease[n] = api.DefineCall("kubelet lease", id.User, id.Groups, "update", "leases", "kube-node-lease");
+        }
         double podShare = 1.0 / initial;
         for (int n = 0; n < nodes; n++)
         {
             var id = Identity.Node($"node-{n}");
-            // All nodes classify alike; resolving once per node keeps each node its own flow (ByUser).
-            _lease[n] = api.DefineCall("kubelet lease", id.User, id.Groups, "update", "leases", "kube-node-lease");
             _status[n] = api.DefineCall("kubelet node status", id.User, id.Groups, "patch", "nodes", null);
-            _heartbeat[n] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks, maxRetries: 0); // docs/sources.md §3: heartbeat client unlimited, 10 s timeout
             _main[n] = api.CreateClient(50, 100);                                                            // docs/sources.md §3: kubelet kubeAPIQPS 50 / burst 100
             if (watchPods)
             {
@@ -96,6 +104,25 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             }
         }
     }
+
+    /// <summary>Every slot, the <paramref name="initial"/> nodes by the first renewal Start will give them, then the slots past them.</summary>
+    private int[] InRenewalOrder(int initial, int slots)
+    {
+        var look = _rng.Copy();
+        var first = new long[initial];
+        for (int n = 0; n < initial; n++)
+        {
+            first[n] = StartPhase(look, _renewTicks);
+            StartPhase(look, _statusTicks);
+            if (_pods.Length > 0) StartPhase(look, _renewTicks);
+        }
+        var order = new int[slots];
+        for (int n = 0; n < slots; n++) order[n] = n;
+        Array.Sort(first, order, 0, initial); // equal phases: any order will do, only the layout depends on it
+        return order;
+    }
+
+    private static long StartPhase(RandomStream rng, long period) => (long)(rng.NextDouble() * period);
 
     /// <summary>Node slots: the most nodes the scenario can reach.</summary>
     public int Nodes => _lease.Length;
@@ -182,9 +209,9 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         {
             if (_removed[n]) continue;
             _renewedAt[n] = _sim.Now;
-            _sim.Schedule((long)(_rng.NextDouble() * _renewTicks), this, RenewLease, n);
-            _sim.Schedule((long)(_rng.NextDouble() * _statusTicks), this, PatchStatus, n);
-            if (_pods.Length > 0) _pods[n].StartSynced((long)(_rng.NextDouble() * _renewTicks));
+            _sim.Schedule(StartPhase(_rng, _renewTicks), this, RenewLease, n);
+            _sim.Schedule(StartPhase(_rng, _statusTicks), this, PatchStatus, n);
+            if (_pods.Length > 0) _pods[n].StartSynced(StartPhase(_rng, _renewTicks));
         }
     }
 

@@ -19,6 +19,11 @@ public sealed class RandomStream
         if ((_s0 | _s1 | _s2 | _s3) == 0) _s0 = 1;
     }
 
+    private RandomStream(RandomStream from) => (_s0, _s1, _s2, _s3) = (from._s0, from._s1, from._s2, from._s3);
+
+    /// <summary>A stream that draws what this one will draw next, without moving this one.</summary>
+    public RandomStream Copy() => new(this);
+
     internal static ulong SplitMix64(ref ulong x)
     {
         ulong z = x += 0x9E3779B97F4A7C15UL;

@@ -140,6 +140,27 @@ public class KubeletCallTests
     }
 
     [Fact]
+    public void Heartbeat_clients_are_made_in_the_order_of_the_nodes_first_renewals()
+    {
+        // Only the memory layout follows the order (consecutive renewals read neighbouring objects); a client's id
+        // counts the clients made before it, so ids rise with the first renewals.
+        var c = new SmallCluster("cluster.nodes=40");
+        var firstStep = new int[40];
+        for (int step = 1; step <= 2000; step++)
+        {
+            c.RunTo(step * 0.005);
+            for (int n = 0; n < 40; n++)
+                if (firstStep[n] == 0 && c.Kubelets.CallsOf(n).Lease.Dispatched > 0) firstStep[n] = step;
+        }
+        Assert.DoesNotContain(0, firstStep);
+        var ids = Enumerable.Range(0, 40).OrderBy(n => firstStep[n]).ThenBy(n => c.Kubelets.HeartbeatClient(n).Id)
+            .Select(n => c.Kubelets.HeartbeatClient(n).Id).ToList();
+        Assert.Equal(ids.Order(), ids);
+        Assert.True(firstStep.Distinct().Count() > 30); // the steps tell most first renewals apart
+        Assert.NotEqual(Enumerable.Range(0, 40), Enumerable.Range(0, 40).OrderBy(n => firstStep[n])); // not simply node order
+    }
+
+    [Fact]
     public void Node_status_is_patched_every_5_minutes_from_a_phase_spread_over_the_first_5()
     {
         var c = new SmallCluster();

@@ -139,4 +139,14 @@ public class RandomStreamTests
         Assert.Equal(new RandomStream(8024811577573180654UL).NextUInt64(), streams.Stream("kubelet").NextUInt64());
         Assert.Equal(new RandomStream(6191847439340851787UL).NextUInt64(), streams.Stream("node", 7).NextUInt64());
     }
+
+    [Fact]
+    public void A_copy_draws_what_the_stream_will_draw_next_and_leaves_the_stream_where_it_was()
+    {
+        var r = new RandomStream(42);
+        r.NextUInt64();
+        var copy = r.Copy();
+        var ahead = Enumerable.Range(0, 5).Select(_ => copy.NextUInt64()).ToList();
+        Assert.Equal(ahead, Enumerable.Range(0, 5).Select(_ => r.NextUInt64()).ToList());
+    }
 }
