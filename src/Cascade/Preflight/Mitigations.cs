@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using System.Text;
 using Cascade.Fleet;
 using Cascade.Results;
+using Cascade.Scenarios;
 using Cascade.Scenarios.Binding;
 using Cascade.Scenarios.Schema;
 
@@ -108,16 +108,19 @@ public static class Mitigations
                       namespaces: ["*"]
 
             """;
+        foreach (var (spec, _) in ClusterSpecs(s))
+            if (!ScenarioBuilder.FeaturesOf(spec).Apf)
+                return $"{spec.Name} has no API Priority and Fairness (kubernetesVersion {spec.KubernetesVersion}, or apiServer.apf.enabled false)";
         foreach (var (spec, path) in ClusterSpecs(s))
         {
-            string text = objects;
-            if (spec.ApiServer.Apf.File is { } existing)
+            var apf = spec.ApiServer.Apf;
+            if (apf.File is { } existing)
             {
                 var full = Path.IsPathRooted(existing) ? existing : Path.Combine(ctx.BaseDirectory, existing);
                 if (!File.Exists(full)) throw new InputException($"APF file '{full}' not found", field: $"{path}.apiServer.apf.file");
-                text = File.ReadAllText(full).TrimEnd() + "\n---\n" + objects;
             }
-            spec.ApiServer.Apf.File = WriteGenerated(text);
+            // After the cluster's own file, in memory (the run builds them together; no file is written).
+            apf.MitigationObjects = apf.MitigationObjects is { } before ? before.TrimEnd() + "\n---\n" + objects : objects;
         }
         ctx.Changes.Add($"FlowSchema {name} (precedence 1000) → PriorityLevelConfiguration {name}: nominalConcurrencyShares {PriorityLevelShares}, lendablePercent 0, borrowingLimitPercent 0, 16 queues; subject {Describe(w.Identity, w.Name)}");
         return null;
@@ -143,15 +146,6 @@ public static class Mitigations
         var sb = new StringBuilder();
         foreach (char c in name.ToLowerInvariant()) sb.Append(char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '-');
         return sb.ToString().Trim('-');
-    }
-
-    /// <summary>A generated file under the temp directory, named by its content: the same content, the same path.</summary>
-    private static string WriteGenerated(string text)
-    {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
-        var path = Path.Combine(Path.GetTempPath(), "cascade-preflight", $"apf-{hash}.yaml");
-        if (!File.Exists(path) || File.ReadAllText(path) != text) AtomicFile.WriteAllText(path, text);
-        return path;
     }
 
     // ------------------------------------------------------------------ the client

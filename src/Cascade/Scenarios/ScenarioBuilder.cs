@@ -158,20 +158,33 @@ public static class ScenarioBuilder
         return registry;
     }
 
+    /// <summary>The APF objects of a cluster: its file's, then a mitigation's; and the name their faults are located in.</summary>
+    private static (string Text, string Source) ApfObjects(ApfSpec apf, string? baseDirectory)
+    {
+        string? text = null, source = "the mitigation's APF objects";
+        if (apf.File is { } file)
+        {
+            var path = Path.IsPathRooted(file) ? file : Path.Combine(baseDirectory ?? ".", file);
+            if (!File.Exists(path)) throw new InputException($"APF file '{path}' not found", field: "cluster.apiServer.apf.file");
+            (text, source) = (TextFile.ReadUtf8(path), path); // the file comes first, so its faults keep their lines
+        }
+        if (apf.MitigationObjects is { } added) text = text is null ? added : text.TrimEnd() + "\n---\n" + added;
+        return (text!, source);
+    }
+
     public static ApiServerConfig ApiServerConfigFrom(ClusterSpec spec, string? baseDirectory, int maxReplicas = 0)
     {
         var a = spec.ApiServer;
         var c = a.Cost;
         var features = FeaturesOf(spec);
         var apf = features.Apf ? ApfConfiguration.Default : MaxInflight.Configuration(a.MaxRequestsInflight, a.MaxMutatingRequestsInflight);
-        if (a.Apf.File is { } file)
+        if (a.Apf.File is not null || a.Apf.MitigationObjects is not null)
         {
             if (!features.Apf)
                 throw new InputException($"an APF file needs API Priority and Fairness, which kubernetesVersion {spec.KubernetesVersion} does not have (1.20+)",
                     field: "cluster.apiServer.apf.file");
-            var path = Path.IsPathRooted(file) ? file : Path.Combine(baseDirectory ?? ".", file);
-            if (!File.Exists(path)) throw new InputException($"APF file '{path}' not found", field: "cluster.apiServer.apf.file");
-            apf = ApfConfiguration.From(ApfYaml.Parse(TextFile.ReadUtf8(path), path, a.Apf.KeepDefaults), a.Apf.KeepDefaults);
+            var (text, source) = ApfObjects(a.Apf, baseDirectory);
+            apf = ApfConfiguration.From(ApfYaml.Parse(text, source, a.Apf.KeepDefaults), a.Apf.KeepDefaults);
         }
         return new ApiServerConfig
         {

@@ -1,5 +1,6 @@
 using Cascade.Fleet;
 using Cascade.Preflight;
+using Cascade.Scenarios;
 using Cascade.Scenarios.Binding;
 using Cascade.Scenarios.Schema;
 
@@ -194,16 +195,16 @@ public class MitigationTransformTests
     // ------------------------------------------------------------------ APF
 
     [Fact]
-    public void Priority_level_gives_every_cluster_a_generated_apf_file_with_a_5_share_level_lending_and_borrowing_nothing_for_the_changes_service_account()
+    public void Priority_level_gives_every_cluster_a_5_share_level_lending_and_borrowing_nothing_for_the_changes_service_account()
     {
         var s = Fleet();
         var (why, changes) = Apply("priority-level", s);
         Assert.Null(why);
-        var files = s.Clusters.Select(c => c.ApiServer.Apf.File).Distinct().ToList();
-        var file = Assert.Single(files);
-        Assert.NotNull(file);
-        Assert.Null(s.Cluster.ApiServer.Apf.File);
-        var text = File.ReadAllText(file);
+        var added = s.Clusters.Select(c => c.ApiServer.Apf.MitigationObjects).Distinct().ToList();
+        var text = Assert.Single(added);
+        Assert.NotNull(text);
+        Assert.All(s.Clusters, c => Assert.Null(c.ApiServer.Apf.File)); // no file is written for them
+        Assert.Null(s.Cluster.ApiServer.Apf.MitigationObjects);
         Assert.Contains("kind: PriorityLevelConfiguration\nmetadata: {name: preflight-telemetry-agent}", text);
         Assert.Contains("nominalConcurrencyShares: 5\n", text);
         Assert.Contains("lendablePercent: 0\n", text);
@@ -216,14 +217,15 @@ public class MitigationTransformTests
     }
 
     [Fact]
-    public void Priority_level_writes_the_same_content_to_the_same_path_and_puts_a_single_cluster_scenarios_file_on_its_cluster()
+    public void Priority_level_puts_the_same_objects_on_a_single_cluster_scenarios_cluster()
     {
         var a = Fleet();
         Apply("priority-level", a);
         var b = Fleet();
         b.Clusters.Clear();
         Apply("priority-level", b);
-        Assert.Equal(a.Clusters[0].ApiServer.Apf.File, b.Cluster.ApiServer.Apf.File);
+        Assert.NotNull(b.Cluster.ApiServer.Apf.MitigationObjects);
+        Assert.Equal(a.Clusters[0].ApiServer.Apf.MitigationObjects, b.Cluster.ApiServer.Apf.MitigationObjects);
     }
 
     [Theory]
@@ -235,24 +237,43 @@ public class MitigationTransformTests
         var s = Fleet();
         Change(s).Identity = new IdentitySpec { ServiceAccount = serviceAccount, User = user };
         var (_, changes) = Apply("priority-level", s);
-        Assert.Contains(subject, File.ReadAllText(s.Clusters[0].ApiServer.Apf.File!));
+        Assert.Contains(subject, s.Clusters[0].ApiServer.Apf.MitigationObjects);
         Assert.EndsWith($"; subject {described}", Assert.Single(changes));
     }
 
     [Fact]
-    public void Priority_level_appends_its_objects_to_a_clusters_own_apf_file_and_leaves_that_file_unchanged()
+    public void Priority_level_objects_come_after_a_clusters_own_apf_file_which_stays_as_it_was()
     {
         var own = PreflightFixtures.TempFile("own-apf.yaml");
-        const string ownText = "apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\nmetadata: {name: mine}\n";
+        const string ownText = """
+            apiVersion: flowcontrol.apiserver.k8s.io/v1
+            kind: FlowSchema
+            metadata: {name: mine}
+            spec:
+              priorityLevelConfiguration: {name: workload-low}
+              matchingPrecedence: 500
+              rules:
+                - subjects: [{kind: Group, group: {name: "ops"}}]
+                  resourceRules: [{verbs: ["*"], apiGroups: ["*"], resources: ["*"], namespaces: ["*"]}]
+            """;
         File.WriteAllText(own, ownText + "\n\n");
         var s = Fleet();
         s.Clusters[1].ApiServer.Apf.File = Path.GetFileName(own);
         var ctx = new MitigationContext(Path.GetDirectoryName(own)!);
         Assert.Null(Mitigations.Find("priority-level").ApplyTo(s, ctx));
-        var generated = File.ReadAllText(s.Clusters[1].ApiServer.Apf.File!);
-        var plain = File.ReadAllText(s.Clusters[0].ApiServer.Apf.File!);
-        Assert.Equal(ownText.TrimEnd() + "\n---\n" + plain, generated);
+        Assert.Equal(Path.GetFileName(own), s.Clusters[1].ApiServer.Apf.File);
         Assert.Equal(ownText + "\n\n", File.ReadAllText(own));
+
+        // Built, the cluster has its own FlowSchema and the mitigation's level and FlowSchema; the others only the latter.
+        var withFile = ScenarioBuilder.ApiServerConfigFrom(s.Clusters[1], ctx.BaseDirectory).Apf;
+        var plain = ScenarioBuilder.ApiServerConfigFrom(s.Clusters[0], ctx.BaseDirectory).Apf;
+        Assert.Contains(withFile.FlowSchemas, f => f.Name == "mine");
+        Assert.DoesNotContain(plain.FlowSchemas, f => f.Name == "mine");
+        foreach (var apf in new[] { withFile, plain })
+        {
+            Assert.Contains(apf.FlowSchemas, f => f.Name == "preflight-telemetry-agent");
+            Assert.Contains(apf.PriorityLevels, l => l.Name == "preflight-telemetry-agent");
+        }
     }
 
     [Fact]
@@ -398,29 +419,30 @@ public class MitigationTransformTests
     {
         var s = Fleet();
         Apply("priority-level", s);
-        var text = File.ReadAllText(s.Clusters[0].ApiServer.Apf.File!);
+        var text = s.Clusters[0].ApiServer.Apf.MitigationObjects;
         Assert.Contains("kind: FlowSchema\nmetadata: {name: preflight-telemetry-agent}\n", text);
         Assert.Contains("distinguisherMethod: {type: ByUser}\n", text);
     }
 
     [Fact]
-    public void Priority_level_writes_its_generated_file_again_when_it_is_missing_or_changed()
+    public void Priority_level_added_twice_keeps_both_sets_of_objects_in_order()
     {
         var s = Fleet();
         Apply("priority-level", s);
-        var path = s.Clusters[0].ApiServer.Apf.File!;
-        var text = File.ReadAllText(path);
+        string once = s.Clusters[0].ApiServer.Apf.MitigationObjects!;
+        Apply("priority-level", s);
+        Assert.Equal(once.TrimEnd() + "\n---\n" + once, s.Clusters[0].ApiServer.Apf.MitigationObjects);
+    }
 
-        File.Delete(path);
-        var again = Fleet();
-        Apply("priority-level", again);
-        Assert.Equal(path, again.Clusters[0].ApiServer.Apf.File);
-        Assert.Equal(text, File.ReadAllText(path));
-
-        File.WriteAllText(path, "stale");
-        var third = Fleet();
-        Apply("priority-level", third);
-        Assert.Equal(text, File.ReadAllText(path));
+    [Fact]
+    public void Priority_level_does_not_apply_to_a_cluster_without_apf()
+    {
+        var s = Fleet();
+        s.Clusters[1].KubernetesVersion = "1.19";
+        var (why, changes) = Apply("priority-level", s);
+        Assert.Equal("mid has no API Priority and Fairness (kubernetesVersion 1.19, or apiServer.apf.enabled false)", why);
+        Assert.Empty(changes);
+        Assert.All(s.Clusters, c => Assert.Null(c.ApiServer.Apf.MitigationObjects));
     }
 
     [Fact]

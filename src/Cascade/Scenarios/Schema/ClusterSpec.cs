@@ -179,6 +179,12 @@ public sealed class ApfSpec : IValidatable
     /// <summary>Keep Kubernetes' suggested objects for names the file does not define (the mandatory ones always stay).</summary>
     public bool KeepDefaults { get; set; } = true;
 
+    /// <summary>
+    /// FlowSchema and PriorityLevelConfiguration objects a mitigation adds after the file's, as YAML documents. Kept in
+    /// memory, not bound from a scenario: a mitigation writes no file outside the run's output.
+    /// </summary>
+    internal string? MitigationObjects { get; set; }
+
     /// <summary>The file is there when the scenario is loaded, rather than missed once the run has started.</summary>
     public void Validate(ValidationContext ctx)
     {
