@@ -8,7 +8,7 @@ namespace Cascade.ControlPlane.Apf;
 // Kept, with one difference: upstream sums demand × elapsed seconds in float64 at every change; here the sums
 // are whole seat-ticks (a long, and an Int128 for the squares), so they are exact, and the moments are rounded
 // once, when read. The same demand history gives the same bits however it is cut into changes, which an
-// aggregate of many requests needs (docs/model.md "APF", the seat-demand integral). Upstream's rounding can make
+// aggregate of many requests needs (docs/model.md "API Priority and Fairness", the seat demand). Upstream's rounding can make
 // the variance a hair below zero (then it reports NaN); the exact numerator never is. A mutable struct held in an
 // array, so that updating it allocates nothing.
 
