@@ -139,12 +139,14 @@ public class KubeletCallTests
         Assert.True(issued < before);
     }
 
-    [Fact]
-    public void Heartbeat_clients_are_made_in_the_order_of_the_nodes_first_renewals()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // without pod watches Start draws two phases a node, not three
+    public void Heartbeat_clients_are_made_in_the_order_of_the_nodes_first_renewals(bool watchPods)
     {
         // Only the memory layout follows the order (consecutive renewals read neighbouring objects); a client's id
         // counts the clients made before it, so ids rise with the first renewals.
-        var c = new SmallCluster("cluster.nodes=40");
+        var c = new SmallCluster("cluster.nodes=40", $"cluster.kubelets.watchPods={(watchPods ? "true" : "false")}");
         var firstStep = new int[40];
         for (int step = 1; step <= 2000; step++)
         {
@@ -158,6 +160,21 @@ public class KubeletCallTests
         Assert.Equal(ids.Order(), ids);
         Assert.True(firstStep.Distinct().Count() > 30); // the steps tell most first renewals apart
         Assert.NotEqual(Enumerable.Range(0, 40), Enumerable.Range(0, 40).OrderBy(n => firstStep[n])); // not simply node order
+    }
+
+    [Fact]
+    public void Slots_for_nodes_added_later_stay_idle_until_their_nodes_boot()
+    {
+        // Eight slots, six nodes: the two spare kubelets neither renew nor watch before the scale-up adds them.
+        var c = new SmallCluster("remediation[0]={action: scaleNodes, nodes: 8, at: 1h}");
+        Assert.Equal(8, c.Kubelets.Nodes);
+        c.RunTo(60);
+        foreach (int n in new[] { 6, 7 })
+        {
+            Assert.Equal(0, c.Kubelets.CallsOf(n).Lease.Dispatched);
+            Assert.False(c.Kubelets.PodInformers[n].HasSynced || c.Kubelets.PodInformers[n].IsWatching || c.Kubelets.PodInformers[n].Lists > 0);
+        }
+        Assert.All(Enumerable.Range(0, 6), n => Assert.True(c.Kubelets.CallsOf(n).Lease.Dispatched >= 5));
     }
 
     [Fact]
