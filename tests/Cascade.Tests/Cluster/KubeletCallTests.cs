@@ -178,6 +178,22 @@ public class KubeletCallTests
     }
 
     [Fact]
+    public void A_nodes_pod_informer_lists_and_watches_its_own_pods_through_the_caches_node_index_as_the_node()
+    {
+        // fieldSelector spec.nodeName=<node>: a selector, a node's share of the pods, served by the cache's index.
+        var c = new SmallCluster("cluster.nodes=8");
+        var calls = c.Kubelets.PodInformers[3].Calls;
+        foreach (var call in new[] { calls.List, calls.Relist, calls.ConsistentRelist, calls.Watch, calls.WatchList })
+        {
+            Assert.StartsWith("kubelet pods", call.Name);
+            Assert.Equal(("pods", true, true, 1.0 / 8, 1.0), (call.Resource.Name, call.HasSelector, call.Indexed, call.Selectivity, call.ScopeFraction));
+            Assert.True(call.ClusterScope); // every namespace, narrowed by the field selector
+            Assert.Equal(c.Kubelets.CallsOf(3).PodStatus!.Classification.FlowHash, call.Classification.FlowHash); // as system:node:node-3
+        }
+        Assert.Equal(("list", "watch"), (calls.List.Verb, calls.Watch.Verb));
+    }
+
+    [Fact]
     public void Node_status_is_patched_every_5_minutes_from_a_phase_spread_over_the_first_5()
     {
         var c = new SmallCluster();
