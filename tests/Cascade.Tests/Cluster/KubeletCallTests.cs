@@ -193,6 +193,41 @@ public class KubeletCallTests
         Assert.Equal(("list", "watch"), (calls.List.Verb, calls.Watch.Verb));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_slots_earlier_node_leaves_no_renewal_behind_for_the_node_that_boots_in_it(bool died)
+    {
+        // The earlier node's pending renewal and status patch belong to it: the new machine renews only once its Lease
+        // exists, 10 s after creating it, and patches its status on its own phase after registering.
+        var c = new SmallCluster("remediation[0]={action: scaleNodes, nodes: 8, at: 1h}");
+        c.RunTo(30);
+        var calls = c.Kubelets.CallsOf(2);
+        long renewals = calls.Lease.Dispatched;
+        if (died) c.Kubelets.NodeDied(2);
+        else c.Kubelets.RemoveNode(2);
+        c.Kubelets.AddNode(2);
+        var created = c.RunUntil(() => c.Kubelets.CallsOf(2).CreateLease!.Dispatched > 0, 60, step: 0.01);
+        Assert.NotNull(created);
+        c.RunTo(created.Value + 9.9);
+        Assert.Equal(renewals, calls.Lease.Dispatched);
+        c.RunTo(created.Value + 10.5);
+        Assert.Equal(renewals + 1, calls.Lease.Dispatched);
+    }
+
+    [Fact]
+    public void A_node_added_to_the_running_cluster_patches_its_status_within_a_period_of_registering()
+    {
+        var c = new SmallCluster("remediation[0]={action: scaleNodes, nodes: 8, at: 1h}");
+        c.RunTo(30);
+        c.Kubelets.AddNode(6);
+        var registered = c.RunUntil(() => c.Kubelets.NodeRegistered(6), 60, step: 0.01);
+        Assert.NotNull(registered);
+        var (_, status, _, _, _) = c.Kubelets.CallsOf(6);
+        c.RunTo(registered.Value + 300);
+        Assert.Equal(1, status.Dispatched);
+    }
+
     [Fact]
     public void Node_status_is_patched_every_5_minutes_from_a_phase_spread_over_the_first_5()
     {
