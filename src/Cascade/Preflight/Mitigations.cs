@@ -2,6 +2,7 @@ using System.Text;
 using Cascade.Fleet;
 using Cascade.Results;
 using Cascade.Scenarios;
+using Cascade.Scenarios.Importers;
 using Cascade.Scenarios.Binding;
 using Cascade.Scenarios.Schema;
 
@@ -120,7 +121,7 @@ public static class Mitigations
                 if (!File.Exists(full)) throw new InputException($"APF file '{full}' not found", field: $"{path}.apiServer.apf.file");
             }
             // After the cluster's own file, in memory (the run builds them together; no file is written).
-            apf.MitigationObjects = apf.MitigationObjects is { } before ? before.TrimEnd() + "\n---\n" + objects : objects;
+            apf.MitigationObjects = ApfYaml.Append(apf.MitigationObjects, objects);
         }
         ctx.Changes.Add($"FlowSchema {name} (precedence 1000) → PriorityLevelConfiguration {name}: nominalConcurrencyShares {PriorityLevelShares}, lendablePercent 0, borrowingLimitPercent 0, 16 queues; subject {Describe(w.Identity, w.Name)}");
         return null;

@@ -168,7 +168,7 @@ public static class ScenarioBuilder
             if (!File.Exists(path)) throw new InputException($"APF file '{path}' not found", field: "cluster.apiServer.apf.file");
             (text, source) = (TextFile.ReadUtf8(path), path); // the file comes first, so its faults keep their lines
         }
-        if (apf.MitigationObjects is { } added) text = text is null ? added : text.TrimEnd() + "\n---\n" + added;
+        if (apf.MitigationObjects is { } added) text = ApfYaml.Append(text, added);
         return (text!, source);
     }
 

@@ -17,6 +17,9 @@ public static class ApfYaml
     private const string Group = "flowcontrol.apiserver.k8s.io/";
     private static readonly string[] AcceptedVersions = { Group + "v1", Group + "v1beta3" };
 
+    /// <summary><paramref name="next"/>'s YAML documents after <paramref name="first"/>'s (or alone when there are none before).</summary>
+    public static string Append(string? first, string next) => first is null ? next : first.TrimEnd() + "\n---\n" + next;
+
     /// <summary>
     /// Reads the objects of <paramref name="yamlText"/>. A FlowSchema must name a priority level of the file,
     /// a mandatory one (exempt, catch-all) or, with <paramref name="keepDefaults"/>, a bootstrap one: the API
