@@ -51,9 +51,9 @@ public static class CompareCommand
             else Print(result);
             if (!quiet)
             {
-                int same = result.Rows.Count(r => r.SameAsBaseline is not null);
-                Console.Error.WriteLine($"{result.Rows.Count(r => r.Outcome is not null) - same} runs in {watch.Elapsed.TotalSeconds:F1} s wall on {threads} thread(s)" +
-                    (same > 0 ? $"; {same} answered by the baseline's run" : ""));
+                int same = result.Rows.Count(r => r.SameAsBaseline is not null), sameAs = result.Rows.Count(r => r.SameRunAs is not null);
+                Console.Error.WriteLine($"{result.Rows.Count(r => r.Outcome is not null) - same - sameAs} runs in {watch.Elapsed.TotalSeconds:F1} s wall on {threads} thread(s)" +
+                    (same > 0 ? $"; {same} answered by the baseline's run" : "") + (sameAs > 0 ? $"; {sameAs} by another row's run" : ""));
             }
             return ExitCodes.Ok;
         });
@@ -113,9 +113,11 @@ public static class CompareCommand
         AnsiConsole.WriteLine();
     }
 
-    /// <summary>What a row changed, and, when its run was the baseline's, why.</summary>
+    /// <summary>What a row changed, and, when its run was the baseline's or another row's, why.</summary>
     private static IReadOnlyList<string> ChangesShown(ComparisonRow row) =>
-        row.SameAsBaseline is { } same ? [.. row.Changes, $"= the baseline's run: {same}"] : row.Changes;
+        row.SameAsBaseline is { } same ? [.. row.Changes, $"= the baseline's run: {same}"]
+        : row.SameRunAs is { } other ? [.. row.Changes, $"= {other.Variant}'s run: {other.Why}"]
+        : row.Changes;
 
     private static ReportData Report(ComparisonResult result)
     {

@@ -9,7 +9,8 @@ namespace Cascade.Preflight;
 /// <summary>
 /// One row of a comparison: what the variant changed, and how the run went (null when it did not apply).
 /// <see cref="SameAsBaseline"/> says why the variant's run is the baseline's, event for event, when it was not run
-/// on its own (its change never reached the run); its outcome is then the baseline's.
+/// on its own (its change never reached the run); its outcome is then the baseline's. <see cref="SameRunAs"/> does the
+/// same for another row's run.
 /// </summary>
 public sealed record ComparisonRow(
     string Variant,
@@ -17,7 +18,11 @@ public sealed record ComparisonRow(
     string? NotApplicable,
     Outcome? Outcome,
     IReadOnlyList<Verdict> Verdicts,
-    string? SameAsBaseline = null);
+    string? SameAsBaseline = null,
+    SameRun? SameRunAs = null);
+
+/// <summary>The row (not the baseline) whose run a variant's run is, event for event, and why.</summary>
+public sealed record SameRun(string Variant, string Why);
 
 /// <summary>A comparison's rows in the order the variants were given; the same inputs give the same document.</summary>
 public sealed record ComparisonResult(string Scenario, ulong Seed, double DurationSeconds, string Change, IReadOnlyList<ComparisonRow> Rows);
@@ -65,17 +70,33 @@ public static class Comparison
             }, (d, _) => { if (d > 0) Ran(); });
             for (int k = 0; k < runs.Count; k++) results[runs[k]] = ran[k];
         }
-        RunAll(toRun.Where(i => probes[i] is null).ToList());
+        // A variant that adds to another row only playbook steps keyed to a moment (detection, a halt) waits for that
+        // row's run (UnreachedSteps): if the run never reached the moment, it is the variant's run too.
+        var extensions = UnreachedSteps.Of(prepared);
+        foreach (int i in toRun) if (probes[i] is not null) extensions[i] = null;
+
+        RunAll(toRun.Where(i => probes[i] is null && extensions[i] is null).ToList());
         var same = new string?[prepared.Count];
-        var unreached = toRun.Where(i => probes[i] is { } p && p.All(w => w.Probe.DivergedAt is null)).ToList();
-        foreach (int i in unreached)
+        var sameAs = new SameRun?[prepared.Count];
+        foreach (int i in toRun.Where(i => probes[i] is { } p && p.All(w => w.Probe.DivergedAt is null)))
         {
             results[i] = results[baseline];
             same[i] = ClientLimitProbes.Why(probes[i]!);
             Ran();
         }
-        RunAll(toRun.Where(i => probes[i] is not null && !unreached.Contains(i)).ToList());
-        return new ComparisonResult(first.Metadata.Name, runSeed, first.Duration.Seconds, TheChange.Of(first)?.Name ?? "", Rows(prepared, results, same));
+        // Fewest added steps first: a row answered here may answer a row that extends it.
+        foreach (int i in toRun.Where(i => extensions[i] is not null).OrderBy(i => prepared[i].Scenario!.Remediation.Count))
+        {
+            var extension = extensions[i]!;
+            if (results[extension.Other] is not { } other || !UnreachedSteps.Unreached(extension, other.Result)) continue;
+            results[i] = other;
+            string why = UnreachedSteps.Why(extension, prepared[extension.Other].Variant.Name);
+            if (extension.Other == baseline) same[i] = why;
+            else sameAs[i] = new SameRun(prepared[extension.Other].Variant.Name, why);
+            Ran();
+        }
+        RunAll(toRun.Where(i => results[i] is null).ToList());
+        return new ComparisonResult(first.Metadata.Name, runSeed, first.Duration.Seconds, TheChange.Of(first)?.Name ?? "", Rows(prepared, results, same, sameAs));
     }
 
     /// <summary>
@@ -83,7 +104,7 @@ public static class Comparison
     /// others are judged against their own scenario's objectives (<paramref name="results"/>[i] is variant i's run).
     /// </summary>
     internal static List<ComparisonRow> Rows(IReadOnlyList<PreparedVariant> prepared, IReadOnlyList<(RunResult Result, Collateral Others)?> results,
-        IReadOnlyList<string?>? sameAsBaseline = null)
+        IReadOnlyList<string?>? sameAsBaseline = null, IReadOnlyList<SameRun?>? sameRunAs = null)
     {
         var rows = new List<ComparisonRow>();
         for (int i = 0; i < prepared.Count; i++)
@@ -95,7 +116,7 @@ public static class Comparison
                 continue;
             }
             var verdicts = ObjectiveJudge.Judge(scenario!.Objectives, result);
-            rows.Add(new ComparisonRow(v.Name, ctx.Changes, null, Outcome.Of(result, verdicts, others), verdicts, sameAsBaseline?[i]));
+            rows.Add(new ComparisonRow(v.Name, ctx.Changes, null, Outcome.Of(result, verdicts, others), verdicts, sameAsBaseline?[i], sameRunAs?[i]));
         }
         return rows;
     }

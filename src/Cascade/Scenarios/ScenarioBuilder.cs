@@ -76,6 +76,13 @@ public static class ScenarioBuilder
     private static IReadOnlyList<string> ScaledWorkloads(Scenario scenario, ActionSpec a) =>
         a.Workloads.Count > 0 ? a.Workloads : scenario.Rollout?.Change is { } c ? new[] { c } : Array.Empty<string>();
 
+    /// <summary>
+    /// Whether the builder makes room before the run for what <paramref name="a"/> may add: node slots
+    /// (<see cref="NodeSlots"/>), a Deployment's pod slots, API server replicas. Such a step changes the build even if it
+    /// never starts; no other step does.
+    /// </summary>
+    public static bool ReservesRoom(ActionSpec a) => a.Action is ActionKind.ScaleNodes or ActionKind.ScaleWorkload or ActionKind.ScaleApiServers;
+
     /// <summary>The most nodes cluster <paramref name="spec"/> can reach: its own, or a scaleNodes target above it.</summary>
     public static int NodeSlots(Scenario scenario, ClusterSpec spec)
     {
