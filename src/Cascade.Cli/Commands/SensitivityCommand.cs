@@ -60,16 +60,18 @@ public static class SensitivityCommand
     {
         bool quiet = parse.GetValue(CommonOptions.Quiet);
         var watch = Stopwatch.StartNew();
-        int runs = 1 + 2 * inputs.Count;
+        int runs = 1 + 2 * inputs.Count, ran = runs;
         var outcome = Sensitivity.Run(path, parse.GetValue(ScenarioOptions.Set) ?? [], parse.GetValue(ScenarioOptions.Seed), inputs, threads, (done, total) =>
         {
             // Announced once every variant has loaded, so a mistake in one is the only line printed.
             if (done == 0 && !quiet)
-                Console.Error.WriteLine($"sensitivity: {total} runs (the baseline, and {inputs.Count} input(s) at low and high), {Math.Min(threads, total)} at a time");
+                Console.Error.WriteLine($"sensitivity: {total} runs (the baseline, and {inputs.Count} input(s) at low and high" +
+                    (total < runs ? $"; {runs - total} end(s) leave the scenario as another run has it" : "") + $"), {Math.Min(threads, total)} at a time");
+            ran = total;
             StatusLine.Show(quiet, StatusLine.Runs(done, total, watch.Elapsed.TotalSeconds));
         }, (scenarios, atOnce) => RunGuard.Admit(parse, path, scenarios, atOnce));
         StatusLine.Clear();
-        if (!quiet) Console.Error.WriteLine($"{runs} runs in {watch.Elapsed.TotalSeconds:F1} s wall on {threads} thread(s)");
+        if (!quiet) Console.Error.WriteLine($"{ran} runs in {watch.Elapsed.TotalSeconds:F1} s wall on {threads} thread(s)");
         return outcome;
     }
 

@@ -45,6 +45,11 @@ public static class Comparison
         ulong runSeed = seed ?? (ulong)first.Seed;
 
         var toRun = Enumerable.Range(0, prepared.Count).Where(i => prepared[i].Scenario is not null).ToList();
+        // A variant whose scenario is an earlier row's (a --variant setting what is already so) is that row's run.
+        var firstSame = ScenarioFingerprint.FirstSame(toRun.Select(i => prepared[i].Scenario!).ToList());
+        var twin = new int?[prepared.Count];
+        for (int k = 0; k < toRun.Count; k++) if (firstSame[k] != k) twin[toRun[k]] = toRun[firstSame[k]];
+        toRun = toRun.Where(i => twin[i] is null).ToList();
         admit?.Invoke(toRun.Select(i => prepared[i].Scenario!).ToList(), Math.Min(threads, toRun.Count));
 
         // A variant that only changes client limits is asked of the baseline's run first (ClientLimitProbe): if its
@@ -73,15 +78,20 @@ public static class Comparison
         // A variant that adds to another row only playbook steps keyed to a moment (detection, a halt) waits for that
         // row's run (UnreachedSteps): if the run never reached the moment, it is the variant's run too.
         var extensions = UnreachedSteps.Of(prepared);
-        foreach (int i in toRun) if (probes[i] is not null) extensions[i] = null;
+        foreach (int i in prepared.Select((_, i) => i)) if (probes[i] is not null || twin[i] is not null) extensions[i] = null;
 
         RunAll(toRun.Where(i => probes[i] is null && extensions[i] is null).ToList());
         var same = new string?[prepared.Count];
         var sameAs = new SameRun?[prepared.Count];
+        void Answer(int i, int other, string why)
+        {
+            results[i] = results[other];
+            if (other == baseline) same[i] = why;
+            else sameAs[i] = new SameRun(prepared[other].Variant.Name, why);
+        }
         foreach (int i in toRun.Where(i => probes[i] is { } p && p.All(w => w.Probe.DivergedAt is null)))
         {
-            results[i] = results[baseline];
-            same[i] = ClientLimitProbes.Why(probes[i]!);
+            Answer(i, baseline, ClientLimitProbes.Why(probes[i]!));
             Ran();
         }
         // Fewest added steps first: a row answered here may answer a row that extends it.
@@ -89,13 +99,12 @@ public static class Comparison
         {
             var extension = extensions[i]!;
             if (results[extension.Other] is not { } other || !UnreachedSteps.Unreached(extension, other.Result)) continue;
-            results[i] = other;
-            string why = UnreachedSteps.Why(extension, prepared[extension.Other].Variant.Name);
-            if (extension.Other == baseline) same[i] = why;
-            else sameAs[i] = new SameRun(prepared[extension.Other].Variant.Name, why);
+            Answer(i, extension.Other, UnreachedSteps.Why(extension, prepared[extension.Other].Variant.Name));
             Ran();
         }
         RunAll(toRun.Where(i => results[i] is null).ToList());
+        for (int i = 0; i < prepared.Count; i++)
+            if (twin[i] is { } t) Answer(i, t, $"the same scenario as {(t == baseline ? "the baseline" : prepared[t].Variant.Name)}'s: the same run, not run again");
         return new ComparisonResult(first.Metadata.Name, runSeed, first.Duration.Seconds, TheChange.Of(first)?.Name ?? "", Rows(prepared, results, same, sameAs));
     }
 

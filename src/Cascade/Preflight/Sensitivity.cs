@@ -48,7 +48,8 @@ public sealed record SensitivityResult(string Scenario, ulong Seed, double Durat
 /// `cascade sensitivity` and `cascade replay NAME --sensitivity`: the scenario at its baseline, then with
 /// each input at its low and at its high value, everything else at the baseline (one at a time, so
 /// interactions between inputs are not seen). The 1 + 2 × inputs runs go in parallel, one thread each;
-/// every run is deterministic, so the result does not depend on the number of threads.
+/// every run is deterministic, so the result does not depend on the number of threads, and an end that leaves
+/// the scenario the same as another run's (<see cref="ScenarioFingerprint"/>) is that run, not run again.
 /// </summary>
 public static class Sensitivity
 {
@@ -67,13 +68,18 @@ public static class Sensitivity
                 scenarios.Add(LoadVariant(path, overrides, input, high));
         ulong runSeed = seed ?? (ulong)baseline.Seed;
         string baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        admit?.Invoke(scenarios, Math.Min(threads, scenarios.Count));
+        // An end that leaves the scenario as it was (an input's low or high at the baseline's own value) is the
+        // baseline's run, or another end's: each distinct scenario is run once.
+        var same = ScenarioFingerprint.FirstSame(scenarios);
+        var distinct = Enumerable.Range(0, scenarios.Count).Where(i => same[i] == i).ToList();
+        admit?.Invoke(distinct.Select(i => scenarios[i]).ToList(), Math.Min(threads, distinct.Count));
 
-        var runs = ParallelRuns.Run(Enumerable.Range(0, scenarios.Count).ToList(), threads, (i, pool) =>
+        var ran = ParallelRuns.Run(distinct, threads, (i, pool) =>
         {
             var output = ScenarioRunner.Run(scenarios[i], runSeed, baseDirectory, threadsNow: () => pool.Now);
             return (Figures: Figures(scenarios[i], output), Output: i == 0 ? output : null);
         }, progress);
+        var runs = same.Select(i => ran[distinct.IndexOf(i)]).ToList();
 
         var objectives = runs[0].Figures;
         var ordered = Rank(Enumerable.Range(0, inputs.Count).Select(k => Row(inputs[k], objectives, runs[1 + 2 * k].Figures, runs[2 + 2 * k].Figures)));

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cascade.Results;
 using Cascade.Scenarios;
 using Cascade.Scenarios.Schema;
@@ -27,7 +26,7 @@ public static class UnreachedSteps
     /// </summary>
     public static Extension?[] Of(IReadOnlyList<PreparedVariant> prepared)
     {
-        var shapes = prepared.Select(p => p.Scenario is { } s ? Shape(s) : null).ToArray();
+        var shapes = prepared.Select(p => p.Scenario is { } s ? ScenarioFingerprint.Of(s, playbook: false) : null).ToArray();
         var steps = prepared.Select(p => p.Scenario?.Remediation.Select(Text).ToArray()).ToArray();
         var found = new Extension?[prepared.Count];
         for (int v = 0; v < prepared.Count; v++)
@@ -61,20 +60,6 @@ public static class UnreachedSteps
 
     /// <summary>A step that starts on a trigger (a halt, detection), not at a time, and changes nothing the builder makes.</summary>
     private static bool Deferred(ActionSpec a) => a.At is null && !ScenarioBuilder.ReservesRoom(a);
-
-    /// <summary>
-    /// Everything of a scenario but its playbook, as text: the bound fields (as JSON) and the APF objects a
-    /// mitigation keeps in memory beside them.
-    /// </summary>
-    private static string Shape(Scenario s)
-    {
-        var node = JsonSerializer.SerializeToNode(s, Json.Options)!.AsObject();
-        node.Remove(JsonNamingPolicy.CamelCase.ConvertName(nameof(Scenario.Remediation)));
-        var apf = new JsonArray();
-        foreach (var c in s.Clusters.Prepend(s.Cluster)) apf.Add(c.ApiServer.Apf.MitigationObjects);
-        node["mitigationObjects"] = apf;
-        return node.ToJsonString();
-    }
 
     private static string Text(ActionSpec a) => JsonSerializer.Serialize(a, Json.Options);
 }

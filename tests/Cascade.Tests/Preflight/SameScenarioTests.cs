@@ -1,0 +1,44 @@
+using Cascade.Preflight;
+using Cascade.Results;
+
+namespace Cascade.Tests.Preflight;
+
+/// <summary>`compare` and `sensitivity` run a scenario once, however many rows or ends leave it the same.</summary>
+public class SameScenarioTests
+{
+    private static readonly string[] Small = ["duration=3m", "cluster.nodes=200"];
+
+    [Fact]
+    public void Compare_answers_a_variant_that_changes_nothing_from_the_baseline_and_a_repeated_variant_from_its_first()
+    {
+        int total = -1;
+        var result = Comparison.Run(PreflightFixtures.ListStorm, Small, null,
+            Comparison.Variants("none", ["same:cluster.nodes=200", "four:cluster.apiServer.replicas=4", "again:cluster.apiServer.replicas=4", "five:cluster.apiServer.replicas=5"]),
+            2, (done, all) => total = all);
+        var rows = result.Rows.ToDictionary(r => r.Variant);
+        Assert.Equal(3, total);                                   // baseline, four and five
+        Assert.Equal("the same scenario as the baseline's: the same run, not run again", rows["same"].SameAsBaseline);
+        Assert.Null(rows["same"].SameRunAs);
+        Assert.Equal(new SameRun("four", "the same scenario as four's: the same run, not run again"), rows["again"].SameRunAs);
+        Assert.Null(rows["four"].SameRunAs);
+        Assert.Null(rows["five"].SameRunAs);
+        Assert.Equal(Json.Serialize(rows["baseline"].Outcome), Json.Serialize(rows["same"].Outcome));
+        Assert.Equal(Json.Serialize(rows["four"].Outcome), Json.Serialize(rows["again"].Outcome));
+    }
+
+    [Fact]
+    public void Sensitivity_runs_an_end_at_the_baselines_own_value_once()
+    {
+        var totals = new List<int>();
+        var r = Sensitivity.Run(PreflightFixtures.ListStorm, [.. Small, "workloads[0].calls[0].every=2s"], null,
+            [SensitivityInput.ParseVary("cluster.apiServer.replicas=3..1"), SensitivityInput.ParseVary("cluster.apiServer.cpuCores=8..8")],
+            threads: 2, progress: (done, all) => totals.Add(all)).Result;
+        Assert.All(totals, t => Assert.Equal(3, t));              // of five: replicas=3 is the baseline, and cpuCores' two ends are one scenario
+        var replicas = r.Inputs.Single(i => i.Name == "cluster.apiServer.replicas");
+        var cores = r.Inputs.Single(i => i.Name == "cluster.apiServer.cpuCores");
+        Assert.All(replicas.Effects, e => Assert.Equal(e.Baseline, e.AtLow));
+        Assert.Contains(replicas.Effects, e => e.AtHigh != e.AtLow);
+        Assert.All(cores.Effects, e => Assert.Equal(e.AtLow, e.AtHigh));
+        Assert.Contains(cores.Effects, e => e.AtLow != e.Baseline);
+    }
+}
