@@ -67,7 +67,7 @@ public class SchemaReachesModelTests
         var reached = new HashSet<string>(StringComparer.Ordinal);
         foreach (var b in Bases)
         {
-            string baseline = Fingerprint(Load(b));
+            string baseline = Fingerprint(Load(b)), scenario = ScenarioFingerprint.Of(Load(b));
             foreach (var leaf in Leaves(Load(b)))
             {
                 if (NotModel.ContainsKey(((PropertyInfo)leaf.Path[0]).Name) || ReadByLoader.ContainsKey(leaf.Field)) continue;
@@ -77,14 +77,21 @@ public class SchemaReachesModelTests
                 {
                     var s = Load(b);
                     if (!Perturb(s, leaf.Path, candidate)) continue;
+                    bool changed;
                     try
                     {
-                        if (Fingerprint(s) != baseline) reached.Add(leaf.Field);
+                        changed = Fingerprint(s) != baseline;
                     }
                     catch (Exception)
                     {
                         reached.Add(leaf.Field); // rejected by the builder: it read the value
+                        continue;
                     }
+                    if (!changed) continue;
+                    reached.Add(leaf.Field);
+                    // compare and sensitivity run two scenarios with one fingerprint once: a field that changes the
+                    // model must change the scenario's fingerprint too.
+                    Assert.True(ScenarioFingerprint.Of(s) != scenario, $"{leaf.Field} changes the model and not ScenarioFingerprint");
                 }
             }
             // The fingerprint must be a function of the model alone: were it to drift (from memory the model never
