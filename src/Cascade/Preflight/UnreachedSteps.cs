@@ -54,9 +54,12 @@ public static class UnreachedSteps
     /// <summary>Why the variant's run is the other row's.</summary>
     public static string Why(Extension extension, string other) =>
         string.Join("; ", extension.Steps.Select(a => a.AfterHalt is not null
-            ? $"'{a.Name}' starts when the rollout halts, and it never halted in {other}'s run"
-            : $"'{a.Name}' starts after detection, and nothing was detected in {other}'s run")) +
+            ? $"'{NameOf(a)}' starts when the rollout halts, and it never halted in {other}'s run"
+            : $"'{NameOf(a)}' starts after detection, and nothing was detected in {other}'s run")) +
         ": the same run, not run again";
+
+    /// <summary>A step's name, else its action as a scenario writes it.</summary>
+    private static string NameOf(ActionSpec a) => a.Name.Length > 0 ? a.Name : JsonNamingPolicy.CamelCase.ConvertName(a.Action.ToString());
 
     /// <summary>A step that starts on a trigger (a halt, detection), not at a time, and changes nothing the builder makes.</summary>
     private static bool Deferred(ActionSpec a) => a.At is null && !ScenarioBuilder.ReservesRoom(a);

@@ -26,6 +26,35 @@ public class SameScenarioTests
         Assert.Equal(Json.Serialize(rows["four"].Outcome), Json.Serialize(rows["again"].Outcome));
     }
 
+    /// <summary>
+    /// The list storm has no alert, so nothing is ever detected: a variant adding a break-glass step keyed to detection is
+    /// the baseline's run, and one adding a second step to it is that variant's. With an alert on the API server's
+    /// latency detection comes, and both are run.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Compare_answers_a_step_waiting_for_a_detection_that_never_came_and_runs_it_when_it_came(bool alert)
+    {
+        string[] storm = [.. Small, "workloads[0].calls[0].every=2s"];
+        if (alert) storm = [.. storm, "alerts=[{name: slow, signal: apiserverLatencyP99, threshold: 0.001, for: 0s}]"];
+        const string glass = "{action: breakGlass, workloads: [telemetry-agent], afterDetection: 0s}";
+        const string shift = "{action: shiftTraffic, fraction: 0.5, afterDetection: 30s}";
+        int total = -1;
+        var result = Comparison.Run(PreflightFixtures.ListStorm, storm, null,
+            Comparison.Variants("none", [$"glass:remediation=[{glass}]", $"both:remediation=[{glass}, {shift}]"]), 2, (_, all) => total = all);
+        var rows = result.Rows.ToDictionary(r => r.Variant);
+        Assert.Equal(3, total);
+        if (!alert)
+        {
+            Assert.Equal("'breakGlass' starts after detection, and nothing was detected in baseline's run: the same run, not run again", rows["glass"].SameAsBaseline);
+            Assert.Equal(new SameRun("glass", "'shiftTraffic' starts after detection, and nothing was detected in glass's run: the same run, not run again"), rows["both"].SameRunAs);
+            Assert.Equal(Json.Serialize(rows["baseline"].Outcome), Json.Serialize(rows["both"].Outcome));
+            return;
+        }
+        Assert.All(result.Rows, r => Assert.Null(r.SameAsBaseline ?? r.SameRunAs?.Why));
+    }
+
     [Fact]
     public void Sensitivity_runs_an_end_at_the_baselines_own_value_once()
     {
