@@ -59,9 +59,13 @@ public class SameScenarioTests
     public void Sensitivity_runs_an_end_at_the_baselines_own_value_once()
     {
         var totals = new List<int>();
-        var r = Sensitivity.Run(PreflightFixtures.ListStorm, [.. Small, "workloads[0].calls[0].every=2s"], null,
+        string[] storm = [.. Small, "workloads[0].calls[0].every=2s"];
+        var (r, baseline) = Sensitivity.Run(PreflightFixtures.ListStorm, storm, null,
             [SensitivityInput.ParseVary("cluster.apiServer.replicas=3..1"), SensitivityInput.ParseVary("cluster.apiServer.cpuCores=8..8")],
-            threads: 2, progress: (done, all) => totals.Add(all)).Result;
+            threads: 2, progress: (done, all) => totals.Add(all));
+        // The baseline's run comes back whole (result.json and the report are written from it).
+        Assert.Equal(Json.Serialize(ScenarioRunner.Run(Cascade.Scenarios.ScenarioLoader.LoadFile(PreflightFixtures.ListStorm, storm), 1, threads: 1).Result),
+            Json.Serialize(baseline.Result));
         Assert.All(totals, t => Assert.Equal(3, t));              // of five: replicas=3 is the baseline, and cpuCores' two ends are one scenario
         var replicas = r.Inputs.Single(i => i.Name == "cluster.apiServer.replicas");
         var cores = r.Inputs.Single(i => i.Name == "cluster.apiServer.cpuCores");
