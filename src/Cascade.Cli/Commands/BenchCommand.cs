@@ -13,7 +13,152 @@ public static class BenchCommand
         var bench = new Command("bench", "Measure the simulator's speed");
         bench.Add(BuildKernel());
         bench.Add(BuildCluster());
+        bench.Add(BuildReplay());
+        bench.Add(BuildCompare());
         return bench;
+    }
+
+    // The budgets of docs/model.md's performance table: the replay in 10 s on this 2-core machine within 1 GiB,
+    // `compare` on the replay in 60 s.
+    private const double ReplayBudgetSeconds = 10, CompareBudgetSeconds = 60;
+    private const long ReplayBudgetBytes = 1L << 30;
+    private const string ReplayName = "openai-2024-12-11";
+
+    private const string RunsDescription = "Runs to time, one after another in this process (min and median reported)";
+
+    private static Command BuildReplay()
+    {
+        var runs = new Option<int>("--runs") { Description = RunsDescription, DefaultValueFactory = _ => 3 };
+        var cmd = new Command("replay", $"Time the replay of 2024-12-11 ({ReplayName}) as `cascade replay` simulates it, --runs times: wall and CPU time (min, median), events, peak memory, against the budget (10 s, 1 GiB)")
+        {
+            runs, ScenarioOptions.Threads, ScenarioOptions.Set,
+        };
+        cmd.SetAction(parse =>
+        {
+            int n = parse.GetValue(runs);
+            if (n < 1) throw new InputException("must be at least 1", field: "--runs");
+            int threads = ScenarioOptions.ThreadsOf(parse);
+            string path = Bundled.Resolve(ReplayName);
+            var sets = parse.GetValue(ScenarioOptions.Set) ?? [];
+            var scenario = Cascade.Scenarios.ScenarioLoader.LoadFile(path, sets);
+            long events = 0;
+            var timed = Time(n, () =>
+            {
+                var output = ScenarioRunner.Run(Cascade.Scenarios.ScenarioLoader.LoadFile(path, sets), (ulong)scenario.Seed,
+                    System.IO.Path.GetDirectoryName(path), threads: threads);
+                events = output.Result.Events;
+                return Json.Serialize(output.Result);
+            });
+            var result = new
+            {
+                scenario = ReplayName,
+                simulatedHours = scenario.Duration.Seconds / 3600,
+                threads,
+                runs = n,
+                timed.WallSeconds,
+                timed.WallSecondsMin,
+                timed.WallSecondsMedian,
+                timed.CpuSeconds,
+                events,
+                timed.PeakWorkingSetBytes,
+                timed.Identical,
+                budgetWallSeconds = ReplayBudgetSeconds,
+                budgetBytes = ReplayBudgetBytes,
+                // Only the replay as bundled is held to the budget: --set times something else.
+                withinBudget = sets.Length > 0 ? (bool?)null : timed.WallSecondsMin <= ReplayBudgetSeconds && timed.PeakWorkingSetBytes <= ReplayBudgetBytes,
+            };
+            return Print(parse, result,
+                ("replay", $"{ReplayName}, {Progress.Clock(scenario.Duration.Seconds)} simulated, {threads} thread(s)"),
+                ("wall time (min / median)", $"{timed.WallSecondsMin:F2} / {timed.WallSecondsMedian:F2} s (budget {ReplayBudgetSeconds:G} s)"),
+                ("each run", string.Join(", ", timed.WallSeconds.Select(w => $"{w:F2} s"))),
+                ("CPU time", string.Join(", ", timed.CpuSeconds.Select(c => $"{c:F1} s"))),
+                ("events", $"{events:N0}"),
+                ("peak memory", $"{timed.PeakWorkingSetBytes / (double)(1 << 30):F2} GiB (budget {ReplayBudgetBytes / (double)(1 << 30):G} GiB)"),
+                ("runs identical", timed.Identical ? "yes" : "NO"),
+                ("within budget", Verdict(result.withinBudget)));
+        });
+        return cmd;
+    }
+
+    private static Command BuildCompare()
+    {
+        var runs = new Option<int>("--runs") { Description = RunsDescription, DefaultValueFactory = _ => 1 };
+        var mitigations = new Option<string?>("--mitigations") { Description = "The rows, as `cascade compare --mitigations` takes them (default: all)" };
+        var cmd = new Command("compare", $"Time `cascade compare` on the replay of 2024-12-11 ({ReplayName}), --runs times: wall and CPU time (min, median), runs made, peak memory, against the budget (60 s)")
+        {
+            runs, mitigations, ScenarioOptions.Threads, ScenarioOptions.Set,
+        };
+        cmd.SetAction(parse =>
+        {
+            int n = parse.GetValue(runs);
+            if (n < 1) throw new InputException("must be at least 1", field: "--runs");
+            int threads = ScenarioOptions.ThreadsOf(parse);
+            string path = Bundled.Resolve(ReplayName);
+            var sets = parse.GetValue(ScenarioOptions.Set) ?? [];
+            var variants = Cascade.Preflight.Comparison.Variants(parse.GetValue(mitigations), []);
+            int rows = 0, made = 0;
+            var timed = Time(n, () =>
+            {
+                var result = Cascade.Preflight.Comparison.Run(path, sets, null, variants, threads);
+                rows = result.Rows.Count;
+                made = result.Rows.Count(r => r.Outcome is not null && r.SameAsBaseline is null && r.SameRunAs is null);
+                return Json.Serialize(result);
+            });
+            var outcome = new
+            {
+                scenario = ReplayName,
+                threads,
+                runs = n,
+                rows,
+                runsMade = made,
+                timed.WallSeconds,
+                timed.WallSecondsMin,
+                timed.WallSecondsMedian,
+                timed.CpuSeconds,
+                timed.PeakWorkingSetBytes,
+                timed.Identical,
+                budgetWallSeconds = CompareBudgetSeconds,
+                withinBudget = sets.Length > 0 || parse.GetValue(mitigations) is not null ? (bool?)null : timed.WallSecondsMin <= CompareBudgetSeconds,
+            };
+            return Print(parse, outcome,
+                ("compare", $"{ReplayName}: {rows} rows, {made} runs made, {threads} thread(s)"),
+                ("wall time (min / median)", $"{timed.WallSecondsMin:F1} / {timed.WallSecondsMedian:F1} s (budget {CompareBudgetSeconds:G} s)"),
+                ("each time", string.Join(", ", timed.WallSeconds.Select(w => $"{w:F1} s"))),
+                ("CPU time", string.Join(", ", timed.CpuSeconds.Select(c => $"{c:F0} s"))),
+                ("peak memory", $"{timed.PeakWorkingSetBytes / (double)(1 << 30):F2} GiB"),
+                ("times identical", timed.Identical ? "yes" : "NO"),
+                ("within budget", Verdict(outcome.withinBudget)));
+        });
+        return cmd;
+    }
+
+    private static string Verdict(bool? within) => within switch { true => "yes", false => "no", null => "n/a: --set or --mitigations changes what is timed" };
+
+    /// <summary>Wall and CPU seconds of each of <paramref name="runs"/> calls, the process's peak working set, and whether every call's output was the same.</summary>
+    private sealed record Timing(double[] WallSeconds, double WallSecondsMin, double WallSecondsMedian, double[] CpuSeconds, long PeakWorkingSetBytes, bool Identical);
+
+    private static Timing Time(int runs, Func<string> run)
+    {
+        var wall = new double[runs];
+        var cpu = new double[runs];
+        string? first = null;
+        bool identical = true;
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        for (int i = 0; i < runs; i++)
+        {
+            process.Refresh();
+            var cpuBefore = process.TotalProcessorTime;
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            string output = run();
+            wall[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
+            process.Refresh();
+            cpu[i] = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+            identical &= (first ??= output) == output;
+        }
+        process.Refresh();
+        var sorted = wall.Order().ToArray();
+        double median = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+        return new Timing(wall, sorted[0], median, cpu, process.PeakWorkingSet64, identical);
     }
 
     private static Command BuildCluster()

@@ -62,6 +62,52 @@ public class CliTests
     }
 
     [Fact]
+    public void Bench_replay_times_each_run_says_whether_they_agree_and_holds_only_the_bundled_replay_to_the_budget()
+    {
+        var (code, stdout, _) = Run("bench", "replay", "--runs", "2", "--threads", "1", "--set", "duration=1m", "-o", "json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        Assert.Equal("openai-2024-12-11", root.GetProperty("scenario").GetString());
+        Assert.Equal(2, root.GetProperty("runs").GetInt32());
+        var wall = root.GetProperty("wallSeconds").EnumerateArray().Select(w => w.GetDouble()).ToList();
+        Assert.Equal(2, wall.Count);
+        Assert.Equal(2, root.GetProperty("cpuSeconds").GetArrayLength());
+        Assert.Equal(wall.Min(), root.GetProperty("wallSecondsMin").GetDouble());
+        Assert.Equal(wall.Average(), root.GetProperty("wallSecondsMedian").GetDouble(), 9);
+        Assert.True(root.GetProperty("identical").GetBoolean());
+        Assert.True(root.GetProperty("events").GetInt64() > 100_000);
+        Assert.True(root.GetProperty("peakWorkingSetBytes").GetInt64() > 0);
+        Assert.Equal(10, root.GetProperty("budgetWallSeconds").GetDouble());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("withinBudget").ValueKind);
+    }
+
+    [Fact]
+    public void Bench_compare_times_the_comparison_and_counts_the_runs_it_made()
+    {
+        var (code, stdout, _) = Run("bench", "compare", "--set", "duration=1m", "--mitigations", "health-gate,health-gate+break-glass", "-o", "json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        Assert.Equal(3, root.GetProperty("rows").GetInt32());
+        Assert.Equal(2, root.GetProperty("runsMade").GetInt32());      // health-gate+break-glass is health-gate's run
+        Assert.Equal(1, root.GetProperty("wallSeconds").GetArrayLength());
+        Assert.Equal(60, root.GetProperty("budgetWallSeconds").GetDouble());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("withinBudget").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("replay")]
+    [InlineData("compare")]
+    public void Bench_runs_below_one_is_a_one_line_error(string what)
+    {
+        var (code, _, err) = Run("bench", what, "--runs", "0");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("--runs", err);
+    }
+
+    [Fact]
     public void Help_lists_the_verbs_and_the_exit_codes()
     {
         var (code, stdout, _) = Run("--help");
