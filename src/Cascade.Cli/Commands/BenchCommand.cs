@@ -134,7 +134,11 @@ public static class BenchCommand
 
     private static string Verdict(bool? within) => within switch { true => "yes", false => "no", null => "n/a: --set or --mitigations changes what is timed" };
 
-    /// <summary>Wall and CPU seconds of each of <paramref name="runs"/> calls, the process's peak working set, and whether every call's output was the same.</summary>
+    /// <summary>
+    /// Wall and CPU seconds of each of <paramref name="runs"/> calls, the process's peak working set by the end of the
+    /// first (a one-run process's peak, as `/usr/bin/time` reports it: later runs add to a heap the first one grew), and
+    /// whether every call's output was the same.
+    /// </summary>
     private sealed record Timing(double[] WallSeconds, double WallSecondsMin, double WallSecondsMedian, double[] CpuSeconds, long PeakWorkingSetBytes, bool Identical);
 
     private static Timing Time(int runs, Func<string> run)
@@ -143,6 +147,7 @@ public static class BenchCommand
         var cpu = new double[runs];
         string? first = null;
         bool identical = true;
+        long peak = 0;
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         for (int i = 0; i < runs; i++)
         {
@@ -154,11 +159,11 @@ public static class BenchCommand
             process.Refresh();
             cpu[i] = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
             identical &= (first ??= output) == output;
+            if (i == 0) peak = process.PeakWorkingSet64;
         }
-        process.Refresh();
         var sorted = wall.Order().ToArray();
         double median = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
-        return new Timing(wall, sorted[0], median, cpu, process.PeakWorkingSet64, identical);
+        return new Timing(wall, sorted[0], median, cpu, peak, identical);
     }
 
     private static Command BuildCluster()
