@@ -24,22 +24,27 @@ public static class BenchCommand
     private const long ReplayBudgetBytes = 1L << 30;
     private const string ReplayName = "openai-2024-12-11";
 
-    private const string RunsDescription = "Runs to time, one after another in this process (min and median reported)";
+    private static Option<int> RunsOption(int runs) =>
+        new("--runs") { Description = "Runs to time, one after another in this process (min and median reported)", DefaultValueFactory = _ => runs };
+
+    /// <summary>The runs, threads, the bundled replay's file and the --set overrides, checked.</summary>
+    private static (int Runs, int Threads, string Path, string[] Sets) ReplaySetup(ParseResult parse, Option<int> runs)
+    {
+        int n = parse.GetValue(runs);
+        if (n < 1) throw new InputException("must be at least 1", field: "--runs");
+        return (n, ScenarioOptions.ThreadsOf(parse), Bundled.Resolve(ReplayName), parse.GetValue(ScenarioOptions.Set) ?? []);
+    }
 
     private static Command BuildReplay()
     {
-        var runs = new Option<int>("--runs") { Description = RunsDescription, DefaultValueFactory = _ => 3 };
+        var runs = RunsOption(3);
         var cmd = new Command("replay", $"Time the replay of 2024-12-11 ({ReplayName}) as `cascade replay` simulates it, --runs times: wall and CPU time (min, median), events, peak memory, against the budget (10 s, 1 GiB)")
         {
             runs, ScenarioOptions.Threads, ScenarioOptions.Set,
         };
         cmd.SetAction(parse =>
         {
-            int n = parse.GetValue(runs);
-            if (n < 1) throw new InputException("must be at least 1", field: "--runs");
-            int threads = ScenarioOptions.ThreadsOf(parse);
-            string path = Bundled.Resolve(ReplayName);
-            var sets = parse.GetValue(ScenarioOptions.Set) ?? [];
+            var (n, threads, path, sets) = ReplaySetup(parse, runs);
             var scenario = Cascade.Scenarios.ScenarioLoader.LoadFile(path, sets);
             long events = 0;
             var timed = Time(n, () =>
@@ -82,7 +87,7 @@ public static class BenchCommand
 
     private static Command BuildCompare()
     {
-        var runs = new Option<int>("--runs") { Description = RunsDescription, DefaultValueFactory = _ => 1 };
+        var runs = RunsOption(1);
         var mitigations = new Option<string?>("--mitigations") { Description = "The rows, as `cascade compare --mitigations` takes them (default: all)" };
         var cmd = new Command("compare", $"Time `cascade compare` on the replay of 2024-12-11 ({ReplayName}), --runs times: wall and CPU time (min, median), runs made, peak memory, against the budget (60 s)")
         {
@@ -90,11 +95,7 @@ public static class BenchCommand
         };
         cmd.SetAction(parse =>
         {
-            int n = parse.GetValue(runs);
-            if (n < 1) throw new InputException("must be at least 1", field: "--runs");
-            int threads = ScenarioOptions.ThreadsOf(parse);
-            string path = Bundled.Resolve(ReplayName);
-            var sets = parse.GetValue(ScenarioOptions.Set) ?? [];
+            var (n, threads, path, sets) = ReplaySetup(parse, runs);
             var variants = Cascade.Preflight.Comparison.Variants(parse.GetValue(mitigations), []);
             int rows = 0, made = 0;
             var timed = Time(n, () =>
