@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Cascade.Results;
 using Cascade.Scenarios;
+using Cascade.Scenarios.Binding;
 using Cascade.Scenarios.Schema;
 
 namespace Cascade.Preflight;
@@ -59,7 +60,7 @@ public static class UnreachedSteps
         ": the same run, not run again";
 
     /// <summary>A step's name, else its action as a scenario writes it.</summary>
-    private static string NameOf(ActionSpec a) => a.Name.Length > 0 ? a.Name : JsonNamingPolicy.CamelCase.ConvertName(a.Action.ToString());
+    private static string NameOf(ActionSpec a) => a.Name.Length > 0 ? a.Name : Naming.CamelCase(a.Action.ToString());
 
     /// <summary>A step that starts on a trigger (a halt, detection), not at a time, and changes nothing the builder makes.</summary>
     private static bool Deferred(ActionSpec a) => a.At is null && !ScenarioBuilder.ReservesRoom(a);

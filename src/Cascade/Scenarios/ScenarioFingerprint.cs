@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cascade.Scenarios.Binding;
 using Cascade.Scenarios.Schema;
 
 namespace Cascade.Scenarios;
@@ -16,7 +17,7 @@ public static class ScenarioFingerprint
     public static string Of(Scenario scenario, bool playbook = true)
     {
         var node = JsonSerializer.SerializeToNode(scenario, Json.Options)!.AsObject();
-        if (!playbook) node.Remove(JsonNamingPolicy.CamelCase.ConvertName(nameof(Scenario.Remediation)));
+        if (!playbook) node.Remove(Naming.CamelCase(nameof(Scenario.Remediation)));
         var apf = new JsonArray();
         foreach (var c in scenario.Clusters.Prepend(scenario.Cluster)) apf.Add(c.ApiServer.Apf.MitigationObjects);
         node["mitigationObjects"] = apf;
