@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Cascade.Scenarios;
 using Cascade.Results;
 
@@ -50,6 +51,16 @@ public static class Progress
         var t = TimeSpan.FromSeconds(seconds);
         return t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : $"{t.Minutes}m{t.Seconds:D2}s";
     }
+
+    /// <summary>
+    /// A replay marker's minutes as every table prints them: to the tenth a marker carries (result.json rounds it
+    /// so), a whole minute without its ".0" ("22.5", "204"), as report.html shows them. No table rounds a marker
+    /// to whole minutes, where one rounding would show 22.5 as 22 and another as 23.
+    /// </summary>
+    public static string Minutes(double minutes) => minutes.ToString("0.#", CultureInfo.InvariantCulture);
+
+    /// <summary><see cref="Minutes"/> with its sign, for a difference: "+0.5", "-4", "+0".</summary>
+    public static string SignedMinutes(double minutes) => (minutes >= 0 ? "+" : "") + Minutes(minutes);
 }
 
 /// <summary>A one-line status on stderr for verbs that run many simulations, only on a terminal and never with --quiet.</summary>

@@ -114,10 +114,10 @@ public static class ReplayCommand
         t.AddColumn(new TableColumn("difference").RightAligned());
         foreach (var m in result.Markers!)
         {
-            string diff = m.DifferenceMinutes is { } d ? (d >= 0 ? $"+{d:F0}" : $"{d:F0}") : "-";
+            string diff = m.DifferenceMinutes is { } d ? Progress.SignedMinutes(d) : "-";
             string style = m.DifferenceMinutes is { } dd && Math.Abs(dd) <= 15 ? "green" : "yellow";
-            t.AddRow(Markup.Escape(m.Name), $"{m.ObservedMinutes:F0}",
-                m.SimulatedMinutes is { } s ? $"{s:F0}" : "[grey]never[/]", $"[{style}]{diff}[/]");
+            t.AddRow(Markup.Escape(m.Name), Progress.Minutes(m.ObservedMinutes),
+                m.SimulatedMinutes is { } s ? Progress.Minutes(s) : "[grey]never[/]", $"[{style}]{diff}[/]");
         }
         t.Caption($"source: {Markup.Escape(source)}");
         AnsiConsole.Write(t);

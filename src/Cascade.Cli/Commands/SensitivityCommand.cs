@@ -79,19 +79,21 @@ public static class SensitivityCommand
     public static string Figure(SensitivityResult r, double? value, double? observed)
     {
         if (value is not { } v) return "never";
-        if (r.Measure != SensitivityResult.Markers) return v.ToString("0.00", CultureInfo.InvariantCulture);
-        string text = v.ToString("0", CultureInfo.InvariantCulture);
-        return observed is { } o ? $"{text} ({Signed(v - o, "0")})" : text;
+        if (r.Measure != SensitivityResult.Markers) return Share(v);
+        string text = Progress.Minutes(v);
+        return observed is { } o ? $"{text} ({Progress.SignedMinutes(Math.Round(v - o, 1))})" : text;
     }
 
-    private static string Signed(double v, string format) =>
-        (v >= 0 ? "+" : "") + v.ToString(format, CultureInfo.InvariantCulture);
+    private static string Share(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
 
-    private static string Swing(SensitivityResult r, SensitivityEffect e)
+    /// <summary>The swing and its Δ, in the unit of the figures: a marker's minutes (<see cref="Progress.Minutes"/>) or a share of a limit.</summary>
+    public static string Swing(SensitivityResult r, SensitivityEffect e)
     {
-        string format = r.Measure == SensitivityResult.Markers ? "0" : "0.00";
-        if (e.Never) return "never ↔ " + e.Swing.ToString(format, CultureInfo.InvariantCulture);
-        return e.Swing.ToString(format, CultureInfo.InvariantCulture) + (e.Delta is { } d && d != 0 ? $" ({Signed(d, format)})" : "");
+        bool markers = r.Measure == SensitivityResult.Markers;
+        string Plain(double v) => markers ? Progress.Minutes(v) : Share(v);
+        string Signed(double v) => markers ? Progress.SignedMinutes(v) : (v >= 0 ? "+" : "") + Share(v);
+        if (e.Never) return "never ↔ " + Plain(e.Swing);
+        return Plain(e.Swing) + (e.Delta is { } d && d != 0 ? $" ({Signed(d)})" : "");
     }
 
     public static void Print(SensitivityResult r)
@@ -109,7 +111,7 @@ public static class SensitivityCommand
         foreach (var o in r.Baseline)
         {
             var bars = r.Tornado(o.Objective);
-            string name = Markup.Escape(o.Observed is { } obs ? $"{o.Objective} (observed {obs:0})" : o.Objective);
+            string name = Markup.Escape(o.Observed is { } obs ? $"{o.Objective} (observed {Progress.Minutes(obs)})" : o.Objective);
             string baseline = Markup.Escape(Figure(r, o.Baseline, o.Observed));
             if (bars.All(b => b.Effect.Swing == 0 && !b.Effect.Never))
             {
