@@ -170,6 +170,36 @@ public class BlockTests
         Assert.Contains(o.Result.Timeline, e => e.Message.StartsWith("rollback of node-agent succeeded"));
         Assert.Equal(0, agent.PodsRunning);
     }
+
+    // DNS with 1 min TTLs, so the node caches refresh (and find out) within each step of the lift.
+    private const string ShortDns = """
+            dns:
+              recordTtl: 1m
+              nodeLocalCache: {enabled: true, successTtl: 1m}
+        """;
+
+    [Fact]
+    public void A_node_let_back_resolves_names_only_once_a_coredns_node_is_back_while_the_nodes_still_cut_off_resolve_throughout()
+    {
+        // The block makes every node NotReady, and with them both CoreDNS pods: kube-dns keeps no ready endpoint.
+        // A node still cut off routes by the slice its kube-proxy last saw (CoreDNS listed, and answering from its
+        // informers' last view); a node let back syncs its kube-proxy and finds kube-dns empty, until a node that
+        // runs CoreDNS is let back too (docs/validation.md, "API substantially recovered").
+        var o = Run(Cluster(200, extra: ShortDns) + "\n" + BlockAt2m, "remediation[1].fraction=0.25", "remediation[1].every=2m");
+        var dp = o.Fleet.Clusters[0].DataPlane!;
+        int s = dp.Services.KubeDns, first = dp.Services.FirstPod[s];
+        int firstCoreDnsNode = Enumerable.Range(first, dp.CoreDns!.Replicas).Min(p => dp.Pods.Node[p]);
+        int step = firstCoreDnsNode / 50;                      // the lift lets nodes back in index order, 50 a step
+        Assert.True(step >= 1, $"CoreDNS runs on node {firstCoreDnsNode}, let back in the first step: the case this test is about does not arise");
+        double firstStep = 8 * 60, coreDnsBack = firstStep + step * 120;
+        int web = dp.Products.Select((p, i) => (p, i)).Single(x => x.p.Name == "web").i;
+        var samples = dp.ProductSamples(web).ToArray();
+        double Dns(double from, double to) => samples.Where(x => x.TimeSeconds > from && x.TimeSeconds <= to).Max(x => x.DnsFailure);
+        Assert.Equal(0, Dns(0, firstStep));                      // every node cut off, none fails to resolve
+        Assert.True(Dns(firstStep, coreDnsBack) > 0.05, $"no DNS failure from the nodes let back before CoreDNS's ({Dns(firstStep, coreDnsBack)})");
+        Assert.Equal(0, Dns(coreDnsBack + 60, 20 * 60));          // once CoreDNS's node is back, everyone resolves
+        Assert.Equal(0, o.Result.Clusters[0].DataPlane!.CoreDnsRestarts); // not CoreDNS failing: kube-dns without an endpoint
+    }
 }
 
 /// <summary>A cluster counts as recovered when its users are served again, not only when its API server is.</summary>
