@@ -48,6 +48,7 @@ public class SensitivityCommandTests
         Assert.Contains("DNS TTL", stdout);
         Assert.Contains("description", stdout);
         Assert.Contains("no input moves it", stdout);
+        Assert.Contains("(observed ", stdout); // each marker is named with the write-up's minute
         Assert.True(File.Exists(Path.Combine(dir, "out", "sensitivity.json")));
         Assert.Contains("\"tornadoes\":[{", File.ReadAllText(report));
     }
