@@ -38,6 +38,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     private readonly Informer[] _pods;
     private readonly long _renewTicks, _statusTicks;
     private readonly long[] _retry;
+    private long _closedFormDelay = -1;
     private readonly long[] _renewedAt;
     private readonly RandomStream _rng;
     private readonly bool[] _removed, _registered, _leaseCreated;
@@ -279,6 +280,25 @@ public sealed class Kubelets : IApiCaller, IEventHandler
 
     private long Arg(int n) => ((long)_life[n] << 32) | (uint)n;
 
+    /// <summary>
+    /// Node <paramref name="n"/>'s renewal is answered at <paramref name="answeredAt"/> (now, or later for one served in
+    /// closed form, whose answer is known when it is sent): the next one follows a period after the answer.
+    /// </summary>
+    private void Renewed(int n, long answeredAt)
+    {
+        LeaseRenewals++;
+        _renewedAt[n] = answeredAt;
+        _retry[n] = 0;
+        long delay = answeredAt - _sim.Now + _renewTicks;
+        if (delay != _renewTicks && delay != _closedFormDelay)
+        {
+            // Renewals served in closed form take the same time as each other: their period has a FIFO lane too.
+            _closedFormDelay = delay;
+            _sim.UseLane(delay);
+        }
+        _sim.Schedule(delay, this, RenewLease, Arg(n));
+    }
+
     private long Tag(long kind, int n) => ((long)_life[n] << 40) | (kind << 32) | (uint)n;
     public void OnEvent(int kind, long arg)
     {
@@ -286,7 +306,13 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         if (kind != PodStatusRetry && kind != OtherPodStatusRetry && (_removed[n] || (int)(arg >> 32) != _life[n])) return;
         switch (kind)
         {
-            case RenewLease: _api.Send(_heartbeat[n], _lease[n], this, Tag(TagLease, n)); break;
+            case RenewLease:
+            {
+                long latency = _api.TrySendClosedForm(_heartbeat[n], _lease[n]);
+                if (latency < 0) _api.Send(_heartbeat[n], _lease[n], this, Tag(TagLease, n));
+                else Renewed(n, _sim.Now + latency);
+                break;
+            }
             case PatchStatus: _api.Send(_main[n], _status[n], this, Tag(TagNodeStatus, n)); break;
             case Register: _api.Send(_main[n], _register[n]!, this, Tag(TagRegister, n)); break;
             case CreateLease: _api.Send(_heartbeat[n], _createLease[n]!, this, Tag(TagCreateLease, n)); break;
@@ -379,13 +405,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             }
             return;
         }
-        if (outcome == RequestOutcome.Ok)
-        {
-            LeaseRenewals++;
-            _renewedAt[n] = _sim.Now;
-            _retry[n] = 0;
-            _sim.Schedule(_renewTicks, this, RenewLease, Arg(n));
-        }
+        if (outcome == RequestOutcome.Ok) Renewed(n, _sim.Now);
         else
         {
             LeaseFailures++;

@@ -106,4 +106,8 @@ public sealed class ApiCall
 
     /// <summary>Requests of this call that were dispatched (got their seats).</summary>
     public long Dispatched { get; internal set; }
+
+    /// <summary>CPU ticks of one request of this call served in closed form (ApiServerSet.TrySendClosedForm); -1: it cannot be.</summary>
+    internal long ClosedFormCpuTicks = NotPlanned;
+    internal const long NotPlanned = long.MinValue;
 }

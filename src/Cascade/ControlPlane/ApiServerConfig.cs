@@ -14,6 +14,9 @@ public sealed class ApiServerConfig
 
     /// <summary>kube-apiserver --goaway-chance: the share of answers that close their connection.</summary>
     public double GoawayChance { get; init; }
+
+    /// <summary>Serve Lease renewals in closed form while the control plane is quiet (docs/model.md, "Closed-form Lease renewals").</summary>
+    public bool ClosedFormLeases { get; init; }
     public required double CpuCores { get; init; }
     public required long MemoryBytes { get; init; }
     public required long BaseMemoryBytes { get; init; }

@@ -121,7 +121,10 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     public bool CacheReady(int replica, int resource) => _replicas[replica].Cache.Ready(resource);
 
     /// <summary>Requests sent and not yet answered (including those waiting for a token or a retry).</summary>
-    public long InFlight => Metrics.Issued - Metrics.Completed - Metrics.Rejected - Metrics.TimedOut;
+    public long InFlight => RequestPathInFlight + _closedForm.InFlight(_sim.Now);
+
+    // Those on the request path; a request served in closed form is counted completed when it starts.
+    private long RequestPathInFlight => Metrics.Issued - Metrics.Completed - Metrics.Rejected - Metrics.TimedOut;
 
     private ApiServerReplica AddReplica()
     {
@@ -270,6 +273,77 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             r.ClientTimeout = r.ClientTimeouts.Arm(r.Id);
         }
         Launch(r);
+    }
+
+    // ---------------------------------------------------------------- closed-form requests
+
+    // Whether the control plane is quiet (ComputeQuiet), as of the last once-a-second sample or a death since.
+    private bool _quiet;
+    private readonly Request _planScratch = new();
+    private readonly ClosedFormRequests _closedForm = new();
+
+    /// <summary>
+    /// True when nothing in the control plane waits and everything has room to spare: every replica and etcd up, no
+    /// request queued at any priority level, at most half of each level's seats, of each replica's cores and of etcd's
+    /// cores busy. A short request started then runs at full speed to its end (a processor-sharing server slows nobody
+    /// while it has no more jobs than cores) and is dispatched at once, so it can be served in closed form.
+    /// </summary>
+    private bool ComputeQuiet()
+    {
+        if (!_config.ClosedFormLeases || !_etcd.Up || !HasRoom(_etcd.Jobs, _etcd.Cores)) return false;
+        foreach (var rep in _replicas)
+            if (!rep.Up || !HasRoom(rep.Cpu.Jobs, rep.Cpu.Cores) || !rep.Dispatcher.Quiet()) return false;
+        return _replicas.Count > 0;
+    }
+
+    /// <summary>A processor-sharing server with <paramref name="jobs"/> jobs has at least half of its <paramref name="cores"/> to spare.</summary>
+    private static bool HasRoom(int jobs, double cores) => 2 * jobs <= cores;
+
+    /// <summary>
+    /// Serves <paramref name="call"/>, a write that reads nothing first, for <paramref name="client"/> in closed form if
+    /// the control plane is quiet: counts it wherever the request path would (issued, dispatched without waiting,
+    /// completed, its latency, etcd's write), charges its CPU and etcd time as busy time, fans its watch event out, and
+    /// keeps its seats for the samples; returns its latency. -1: it must be sent (<see cref="Send(ApiClient, ApiCall, IApiCaller, long)"/>),
+    /// because the control plane is not quiet or the client has no connection to a serving replica yet.
+    /// </summary>
+    public long TrySendClosedForm(ApiClient client, ApiCall call)
+    {
+        if (!_quiet || client.Blocked || client.Replica < 0 || _config.GoawayChance > 0) return -1;
+        var rep = _replicas[client.Replica];
+        var c = call.Classification;
+        // The whole control plane was quiet at the last once-a-second look; what this request meets must be now.
+        if (!rep.Up || !HasRoom(rep.Cpu.Jobs, rep.Cpu.Cores) || !HasRoom(_etcd.Jobs, _etcd.Cores) || !rep.Dispatcher.Quiet(c.PriorityLevel)) return -1;
+        long cpu = ClosedFormCpuTicks(call);
+        if (cpu < 0) return -1;
+        var work = RequestCost.Estimate(call, false, rep.Watches.Count(call.Resource.Index), _config.Features.Apf);
+        long now = _sim.Now;
+        Metrics.OnIssued(call.Class);
+        call.Dispatched++;
+        rep.Dispatcher.CountDispatched(c.PriorityLevel);
+        Metrics.OnWaited(c.PriorityLevel, executed: true, 0);
+        call.CpuTicksDemanded += cpu;
+        rep.Cpu.AddBusyTicks(cpu);
+        long write = _etcd.WriteClosedForm();
+        long latency = cpu + write;
+        Metrics.OnEtcdServed(MetricLabels.EtcdOperationOf(call.ReportedVerb), write);
+        Metrics.OnCompleted(c.PriorityLevel, call.Class, call.ReportedVerb, c.Exempt, latency);
+        _closedForm.Add(now + latency, now + latency + work.AdditionalLatencyTicks, c.PriorityLevel, work.InitialSeats, work.FinalSeats);
+        FanOut(call.Resource, call.ObjectBytes, call.WatchKey);
+        return latency;
+    }
+
+    /// <summary>The CPU ticks of <paramref name="call"/> served in closed form; -1 for a call that cannot be (not a write, or one that reads or holds memory).</summary>
+    private long ClosedFormCpuTicks(ApiCall call)
+    {
+        if (call.ClosedFormCpuTicks == ApiCall.NotPlanned)
+        {
+            _planScratch.Call = call;
+            RequestCost.Plan(_planScratch, _config);
+            call.ClosedFormCpuTicks = call.Class == VerbClass.Mutating && _planScratch.ObjectsRead == 0 && _planScratch.MemoryPlanned == 0
+                ? _planScratch.CpuTicks : -1;
+            _planScratch.Call = null!;
+        }
+        return call.ClosedFormCpuTicks;
     }
 
     private DeadlineQueue ClientTimeoutQueue(long ticks)
@@ -652,6 +726,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private void Kill(ApiServerReplica rep)
     {
         rep.Up = false;
+        _quiet = false;
         while (_replicaLife.Count <= rep.Index) _replicaLife.Add(0);
         _replicaLife[rep.Index]++;
         // Everything that was on the replica dies with its connections; APF lets go of them first, as their
@@ -840,6 +915,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     /// </summary>
     private void OnEtcdDown()
     {
+        _quiet = false;
         foreach (var rep in _replicas)
         {
             if (!rep.Up) continue;
@@ -917,7 +993,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
                 _queuedScratch[l] += rep.Dispatcher.QueuedRequests(l);
             }
         }
+        _closedForm.AddSeats(_sim.Now, _seatScratch);
         Metrics.SampleSeats(_seatScratch, _queuedScratch, limit, mem);
+        _quiet = ComputeQuiet();
         Metrics.SampleEtcdMemory(EtcdMemoryBytes);
         if (++_ticks % (int)ApiServerMetrics.BucketSeconds == 0)
         {
@@ -948,9 +1026,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             if (r.CacheInitResource < 0 && r.Phase is RequestPhase.Queued or RequestPhase.EtcdRead or RequestPhase.Cpu or RequestPhase.EtcdWrite or RequestPhase.CacheWait)
                 alive++;
         }
-        if (alive != InFlight)
+        if (alive != RequestPathInFlight)
             throw new InvalidOperationException(
-                $"{Cluster}: request accounting broke: issued {Metrics.Issued} − completed {Metrics.Completed} − rejected {Metrics.Rejected} − timed out {Metrics.TimedOut} = {InFlight}, but {alive} requests are in flight");
+                $"{Cluster}: request accounting broke: issued {Metrics.Issued} − completed {Metrics.Completed} − rejected {Metrics.Rejected} − timed out {Metrics.TimedOut} = {RequestPathInFlight}, but {alive} requests are in flight");
     }
 
     // ---------------------------------------------------------------- stage adapters

@@ -100,6 +100,15 @@ public sealed class Etcd : IEventHandler
     /// <summary>Ranges and writes in service now.</summary>
     public int Jobs => _cpu.Jobs;
 
+    public double Cores => _cpu.Cores;
+
+    /// <summary>A write served in closed form beside the jobs, at full speed (<see cref="ProcessorSharingServer.AddBusyTicks"/>); returns its service time.</summary>
+    public long WriteClosedForm()
+    {
+        _cpu.AddBusyTicks(_config.WriteTicks);
+        return _config.WriteTicks;
+    }
+
     public int Ooms { get; private set; }
 
     /// <summary>Times a fault killed etcd (quorum lost).</summary>

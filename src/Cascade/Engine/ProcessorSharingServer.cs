@@ -65,6 +65,9 @@ public sealed class ProcessorSharingServer : IEventHandler
 
     public bool Contains(int job) => job < _pos.Length && _pos[job] >= 0;
 
+    /// <summary>Work done beside the jobs, in closed form, at rate 1 (core-ticks): it counts as busy time and slows no job.</summary>
+    public void AddBusyTicks(double ticks) => _busyCoreTicks += ticks;
+
     /// <summary>
     /// V(t): the work each job in service has received per unit of its own demand since the server started.
     /// A job admitted when V was V₀ has received V(now) − V₀ ticks of service so far.

@@ -199,6 +199,7 @@ public static class ScenarioBuilder
             MaxReplicas = Math.Max(a.Replicas, maxReplicas),
             SeatsPerReplica = a.MaxRequestsInflight + a.MaxMutatingRequestsInflight,
             GoawayChance = a.GoawayChance,
+            ClosedFormLeases = a.ClosedFormLeases,
             CpuCores = a.CpuCores,
             MemoryBytes = a.Memory.Bytes,
             BaseMemoryBytes = c.BaseMemory.Bytes,

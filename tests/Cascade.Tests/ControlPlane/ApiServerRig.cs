@@ -26,21 +26,23 @@ internal sealed class ApiServerRig
 
     public ApiServerRig(int minor = 35, int replicas = 1, long pods = 1000, long memoryBytes = 100 * GiB, double goaway = 0,
         int livenessThreshold = 0, long etcdMemoryBytes = 0, int maxReplicas = 0, ApfConfiguration? apf = null, int seats = 600,
-        double cpuCores = 4, KubernetesFeatures? features = null, ulong seed = 1, long baseCpu = BaseCpu, long etcdRequest = EtcdRequest)
+        double cpuCores = 4, KubernetesFeatures? features = null, ulong seed = 1, long baseCpu = BaseCpu, long etcdRequest = EtcdRequest,
+        bool closedFormLeases = false)
     {
         Sim = new Simulation(seed);
         var resources = new ResourceRegistry();
         Pods = resources.GetOrAdd("pods", pods, PodBytes);
         Nodes = resources.GetOrAdd("nodes", 10, NodeBytes);
         Api = new ApiServerSet(Sim, "rig", Config(minor, replicas, memoryBytes, goaway, livenessThreshold, etcdMemoryBytes, maxReplicas, apf, seats,
-            cpuCores, features, baseCpu, etcdRequest), resources, Timeline);
+            cpuCores, features, baseCpu, etcdRequest, closedFormLeases), resources, Timeline);
     }
 
     public static ApiServerConfig Config(int minor = 35, int replicas = 1, long memoryBytes = 100 * GiB, double goaway = 0, int livenessThreshold = 0,
         long etcdMemoryBytes = 0, int maxReplicas = 0, ApfConfiguration? apf = null, int seats = 600, double cpuCores = 4,
-        KubernetesFeatures? features = null, long baseCpu = BaseCpu, long etcdRequest = EtcdRequest) => new()
+        KubernetesFeatures? features = null, long baseCpu = BaseCpu, long etcdRequest = EtcdRequest, bool closedFormLeases = false) => new()
     {
         Replicas = replicas,
+        ClosedFormLeases = closedFormLeases,
         MaxReplicas = maxReplicas,
         SeatsPerReplica = seats,
         GoawayChance = goaway,

@@ -21,7 +21,13 @@ public class ResultDigestTests
         { "apiserver-restart.yaml", "" },
         { "daemonset-restart.yaml", "" },
         { "openai-2024-12-11.yaml", "duration=24m" },
+        // Every Lease renewal on the request path: the digests these scenarios had before closed-form renewals existed.
+        { "apiserver-restart.yaml", RequestPath(["cluster"]) },
+        { "daemonset-restart.yaml", RequestPath(["cluster"]) },
+        { "openai-2024-12-11.yaml", "duration=24m " + RequestPath(["clusters[0]", "clusters[1]", "clusters[2]", "clusters[3]"]) },
     };
+
+    private static string RequestPath(string[] clusters) => string.Join(' ', clusters.Select(c => c + ".apiServer.closedFormLeases=false"));
 
     private static string DigestFile => Path.Combine(PreflightFixtures.RepoRoot(), "tests", "Cascade.Tests", "Scenarios", "result-digests.txt");
 
@@ -46,7 +52,7 @@ public class ResultDigestTests
 
     private static string Digest(string file, string set, int threads)
     {
-        var scenario = ScenarioLoader.LoadFile(PreflightFixtures.Scenario(file), set.Length == 0 ? [] : [set]);
+        var scenario = ScenarioLoader.LoadFile(PreflightFixtures.Scenario(file), set.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         var output = ScenarioRunner.Run(scenario, (ulong)scenario.Seed, PreflightFixtures.RepoRoot(), threads: threads);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Json.Serialize(output.Result))));
     }

@@ -325,6 +325,24 @@ public sealed class ApfDispatcher : IEventHandler
     }
 
     public long Dispatched(int pl) => _dispatched[pl];
+
+    /// <summary>A request of level <paramref name="pl"/> was dispatched without waiting and served in closed form (<see cref="ApiServerSet.TrySendClosedForm"/>).</summary>
+    internal void CountDispatched(int pl) => _dispatched[pl]++;
+
+    /// <summary>True if no request waits at any level and every limited level has at most half of its seats taken.</summary>
+    internal bool Quiet()
+    {
+        for (int pl = 0; pl < _levels.Length; pl++)
+            if (!Quiet(pl)) return false;
+        return true;
+    }
+
+    /// <summary>True if no request waits at level <paramref name="pl"/> and, unless it is exempt, at most half of its seats are taken.</summary>
+    internal bool Quiet(int pl)
+    {
+        var qs = _levels[pl];
+        return qs.TotRequestsWaiting == 0 && (qs.IsExempt || 2 * qs.TotSeatsInUse <= qs.ConcurrencyLimit);
+    }
     public long Rejected(int pl, RejectReason r) => _rejected[pl * 3 + (int)r];
 
     /// <summary>Times the level's progress meter R was wound back to stay clear of overflow (advanceEpoch).</summary>

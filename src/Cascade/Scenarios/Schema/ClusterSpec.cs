@@ -81,6 +81,13 @@ public sealed class ApiServerSpec
     /// </summary>
     [Range(0, 0.02)] public double GoawayChance { get; set; }
 
+    /// <summary>
+    /// How the simulator serves a node's Lease renewal while the control plane is quiet (nothing queued, at most half of
+    /// every level's seats, of every replica's cores and of etcd's cores busy): in closed form, without its own events
+    /// (docs/model.md, "Closed-form Lease renewals"). False: every renewal goes through the request path event by event.
+    /// </summary>
+    public bool ClosedFormLeases { get; set; } = true;
+
     /// <summary>Cores per replica (assumption: a large control-plane VM; docs/model.md).</summary>
     [Range(0.1, 1024)] public double CpuCores { get; set; } = 32;
 

@@ -1,0 +1,200 @@
+using System.Text.Json.Nodes;
+using Cascade.ControlPlane;
+using Cascade.Engine;
+using Cascade.Results;
+using static Cascade.Tests.ControlPlane.TestScenarios;
+
+namespace Cascade.Tests.ControlPlane;
+
+/// <summary>
+/// Lease renewals served in closed form while the control plane is quiet (ApiServerSet.TrySendClosedForm,
+/// docs/model.md "Closed-form Lease renewals"): the same answer, counters and samples as the request path, only
+/// fewer events; and the request path whenever anything could meet the renewal.
+/// </summary>
+public class ClosedFormLeaseTests
+{
+    // The rig's write: 1 ms fixed + 2 ms a write + 2 × 10 kB encoded at 200 MB/s of CPU, then etcd's 3 ms commit.
+    private const long WriteLatency = ApiServerRig.BaseCpu + ApiServerRig.MutatingCpu + 2 * ApiServerRig.PodBytes / 200 + ApiServerRig.EtcdWrite;
+
+    /// <summary>A rig whose client has sent one write (the request path connects it to a replica) and has been quiet for a once-a-second look.</summary>
+    private static (ApiServerRig Rig, ApiClient Client, ApiCall Write) Connected(bool closedForm = true, double cpuCores = 4)
+    {
+        var rig = new ApiServerRig(closedFormLeases: closedForm, cpuCores: cpuCores);
+        var write = rig.Call("update");
+        var client = rig.Client();
+        Assert.Equal(WriteLatency, rig.Once(write, client).LatencyTicks);
+        rig.RunFor(1);
+        return (rig, client, write);
+    }
+
+    [Fact]
+    public void A_write_to_a_quiet_control_plane_is_answered_at_once_with_what_the_request_path_would_have_counted()
+    {
+        var (rig, client, write) = Connected();
+        var m = rig.Api.Metrics;
+        long issued = m.Issued, completed = m.Completed, dispatched = write.Dispatched, cpu = write.CpuTicksDemanded;
+        long events = rig.Sim.EventsProcessed;
+
+        Assert.Equal(WriteLatency, rig.Api.TrySendClosedForm(client, write));
+
+        Assert.Equal(issued + 1, m.Issued);
+        Assert.Equal(completed + 1, m.Completed);
+        Assert.Equal(dispatched + 1, write.Dispatched);
+        Assert.Equal(cpu + WriteLatency - ApiServerRig.EtcdWrite, write.CpuTicksDemanded);
+        // In flight until its latency is over, as a sample of the request path would find it; no event of its own.
+        Assert.Equal(1, rig.Api.InFlight);
+        rig.Sim.Run(untilTicks: rig.Sim.Now + WriteLatency - 1);
+        Assert.Equal(1, rig.Api.InFlight);
+        rig.Sim.Run(untilTicks: rig.Sim.Now + 1);
+        Assert.Equal(0, rig.Api.InFlight);
+        Assert.Equal(events, rig.Sim.EventsProcessed);
+        rig.Api.CheckAccounting();
+    }
+
+    [Fact]
+    public void The_request_path_serves_a_write_before_the_first_look_when_switched_off_and_for_a_client_not_yet_connected()
+    {
+        var rig = new ApiServerRig(closedFormLeases: true);
+        var write = rig.Call("update");
+        var client = rig.Client();
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(client, write));   // no look yet, no connection
+        rig.RunFor(1);
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(client, write));   // quiet, but the client has no replica yet
+        rig.Once(write, client);
+        Assert.Equal(WriteLatency, rig.Api.TrySendClosedForm(client, write));
+
+        var (off, offClient, offWrite) = Connected(closedForm: false);
+        Assert.Equal(-1, off.Api.TrySendClosedForm(offClient, offWrite));
+    }
+
+    [Fact]
+    public void A_read_a_blocked_client_and_a_dead_replica_go_the_request_path()
+    {
+        var (rig, client, write) = Connected();
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(client, rig.Call("get")));
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(client, rig.Call("list")));
+        client.Blocked = true;
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(client, write));
+        client.Blocked = false;
+        Assert.Equal(WriteLatency, rig.Api.TrySendClosedForm(client, write));
+        Assert.True(rig.Api.StopReplica(client.Replica, SimTime.FromSeconds(30), "test"));
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(client, write));
+    }
+
+    [Fact]
+    public void A_write_goes_the_request_path_while_more_than_half_the_cores_are_busy()
+    {
+        // Two cores: one request on the CPU leaves half of them; a second takes more than half.
+        var (rig, client, write) = Connected(cpuCores: 2);
+        var list = rig.Call("list", resourceVersion: "0");
+        var caller = new Caller();
+        rig.Api.Send(rig.Client(), list, caller, 1);
+        rig.Api.Send(rig.Client(), list, caller, 2);
+        rig.Sim.Run(untilTicks: rig.Sim.Now + 10);
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(client, write));
+        rig.RunUntil(() => caller.Answers.Count == 2);
+        Assert.Equal(WriteLatency, rig.Api.TrySendClosedForm(client, write));
+    }
+
+    [Fact]
+    public void Seats_are_sampled_while_executing_then_the_final_seats_until_released_and_a_long_one_in_front_hides_none_behind_it()
+    {
+        var held = new ClosedFormRequests();
+        held.Add(done: 10, released: 100, level: 1, seats: 2, finalSeats: 3);
+        held.Add(done: 20, released: 20, level: 0, seats: 1, finalSeats: 5);
+        held.Add(done: 30, released: 40, level: 1, seats: 4, finalSeats: 1);
+        Assert.Equal(new[] { 1, 6 }, Seats(held, 5));
+        Assert.Equal(3, held.InFlight(5));
+        Assert.Equal(new[] { 1, 7 }, Seats(held, 10));   // the first one's final seats from its end on
+        Assert.Equal(new[] { 0, 7 }, Seats(held, 20));
+        Assert.Equal(1, held.InFlight(20));
+        Assert.Equal(new[] { 0, 4 }, Seats(held, 30));
+        Assert.Equal(0, held.InFlight(30));
+        Assert.Equal(new[] { 0, 3 }, Seats(held, 40));
+        Assert.Equal(new[] { 0, 0 }, Seats(held, 100));
+        // A released time before the end is read as the end: no final seats.
+        held.Add(done: 200, released: 150, level: 0, seats: 1, finalSeats: 9);
+        Assert.Equal(new[] { 1, 0 }, Seats(held, 199));
+        Assert.Equal(new[] { 0, 0 }, Seats(held, 200));
+    }
+
+    [Fact]
+    public void Thousands_held_at_once_are_all_counted_across_the_rings_growth()
+    {
+        var held = new ClosedFormRequests();
+        for (int i = 0; i < 1000; i++) held.Add(done: 1000 + i, released: 2000 + i, level: 0, seats: 1, finalSeats: 2);
+        Assert.Equal(1000, held.InFlight(999));
+        Assert.Equal(new[] { 1000 }, Seats(held, 999, levels: 1));
+        Assert.Equal(499, held.InFlight(1500));                                    // the last 499 still execute
+        Assert.Equal(new[] { 499 + 2 * 501 }, Seats(held, 1500, levels: 1));       // the first 501 hold their final seats
+        Assert.Equal(new[] { 2 * 499 }, Seats(held, 2500, levels: 1));
+        Assert.Equal(0, held.InFlight(3000));
+    }
+
+    private static int[] Seats(ClosedFormRequests held, long now, int levels = 2)
+    {
+        var seats = new int[levels];
+        held.AddSeats(now, seats);
+        return seats;
+    }
+
+    [Fact]
+    public void A_quiet_cluster_reports_what_the_request_path_reports_with_fewer_than_two_thirds_of_the_events()
+    {
+        // The agent lists from the watch cache once a minute: the control plane is quiet between its LISTs.
+        var path = ListStorm(500, 20, resourceVersion: "0", kubernetesVersion: "1.35");
+        path.Cluster.ApiServer.ClosedFormLeases = false;
+        var closed = ListStorm(500, 20, resourceVersion: "0", kubernetesVersion: "1.35");
+        var a = Run(path).Result;
+        var b = Run(closed).Result;
+        Assert.True(b.Events < a.Events * 2 / 3, $"{b.Events:N0} events against {a.Events:N0}");
+        Assert.Equal(a.Clusters[0].Kubelets!.LeaseRenewals, b.Clusters[0].Kubelets!.LeaseRenewals, tolerance: 0.001 * a.Clusters[0].Kubelets!.LeaseRenewals);
+        var differences = Differences(a, b, relative: 0.001);
+        Assert.True(differences.Count == 0, string.Join("\n", differences));
+    }
+
+    [Fact]
+    public void A_saturated_cluster_gives_the_request_paths_timeline_and_its_counters_within_a_few_per_cent()
+    {
+        // 2,000 nodes listing from etcd: quiet for its first second at most, then every renewal meets the storm.
+        var path = ListStorm(2000, 20);
+        path.Cluster.ApiServer.ClosedFormLeases = false;
+        var a = Run(path).Result;
+        var b = Run(ListStorm(2000, 20)).Result;
+        Assert.Equal(a.Clusters[0].Apiserver.SaturatedAtSeconds, b.Clusters[0].Apiserver.SaturatedAtSeconds);
+        // The same moments, to the second (the last renewals before the storm end a few milliseconds apart).
+        Assert.Equal(a.Timeline.Select(e => (e.Kind, Math.Round(e.Time))), b.Timeline.Select(e => (e.Kind, Math.Round(e.Time))));
+        var differences = Differences(a, b, relative: 0.03);
+        Assert.True(differences.Count == 0, string.Join("\n", differences));
+    }
+
+    /// <summary>Every number of the two result documents further apart than <paramref name="relative"/> (events aside), and every other value that differs outside the timeline's messages.</summary>
+    private static List<string> Differences(RunResult a, RunResult b, double relative)
+    {
+        var found = new List<string>();
+        Walk(JsonNode.Parse(Json.Serialize(a)), JsonNode.Parse(Json.Serialize(b)), "", found, relative);
+        return found;
+    }
+
+    private static void Walk(JsonNode? x, JsonNode? y, string path, List<string> found, double relative)
+    {
+        switch (x)
+        {
+            case JsonObject o:
+                foreach (var (key, value) in o)
+                    if (key != "events" && key != "message") Walk(value, y?[key], $"{path}.{key}", found, relative);
+                break;
+            case JsonArray arr:
+                var other = y as JsonArray;
+                if (other is null || other.Count != arr.Count) { found.Add($"{path}: {arr.Count} items against {other?.Count}"); break; }
+                for (int i = 0; i < arr.Count; i++) Walk(arr[i], other[i], $"{path}[{i}]", found, relative);
+                break;
+            case JsonValue v when v.TryGetValue(out double p) && y is JsonValue w && w.TryGetValue(out double q):
+                if (Math.Abs(p - q) > relative * Math.Max(Math.Abs(p), Math.Abs(q))) found.Add($"{path}: {p} against {q}");
+                break;
+            default:
+                if (x?.ToJsonString() != y?.ToJsonString()) found.Add($"{path}: {x?.ToJsonString()} against {y?.ToJsonString()}");
+                break;
+        }
+    }
+}
