@@ -20,6 +20,9 @@ internal sealed class ClosedFormRequests
     private Entry[] _ring = new Entry[256];
     private int _head, _count;
 
+    /// <summary>Entries the ring can hold before it grows (for tests: released ones must not accumulate).</summary>
+    internal int Capacity => _ring.Length;
+
     /// <summary>A request of priority level <paramref name="level"/> that executes until <paramref name="done"/> on <paramref name="seats"/> seats, then holds <paramref name="finalSeats"/> until <paramref name="released"/>.</summary>
     public void Add(long done, long released, int level, int seats, int finalSeats)
     {

@@ -131,6 +131,55 @@ public class ClosedFormLeaseTests
         Assert.Equal(0, held.InFlight(3000));
     }
 
+    [Fact]
+    public void A_full_ring_counts_each_one_once()
+    {
+        // 256 held at once fill the first ring exactly: its head is also the slot after its last.
+        var held = new ClosedFormRequests();
+        for (int i = 0; i < 256; i++) held.Add(done: 100, released: 200, level: 0, seats: 1, finalSeats: 1);
+        Assert.Equal(new[] { 256 }, Seats(held, 50, levels: 1));
+        Assert.Equal(256, held.InFlight(50));
+    }
+
+    [Fact]
+    public void Hours_of_renewals_released_in_time_keep_the_ring_at_its_first_size_whichever_sample_reads_it()
+    {
+        // A renewal every millisecond, each released 5 ms after it starts, sampled once a second: the ring holds what
+        // one second adds (it forgets only when sampled), and no more however long the run; without forgetting, a
+        // 5-hour run would keep an entry for every renewal.
+        foreach (bool seatsOnly in new[] { false, true })
+        {
+            var held = new ClosedFormRequests();
+            int capacity = 0;
+            for (long t = 0; t < 100_000; t++)
+            {
+                held.Add(done: t + 3, released: t + 5, level: 0, seats: 1, finalSeats: 1);
+                if (t % 1000 != 999) continue;
+                if (seatsOnly) Assert.Equal(new[] { 5 }, Seats(held, t, levels: 1));
+                else Assert.Equal(3, held.InFlight(t));
+                if (capacity == 0) capacity = held.Capacity;
+            }
+            Assert.Equal(1024, capacity);
+            Assert.Equal(capacity, held.Capacity);
+        }
+    }
+
+    [Fact]
+    public void A_ring_that_grows_after_some_were_forgotten_keeps_them_in_the_order_they_started()
+    {
+        // Forgetting is from the front, so the ring must stay in start order when it grows with its head moved on:
+        // out of order, an entry not yet released would stop the forgetting early and the ring would grow again.
+        var held = new ClosedFormRequests();
+        for (int i = 0; i < 10; i++) held.Add(done: i, released: i, level: 0, seats: 1, finalSeats: 1);
+        Assert.Equal(0, held.InFlight(100));                       // forgets all ten: the head is at 10
+        for (int i = 0; i < 300; i++) held.Add(done: 1000 + i, released: 1000 + i, level: 0, seats: 1, finalSeats: 1);
+        int capacity = held.Capacity;                              // grown once, with the head at 10
+        Assert.Equal(199, held.InFlight(1100));                    // forgets the first 101
+        for (int i = 0; i < capacity - 199; i++) held.Add(done: 5000, released: 5000, level: 0, seats: 1, finalSeats: 1);
+        Assert.Equal(capacity, held.Capacity);
+        Assert.Equal(capacity, held.InFlight(1100));
+    }
+
     private static int[] Seats(ClosedFormRequests held, long now, int levels = 2)
     {
         var seats = new int[levels];
