@@ -52,6 +52,56 @@ public class ClosedFormLeaseTests
     }
 
     [Fact]
+    public void Writes_in_closed_form_leave_every_sample_and_counter_as_the_request_path_leaves_them()
+    {
+        // Twin rigs: fifty writes 100 ms apart, each alone on the control plane; one rig sends them, the other serves
+        // them in closed form. Every 10 s sample (histograms of latency, APF wait and etcd time, CPU by replica, etcd's
+        // CPU seconds, seats), the dispatcher's count and the busy-core integrals must come out the same.
+        var (path, pathClient, pathWrite) = Connected(closedForm: false);
+        var (closed, closedClient, closedWrite) = Connected();
+        var caller = new Caller();
+        for (int i = 0; i < 50; i++)
+        {
+            path.Api.Send(pathClient, pathWrite, caller, i);
+            Assert.Equal(WriteLatency, closed.Api.TrySendClosedForm(closedClient, closedWrite));
+            path.RunFor(0.1);
+            closed.RunFor(0.1);
+        }
+        Assert.Equal(50, caller.Answers.Count(a => a.Outcome == RequestOutcome.Ok && a.LatencyTicks == WriteLatency));
+        path.RunFor(20);
+        closed.RunFor(20);
+
+        Assert.Equal(path.Api.ReplicaDispatcher(0).Dispatched(pathWrite.Classification.PriorityLevel),
+            closed.Api.ReplicaDispatcher(0).Dispatched(closedWrite.Classification.PriorityLevel));
+        Assert.Equal(pathWrite.Dispatched, closedWrite.Dispatched);
+        Assert.Equal(pathWrite.CpuTicksDemanded, closedWrite.CpuTicksDemanded);
+        Assert.Equal(path.Api.Etcd.BusyCoreTicks, closed.Api.Etcd.BusyCoreTicks);
+        Assert.True(closed.Api.Etcd.BusyCoreTicks >= 51 * ApiServerRig.EtcdWrite);
+        var expected = path.Api.Metrics.Samples.Select(Snapshot).ToList();
+        var actual = closed.Api.Metrics.Samples.Select(Snapshot).ToList();
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++) Assert.Equal(expected[i], actual[i]);
+        Assert.Contains(actual, a => a.Contains("\"CpuCoresByReplica\":[0.0"));   // the CPU was busy in some bucket
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions SampleJson =
+        new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    /// <summary>A sample as text: its fields, and every histogram's counts and sums row by row.</summary>
+    private static string Snapshot(Cascade.Samples.ApiServerSample s)
+    {
+        var text = new System.Text.StringBuilder(System.Text.Json.JsonSerializer.Serialize(s, SampleJson));
+        foreach (var (name, h) in new[] { ("request", s.RequestDuration), ("wait", s.FlowControlWait), ("etcd", s.EtcdRequestDuration) })
+            for (int row = 0; row < 64; row++)
+            {
+                if (h.RowCount(row) == 0) continue;
+                text.Append($" {name}[{row}] sum {h.SumSeconds(row):R}:");
+                for (int b = 0; b <= h.Bounds.Length; b++) text.Append($" {h.Count(row, b)}");
+            }
+        return text.ToString();
+    }
+
+    [Fact]
     public void The_request_path_serves_a_write_before_the_first_look_when_switched_off_and_for_a_client_not_yet_connected()
     {
         var rig = new ApiServerRig(closedFormLeases: true);
@@ -82,6 +132,19 @@ public class ClosedFormLeaseTests
     }
 
     [Fact]
+    public void With_goaway_every_write_goes_the_request_path()
+    {
+        // --goaway-chance draws per request whether its answer closes the connection: closed form cannot draw it.
+        var rig = new ApiServerRig(closedFormLeases: true, goaway: 0.001);
+        var write = rig.Call("update");
+        var client = rig.Client();
+        rig.Once(write, client);
+        rig.RunFor(1);
+        Assert.True(client.Replica >= 0);
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(client, write));
+    }
+
+    [Fact]
     public void A_write_goes_the_request_path_while_more_than_half_the_cores_are_busy()
     {
         // Two cores: one request on the CPU leaves half of them; a second takes more than half.
@@ -89,6 +152,8 @@ public class ClosedFormLeaseTests
         var list = rig.Call("list", resourceVersion: "0");
         var caller = new Caller();
         rig.Api.Send(rig.Client(), list, caller, 1);
+        rig.Sim.Run(untilTicks: rig.Sim.Now + 10);
+        Assert.Equal(WriteLatency, rig.Api.TrySendClosedForm(client, write));   // one of two cores: exactly half
         rig.Api.Send(rig.Client(), list, caller, 2);
         rig.Sim.Run(untilTicks: rig.Sim.Now + 10);
         Assert.Equal(-1, rig.Api.TrySendClosedForm(client, write));

@@ -49,6 +49,30 @@ public class ApfDispatcherContractTests
     }
 
     [Fact]
+    public void A_level_is_quiet_with_nobody_waiting_and_at_most_half_its_seats_taken()
+    {
+        // What lets ApiServerSet serve a write in closed form (docs/model.md, "Closed-form Lease renewals").
+        var sim = new Simulation(1);
+        var config = ApfFixtures.OneLevel(shares: 4, queues: 1, handSize: 1);
+        var apf = new ApfDispatcher(sim, config, 8, new Host());
+        var alice = ApfFixtures.User(config, "alice");
+        int level = alice.PriorityLevel;
+        Assert.Equal(4, apf.CurrentConcurrencyLimit(level));
+        Assert.True(apf.Quiet(level) && apf.Quiet());
+        apf.Admit(0, alice, OneSeat, SimTime.Never);
+        apf.Admit(1, alice, OneSeat, SimTime.Never);
+        Assert.True(apf.Quiet(level) && apf.Quiet());                  // exactly half
+        apf.Admit(2, alice, OneSeat, SimTime.Never);
+        Assert.False(apf.Quiet(level) || apf.Quiet());                 // three of four
+        apf.Admit(3, alice, OneSeat, SimTime.Never);
+        apf.Admit(4, alice, OneSeat, SimTime.Never);
+        Assert.Equal((4, 1), (apf.SeatsInUse(level), apf.QueuedRequests(level)));
+        Assert.False(apf.Quiet(level) || apf.Quiet());
+        for (int id = 0; id < 5; id++) apf.Finish(id);
+        Assert.True(apf.Quiet(level) && apf.Quiet());
+    }
+
+    [Fact]
     public void A_queued_request_cannot_finish_and_a_level_reports_its_limits_and_retry_after()
     {
         var sim = new Simulation(1);
