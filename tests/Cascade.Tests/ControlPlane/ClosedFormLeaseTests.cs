@@ -123,6 +123,7 @@ public class ClosedFormLeaseTests
         var (rig, client, write) = Connected();
         Assert.Equal(-1, rig.Api.TrySendClosedForm(client, rig.Call("get")));
         Assert.Equal(-1, rig.Api.TrySendClosedForm(client, rig.Call("list")));
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(client, rig.Call("watch")));   // reads nothing, holds nothing, but no write
         client.Blocked = true;
         Assert.Equal(-1, rig.Api.TrySendClosedForm(client, write));
         client.Blocked = false;
