@@ -17,9 +17,9 @@ namespace Cascade.Cluster;
 /// LIST, then the watch). Arrays are sized to the most nodes the scenario can reach; slots past the nodes of
 /// the moment are inactive.
 /// </summary>
-public sealed class Kubelets : IApiCaller, IEventHandler
+public sealed class Kubelets : IApiCaller, IEventHandler, IDarkWaiter
 {
-    private const int RenewLease = 0, PatchStatus = 1, PodStatusRetry = 2, OtherPodStatusRetry = 3, Register = 4, CreateLease = 5;
+    private const int RenewLease = 0, PatchStatus = 1, PodStatusRetry = 2, OtherPodStatusRetry = 3, Register = 4, CreateLease = 5, LeaseRefused = 6;
     private const long TagLease = 0, TagNodeStatus = 1, TagPodStatus = 2, TagOtherPodStatus = 3, TagRegister = 4, TagCreateLease = 5;
     private static readonly Backoff RegisterRetry = new(SimTime.FromMilliseconds(100), SimTime.FromSeconds(7)); // kubelet_node_status.go registerWithAPIServer: 100 ms doubling to 7 s
     /// <summary>Assumption: machines provisioned together start their kubelets within 10 s of each other.</summary>
@@ -73,6 +73,11 @@ public sealed class Kubelets : IApiCaller, IEventHandler
         _life = new int[nodes];
         _register = new ApiCall?[nodes];
         _createLease = new ApiCall?[nodes];
+        _parkedFailAt = new long[nodes];
+        _parkGen = new int[nodes];
+        _parkCounted = new bool[nodes];
+        _isParked = new bool[nodes];
+        api.AddDarkWaiter(this);
         _nodesResource = api.Resources.GetOrAdd("nodes");
         _leasesResource = api.Resources.GetOrAdd("leases");
         for (int n = 0; n < nodes; n++)
@@ -220,6 +225,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     public void RemoveNode(int n)
     {
         if (_removed[n]) return;
+        Unpark(n, resume: false);
         _removed[n] = true;
         _life[n]++;
         if (_pods.Length > 0) _pods[n].Stop();
@@ -234,6 +240,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     public void NodeDied(int n)
     {
         if (_removed[n]) return;
+        Unpark(n, resume: false);
         _removed[n] = true;
         _life[n]++;
         if (_pods.Length > 0) _pods[n].Stop();
@@ -247,6 +254,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
     {
         _heartbeat[n].Blocked = partitioned;
         _main[n].Blocked = partitioned;
+        if (partitioned) Unpark(n, resume: true);
         if (partitioned && _pods.Length > 0) _pods[n].Disconnect();
     }
 
@@ -323,6 +331,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler
                 break;
             }
             case OtherPodStatusRetry: if (!_removed[n]) PatchOtherPodStatus(n); break;
+            case LeaseRefused: LeaseFailed(n, RequestOutcome.Unavailable); break;
         }
     }
 
@@ -406,11 +415,156 @@ public sealed class Kubelets : IApiCaller, IEventHandler
             return;
         }
         if (outcome == RequestOutcome.Ok) Renewed(n, _sim.Now);
+        else LeaseFailed(n, outcome);
+    }
+
+    /// <summary>Node <paramref name="n"/>'s renewal failed now: retried after the next step of back-off, or kept here while no replica serves.</summary>
+    private void LeaseFailed(int n, RequestOutcome outcome)
+    {
+        LeaseFailures++;
+        if (outcome == RequestOutcome.Unavailable && ParkWhileDark && LeaseRetry.Next(_retry[n]) == LeaseRetry.MaxTicks &&
+            !_heartbeat[n].Blocked && !_heartbeat[n].Probed && !_api.AnyReplicaUp)
+            Park(n);
         else
-        {
-            LeaseFailures++;
             Retry(n, LeaseRetry, RenewLease);
+    }
+
+    // ---------------------------------------------------------------- renewals refused while no replica serves
+
+    // While no API server replica is up, every renewal is refused RefusedTicks after it is sent, and a kubelet at the
+    // capped back-off tries again LeaseRetry.MaxTicks after that: a fixed cycle that reads nothing and changes nothing but
+    // counters. A node in that cycle waits in this ring, in the order of its next refusal, instead of costing two events a
+    // cycle. Its attempts are counted when the API server's counters are read (ApiServerSet calls CatchUp before each
+    // second's sample and at the end of a run), and it goes back to events when a replica serves again or the node is
+    // partitioned, removed or dies. The events it then gets are the ones the request path would have had at the same
+    // instants (docs/model.md, "Refused renewals while no API server serves").
+    private struct Parked
+    {
+        public long FailAt;   // when its current attempt's refusal is delivered
+        public int Node, Gen;
+    }
+
+    private Parked[] _parked = new Parked[256];
+    private int _parkedHead, _parkedCount;
+    private int _parkedCounted;                 // the first this many entries have had their current attempt counted
+    private readonly long[] _parkedFailAt;      // per node, while parked: as its entry
+    private readonly int[] _parkGen;            // bumped when a node leaves the ring; an entry of an older one is stale
+    private readonly bool[] _parkCounted, _isParked;
+
+    /// <summary>Nodes whose refused renewals wait in the ring rather than as events (false: always events, for tests that compare).</summary>
+    internal bool ParkWhileDark { get; set; } = true;
+
+    /// <summary>Nodes waiting in the ring now (for tests).</summary>
+    internal int ParkedNodes
+    {
+        get
+        {
+            int k = 0;
+            foreach (bool p in _isParked) if (p) k++;
+            return k;
         }
+    }
+
+    private long CycleTicks => ApiServerSet.RefusedTicks + LeaseRetry.MaxTicks;
+
+    private ref Parked ParkedAt(int k) => ref _parked[(_parkedHead + k) & (_parked.Length - 1)];
+
+    /// <summary>Node <paramref name="n"/>'s renewal was just refused with no replica up: its next attempt is one capped back-off away.</summary>
+    private void Park(int n)
+    {
+        // The ring stays in refusal order: what was due before now moves on first. A refusal due at this very instant
+        // stays behind this one, as the request path has it when the two were sent in the same order.
+        CatchUp(_sim.Now, throughNow: false);
+        _retry[n] = LeaseRetry.MaxTicks;
+        _isParked[n] = true;
+        _parkCounted[n] = false;
+        Append(n, _sim.Now + CycleTicks);
+    }
+
+    private void Append(int n, long failAt)
+    {
+        if (_parkedCount == _parked.Length)
+        {
+            var ring = new Parked[_parked.Length * 2];
+            for (int k = 0; k < _parkedCount; k++) ring[k] = ParkedAt(k);
+            _parked = ring;
+            _parkedHead = 0;
+        }
+        _parkedFailAt[n] = failAt;
+        ref Parked e = ref ParkedAt(_parkedCount++);
+        e.FailAt = failAt;
+        e.Node = n;
+        e.Gen = _parkGen[n];
+    }
+
+    private bool Live(in Parked e) => _parkGen[e.Node] == e.Gen;
+
+    public void CatchUp(long now, bool throughNow)
+    {
+        long R = ApiServerSet.RefusedTicks;
+        bool moved = true;
+        while (moved)
+        {
+            moved = false;
+            // Attempts sent by now: counted as the request path counts a refused one, when it is sent.
+            while (_parkedCounted < _parkedCount)
+            {
+                ref Parked e = ref ParkedAt(_parkedCounted);
+                long sentAt = e.FailAt - R;
+                if (throughNow ? sentAt > now : sentAt >= now) break;
+                if (Live(e))
+                {
+                    _api.CountRefused(_lease[e.Node]);
+                    _parkCounted[e.Node] = true;
+                }
+                _parkedCounted++;
+                moved = true;
+            }
+            // Refusals delivered by now: a failure, and the next attempt a capped back-off later.
+            while (_parkedCounted > 0)
+            {
+                Parked e = ParkedAt(0);
+                if (throughNow ? e.FailAt > now : e.FailAt >= now) break;
+                _parkedHead = (_parkedHead + 1) & (_parked.Length - 1);
+                _parkedCount--;
+                _parkedCounted--;
+                moved = true;
+                if (!Live(e)) continue;
+                LeaseFailures++;
+                _parkCounted[e.Node] = false;
+                Append(e.Node, e.FailAt + CycleTicks);
+            }
+        }
+    }
+
+    public void OnServing()
+    {
+        // Called after CatchUp(now, exclusive): every entry's attempt is at or after now, or was sent and awaits its refusal.
+        for (int k = 0; k < _parkedCount; k++)
+        {
+            Parked e = ParkedAt(k);
+            if (Live(e)) Resume(e.Node);
+        }
+        _parkedHead = _parkedCount = _parkedCounted = 0;
+    }
+
+    /// <summary>Node <paramref name="n"/> leaves the ring now; with <paramref name="resume"/> its next step becomes an event again.</summary>
+    private void Unpark(int n, bool resume)
+    {
+        if (!_isParked[n]) return;
+        CatchUp(_sim.Now, throughNow: false);
+        if (resume) Resume(n);
+        else _isParked[n] = false;
+        _parkGen[n]++;
+    }
+
+    /// <summary>The event the request path would have pending for parked node <paramref name="n"/>: its refusal's delivery, or its next attempt.</summary>
+    private void Resume(int n)
+    {
+        _isParked[n] = false;
+        long failAt = _parkedFailAt[n];
+        if (_parkCounted[n]) _sim.ScheduleAt(failAt, this, LeaseRefused, Arg(n));
+        else _sim.ScheduleAt(failAt - ApiServerSet.RefusedTicks, this, RenewLease, Arg(n));
     }
 }
 

@@ -54,6 +54,9 @@ public sealed class ApiClient
         return wait;
     }
 
+    /// <summary>Some <see cref="ClientLimitProbe"/> compares this client's every token (so each request must reach <see cref="ReserveToken"/>).</summary>
+    internal bool Probed => _probes is not null;
+
     /// <summary>From now on <paramref name="probe"/> hears whether its limits would ever give a request another wait than this client's.</summary>
     public void Watch(ClientLimitProbe probe)
     {

@@ -30,7 +30,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private const double FanOutMaxShare = 0.95;
 
     /// <summary>A refused connection answers after about one network round trip (assumption).</summary>
-    private static readonly long RefusedTicks = SimTime.FromMilliseconds(1);
+    /// <summary>How long a refused connection takes to be answered (no replica serves).</summary>
+    internal static readonly long RefusedTicks = SimTime.FromMilliseconds(1);
 
     private readonly Simulation _sim;
     private readonly ApiServerConfig _config;
@@ -395,15 +396,15 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             if (r.ClientTimeout == 0) Finish(r, RequestOutcome.Unavailable);
             return;
         }
-        Metrics.OnIssued(r.Call.Class);
         if (client.Replica < 0 || !_replicas[client.Replica].Up) client.Replica = PickReplica();
         if (client.Replica < 0)
         {
-            Metrics.OnUnavailable(r.Call.Classification.Exempt);
+            CountRefused(r.Call);
             r.Phase = RequestPhase.Answering;
             r.StageEvent = _sim.Schedule(RefusedTicks, this, DeliverUnavailable, r.Id);
             return;
         }
+        Metrics.OnIssued(r.Call.Class);
         var rep = _replicas[client.Replica];
         // --goaway-chance (server/filters/goaway.go): this answer closes the connection; requests already on it
         // (watches) stay, and the client's next request dials again through the load balancer.
@@ -411,6 +412,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.Replica = rep.Index;
         r.ReplicaLife = ReplicaLife(rep);
         r.ArrivedAt = _sim.Now;
+        r.Arrival = ++_arrivals;
         r.Phase = RequestPhase.Queued;
         r.ServerTimeout = _serverTimeouts.Arm(r.Id);
         var call = r.Call;
@@ -419,6 +421,40 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.Work = RequestCost.Estimate(call, r.FromCache, rep.Watches.Count(call.Resource.Index), _config.Features.Apf);
         rep.Dispatcher.Admit(r.Id, call.Classification, r.Work, _config.QueueWaitLimitTicks);
     }
+
+    /// <summary>An attempt of <paramref name="call"/> issued while no replica serves: the connection is refused.</summary>
+    internal void CountRefused(ApiCall call)
+    {
+        Metrics.OnIssued(call.Class);
+        Metrics.OnUnavailable(call.Classification.Exempt);
+    }
+
+    // ---------------------------------------------------------------- a dark control plane
+
+    private readonly List<IDarkWaiter> _darkWaiters = new();
+
+    /// <summary>Some replica serves: a request is not refused for want of one.</summary>
+    public bool AnyReplicaUp
+    {
+        get
+        {
+            foreach (var rep in _replicas) if (rep.Up) return true;
+            return false;
+        }
+    }
+
+    /// <summary><paramref name="waiter"/> keeps attempts that a dark control plane refuses to itself; it is told before counters are read and when a replica serves again.</summary>
+    internal void AddDarkWaiter(IDarkWaiter waiter) => _darkWaiters.Add(waiter);
+
+    /// <summary>Counts what waiters kept to themselves up to now (inclusive): before a run's totals are read.</summary>
+    public void Settle() => CatchUpDark(throughNow: true);
+
+    private void CatchUpDark(bool throughNow)
+    {
+        foreach (var w in _darkWaiters) w.CatchUp(_sim.Now, throughNow);
+    }
+
+    private long _arrivals;
 
     private int PickReplica()
     {
@@ -740,6 +776,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
                 r.Phase is RequestPhase.Queued or RequestPhase.EtcdRead or RequestPhase.Cpu or RequestPhase.EtcdWrite or RequestPhase.CacheWait)
                 victims.Add(id);
         }
+        // In the order they arrived: which pool slot a request was given depends on what came and went before it.
+        victims.Sort((a, b) => _requests[a].Arrival.CompareTo(_requests[b].Arrival));
         foreach (int id in victims)
         {
             var r = _requests[id];
@@ -884,12 +922,14 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         var rep = _replicas[index];
         if (_config.LivenessFailureThreshold > 0) ScheduleProbe(rep);
+        CatchUpDark(throughNow: false); // attempts before this instant were refused; from it on, one serves
         rep.Up = true;
         rep.StartedAt = _sim.Now;
         rep.ResidentBytes = _config.BaseMemoryBytes;
         _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "restart", $"apiserver-{index} serving again; watch cache initialising");
         // The watch cache lists every resource from etcd before it can serve (docs/sources.md §2.6: cold after restart).
         foreach (var res in Resources.All) StartCacheInit(rep, res);
+        foreach (var w in _darkWaiters) w.OnServing();
     }
 
     /// <summary>The replica's cacher for <paramref name="res"/> lists it from etcd; until that lands it is not ready.</summary>
@@ -901,6 +941,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.Replica = rep.Index;
         r.ReplicaLife = ReplicaLife(rep);
         r.ArrivedAt = _sim.Now;
+        r.Arrival = ++_arrivals;
         RequestCost.PlanCacheInit(r, res, _config);
         r.Phase = RequestPhase.EtcdRead;
         r.EtcdSentAt = _sim.Now;
@@ -978,6 +1019,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     private void Sample()
     {
+        CatchUpDark(throughNow: true);
         Array.Clear(_seatScratch);
         Array.Clear(_queuedScratch);
         int limit = 0;

@@ -28,6 +28,7 @@ internal sealed class Request
     public RequestPhase Phase;
     public long StartedAt;      // the first attempt left the caller (latency as the caller sees it)
     public long ArrivedAt;      // this attempt reached the API server
+    public long Arrival;        // the how-manieth arrival at the API servers this attempt was (orders a dying replica's requests)
     public long EtcdSentAt;     // its read or write went to etcd (etcd_request_duration_seconds)
     public long ServerTimeout;   // DeadlineQueue token; 0 = not armed
     public long ClientTimeout;   // DeadlineQueue token; 0 = not armed

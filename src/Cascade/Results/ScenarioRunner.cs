@@ -70,7 +70,11 @@ public static class ScenarioRunner
             progress?.Invoke(new RunProgress(SimTime.ToSeconds(t), SimTime.ToSeconds(end), fleet.EventsProcessed));
             if (t >= end) break;
         }
-        foreach (var c in fleet.Clusters) c.Api.CheckAccounting();
+        foreach (var c in fleet.Clusters)
+        {
+            c.Api.Settle();
+            c.Api.CheckAccounting();
+        }
         var result = new RunResult
         {
             Scenario = scenario.Metadata.Name,
