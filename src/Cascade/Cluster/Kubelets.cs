@@ -17,9 +17,9 @@ namespace Cascade.Cluster;
 /// LIST, then the watch). Arrays are sized to the most nodes the scenario can reach; slots past the nodes of
 /// the moment are inactive.
 /// </summary>
-public sealed class Kubelets : IApiCaller, IEventHandler, IDarkWaiter
+public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlockWatcher
 {
-    private const int RenewLease = 0, PatchStatus = 1, PodStatusRetry = 2, OtherPodStatusRetry = 3, Register = 4, CreateLease = 5, LeaseRefused = 6;
+    private const int RenewLease = 0, PatchStatus = 1, PodStatusRetry = 2, OtherPodStatusRetry = 3, Register = 4, CreateLease = 5, LeaseRefused = 6, LeaseBlocked = 7, GoneTimedOut = 8;
     private const long TagLease = 0, TagNodeStatus = 1, TagPodStatus = 2, TagOtherPodStatus = 3, TagRegister = 4, TagCreateLease = 5;
     private static readonly Backoff RegisterRetry = new(SimTime.FromMilliseconds(100), SimTime.FromSeconds(7)); // kubelet_node_status.go registerWithAPIServer: 100 ms doubling to 7 s
     /// <summary>Assumption: machines provisioned together start their kubelets within 10 s of each other.</summary>
@@ -73,11 +73,9 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IDarkWaiter
         _life = new int[nodes];
         _register = new ApiCall?[nodes];
         _createLease = new ApiCall?[nodes];
-        _parkedFailAt = new long[nodes];
-        _parkGen = new int[nodes];
-        _parkCounted = new bool[nodes];
-        _isParked = new bool[nodes];
-        api.AddDarkWaiter(this);
+        _dark = new ParkedRenewals(nodes, ApiServerSet.RefusedTicks, ApiServerSet.RefusedTicks + LeaseRetry.MaxTicks, new DarkRenewals(this));
+        _blocked = new ParkedRenewals(nodes, leaseTimeoutTicks, leaseTimeoutTicks + LeaseRetry.MaxTicks, new BlockedRenewals(this));
+        api.AddParkedClients(this);
         _nodesResource = api.Resources.GetOrAdd("nodes");
         _leasesResource = api.Resources.GetOrAdd("leases");
         for (int n = 0; n < nodes; n++)
@@ -93,6 +91,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IDarkWaiter
         {
             var id = Identity.Node($"node-{n}");
             _heartbeat[n] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks, maxRetries: 0); // docs/sources.md §3: heartbeat client unlimited, 10 s timeout
+            _heartbeat[n].WatchBlocked(this, n);
             // All nodes classify alike; resolving once per node keeps each node its own flow (ByUser).
             _lease[n] = api.DefineCall("kubelet lease", id.User, id.Groups, "update", "leases", "kube-node-lease");
         }
@@ -140,7 +139,17 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IDarkWaiter
     /// <summary>Hears each added node's Node object land in the API server.</summary>
     public INodeRegistrationListener? Listener { get; set; }
     public long LeaseRenewals { get; private set; }
-    public long LeaseFailures { get; private set; }
+    /// <summary>Lease renewals that failed so far, those of parked nodes included (counted up to now, exclusive).</summary>
+    public long LeaseFailures
+    {
+        get
+        {
+            CatchUp(_sim.Now, throughNow: false);
+            return _leaseFailures;
+        }
+    }
+
+    private long _leaseFailures;
 
     /// <summary>Relists (RV="") by the kubelets' pod informers, after their watch broke.</summary>
     /// <summary>Each node's pod informer (empty when kubelets do not watch pods).</summary>
@@ -254,7 +263,6 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IDarkWaiter
     {
         _heartbeat[n].Blocked = partitioned;
         _main[n].Blocked = partitioned;
-        if (partitioned) Unpark(n, resume: true);
         if (partitioned && _pods.Length > 0) _pods[n].Disconnect();
     }
 
@@ -311,6 +319,12 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IDarkWaiter
     public void OnEvent(int kind, long arg)
     {
         int n = (int)(arg & 0xFFFFFFFF);
+        if (kind == GoneTimedOut)
+        {
+            // A blocked attempt of a node that has gone since: its client still gives up on it.
+            _api.CountClientTimeout();
+            return;
+        }
         if (kind != PodStatusRetry && kind != OtherPodStatusRetry && (_removed[n] || (int)(arg >> 32) != _life[n])) return;
         switch (kind)
         {
@@ -332,6 +346,14 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IDarkWaiter
             }
             case OtherPodStatusRetry: if (!_removed[n]) PatchOtherPodStatus(n); break;
             case LeaseRefused: LeaseFailed(n, RequestOutcome.Unavailable); break;
+            case LeaseBlocked:
+                if (_blocked.AnswerTicks == 0) LeaseFailed(n, RequestOutcome.Unavailable);
+                else
+                {
+                    _api.CountClientTimeout();
+                    LeaseFailed(n, RequestOutcome.ClientTimeout);
+                }
+                break;
         }
     }
 
@@ -376,7 +398,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IDarkWaiter
             }
             else
             {
-                LeaseFailures++;
+                _leaseFailures++;
                 Retry(n, LeaseRetry, CreateLease);
             }
             return;
@@ -418,153 +440,93 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IDarkWaiter
         else LeaseFailed(n, outcome);
     }
 
-    /// <summary>Node <paramref name="n"/>'s renewal failed now: retried after the next step of back-off, or kept here while no replica serves.</summary>
+    /// <summary>Node <paramref name="n"/>'s renewal failed now: retried after the next step of back-off, or parked when the next attempt cannot reach an API server either.</summary>
     private void LeaseFailed(int n, RequestOutcome outcome)
     {
-        LeaseFailures++;
-        if (outcome == RequestOutcome.Unavailable && ParkWhileDark && LeaseRetry.Next(_retry[n]) == LeaseRetry.MaxTicks &&
-            !_heartbeat[n].Blocked && !_heartbeat[n].Probed && !_api.AnyReplicaUp)
-            Park(n);
-        else
-            Retry(n, LeaseRetry, RenewLease);
-    }
-
-    // ---------------------------------------------------------------- renewals refused while no replica serves
-
-    // While no API server replica is up, every renewal is refused RefusedTicks after it is sent, and a kubelet at the
-    // capped back-off tries again LeaseRetry.MaxTicks after that: a fixed cycle that reads nothing and changes nothing but
-    // counters. A node in that cycle waits in this ring, in the order of its next refusal, instead of costing two events a
-    // cycle. Its attempts are counted when the API server's counters are read (ApiServerSet calls CatchUp before each
-    // second's sample and at the end of a run), and it goes back to events when a replica serves again or the node is
-    // partitioned, removed or dies. The events it then gets are the ones the request path would have had at the same
-    // instants (docs/model.md, "Refused renewals while no API server serves").
-    private struct Parked
-    {
-        public long FailAt;   // when its current attempt's refusal is delivered
-        public int Node, Gen;
-    }
-
-    private Parked[] _parked = new Parked[256];
-    private int _parkedHead, _parkedCount;
-    private int _parkedCounted;                 // the first this many entries have had their current attempt counted
-    private readonly long[] _parkedFailAt;      // per node, while parked: as its entry
-    private readonly int[] _parkGen;            // bumped when a node leaves the ring; an entry of an older one is stale
-    private readonly bool[] _parkCounted, _isParked;
-
-    /// <summary>Nodes whose refused renewals wait in the ring rather than as events (false: always events, for tests that compare).</summary>
-    internal bool ParkWhileDark { get; set; } = true;
-
-    /// <summary>Nodes waiting in the ring now (for tests).</summary>
-    internal int ParkedNodes
-    {
-        get
+        _leaseFailures++;
+        var client = _heartbeat[n];
+        if (ParkWhileUnreachable && LeaseRetry.Next(_retry[n]) == LeaseRetry.MaxTicks && !client.Probed)
         {
-            int k = 0;
-            foreach (bool p in _isParked) if (p) k++;
-            return k;
+            // The next attempt, a capped back-off from now, is blocked at the network or refused for want of a replica,
+            // and so is every one after it until the block lifts or a replica serves: a fixed cycle (ParkedRenewals).
+            var ring = client.Blocked ? _blocked : outcome == RequestOutcome.Unavailable && !_api.AnyReplicaUp ? _dark : null;
+            if (ring is not null)
+            {
+                _retry[n] = LeaseRetry.MaxTicks;
+                ring.Park(n, _sim.Now);
+                return;
+            }
         }
+        Retry(n, LeaseRetry, RenewLease);
     }
 
-    private long CycleTicks => ApiServerSet.RefusedTicks + LeaseRetry.MaxTicks;
+    // ---------------------------------------------------------------- renewals that cannot reach an API server
 
-    private ref Parked ParkedAt(int k) => ref _parked[(_parkedHead + k) & (_parked.Length - 1)];
+    // Two rings of nodes whose renewals fail in a fixed cycle (docs/model.md, "Renewals that cannot reach an API server"):
+    // refused while no replica serves (answered after ApiServerSet.RefusedTicks), and blocked at the network (answered
+    // by the heartbeat client's timeout). ApiServerSet has them count up to now before each second's sample and at the
+    // end of a run; a node goes back to events when a replica serves again, its block ends or starts, or it goes.
+    private readonly ParkedRenewals _dark, _blocked;
 
-    /// <summary>Node <paramref name="n"/>'s renewal was just refused with no replica up: its next attempt is one capped back-off away.</summary>
-    private void Park(int n)
-    {
-        // The ring stays in refusal order: what was due before now moves on first. A refusal due at this very instant
-        // stays behind this one, as the request path has it when the two were sent in the same order.
-        CatchUp(_sim.Now, throughNow: false);
-        _retry[n] = LeaseRetry.MaxTicks;
-        _isParked[n] = true;
-        _parkCounted[n] = false;
-        Append(n, _sim.Now + CycleTicks);
-    }
+    /// <summary>Renewals that cannot reach an API server wait in rings rather than as events (false: always events, for tests that compare).</summary>
+    internal bool ParkWhileUnreachable { get; set; } = true;
 
-    private void Append(int n, long failAt)
-    {
-        if (_parkedCount == _parked.Length)
-        {
-            var ring = new Parked[_parked.Length * 2];
-            for (int k = 0; k < _parkedCount; k++) ring[k] = ParkedAt(k);
-            _parked = ring;
-            _parkedHead = 0;
-        }
-        _parkedFailAt[n] = failAt;
-        ref Parked e = ref ParkedAt(_parkedCount++);
-        e.FailAt = failAt;
-        e.Node = n;
-        e.Gen = _parkGen[n];
-    }
-
-    private bool Live(in Parked e) => _parkGen[e.Node] == e.Gen;
+    /// <summary>Nodes whose renewals wait in the rings now: refused for want of a replica, and blocked at the network (for tests).</summary>
+    internal (int Refused, int Blocked) ParkedNodes => (_dark.Count, _blocked.Count);
 
     public void CatchUp(long now, bool throughNow)
     {
-        long R = ApiServerSet.RefusedTicks;
-        bool moved = true;
-        while (moved)
-        {
-            moved = false;
-            // Attempts sent by now: counted as the request path counts a refused one, when it is sent.
-            while (_parkedCounted < _parkedCount)
-            {
-                ref Parked e = ref ParkedAt(_parkedCounted);
-                long sentAt = e.FailAt - R;
-                if (throughNow ? sentAt > now : sentAt >= now) break;
-                if (Live(e))
-                {
-                    _api.CountRefused(_lease[e.Node]);
-                    _parkCounted[e.Node] = true;
-                }
-                _parkedCounted++;
-                moved = true;
-            }
-            // Refusals delivered by now: a failure, and the next attempt a capped back-off later.
-            while (_parkedCounted > 0)
-            {
-                Parked e = ParkedAt(0);
-                if (throughNow ? e.FailAt > now : e.FailAt >= now) break;
-                _parkedHead = (_parkedHead + 1) & (_parked.Length - 1);
-                _parkedCount--;
-                _parkedCounted--;
-                moved = true;
-                if (!Live(e)) continue;
-                LeaseFailures++;
-                _parkCounted[e.Node] = false;
-                Append(e.Node, e.FailAt + CycleTicks);
-            }
-        }
+        _dark.CatchUp(now, throughNow);
+        _blocked.CatchUp(now, throughNow);
     }
 
-    public void OnServing()
+    public void OnServing() => _dark.ResumeAll();
+
+    /// <summary>Node <paramref name="index"/>'s heartbeat client was blocked or let back: a block that starts ends a refusal cycle, one that lifts ends a blocked one.</summary>
+    void IBlockWatcher.OnBlockedChanged(int index, bool blocked)
     {
-        // Called after CatchUp(now, exclusive): every entry's attempt is at or after now, or was sent and awaits its refusal.
-        for (int k = 0; k < _parkedCount; k++)
-        {
-            Parked e = ParkedAt(k);
-            if (Live(e)) Resume(e.Node);
-        }
-        _parkedHead = _parkedCount = _parkedCounted = 0;
+        if (blocked) _dark.Unpark(index, _sim.Now, resume: true);
+        else _blocked.Unpark(index, _sim.Now, resume: true);
     }
 
-    /// <summary>Node <paramref name="n"/> leaves the ring now; with <paramref name="resume"/> its next step becomes an event again.</summary>
+    /// <summary>Node <paramref name="n"/> leaves both rings now; with <paramref name="resume"/> its pending step becomes an event again.</summary>
     private void Unpark(int n, bool resume)
     {
-        if (!_isParked[n]) return;
-        CatchUp(_sim.Now, throughNow: false);
-        if (resume) Resume(n);
-        else _isParked[n] = false;
-        _parkGen[n]++;
+        _dark.Unpark(n, _sim.Now, resume);
+        _blocked.Unpark(n, _sim.Now, resume);
     }
 
-    /// <summary>The event the request path would have pending for parked node <paramref name="n"/>: its refusal's delivery, or its next attempt.</summary>
-    private void Resume(int n)
+    /// <summary>The event the request path would have pending for a parked node: its attempt's failure at <paramref name="answerAt"/>, or its next attempt.</summary>
+    private void Resume(int n, ParkedRenewals ring, long answerAt, bool sent, int failureKind)
     {
-        _isParked[n] = false;
-        long failAt = _parkedFailAt[n];
-        if (_parkCounted[n]) _sim.ScheduleAt(failAt, this, LeaseRefused, Arg(n));
-        else _sim.ScheduleAt(failAt - ApiServerSet.RefusedTicks, this, RenewLease, Arg(n));
+        if (sent) _sim.ScheduleAt(answerAt, this, failureKind, Arg(n));
+        else _sim.ScheduleAt(answerAt - ring.AnswerTicks, this, RenewLease, Arg(n));
+    }
+
+    private sealed class DarkRenewals(Kubelets k) : IParkedOwner
+    {
+        public void OnAttempt(int node) => k._api.CountRefused(k._lease[node]);
+        public void OnFailure(int node) => k._leaseFailures++;
+        public void Resume(int node, long answerAt, bool sent) => k.Resume(node, k._dark, answerAt, sent, LeaseRefused);
+        public void Gone(int node, long answerAt, bool sent) { } // a refusal moves no counter when it is delivered
+    }
+
+    private sealed class BlockedRenewals(Kubelets k) : IParkedOwner
+    {
+        public void OnAttempt(int node) => k._api.CountBlocked();
+
+        public void OnFailure(int node)
+        {
+            if (k._blocked.AnswerTicks > 0) k._api.CountClientTimeout();
+            k._leaseFailures++;
+        }
+
+        public void Resume(int node, long answerAt, bool sent) => k.Resume(node, k._blocked, answerAt, sent, LeaseBlocked);
+
+        public void Gone(int node, long answerAt, bool sent)
+        {
+            if (sent && k._blocked.AnswerTicks > 0) k._sim.ScheduleAt(answerAt, k, GoneTimedOut, node);
+        }
     }
 }
 

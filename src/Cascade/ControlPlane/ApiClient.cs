@@ -34,8 +34,28 @@ public sealed class ApiClient
     /// <summary>The replica this client's connection goes to; -1 before the first request or after it broke.</summary>
     public int Replica { get; set; } = -1;
 
-    /// <summary>Set by a network block (break-glass remediation): requests never reach the API server.</summary>
-    public bool Blocked { get; set; }
+    private bool _blocked;
+    private IBlockWatcher? _blockWatcher;
+    private int _blockWatcherIndex;
+
+    /// <summary>Set by a network block (break-glass remediation): requests never reach the API server. A watcher hears each change.</summary>
+    public bool Blocked
+    {
+        get => _blocked;
+        set
+        {
+            if (_blocked == value) return;
+            _blocked = value;
+            _blockWatcher?.OnBlockedChanged(_blockWatcherIndex, value);
+        }
+    }
+
+    /// <summary>From now on <paramref name="watcher"/> hears, as <paramref name="index"/>, whenever this client is blocked or let back.</summary>
+    internal void WatchBlocked(IBlockWatcher watcher, int index)
+    {
+        _blockWatcher = watcher;
+        _blockWatcherIndex = index;
+    }
 
     /// <summary>Reserves one token and returns how long the caller must wait for it (0 if one is at hand).</summary>
     public long ReserveToken(long now)
@@ -109,4 +129,10 @@ public sealed class ClientLimitProbe(double qps, int burst)
         // The watched clients may be in clusters that run on different threads: keep the earliest moment.
         lock (_lock) if (DivergedAt is null || now < DivergedAt) DivergedAt = now;
     }
+}
+
+/// <summary>Hears that a client was blocked at the network or let back (the kubelets, whose parked renewals change cycle then).</summary>
+internal interface IBlockWatcher
+{
+    void OnBlockedChanged(int index, bool blocked);
 }

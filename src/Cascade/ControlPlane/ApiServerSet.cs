@@ -392,7 +392,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             // request of the API server's (counted on its own), and nothing answers until the client gives up.
             r.Phase = RequestPhase.Answering;
             r.Replica = -1;
-            Metrics.OnBlocked();
+            CountBlocked();
             if (r.ClientTimeout == 0) Finish(r, RequestOutcome.Unavailable);
             return;
         }
@@ -429,9 +429,15 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         Metrics.OnUnavailable(call.Classification.Exempt);
     }
 
-    // ---------------------------------------------------------------- a dark control plane
+    /// <summary>An attempt dropped by a network block before it reached any API server.</summary>
+    internal void CountBlocked() => Metrics.OnBlocked();
 
-    private readonly List<IDarkWaiter> _darkWaiters = new();
+    /// <summary>A client gave up waiting for an answer.</summary>
+    internal void CountClientTimeout() => Metrics.OnClientTimeout();
+
+    // ---------------------------------------------------------------- attempts that cannot reach an API server
+
+    private readonly List<IParkedClients> _parked = new();
 
     /// <summary>Some replica serves: a request is not refused for want of one.</summary>
     public bool AnyReplicaUp
@@ -443,15 +449,15 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         }
     }
 
-    /// <summary><paramref name="waiter"/> keeps attempts that a dark control plane refuses to itself; it is told before counters are read and when a replica serves again.</summary>
-    internal void AddDarkWaiter(IDarkWaiter waiter) => _darkWaiters.Add(waiter);
+    /// <summary><paramref name="clients"/> keep attempts that cannot reach an API server to themselves; they are told before counters are read and when a replica serves again.</summary>
+    internal void AddParkedClients(IParkedClients clients) => _parked.Add(clients);
 
-    /// <summary>Counts what waiters kept to themselves up to now (inclusive): before a run's totals are read.</summary>
-    public void Settle() => CatchUpDark(throughNow: true);
+    /// <summary>Counts what parked clients kept to themselves up to now (inclusive): before a run's totals are read.</summary>
+    public void Settle() => CatchUpParked(throughNow: true);
 
-    private void CatchUpDark(bool throughNow)
+    private void CatchUpParked(bool throughNow)
     {
-        foreach (var w in _darkWaiters) w.CatchUp(_sim.Now, throughNow);
+        foreach (var w in _parked) w.CatchUp(_sim.Now, throughNow);
     }
 
     private long _arrivals;
@@ -724,7 +730,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         var r = _requests[id];
         r.ClientTimeout = 0;
-        Metrics.OnClientTimeout();
+        CountClientTimeout();
         var caller = r.Caller;
         long tag = r.Tag, latency = _sim.Now - r.StartedAt;
         if (r.Phase is RequestPhase.Throttled or RequestPhase.Answering)
@@ -922,14 +928,14 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         var rep = _replicas[index];
         if (_config.LivenessFailureThreshold > 0) ScheduleProbe(rep);
-        CatchUpDark(throughNow: false); // attempts before this instant were refused; from it on, one serves
+        CatchUpParked(throughNow: false); // attempts before this instant were refused; from it on, one serves
         rep.Up = true;
         rep.StartedAt = _sim.Now;
         rep.ResidentBytes = _config.BaseMemoryBytes;
         _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "restart", $"apiserver-{index} serving again; watch cache initialising");
         // The watch cache lists every resource from etcd before it can serve (docs/sources.md §2.6: cold after restart).
         foreach (var res in Resources.All) StartCacheInit(rep, res);
-        foreach (var w in _darkWaiters) w.OnServing();
+        foreach (var w in _parked) w.OnServing();
     }
 
     /// <summary>The replica's cacher for <paramref name="res"/> lists it from etcd; until that lands it is not ready.</summary>
@@ -1019,7 +1025,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     private void Sample()
     {
-        CatchUpDark(throughNow: true);
+        CatchUpParked(throughNow: true);
         Array.Clear(_seatScratch);
         Array.Clear(_queuedScratch);
         int limit = 0;

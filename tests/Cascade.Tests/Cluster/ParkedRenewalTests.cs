@@ -7,18 +7,19 @@ using Cascade.Tests.Preflight;
 namespace Cascade.Tests.Cluster;
 
 /// <summary>
-/// Renewals refused while no API server replica serves wait in the kubelets' ring instead of as two events a cycle
-/// (docs/model.md, "Refused renewals while no API server serves"). Away from simultaneous events a run is the request
-/// path's, number for number: the ring counts each attempt and refusal when the counters are read, and hands a node
-/// back to events at the instant its replica serves again or the node is partitioned, removed or lost.
+/// Renewals that cannot reach an API server (every replica down, or the node blocked at the network) wait in the
+/// kubelets' rings instead of as events (docs/model.md, "Renewals that cannot reach an API server"). Away from
+/// simultaneous events a run is the request path's, number for number: a ring counts each attempt and failure when the
+/// counters are read, and hands a node back to events at the instant a replica serves again, its block starts or
+/// lifts, or it goes.
 /// </summary>
-public class DarkRenewalTests
+public class ParkedRenewalTests
 {
     private static RunOutput Run(Scenario scenario, bool park) =>
         ScenarioRunner.Run(scenario, (ulong)scenario.Seed, PreflightFixtures.RepoRoot(), threads: 1, beforeStart: fleet =>
         {
             foreach (var c in fleet.Clusters)
-                if (c.Kubelets is { } k) k.ParkWhileDark = park;
+                if (c.Kubelets is { } k) k.ParkWhileUnreachable = park;
         });
 
     /// <summary>The result document and every cluster's samples, as text, with the event count left out.</summary>
@@ -90,14 +91,28 @@ public class DarkRenewalTests
         var scenario = ScenarioLoader.LoadFile(path);
         var fleet = Run(scenario, park: true).Fleet;
         var kubelets = fleet.Clusters[0].Kubelets!;
-        // At the end a replica serves again: nobody is left in the ring.
-        Assert.Equal(0, kubelets.ParkedNodes);
+        // At the end a replica serves again: nobody is left in a ring.
+        Assert.Equal((0, 0), kubelets.ParkedNodes);
 
         // Stopped in the middle of the dark minutes, past the back-off's first 12.6 s: every node waits in the ring.
         var again = ScenarioRunner.Run(ScenarioLoader.LoadFile(path, ["duration=100s"]), 1, threads: 1);
-        Assert.Equal(100, again.Fleet.Clusters[0].Kubelets!.ParkedNodes);
+        Assert.Equal((100, 0), again.Fleet.Clusters[0].Kubelets!.ParkedNodes);
         // 12 s into the dark minutes, back-offs are still climbing (0.2 + 0.4 + … + 6.4 s): nobody waits yet.
         var early = ScenarioRunner.Run(ScenarioLoader.LoadFile(path, ["duration=72s"]), 1, threads: 1);
-        Assert.Equal(0, early.Fleet.Clusters[0].Kubelets!.ParkedNodes);
+        Assert.Equal((0, 0), early.Fleet.Clusters[0].Kubelets!.ParkedNodes);
+    }
+
+    [Fact]
+    public void Nodes_blocked_at_the_network_wait_in_their_ring_and_give_the_request_paths_run()
+    {
+        using var files = new TempFiles();
+        var path = DarkScenario(files, nodes: 400, duration: "12m", seed: 5, faults: "- {fault: partitionNodes, at: 2m, fraction: 0.5, duration: 6m}");
+        var scenario = ScenarioLoader.LoadFile(path);
+        AssertSameRunWithFewerEvents(scenario);
+        // Mid-block, past the heartbeat's 10 s timeouts and the climbing back-off, every blocked node waits in the ring.
+        var mid = ScenarioRunner.Run(ScenarioLoader.LoadFile(path, ["duration=5m"]), 1, threads: 1).Fleet.Clusters[0].Kubelets!;
+        Assert.Equal((0, 200), mid.ParkedNodes);
+        // The block lifted: nobody waits.
+        Assert.Equal((0, 0), Run(scenario, park: true).Fleet.Clusters[0].Kubelets!.ParkedNodes);
     }
 }

@@ -1,0 +1,19 @@
+namespace Cascade.ControlPlane;
+
+// Stands for: nothing in Kubernetes; the simulator's bookkeeping for clients whose attempts cannot reach an API server
+// (every replica down, or the client cut off by a network block) and fail in a fixed cycle that meets nothing else
+// (docs/model.md, "Renewals that cannot reach an API server"). Such a client keeps those attempts to itself instead of
+// as events; ApiServerSet tells it when the attempts' counters are about to be read and when a replica serves again.
+
+/// <summary>A client that keeps attempts that cannot reach an API server to itself.</summary>
+internal interface IParkedClients
+{
+    /// <summary>
+    /// Counts the attempts and failures due by <paramref name="now"/> (inclusive when <paramref name="throughNow"/>,
+    /// else only those before it), as the request path would have counted them.
+    /// </summary>
+    void CatchUp(long now, bool throughNow);
+
+    /// <summary>A replica serves again (counted up to this instant, exclusive): attempts kept for want of one go back to events.</summary>
+    void OnServing();
+}
