@@ -445,7 +445,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     {
         _leaseFailures++;
         var client = _heartbeat[n];
-        if (ParkWhileUnreachable && LeaseRetry.Next(_retry[n]) == LeaseRetry.MaxTicks && !client.Probed)
+        if (_api.ParkUnreachable && LeaseRetry.Next(_retry[n]) == LeaseRetry.MaxTicks && !client.Probed)
         {
             // The next attempt, a capped back-off from now, is blocked at the network or refused for want of a replica,
             // and so is every one after it until the block lifts or a replica serves: a fixed cycle (ParkedRenewals).
@@ -467,9 +467,6 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     // by the heartbeat client's timeout). ApiServerSet has them count up to now before each second's sample and at the
     // end of a run; a node goes back to events when a replica serves again, its block ends or starts, or it goes.
     private readonly ParkedRenewals _dark, _blocked;
-
-    /// <summary>Renewals that cannot reach an API server wait in rings rather than as events (false: always events, for tests that compare).</summary>
-    internal bool ParkWhileUnreachable { get; set; } = true;
 
     /// <summary>Nodes whose renewals wait in the rings now: refused for want of a replica, and blocked at the network (for tests).</summary>
     internal (int Refused, int Blocked) ParkedNodes => (_dark.Count, _blocked.Count);

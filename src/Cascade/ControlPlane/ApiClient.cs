@@ -35,8 +35,7 @@ public sealed class ApiClient
     public int Replica { get; set; } = -1;
 
     private bool _blocked;
-    private IBlockWatcher? _blockWatcher;
-    private int _blockWatcherIndex;
+    private (IBlockWatcher Watcher, int Index)[]? _blockWatchers;
 
     /// <summary>Set by a network block (break-glass remediation): requests never reach the API server. A watcher hears each change.</summary>
     public bool Blocked
@@ -46,16 +45,14 @@ public sealed class ApiClient
         {
             if (_blocked == value) return;
             _blocked = value;
-            _blockWatcher?.OnBlockedChanged(_blockWatcherIndex, value);
+            if (_blockWatchers is { } watchers)
+                foreach (var (watcher, index) in watchers) watcher.OnBlockedChanged(index, value);
         }
     }
 
     /// <summary>From now on <paramref name="watcher"/> hears, as <paramref name="index"/>, whenever this client is blocked or let back.</summary>
-    internal void WatchBlocked(IBlockWatcher watcher, int index)
-    {
-        _blockWatcher = watcher;
-        _blockWatcherIndex = index;
-    }
+    internal void WatchBlocked(IBlockWatcher watcher, int index) =>
+        _blockWatchers = _blockWatchers is null ? [(watcher, index)] : [.. _blockWatchers, (watcher, index)];
 
     /// <summary>Reserves one token and returns how long the caller must wait for it (0 if one is at hand).</summary>
     public long ReserveToken(long now)
@@ -131,7 +128,7 @@ public sealed class ClientLimitProbe(double qps, int burst)
     }
 }
 
-/// <summary>Hears that a client was blocked at the network or let back (the kubelets, whose parked renewals change cycle then).</summary>
+/// <summary>Hears that a client was blocked at the network or let back (kubelets and informers, whose parked attempts change cycle then).</summary>
 internal interface IBlockWatcher
 {
     void OnBlockedChanged(int index, bool blocked);

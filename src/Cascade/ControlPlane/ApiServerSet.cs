@@ -452,6 +452,28 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     /// <summary><paramref name="clients"/> keep attempts that cannot reach an API server to themselves; they are told before counters are read and when a replica serves again.</summary>
     internal void AddParkedClients(IParkedClients clients) => _parked.Add(clients);
 
+    /// <summary>Clients cut off or refused in a fixed cycle wait as bookkeeping rather than as events (false: always events, for tests that compare).</summary>
+    internal bool ParkUnreachable { get; set; } = true;
+
+    private ParkedInformers? _parkedInformers;
+
+    /// <summary>The informers of this cluster that wait out a network block (made on first use).</summary>
+    internal ParkedInformers ParkedInformers
+    {
+        get
+        {
+            if (_parkedInformers is null)
+            {
+                _parkedInformers = new ParkedInformers(this);
+                _parked.Add(_parkedInformers);
+            }
+            return _parkedInformers;
+        }
+    }
+
+    /// <summary>Simulated time now (ticks).</summary>
+    internal long Now => _sim.Now;
+
     /// <summary>Counts what parked clients kept to themselves up to now (inclusive): before a run's totals are read.</summary>
     public void Settle() => CatchUpParked(throughNow: true);
 

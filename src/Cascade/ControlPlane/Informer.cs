@@ -20,7 +20,7 @@ namespace Cascade.ControlPlane;
 // contents and event handlers, "very short watch" detection.
 
 /// <summary>One informer: keeps a view of one resource current through LIST and WATCH.</summary>
-public sealed class Informer : IApiCaller, IWatcher, IEventHandler
+public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatcher
 {
     private const int BackoffDone = 0, WatchExpired = 1;
 
@@ -57,6 +57,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
         _calls = calls;
         _rng = rng;
         api.Register(this);
+        client.WatchBlocked(this, 0);
     }
 
     /// <summary>The requests this informer makes.</summary>
@@ -89,6 +90,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
     /// <summary>Starts from nothing (a new pod or node): the first LIST, then the watch. A stopped informer started again forgets its view.</summary>
     public void Start(long delayTicks)
     {
+        Unpark(resume: false);
         HasSynced = false;
         _syncedAt = -1;
         _versionUnavailable = false;
@@ -105,6 +107,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
     /// </summary>
     public void StartSynced(long delayTicks)
     {
+        Unpark(resume: false);
         HasSynced = true;
         _syncedAt = 0;
         _state = State.BackingOff;
@@ -138,6 +141,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
 
     public void Stop()
     {
+        Unpark(resume: false);
         _state = State.Stopped;
         _generation++;
         if (!_timer.IsNone) _sim.Cancel(_timer);
@@ -161,6 +165,13 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
     private void SendList()
     {
         _state = State.Listing;
+        var call = CountList();
+        _api.Send(_client, call, this, ++_generation, _syncedAt);
+    }
+
+    /// <summary>The LIST to send now, counted.</summary>
+    private ApiCall CountList()
+    {
         ApiCall call;
         if (_versionUnavailable)
         {
@@ -170,7 +181,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
         else call = _syncedAt < 0 ? _calls.List : _calls.Relist;
         if (HasSynced) Relists++;
         Lists++;
-        _api.Send(_client, call, this, ++_generation, _syncedAt);
+        return call;
     }
 
     private void SendWatch()
@@ -242,12 +253,74 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler
 
     private void BackOff(Next next)
     {
-        long d = Retry.Next(ref _backoff, ref _lastFailureAt, _sim.Now, BackoffReset);
         _next = next;
         _state = State.BackingOff;
-        // wait.Jitter(d, 1.0) = d + rand·d
-        long delay = d + (long)(_rng.NextDouble() * Jitter * d);
+        long delay = BackOffDelay(_sim.Now);
+        if (_api.ParkUnreachable && _client.Blocked && _client.TimeoutTicks == 0 && !_client.Probed)
+        {
+            // Cut off at the network: every attempt until the block lifts fails at once (ParkedInformers).
+            _parked = true;
+            _parkedUntil = _sim.Now + delay;
+            _api.ParkedInformers.Add(this, _parkGen, _parkedUntil);
+            return;
+        }
         _timer = _sim.Schedule(delay, this, BackoffDone);
+    }
+
+    /// <summary>The back-off after a failure at <paramref name="now"/>: the manager's next step, jittered (wait.Jitter(d, 1.0) = d + rand·d).</summary>
+    private long BackOffDelay(long now)
+    {
+        long d = Retry.Next(ref _backoff, ref _lastFailureAt, now, BackoffReset);
+        return d + (long)(_rng.NextDouble() * Jitter * d);
+    }
+
+    // ---------------------------------------------------------------- cut off at the network
+
+    // While its client is blocked (and has no timeout), each attempt fails as it is sent and the reflector backs off
+    // again: the informer waits in ParkedInformers, which runs its attempts when the API server's counters are read.
+    private bool _parked;
+    private int _parkGen;
+    private long _parkedUntil;
+
+    /// <summary>Parked now, as generation <paramref name="gen"/> (an older entry of this informer is stale).</summary>
+    internal bool ParkedAs(int gen) => _parked && _parkGen == gen;
+
+    /// <summary>
+    /// The attempt due at <paramref name="at"/>, made while the client is blocked: what <see cref="OnEvent"/> sends
+    /// then, each request failing at once, counted as the request path counts it; returns when the next one is due.
+    /// </summary>
+    internal long AttemptWhileBlocked(long at)
+    {
+        if (_next == Next.Watch && HasSynced) BlockedSend();
+        else
+        {
+            if (_calls.UseWatchList && !_versionUnavailable) BlockedSend(); // the watch-list fails; a LIST follows at once
+            CountList();
+            BlockedSend();
+        }
+        _parkedUntil = at + BackOffDelay(at);
+        return _parkedUntil;
+    }
+
+    private void BlockedSend()
+    {
+        ++_generation;
+        _api.CountBlocked();
+    }
+
+    /// <summary>Leaves the parked informers now: with <paramref name="resume"/> the next attempt becomes an event again.</summary>
+    private void Unpark(bool resume)
+    {
+        if (!_parked) return;
+        _api.ParkedInformers.CatchUpBefore();
+        _parked = false;
+        _parkGen++;
+        if (resume) _timer = _sim.ScheduleAt(_parkedUntil, this, BackoffDone);
+    }
+
+    void IBlockWatcher.OnBlockedChanged(int index, bool blocked)
+    {
+        if (!blocked) Unpark(resume: true);
     }
 
     public void OnEvent(int kind, long arg)

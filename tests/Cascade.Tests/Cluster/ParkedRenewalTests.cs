@@ -18,8 +18,7 @@ public class ParkedRenewalTests
     private static RunOutput Run(Scenario scenario, bool park) =>
         ScenarioRunner.Run(scenario, (ulong)scenario.Seed, PreflightFixtures.RepoRoot(), threads: 1, beforeStart: fleet =>
         {
-            foreach (var c in fleet.Clusters)
-                if (c.Kubelets is { } k) k.ParkWhileUnreachable = park;
+            foreach (var c in fleet.Clusters) c.Api.ParkUnreachable = park;
         });
 
     /// <summary>The result document and every cluster's samples, as text, with the event count left out.</summary>

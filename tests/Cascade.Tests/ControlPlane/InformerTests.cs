@@ -191,6 +191,7 @@ public class InformerTests
     public void A_refused_watch_is_retried_with_a_doubling_jittered_back_off_without_a_list()
     {
         var (rig, informer) = Pods();
+        rig.Api.ParkUnreachable = false; // each attempt as an event, to time it (parked ones: the next test)
         informer.Start(0);
         rig.RunFor(1);
         informer.Client.Blocked = true;
@@ -207,6 +208,7 @@ public class InformerTests
     public void A_list_refused_by_the_network_is_retried_with_the_same_back_off_and_after_two_quiet_minutes_it_starts_over()
     {
         var (rig, informer) = Pods();
+        rig.Api.ParkUnreachable = false; // each attempt as an event, to time it
         informer.Client.Blocked = true;
         informer.Start(0);
         var attempts = BlockedAttempts(rig, 10);
@@ -224,6 +226,44 @@ public class InformerTests
         long broken = rig.Sim.Now;
         var again = BlockedAttempts(rig, 2);
         Assert.InRange(again[0] - broken, SimTime.FromMilliseconds(800), SimTime.FromMilliseconds(1600));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void An_informer_cut_off_for_minutes_makes_the_same_attempts_parked_as_on_the_request_path(bool fromTheStart)
+    {
+        (ApiServerRig Rig, Informer Informer) Cut(bool park)
+        {
+            var (rig, informer) = Pods();
+            rig.Api.ParkUnreachable = park;
+            if (fromTheStart) informer.Client.Blocked = true; // its LISTs fail: the sync cycle, counted as LISTs
+            informer.Start(0);
+            rig.RunFor(1);
+            informer.Client.Blocked = true;
+            informer.Disconnect(); // a watching informer re-watches and fails: the watch cycle
+            return (rig, informer);
+        }
+        var (a, ia) = Cut(park: false);
+        var (b, ib) = Cut(park: true);
+        (long, long, long, bool) Seen(ApiServerRig rig, Informer i)
+        {
+            rig.Api.Settle();
+            return (rig.Api.Metrics.BlockedAttempts, i.Lists, i.Relists, i.IsWatching);
+        }
+        for (int k = 0; k < 80; k++)
+        {
+            a.RunFor(7.3);
+            b.RunFor(7.3);
+            Assert.Equal(Seen(a, ia), Seen(b, ib));
+        }
+        Assert.True(b.Api.Metrics.BlockedAttempts > 10);
+        ia.Client.Blocked = false;
+        ib.Client.Blocked = false;
+        a.RunFor(90);
+        b.RunFor(90);
+        Assert.Equal(Seen(a, ia), Seen(b, ib));
+        Assert.True(ib.IsWatching);
     }
 
     [Fact]
