@@ -449,7 +449,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         {
             // The next attempt, a capped back-off from now, is blocked at the network or refused for want of a replica,
             // and so is every one after it until the block lifts or a replica serves: a fixed cycle (ParkedRenewals).
-            var ring = client.Blocked ? _blocked : outcome == RequestOutcome.Unavailable && !_api.AnyReplicaUp ? _dark : null;
+            var ring = client.Blocked ? _blocked : !_api.AnyReplicaUp ? _dark : null;
             if (ring is not null)
             {
                 _retry[n] = LeaseRetry.MaxTicks;

@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using Cascade.Cluster;
+using Cascade.ControlPlane;
+using Cascade.Engine;
 using Cascade.Results;
 using Cascade.Scenarios;
 using Cascade.Scenarios.Schema;
@@ -72,12 +75,13 @@ public class ParkedRenewalTests
         using var files = new TempFiles();
         var path = DarkScenario(files, nodes: 600, duration: "14m", seed: 3, faults: """
             - {fault: killApiServers, at: 2m, duration: 8m}
-            - {fault: partitionNodes, at: 4m, fraction: 0.25, duration: 2m}
+            - {fault: partitionNodes, at: 3m, fraction: 0.25, duration: 3m}
             - {fault: loseNodes, at: 5m, fraction: 0.05}
             """);
         var scenario = ScenarioLoader.LoadFile(path);
         var ring = Run(scenario, park: true);
-        // The kill reached every replica and kubelets got to the ring before anything else happened to them.
+        // The kill reached every replica and kubelets got to the refused ring; the partitioned ones moved to the
+        // blocked ring and some of them were lost there.
         Assert.True(ring.Result.Clusters[0].Kubelets!.LeaseFailures > 600 * 20, $"{ring.Result.Clusters[0].Kubelets!.LeaseFailures} lease failures");
         AssertSameRunWithFewerEvents(scenario);
     }
@@ -99,6 +103,49 @@ public class ParkedRenewalTests
         // 12 s into the dark minutes, back-offs are still climbing (0.2 + 0.4 + … + 6.4 s): nobody waits yet.
         var early = ScenarioRunner.Run(ScenarioLoader.LoadFile(path, ["duration=72s"]), 1, threads: 1);
         Assert.Equal((0, 0), early.Fleet.Clusters[0].Kubelets!.ParkedNodes);
+    }
+
+    /// <summary>One kubelet on a rig whose heartbeat gives up after <paramref name="timeoutSeconds"/>; its renewal fails <paramref name="failures"/> times, as a dying replica's victim would.</summary>
+    private static (Cascade.Tests.ControlPlane.ApiServerRig Rig, Kubelets Kubelets) FailedRenewals(int failures, double timeoutSeconds = 10, bool allDown = false, bool blocked = false)
+    {
+        var rig = new Cascade.Tests.ControlPlane.ApiServerRig(replicas: 2);
+        var kubelets = new Kubelets(rig.Sim, rig.Api, 1, SimTime.FromSeconds(10), SimTime.FromSeconds(timeoutSeconds), SimTime.FromMinutes(5), watchPods: false);
+        if (allDown)
+            for (int r = 0; r < rig.Api.ReplicaCount; r++) rig.Api.OomKill(r, "test");
+        kubelets.HeartbeatClient(0).Blocked = blocked;
+        for (int i = 0; i < failures; i++) kubelets.OnResponse(0, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        return (rig, kubelets);
+    }
+
+    [Fact]
+    public void A_renewal_failing_at_the_capped_back_off_parks_only_where_the_next_one_cannot_get_through()
+    {
+        // 200 ms doubling to 7 s (0.2, 0.4, 0.8, 1.6, 3.2, 6.4): the seventh failure in a row is the first at the cap.
+        Assert.Equal((0, 0), FailedRenewals(6, allDown: true).Kubelets.ParkedNodes);
+        Assert.Equal((1, 0), FailedRenewals(7, allDown: true).Kubelets.ParkedNodes);
+        // A replica still serves: the next attempt may get through, so it stays an event.
+        Assert.Equal((0, 0), FailedRenewals(8).Kubelets.ParkedNodes);
+        Assert.Equal((0, 1), FailedRenewals(8, blocked: true).Kubelets.ParkedNodes);
+        Assert.Equal((0, 1), FailedRenewals(8, allDown: true, blocked: true).Kubelets.ParkedNodes);
+    }
+
+    [Theory]
+    [InlineData(10, 1)]
+    [InlineData(0, 0)]
+    public void A_blocked_renewal_in_the_ring_counts_a_client_timeout_only_when_its_client_has_a_timeout(double timeoutSeconds, int timeoutsPerFailure)
+    {
+        var rig = new Cascade.Tests.ControlPlane.ApiServerRig(replicas: 2);
+        var kubelets = new Kubelets(rig.Sim, rig.Api, 1, SimTime.FromSeconds(10), SimTime.FromSeconds(timeoutSeconds), SimTime.FromMinutes(5), watchPods: false);
+        kubelets.Start();
+        kubelets.HeartbeatClient(0).Blocked = true;
+        rig.Sim.Run(untilTicks: SimTime.FromMinutes(10));
+        Assert.Equal((0, 1), kubelets.ParkedNodes);
+        rig.Api.Settle();
+        long failed = kubelets.LeaseFailures;
+        // Ten minutes of failures: the climbing back-off, then one every timeout + 7 s.
+        Assert.InRange(failed, 600 / (timeoutSeconds + 7) - 1, 600 / (timeoutSeconds + 7) + 7);
+        Assert.Equal(failed * timeoutsPerFailure, rig.Api.Metrics.ClientTimeouts);
+        Assert.InRange(rig.Api.Metrics.BlockedAttempts, failed, failed + 1); // the last one may still be waiting for its timeout
     }
 
     [Fact]

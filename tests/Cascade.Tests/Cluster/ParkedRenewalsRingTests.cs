@@ -108,6 +108,47 @@ public class ParkedRenewalsRingTests
     }
 
     [Fact]
+    public void An_attempt_or_answer_at_the_very_instant_of_a_catch_up_counts_only_through_now()
+    {
+        var owner = new Owner();
+        var ring = new ParkedRenewals(1, Answer, Cycle, owner);
+        ring.Park(0, 0);
+        long sent = Cycle - Answer;
+        ring.CatchUp(sent, throughNow: false);
+        Assert.Empty(owner.Attempts);
+        ring.CatchUp(sent, throughNow: true);
+        Assert.Single(owner.Attempts);
+        ring.CatchUp(Cycle, throughNow: false);
+        Assert.Empty(owner.Failures);
+        ring.CatchUp(Cycle, throughNow: true);
+        Assert.Single(owner.Failures);
+    }
+
+    [Fact]
+    public void A_node_leaving_at_the_instant_of_its_attempt_resumes_with_the_attempt_unsent()
+    {
+        var owner = new Owner();
+        var ring = new ParkedRenewals(1, Answer, Cycle, owner);
+        ring.Park(0, 0);
+        ring.Unpark(0, Cycle - Answer, resume: true);   // the attempt is this instant's event, after the unpark
+        Assert.Equal([(0, Cycle, false)], owner.Resumed);
+        Assert.Empty(owner.Attempts);
+    }
+
+    [Fact]
+    public void Resuming_everyone_skips_a_node_that_already_left()
+    {
+        var owner = new Owner();
+        var ring = new ParkedRenewals(2, Answer, Cycle, owner);
+        ring.Park(0, 0);
+        ring.Park(1, 5);
+        ring.Unpark(0, 10, resume: false);
+        ring.ResumeAll();
+        Assert.Equal([(1, 5 + Cycle, false)], owner.Resumed);
+        Assert.Equal([(0, Cycle, false)], owner.Gone);
+    }
+
+    [Fact]
     public void An_answer_time_not_shorter_than_the_cycle_is_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new ParkedRenewals(1, Cycle, Cycle, new Owner()));
