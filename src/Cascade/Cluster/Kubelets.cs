@@ -477,7 +477,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         _blocked.CatchUp(now, throughNow);
     }
 
-    public void OnServing() => _dark.ResumeAll();
+    void IParkedClients.CollectServing(List<ParkedResumption> into) => _dark.CollectAll(into);
 
     /// <summary>Node <paramref name="index"/>'s heartbeat client was blocked or let back: a block that starts ends a refusal cycle, one that lifts ends a blocked one.</summary>
     void IBlockWatcher.OnBlockedChanged(int index, bool blocked)
@@ -502,7 +502,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
 
     private sealed class DarkRenewals(Kubelets k) : IParkedOwner
     {
-        public void OnAttempt(int node) => k._api.CountRefused(k._lease[node]);
+        public void OnAttempt(int node) => k._api.CountRefused(k._heartbeat[node], k._lease[node]);
         public void OnFailure(int node) => k._leaseFailures++;
         public void Resume(int node, long answerAt, bool sent) => k.Resume(node, k._dark, answerAt, sent, LeaseRefused);
         public void Gone(int node, long answerAt, bool sent) { } // a refusal moves no counter when it is delivered

@@ -144,12 +144,26 @@ internal sealed class ParkedRenewals
     /// <summary>Every node leaves the ring (after <see cref="CatchUp"/> to now, exclusive), in ring order.</summary>
     public void ResumeAll()
     {
+        var all = new List<Cascade.ControlPlane.ParkedResumption>();
+        CollectAll(all);
+        foreach (var r in all) r.Resume();
+    }
+
+    /// <summary>
+    /// Every node leaves the ring (after <see cref="CatchUp"/> to now, exclusive): adds how each resumes, with when the
+    /// request path scheduled its pending event (the attempt's, a cycle after the last answer; the answer's, when it was sent).
+    /// </summary>
+    public void CollectAll(List<Cascade.ControlPlane.ParkedResumption> into)
+    {
         for (int k = 0; k < _count; k++)
         {
             Entry e = At(k);
             if (!Live(e)) continue;
-            _isParked[e.Node] = false;
-            _owner.Resume(e.Node, _answerAt[e.Node], _isSent[e.Node]);
+            int node = e.Node;
+            long answerAt = _answerAt[node];
+            bool sent = _isSent[node];
+            _isParked[node] = false;
+            into.Add(new Cascade.ControlPlane.ParkedResumption(answerAt - (sent ? AnswerTicks : CycleTicks), k, () => _owner.Resume(node, answerAt, sent)));
         }
         _head = _count = _sent = 0;
     }

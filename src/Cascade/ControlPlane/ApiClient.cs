@@ -71,6 +71,9 @@ public sealed class ApiClient
         return wait;
     }
 
+    /// <summary>Informers of this client whose attempts are parked (they take their tokens when caught up).</summary>
+    internal int ParkedAttempts { get; set; }
+
     /// <summary>Some <see cref="ClientLimitProbe"/> compares this client's every token (so each request must reach <see cref="ReserveToken"/>).</summary>
     internal bool Probed => _probes is not null;
 

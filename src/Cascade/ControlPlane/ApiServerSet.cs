@@ -261,19 +261,36 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     /// <summary>As <see cref="Send(ApiClient, ApiCall, IApiCaller, long)"/>, for a reader last synced at <paramref name="sinceTicks"/> (a WATCH from that resourceVersion).</summary>
     public void Send(ApiClient client, ApiCall call, IApiCaller caller, long tag, long sinceTicks)
     {
-        var r = _requests.Allocate();
-        r.Since = sinceTicks;
-        r.Call = call;
-        r.Client = client;
-        r.Caller = caller;
-        r.Tag = tag;
-        r.StartedAt = _sim.Now;
+        var r = NewRequest(client, call, caller, tag, sinceTicks, _sim.Now);
         if (client.TimeoutTicks > 0)
         {
             r.ClientTimeouts = ClientTimeoutQueue(client.TimeoutTicks);
             r.ClientTimeout = r.ClientTimeouts.Arm(r.Id);
         }
         Launch(r);
+    }
+
+    private Request NewRequest(ApiClient client, ApiCall call, IApiCaller caller, long tag, long sinceTicks, long startedAt)
+    {
+        var r = _requests.Allocate();
+        r.Since = sinceTicks;
+        r.Call = call;
+        r.Client = client;
+        r.Caller = caller;
+        r.Tag = tag;
+        r.StartedAt = startedAt;
+        return r;
+    }
+
+    /// <summary>
+    /// A request of a client without a timeout, sent at <paramref name="startedAt"/> and waiting for a token of its
+    /// client's limiter until <paramref name="transmitAt"/> (an attempt a parked informer made): it goes on the wire then.
+    /// </summary>
+    internal void SendAfterToken(ApiClient client, ApiCall call, IApiCaller caller, long tag, long sinceTicks, long startedAt, long transmitAt)
+    {
+        var r = NewRequest(client, call, caller, tag, sinceTicks, startedAt);
+        r.Phase = RequestPhase.Throttled;
+        r.StageEvent = _sim.ScheduleAt(transmitAt, this, Transmit, r.Id);
     }
 
     // ---------------------------------------------------------------- closed-form requests
@@ -377,6 +394,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private void Launch(Request r)
     {
         r.Phase = RequestPhase.Throttled;
+        // Parked attempts take their tokens when they are caught up: first those before now, in time order.
+        if (r.Client.ParkedAttempts > 0) CatchUpParked(throughNow: false);
         long wait = r.Client.ReserveToken(_sim.Now);
         if (wait == 0) OnTransmit(r);
         else r.StageEvent = _sim.Schedule(wait, this, Transmit, r.Id);
@@ -399,7 +418,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         if (client.Replica < 0 || !_replicas[client.Replica].Up) client.Replica = PickReplica();
         if (client.Replica < 0)
         {
-            CountRefused(r.Call);
+            CountRefused(client, r.Call);
             r.Phase = RequestPhase.Answering;
             r.StageEvent = _sim.Schedule(RefusedTicks, this, DeliverUnavailable, r.Id);
             return;
@@ -422,9 +441,10 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         rep.Dispatcher.Admit(r.Id, call.Classification, r.Work, _config.QueueWaitLimitTicks);
     }
 
-    /// <summary>An attempt of <paramref name="call"/> issued while no replica serves: the connection is refused.</summary>
-    internal void CountRefused(ApiCall call)
+    /// <summary>An attempt of <paramref name="call"/> issued while no replica serves: the connection is refused, and <paramref name="client"/> has none.</summary>
+    internal void CountRefused(ApiClient client, ApiCall call)
     {
+        client.Replica = -1;
         Metrics.OnIssued(call.Class);
         Metrics.OnUnavailable(call.Classification.Exempt);
     }
@@ -957,7 +977,18 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         _timeline.Add(SimTime.ToSeconds(_sim.Now), Cluster, "restart", $"apiserver-{index} serving again; watch cache initialising");
         // The watch cache lists every resource from etcd before it can serve (docs/sources.md §2.6: cold after restart).
         foreach (var res in Resources.All) StartCacheInit(rep, res);
-        foreach (var w in _parked) w.OnServing();
+        if (_parked.Count > 0)
+        {
+            var resumptions = new List<ParkedResumption>();
+            foreach (var w in _parked) w.CollectServing(resumptions);
+            var order = Enumerable.Range(0, resumptions.Count).ToArray();
+            Array.Sort(order, (a, b) =>
+            {
+                var (x, y) = (resumptions[a], resumptions[b]);
+                return x.ScheduledAt != y.ScheduledAt ? x.ScheduledAt.CompareTo(y.ScheduledAt) : x.Order != y.Order ? x.Order.CompareTo(y.Order) : a.CompareTo(b);
+            });
+            foreach (int i in order) resumptions[i].Resume();
+        }
     }
 
     /// <summary>The replica's cacher for <paramref name="res"/> lists it from etcd; until that lands it is not ready.</summary>

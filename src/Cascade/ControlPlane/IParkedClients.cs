@@ -14,6 +14,13 @@ internal interface IParkedClients
     /// </summary>
     void CatchUp(long now, bool throughNow);
 
-    /// <summary>A replica serves again (counted up to this instant, exclusive): attempts kept for want of one go back to events.</summary>
-    void OnServing();
+    /// <summary>
+    /// A replica serves again (counted up to this instant, exclusive): adds to <paramref name="into"/> how each attempt kept
+    /// for want of one goes back to events, and forgets them. The caller resumes all of them in the order the request
+    /// path would have scheduled their events, so that simultaneous ones keep its order.
+    /// </summary>
+    void CollectServing(List<ParkedResumption> into);
 }
+
+/// <summary>One kept attempt going back to events: its event was scheduled at <paramref name="ScheduledAt"/> on the request path (<paramref name="Order"/> among those of the same instant).</summary>
+internal readonly record struct ParkedResumption(long ScheduledAt, long Order, Action Resume);

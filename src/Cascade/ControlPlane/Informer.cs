@@ -22,7 +22,7 @@ namespace Cascade.ControlPlane;
 /// <summary>One informer: keeps a view of one resource current through LIST and WATCH.</summary>
 public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatcher
 {
-    private const int BackoffDone = 0, WatchExpired = 1;
+    private const int BackoffDone = 0, WatchExpired = 1, RefusedAnswer = 2;
 
     /// <summary>client-go NewReflector: backoff manager 800 ms → 30 s, reset after 2 min, jitter 1.0.</summary>
     private static readonly Backoff Retry = new(SimTime.FromMilliseconds(800), SimTime.FromSeconds(30));
@@ -58,6 +58,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
         _rng = rng;
         api.Register(this);
         client.WatchBlocked(this, 0);
+        rng.Informers++;
     }
 
     /// <summary>The requests this informer makes.</summary>
@@ -67,7 +68,16 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
     public bool HasSynced { get; private set; }
 
     /// <summary>A LIST (or a WatchList's initial state) is in flight: its answer is held next to the store until it replaces it.</summary>
-    public bool IsListing => _state is State.Listing or State.WatchListing;
+    public bool IsListing
+    {
+        get
+        {
+            if (!_parked || !_parkedDark) return _state is State.Listing or State.WatchListing;
+            // Parked for want of a replica: listing while a sent LIST (or watch-list) waits for its refusal.
+            _api.ParkedInformers.CatchUpBefore();
+            return _parked && _parkedStep != Step.Attempt && _parkedSent != Sent.Watch;
+        }
+    }
 
     /// <summary>A watch is open now: the view is current.</summary>
     public bool IsWatching => _state == State.Watching;
@@ -256,12 +266,17 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
         _next = next;
         _state = State.BackingOff;
         long delay = BackOffDelay(_sim.Now);
-        if (_api.ParkUnreachable && _client.Blocked && _client.TimeoutTicks == 0 && !_client.Probed)
+        // Parked draws are made late, so only an informer that draws alone from its stream is parked.
+        if (_api.ParkUnreachable && !_client.Probed && _client.TimeoutTicks == 0 && _rng.Informers == 1 && (_client.Blocked || !_api.AnyReplicaUp))
         {
-            // Cut off at the network: every attempt until the block lifts fails at once (ParkedInformers).
+            // Cut off at the network (each attempt fails as it is sent), or no replica serves (each is refused a
+            // moment later): every attempt until that ends fails the same way (ParkedInformers).
             _parked = true;
+            _parkedDark = !_client.Blocked;
+            _parkedStep = Step.Attempt;
             _parkedUntil = _sim.Now + delay;
-            _api.ParkedInformers.Add(this, _parkGen, _parkedUntil);
+            _client.ParkedAttempts++;
+            _api.ParkedInformers.Add(this, _parkGen, _parkedUntil, scheduledAt: _sim.Now);
             return;
         }
         _timer = _sim.Schedule(delay, this, BackoffDone);
@@ -274,59 +289,120 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
         return d + (long)(_rng.NextDouble() * Jitter * d);
     }
 
-    // ---------------------------------------------------------------- cut off at the network
+    // ---------------------------------------------------------------- attempts that cannot reach an API server
 
-    // While its client is blocked (and has no timeout), each attempt fails as it is sent and the reflector backs off
-    // again: the informer waits in ParkedInformers, which runs its attempts when the API server's counters are read.
-    private bool _parked;
+    // While its client is blocked (and has no timeout) each attempt fails as it is sent; while no replica serves each
+    // is refused a moment later. Either way the reflector backs off and tries again: the informer waits in
+    // ParkedInformers, which makes its attempts when the API server's counters are read.
+    private enum Step : byte { Attempt, Transmit, Answer }
+    private enum Sent : byte { Watch, WatchList, List }
+    private bool _parked, _parkedDark;
     private int _parkGen;
-    private long _parkedUntil;
+    private long _parkedUntil;       // when its next step is due
+    private Step _parkedStep;        // the attempt after a back-off, its request going on the wire, or its refusal
+    private Sent _parkedSent;
+    private ApiCall? _parkedCall;
+    private long _parkedSentAt;
 
     /// <summary>Parked now, as generation <paramref name="gen"/> (an older entry of this informer is stale).</summary>
     internal bool ParkedAs(int gen) => _parked && _parkGen == gen;
 
+    /// <summary>Parked for want of a serving replica (not at the network).</summary>
+    internal bool ParkedDark => _parked && _parkedDark;
+
     /// <summary>
-    /// The attempt due at <paramref name="at"/>, made while the client is blocked: what <see cref="OnEvent"/> sends
-    /// then, each request failing at once, counted as the request path counts it; returns when the next one is due.
+    /// The step due at <paramref name="at"/>, made while the informer cannot reach an API server: the attempt
+    /// <see cref="OnEvent"/> makes then, its request going on the wire when its client's limiter gives it a token, or
+    /// the refusal <see cref="OnResponse"/> then hears; each counted as the request path counts it. Returns when the
+    /// next step is due.
     /// </summary>
-    internal long AttemptWhileBlocked(long at)
+    internal long ParkedStep(long at)
     {
-        if (_next == Next.Watch && HasSynced) BlockedSend();
-        else
+        switch (_parkedStep)
         {
-            if (_calls.UseWatchList && !_versionUnavailable) BlockedSend(); // the watch-list fails; a LIST follows at once
-            CountList();
-            BlockedSend();
+            case Step.Attempt:
+                return Launch(_next == Next.Watch && HasSynced ? Sent.Watch : _calls.UseWatchList && !_versionUnavailable ? Sent.WatchList : Sent.List, at);
+            case Step.Transmit:
+                if (_parkedDark) _api.CountRefused(_client, _parkedCall!);
+                else _api.CountBlocked();
+                if (!_parkedDark) return Answered(at); // blocked: it fails as it is sent
+                _parkedStep = Step.Answer;
+                return _parkedUntil = at + ApiServerSet.RefusedTicks;
+            default:
+                return Answered(at);
         }
-        _parkedUntil = at + BackOffDelay(at);
-        return _parkedUntil;
     }
 
-    private void BlockedSend()
+    /// <summary>What <see cref="ApiServerSet.Send"/> does with the request: a new generation, the LIST counted, a token from the client's limiter.</summary>
+    private long Launch(Sent what, long at)
     {
+        _parkedSent = what;
+        _parkedSentAt = at;
         ++_generation;
-        _api.CountBlocked();
+        _parkedCall = what switch { Sent.Watch => _calls.Watch, Sent.WatchList => _calls.WatchList, _ => CountList() };
+        _parkedStep = Step.Transmit;
+        long wait = _client.ReserveToken(at);
+        return wait > 0 ? _parkedUntil = at + wait : ParkedStep(at);
     }
 
-    /// <summary>Leaves the parked informers now: with <paramref name="resume"/> the next attempt becomes an event again.</summary>
+    /// <summary>The failure heard at <paramref name="at"/>: a failed watch-list is followed by a LIST at once; any other failure backs off.</summary>
+    private long Answered(long at)
+    {
+        if (_parkedSent == Sent.WatchList) return Launch(Sent.List, at);
+        _next = _parkedSent == Sent.Watch ? Next.Watch : Next.Sync; // OnResponse: a failed WATCH re-watches, a failed LIST lists
+        _parkedStep = Step.Attempt;
+        return _parkedUntil = at + BackOffDelay(at);
+    }
+
+    /// <summary>Leaves the parked informers now: with <paramref name="resume"/> its next step becomes an event again.</summary>
     private void Unpark(bool resume)
     {
         if (!_parked) return;
         _api.ParkedInformers.CatchUpBefore();
         _parked = false;
         _parkGen++;
-        if (resume) _timer = _sim.ScheduleAt(_parkedUntil, this, BackoffDone);
+        _client.ParkedAttempts--;
+        if (_parkedStep == Step.Transmit)
+        {
+            // Its request waits for a token: it goes on the wire when the token comes, whatever became of the informer.
+            if (resume) _state = SentState;
+            _api.SendAfterToken(_client, _parkedCall!, this, _generation, _syncedAt, _parkedSentAt, _parkedUntil);
+            return;
+        }
+        if (!resume) return;
+        switch (_parkedStep)
+        {
+            case Step.Attempt:
+                _timer = _sim.ScheduleAt(_parkedUntil, this, BackoffDone);
+                return;
+            default:
+                // A request was sent and refused; its answer is still on its way.
+                _state = SentState;
+                _timer = _sim.ScheduleAt(_parkedUntil, this, RefusedAnswer);
+                return;
+        }
     }
+
+    private State SentState => _parkedSent switch { Sent.Watch => State.OpeningWatch, Sent.WatchList => State.WatchListing, _ => State.Listing };
+
+    /// <summary>A replica serves again: an informer parked for want of one goes back to events.</summary>
+    internal void OnServing() => Unpark(resume: true);
 
     void IBlockWatcher.OnBlockedChanged(int index, bool blocked)
     {
-        if (!blocked) Unpark(resume: true);
+        // A block that lifts ends a blocked cycle; one that starts ends a refused one (the next attempt is blocked).
+        if (blocked ? _parkedDark : !_parkedDark) Unpark(resume: true);
     }
 
     public void OnEvent(int kind, long arg)
     {
         _timer = EventHandle.None;
         if (_state == State.Stopped) return;
+        if (kind == RefusedAnswer)
+        {
+            OnResponse(_generation, RequestOutcome.Unavailable, ApiServerSet.RefusedTicks, WatchHandle.None);
+            return;
+        }
         if (kind == WatchExpired)
         {
             // The watch timed out normally: events and bookmarks kept the view current up to now.

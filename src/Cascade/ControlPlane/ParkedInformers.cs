@@ -1,19 +1,20 @@
 namespace Cascade.ControlPlane;
 
-// Stands for: nothing in Kubernetes; the simulator's bookkeeping of informers cut off by a network block
+// Stands for: nothing in Kubernetes; the simulator's bookkeeping of informers that cannot reach an API server
 // (docs/model.md, "Renewals that cannot reach an API server", its informers). A reflector whose client is blocked
-// fails each LIST or WATCH at once and backs off 30–60 s (the capped back-off, jittered from its own stream) before
-// the next: a cycle that reads nothing and moves only counters. Keeps: each parked informer's next attempt, in time
-// order. Leaves out: the events themselves, and the attempts' tokens from the client's rate limiter (its bucket
-// refills in 20 ms at the kubelet's 50 QPS; a parked attempt never waits for a token, and neither would the next
-// request unless a hundred came within those 20 ms).
+// fails each LIST or WATCH at once, and one whose cluster has no serving replica is refused a moment later; either
+// way it backs off (jittered from its own stream) and tries again: a cycle that reads nothing and moves only
+// counters. Keeps: each parked informer's next step, in time order. Leaves out: the events themselves, and the
+// attempts' tokens from the client's rate limiter (its bucket refills in 20 ms at the kubelet's 50 QPS; a parked
+// attempt never waits for a token, and neither would the next request unless a hundred came within those 20 ms).
 
-/// <summary>Informers whose client is blocked, each waiting for its next attempt, earliest first.</summary>
+/// <summary>Informers that cannot reach an API server, each waiting for its next step, earliest first.</summary>
 internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
 {
     private struct Entry
     {
         public long At, Sequence;
+        public long ScheduledAt;   // when the request path would have scheduled this step's event
         public Informer Informer;
         public int Gen;
     }
@@ -26,11 +27,11 @@ internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
 
     private static bool Less(in Entry a, in Entry b) => a.At < b.At || (a.At == b.At && a.Sequence < b.Sequence);
 
-    /// <summary><paramref name="informer"/> (its park generation <paramref name="gen"/>) attempts next at <paramref name="at"/>.</summary>
-    public void Add(Informer informer, int gen, long at)
+    /// <summary><paramref name="informer"/> (its park generation <paramref name="gen"/>) takes its next step at <paramref name="at"/>, as an event scheduled at <paramref name="scheduledAt"/>.</summary>
+    public void Add(Informer informer, int gen, long at, long scheduledAt)
     {
         if (_count == _heap.Length) Array.Resize(ref _heap, _count * 2);
-        var e = new Entry { At = at, Sequence = _sequence++, Informer = informer, Gen = gen };
+        var e = new Entry { At = at, Sequence = _sequence++, Informer = informer, Gen = gen, ScheduledAt = scheduledAt };
         int i = _count++;
         while (i > 0)
         {
@@ -45,20 +46,25 @@ internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
     private Entry PopMin()
     {
         var top = _heap[0];
-        var last = _heap[--_count];
+        _heap[0] = _heap[--_count];
         _heap[_count] = default;
-        int i = 0;
+        if (_count > 0) SiftDown(0);
+        return top;
+    }
+
+    private void SiftDown(int i)
+    {
+        var e = _heap[i];
         while (true)
         {
             int child = 2 * i + 1;
             if (child >= _count) break;
             if (child + 1 < _count && Less(_heap[child + 1], _heap[child])) child++;
-            if (!Less(_heap[child], last)) break;
+            if (!Less(_heap[child], e)) break;
             _heap[i] = _heap[child];
             i = child;
         }
-        if (_count > 0) _heap[i] = last;
-        return top;
+        _heap[i] = e;
     }
 
     public void CatchUp(long now, bool throughNow)
@@ -67,11 +73,30 @@ internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
         {
             var e = PopMin();
             if (!e.Informer.ParkedAs(e.Gen)) continue;
-            Add(e.Informer, e.Gen, e.Informer.AttemptWhileBlocked(e.At));
+            Add(e.Informer, e.Gen, e.Informer.ParkedStep(e.At), scheduledAt: e.At);
         }
     }
 
-    public void OnServing() { } // a replica coming back does not reach a blocked client
+    /// <summary>A replica serves again (counted up to now, exclusive): informers parked for want of one go back to events.</summary>
+    public void CollectServing(List<ParkedResumption> into)
+    {
+        int kept = 0;
+        for (int i = 0; i < _count; i++)
+        {
+            var e = _heap[i];
+            if (!e.Informer.ParkedAs(e.Gen)) continue;
+            if (e.Informer.ParkedDark)
+            {
+                var informer = e.Informer;
+                into.Add(new ParkedResumption(e.ScheduledAt, e.Sequence, informer.OnServing));
+            }
+            else _heap[kept++] = e;
+        }
+        Array.Clear(_heap, kept, _count - kept);
+        _count = kept;
+        // What is kept is a subset of a heap, in array order: make it one again.
+        for (int i = kept / 2 - 1; i >= 0; i--) SiftDown(i);
+    }
 
     /// <summary>Counts what is due before now, so that an informer leaving now has its own attempts counted.</summary>
     public void CatchUpBefore() => CatchUp(api.Now, throughNow: false);

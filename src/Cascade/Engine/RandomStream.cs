@@ -9,6 +9,9 @@ public sealed class RandomStream
 {
     private ulong _s0, _s1, _s2, _s3;
 
+    /// <summary>Informers drawing from this stream (one that draws alone may make its draws late, in its own order).</summary>
+    internal int Informers { get; set; }
+
     public RandomStream(ulong seed)
     {
         ulong x = seed;

@@ -70,6 +70,15 @@ public class ParkedRenewalTests
     }
 
     [Fact]
+    public void The_list_storm_whose_api_servers_crash_again_and_again_gives_the_request_paths_run()
+    {
+        // etcd OOMs, liveness restarts of every replica, nodes synchronised by their replicas' deaths: the kept attempts
+        // go back to events in the order the request path scheduled them, simultaneous ones included.
+        var scenario = ScenarioLoader.LoadFile(PreflightFixtures.Scenario("list-storm.yaml"), ["duration=10m"]);
+        AssertSameRunWithFewerEvents(scenario);
+    }
+
+    [Fact]
     public void Nodes_partitioned_lost_and_let_back_while_no_replica_serves_leave_the_ring_as_the_request_path_has_them()
     {
         using var files = new TempFiles();

@@ -266,6 +266,42 @@ public class InformerTests
         Assert.True(ib.IsWatching);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void An_informer_whose_api_servers_are_all_down_makes_the_same_attempts_parked_as_on_the_request_path(int replicas)
+    {
+        (ApiServerRig Rig, Informer Informer) Dark(bool park)
+        {
+            var (rig, informer) = Pods(replicas: replicas);
+            rig.Api.ParkUnreachable = park;
+            informer.Start(0);
+            rig.RunFor(1);
+            for (int r = 0; r < rig.Api.ReplicaCount; r++) rig.Api.OomKill(r, "test"); // its watch breaks; every retry is refused
+            return (rig, informer);
+        }
+        var (a, ia) = Dark(park: false);
+        var (b, ib) = Dark(park: true);
+        (long, long, long, long, bool) Seen(ApiServerRig rig, Informer i)
+        {
+            rig.Api.Settle();
+            return (rig.Api.Metrics.Issued, rig.Api.Metrics.RejectedUnavailable, i.Lists, i.Relists, i.IsWatching);
+        }
+        bool parked = false;
+        for (int k = 0; k < 260; k++)
+        {
+            a.RunFor(0.7);
+            b.RunFor(0.7);
+            parked |= b.Api.ParkedInformers.Count > 0;
+            Assert.Equal(Seen(a, ia), Seen(b, ib));
+            if (k == 60)
+                for (int r = 0; r < replicas; r++) { a.Api.OomKill(r, "again"); b.Api.OomKill(r, "again"); }
+        }
+        Assert.True(parked, $"the informer never waited in ParkedInformers ({b.Api.Metrics.RejectedUnavailable} refused, {b.Api.Metrics.Issued} issued, watching {ib.IsWatching})");
+        Assert.True(ib.IsWatching);
+        Assert.True(b.Api.Metrics.RejectedUnavailable > 5);
+    }
+
     [Fact]
     public void An_informer_started_synced_only_opens_its_watch()
     {
