@@ -462,7 +462,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
 
     // ---------------------------------------------------------------- renewals that cannot reach an API server
 
-    // Two rings of nodes whose renewals fail in a fixed cycle (docs/model.md, "Renewals that cannot reach an API server"):
+    // Two rings of nodes whose renewals fail in a fixed cycle (docs/model.md, "Attempts that cannot reach an API server"):
     // refused while no replica serves (answered after ApiServerSet.RefusedTicks), and blocked at the network (answered
     // by the heartbeat client's timeout). ApiServerSet has them count up to now before each second's sample and at the
     // end of a run; a node goes back to events when a replica serves again, its block ends or starts, or it goes.

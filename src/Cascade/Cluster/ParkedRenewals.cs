@@ -1,7 +1,7 @@
 namespace Cascade.Cluster;
 
 // Stands for: nothing in Kubernetes; the simulator's bookkeeping of kubelets whose Lease renewals fail in a fixed
-// cycle that meets nothing (docs/model.md, "Renewals that cannot reach an API server"): every replica down, so each
+// cycle that meets nothing (docs/model.md, "Attempts that cannot reach an API server"): every replica down, so each
 // attempt is refused, or the node cut off by a network block, so each attempt hangs until the heartbeat client's
 // timeout. Keeps: each node's next answer, in time order, and whether the attempt it answers has been sent; the
 // counting of attempts and failures at the instants the request path has them. Leaves out: the events themselves.

@@ -2,7 +2,7 @@ namespace Cascade.ControlPlane;
 
 // Stands for: nothing in Kubernetes; the simulator's bookkeeping for clients whose attempts cannot reach an API server
 // (every replica down, or the client cut off by a network block) and fail in a fixed cycle that meets nothing else
-// (docs/model.md, "Renewals that cannot reach an API server"). Such a client keeps those attempts to itself instead of
+// (docs/model.md, "Attempts that cannot reach an API server"). Such a client keeps those attempts to itself instead of
 // as events; ApiServerSet tells it when the attempts' counters are about to be read and when a replica serves again.
 
 /// <summary>A client that keeps attempts that cannot reach an API server to itself.</summary>

@@ -1,12 +1,12 @@
 namespace Cascade.ControlPlane;
 
 // Stands for: nothing in Kubernetes; the simulator's bookkeeping of informers that cannot reach an API server
-// (docs/model.md, "Renewals that cannot reach an API server", its informers). A reflector whose client is blocked
-// fails each LIST or WATCH at once, and one whose cluster has no serving replica is refused a moment later; either
-// way it backs off (jittered from its own stream) and tries again: a cycle that reads nothing and moves only
-// counters. Keeps: each parked informer's next step, in time order. Leaves out: the events themselves, and the
-// attempts' tokens from the client's rate limiter (its bucket refills in 20 ms at the kubelet's 50 QPS; a parked
-// attempt never waits for a token, and neither would the next request unless a hundred came within those 20 ms).
+// (docs/model.md, "Attempts that cannot reach an API server"). A reflector whose client is blocked fails each LIST or
+// WATCH at once, and one whose cluster has no serving replica is refused a moment later; either way it backs off
+// (jittered from its own stream) and tries again: a loop that reads nothing and moves only counters. Keeps: each
+// parked informer's next step (its attempt, its request's token, its refusal), in time order, and when the request
+// path would have scheduled it, so that those that resume together resume in its order. Leaves out: the events and
+// the request objects themselves.
 
 /// <summary>Informers that cannot reach an API server, each waiting for its next step, earliest first.</summary>
 internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
@@ -73,7 +73,12 @@ internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
         {
             var e = PopMin();
             if (!e.Informer.ParkedAs(e.Gen)) continue;
-            Add(e.Informer, e.Gen, e.Informer.ParkedStep(e.At), scheduledAt: e.At);
+            long at = e.At, next = e.Informer.ParkedStep(at);
+            // A next step due before every other parked one (a refusal 1 ms after its attempt, usually) is taken at
+            // once: the steps still come in time order.
+            while ((throughNow ? next <= now : next < now) && (_count == 0 || next < _heap[0].At))
+                (at, next) = (next, e.Informer.ParkedStep(next));
+            Add(e.Informer, e.Gen, next, scheduledAt: at);
         }
     }
 

@@ -10,11 +10,10 @@ using Cascade.Tests.Preflight;
 namespace Cascade.Tests.Cluster;
 
 /// <summary>
-/// Renewals that cannot reach an API server (every replica down, or the node blocked at the network) wait in the
-/// kubelets' rings instead of as events (docs/model.md, "Renewals that cannot reach an API server"). Away from
-/// simultaneous events a run is the request path's, number for number: a ring counts each attempt and failure when the
-/// counters are read, and hands a node back to events at the instant a replica serves again, its block starts or
-/// lifts, or it goes.
+/// Attempts that cannot reach an API server (every replica down, or the client blocked at the network) are parked:
+/// made as bookkeeping instead of as events (docs/model.md, "Attempts that cannot reach an API server"). A run is the
+/// request path's, number for number: the parked steps are counted when the counters are read, and a client goes back
+/// to events at the instant a replica serves again, its block starts or lifts, or it goes, in the request path's order.
 /// </summary>
 public class ParkedRenewalTests
 {

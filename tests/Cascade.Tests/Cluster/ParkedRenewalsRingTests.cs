@@ -21,6 +21,12 @@ public class ParkedRenewalsRingTests
 
     private const long Answer = 1_000, Cycle = 7_001_000;
 
+    private static (Owner Owner, ParkedRenewals Ring) NewRing(int nodes)
+    {
+        var owner = new Owner();
+        return (owner, new ParkedRenewals(nodes, Answer, Cycle, owner));
+    }
+
     [Theory]
     [InlineData(1, 10)]
     [InlineData(2, 600)]
@@ -28,8 +34,7 @@ public class ParkedRenewalsRingTests
     public void Catching_up_at_any_spacing_counts_each_attempt_and_failure_once(int seed, int nodes)
     {
         var rng = new Random(seed);
-        var owner = new Owner();
-        var ring = new ParkedRenewals(nodes, Answer, Cycle, owner);
+        var (owner, ring) = NewRing(nodes);
         var parkedAt = new long[nodes];
         long t = 0;
         for (int n = 0; n < nodes; n++)
@@ -68,8 +73,7 @@ public class ParkedRenewalsRingTests
     [Fact]
     public void Leaving_the_ring_hands_back_the_pending_step_and_stops_the_count()
     {
-        var owner = new Owner();
-        var ring = new ParkedRenewals(3, Answer, Cycle, owner);
+        var (owner, ring) = NewRing(3);
         ring.Park(0, 0);
         ring.Park(1, 10);
         ring.Park(2, 20);
@@ -96,8 +100,7 @@ public class ParkedRenewalsRingTests
     [Fact]
     public void A_replica_serving_again_resumes_every_node_in_the_order_of_its_next_step()
     {
-        var owner = new Owner();
-        var ring = new ParkedRenewals(300, Answer, Cycle, owner);
+        var (owner, ring) = NewRing(300);
         for (int n = 0; n < 300; n++) ring.Park(n, n * 100);   // grows past the first 256 entries
         long now = 3 * Cycle;
         ring.CatchUp(now, throughNow: false);
@@ -110,8 +113,7 @@ public class ParkedRenewalsRingTests
     [Fact]
     public void An_attempt_or_answer_at_the_very_instant_of_a_catch_up_counts_only_through_now()
     {
-        var owner = new Owner();
-        var ring = new ParkedRenewals(1, Answer, Cycle, owner);
+        var (owner, ring) = NewRing(1);
         ring.Park(0, 0);
         long sent = Cycle - Answer;
         ring.CatchUp(sent, throughNow: false);
@@ -127,8 +129,7 @@ public class ParkedRenewalsRingTests
     [Fact]
     public void A_node_leaving_at_the_instant_of_its_attempt_resumes_with_the_attempt_unsent()
     {
-        var owner = new Owner();
-        var ring = new ParkedRenewals(1, Answer, Cycle, owner);
+        var (owner, ring) = NewRing(1);
         ring.Park(0, 0);
         ring.Unpark(0, Cycle - Answer, resume: true);   // the attempt is this instant's event, after the unpark
         Assert.Equal([(0, Cycle, false)], owner.Resumed);
@@ -138,8 +139,7 @@ public class ParkedRenewalsRingTests
     [Fact]
     public void Resuming_everyone_skips_a_node_that_already_left()
     {
-        var owner = new Owner();
-        var ring = new ParkedRenewals(2, Answer, Cycle, owner);
+        var (owner, ring) = NewRing(2);
         ring.Park(0, 0);
         ring.Park(1, 5);
         ring.Unpark(0, 10, resume: false);
