@@ -144,7 +144,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     {
         get
         {
-            CatchUp(_sim.Now, throughNow: false);
+            CatchUpRings(_sim.Now, throughNow: false);
             return _leaseFailures;
         }
     }
@@ -471,7 +471,9 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     /// <summary>Nodes whose renewals wait in the rings now: refused for want of a replica, and blocked at the network (for tests).</summary>
     internal (int Refused, int Blocked) ParkedNodes => (_dark.Count, _blocked.Count);
 
-    public void CatchUp(long now, bool throughNow)
+    void IParkedClients.CatchUp(long now, bool throughNow) => CatchUpRings(now, throughNow);
+
+    private void CatchUpRings(long now, bool throughNow)
     {
         _dark.CatchUp(now, throughNow);
         _blocked.CatchUp(now, throughNow);
