@@ -141,14 +141,6 @@ internal sealed class ParkedRenewals
         }
     }
 
-    /// <summary>Every node leaves the ring (after <see cref="CatchUp"/> to now, exclusive), in ring order.</summary>
-    public void ResumeAll()
-    {
-        var all = new List<Cascade.ControlPlane.ParkedResumption>();
-        CollectAll(all);
-        foreach (var r in all) r.Resume();
-    }
-
     /// <summary>
     /// Every node leaves the ring (after <see cref="CatchUp"/> to now, exclusive): adds how each resumes, with when the
     /// request path scheduled its pending event (the attempt's, a cycle after the last answer; the answer's, when it was sent).

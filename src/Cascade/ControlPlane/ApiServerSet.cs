@@ -30,7 +30,6 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private const double FanOutMaxShare = 0.95;
 
     /// <summary>A refused connection answers after about one network round trip (assumption).</summary>
-    /// <summary>How long a refused connection takes to be answered (no replica serves).</summary>
     internal static readonly long RefusedTicks = SimTime.FromMilliseconds(1);
 
     private readonly Simulation _sim;

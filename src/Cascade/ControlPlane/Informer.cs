@@ -323,9 +323,12 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
             case Step.Attempt:
                 return Launch(_next == Next.Watch && HasSynced ? Sent.Watch : _calls.UseWatchList && !_versionUnavailable ? Sent.WatchList : Sent.List, at);
             case Step.Transmit:
-                if (_parkedDark) _api.CountRefused(_client, _parkedCall!);
-                else _api.CountBlocked();
-                if (!_parkedDark) return Answered(at); // blocked: it fails as it is sent
+                if (!_parkedDark)
+                {
+                    _api.CountBlocked();
+                    return Answered(at); // blocked: it fails as it is sent
+                }
+                _api.CountRefused(_client, _parkedCall!);
                 _parkedStep = Step.Answer;
                 return _parkedUntil = at + ApiServerSet.RefusedTicks;
             default:
