@@ -34,6 +34,7 @@ public sealed class ApiCall
         HasSelector = hasSelector;
         Selectivity = selectivity;
         Limit = limit;
+        PageReadObjects = PageRead(limit, selectivity);
         Classification = classification;
         Class = verb switch
         {
@@ -89,6 +90,30 @@ public sealed class ApiCall
     public double Selectivity { get; }
 
     public long Limit { get; }
+
+    /// <summary>
+    /// The objects one page of this LIST reads from etcd; 0 when it is not paginated. kube-apiserver fills a page
+    /// with <see cref="Limit"/> objects that match the selector, reading etcd range after range until it has them or
+    /// the keys end (k8s.io/apiserver storage/etcd3/store.go, GetList), so with the matches spread evenly over the
+    /// keys a page reads limit ÷ selectivity objects: a LIST for one node's pods reads the whole range in one page.
+    /// </summary>
+    public long PageReadObjects { get; }
+
+    /// <summary>Whether a page after <paramref name="page"/> (0 = the first) is left when <paramref name="objectsInScope"/> objects are in scope.</summary>
+    public bool HasPageAfter(int page, long objectsInScope) =>
+        PageReadObjects > 0 && objectsInScope > 0 && (objectsInScope - 1) / PageReadObjects > page;
+
+    private static long PageRead(long limit, double selectivity)
+    {
+        if (limit <= 0) return 0;
+        if (selectivity >= 1) return limit;
+        if (selectivity <= 0) return long.MaxValue; // nothing matches: the page never fills
+        double objects = limit / selectivity;
+        if (objects >= long.MaxValue / 2) return long.MaxValue;
+        // 500 ÷ (1 ÷ 1000) is 500,000 give or take the last bit of a double; only a real fraction rounds up.
+        double whole = Math.Round(objects);
+        return Math.Abs(objects - whole) <= 1e-9 * objects ? (long)whole : (long)Math.Ceiling(objects);
+    }
 
     /// <summary>Share of the resource's objects inside the request's scope (1 for cluster scope, a namespace's share otherwise).</summary>
     public double ScopeFraction { get; }

@@ -573,7 +573,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             // Memory is taken when etcd's response lands in the replica, not while etcd is still ranging.
             r.Phase = RequestPhase.EtcdRead;
             r.EtcdSentAt = _sim.Now;
-            call.EtcdTicksDemanded += _etcd.Range(r.Id, r.ObjectsRead, r.ObjectsRead * call.Resource.BytesPerObject);
+            long bytes = call.Resource.BytesPerObject;
+            call.EtcdTicksDemanded += _etcd.Range(r.Id, r.ObjectsRead, r.ObjectsRead * bytes, r.ObjectsHeld * bytes, r.EtcdRanges);
             return;
         }
         StartCpu(rep, r);
@@ -695,8 +696,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.Phase = RequestPhase.Answering;
         rep.Dispatcher.Finish(r.Id);
 
-        if (call.Class == VerbClass.List && !r.Abandoned && !r.FromCache && call.Limit > 0 &&
-            (r.Page + 1) * call.Limit < call.ObjectsInScope)
+        if (call.Class == VerbClass.List && !r.Abandoned && !r.FromCache && call.HasPageAfter(r.Page, call.ObjectsInScope))
         {
             // More pages: the client follows the continue token with another request.
             r.Page++;

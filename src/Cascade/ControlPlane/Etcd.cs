@@ -135,12 +135,18 @@ public sealed class Etcd : IEventHandler
 
     public bool Contains(int job) => job < _highWater && _here[job];
 
-    /// <summary>Starts a range over <paramref name="keys"/> keys returning <paramref name="bytes"/>; the client hears <see cref="IClient.OnServed"/>.</summary>
-    public long Range(int job, long keys, long bytes)
+    /// <summary>
+    /// Starts a read of <paramref name="keys"/> keys returning <paramref name="bytes"/>; the client hears
+    /// <see cref="IClient.OnServed"/>. A paginated read comes as <paramref name="ranges"/> range requests one after
+    /// another, each paying the request's fixed time, and holds at most <paramref name="heldBytes"/> at once (its largest
+    /// range's response; by default all of it): its memory grows to that over the read, so that many reads in flight
+    /// hold on average what their ranges' responses do (each built whole before it is sent).
+    /// </summary>
+    public long Range(int job, long keys, long bytes, long heldBytes = -1, int ranges = 1)
     {
-        long ticks = RangeTicks(keys, bytes);
+        long ticks = RangeTicks(keys, bytes) + Math.Max(0, ranges - 1) * _config.RequestTicks;
         Ensure(job);
-        _weight[job] = bytes / (double)Math.Max(1, ticks);
+        _weight[job] = (heldBytes < 0 ? bytes : heldBytes) / (double)Math.Max(1, ticks);
         Admit(job, ticks, range: true);
         return ticks;
     }

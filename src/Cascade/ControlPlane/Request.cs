@@ -36,6 +36,8 @@ internal sealed class Request
     public long MemoryBytes;     // held now
     public long MemoryPlanned;   // what it will hold once its data is in the replica
     public long ObjectsRead;
+    public long ObjectsHeld;     // of those, the most held at once (one etcd range's response when paginated)
+    public int EtcdRanges;       // the etcd range requests the read takes
     public long CpuTicks;
     public int Page;
     public WorkEstimate Work;

@@ -39,7 +39,8 @@ internal static class RequestCost
         var call = r.Call;
         long bytesPerObject = call.Resource.BytesPerObject;
         long cpu = config.BaseCpuTicks;
-        long read = 0, returned = 0, memory = 0;
+        long read = 0, returned = 0, memory = 0, held = -1;
+        int ranges = 1;
         switch (call.Class)
         {
             case VerbClass.List:
@@ -54,11 +55,18 @@ internal static class RequestCost
                 }
                 else
                 {
-                    long remaining = Math.Max(0, n - r.Page * call.Limit);
-                    read = call.Limit > 0 ? Math.Min(call.Limit, remaining) : n;
+                    // A page reads until it has `limit` matches or the keys end (ApiCall.PageReadObjects); every
+                    // object read is decoded before the selector looks at it, so a selective page costs its whole read.
+                    long perPage = call.PageReadObjects;
+                    read = perPage > 0 ? Math.Min(perPage, Math.Max(0, n - r.Page * perPage)) : n;
                     returned = (long)Math.Round(read * call.Selectivity);
+                    if (call.Limit > 0) returned = Math.Min(returned, call.Limit);
                     cpu += BytesTicks(read * bytesPerObject, config.DecodeBytesPerSecond);
-                    memory = (long)(config.EtcdListMemory * read * bytesPerObject);
+                    // A paginated read asks etcd range by range and holds one range's objects at a time (store.go
+                    // frees each as it decodes it).
+                    if (perPage > 0) ranges = EtcdRanges(read, call.Limit, out held);
+                    else held = read;
+                    memory = (long)(config.EtcdListMemory * held * bytesPerObject);
                 }
                 cpu += BytesTicks(returned * bytesPerObject, config.EncodeBytesPerSecond);
                 break;
@@ -95,6 +103,8 @@ internal static class RequestCost
                 break;
         }
         r.ObjectsRead = read;
+        r.ObjectsHeld = held < 0 ? read : held;
+        r.EtcdRanges = read > 0 ? ranges : 0;
         r.ObjectsReturned = returned;
         r.CpuTicks = cpu;
         r.MemoryPlanned = memory;
@@ -103,9 +113,44 @@ internal static class RequestCost
     /// <summary>The watch cache's initial LIST of a resource: decode everything from etcd.</summary>
     public static void PlanCacheInit(Request r, ApiResource res, ApiServerConfig config)
     {
-        r.ObjectsRead = res.Count;
+        r.ObjectsRead = r.ObjectsHeld = res.Count;
+        r.EtcdRanges = 1;
         r.CpuTicks = BytesTicks(res.StoredBytes, config.DecodeBytesPerSecond);
         r.MemoryPlanned = (long)(config.EtcdListMemory * res.StoredBytes);
+    }
+
+    /// <summary>
+    /// The most a paginated read asks etcd for in one range (k8s.io/apiserver storage/etcd3/store.go maxLimit): a page
+    /// whose first range leaves it short of its limit asks for twice as many next time, up to this, to save round
+    /// trips when a selector drops most objects; a larger limit is kept as it is.
+    /// </summary>
+    internal const long MaxEtcdRange = 10_000;
+
+    /// <summary>
+    /// The etcd range requests a page reading <paramref name="read"/> objects with page size <paramref name="limit"/>
+    /// makes, and in <paramref name="largest"/> the most objects one of them returns: ranges of limit, 2 × limit, ...
+    /// up to <see cref="MaxEtcdRange"/>, the last one cut at what is left. (The rest of the last range, fetched but
+    /// not needed, is left out.)
+    /// </summary>
+    internal static int EtcdRanges(long read, long limit, out long largest)
+    {
+        long range = limit, got = 0;
+        int ranges = 0;
+        largest = 0;
+        while (got < read)
+        {
+            largest = Math.Max(largest, Math.Min(range, read - got));
+            if (range >= MaxEtcdRange)
+            {
+                // Every later range asks for as many: the first of them is the largest.
+                ranges += (int)((read - got + range - 1) / range);
+                break;
+            }
+            ranges++;
+            got += Math.Min(range, read - got);
+            range = Math.Min(2 * range, MaxEtcdRange);
+        }
+        return ranges;
     }
 
     public static long BytesTicks(long bytes, double bytesPerSecond) =>

@@ -120,6 +120,31 @@ public class ApiServerRequestTests
     }
 
     [Fact]
+    public void A_paginated_list_with_a_selector_fills_each_page_with_matches_so_a_narrow_one_is_one_request()
+    {
+        // kube-apiserver reads etcd until a page holds `limit` matches (storage/etcd3/store.go GetList). 10 of 1,000
+        // pods match, so a limit of 400 is never reached: one page, costing what the unpaginated LIST costs but for a
+        // second etcd range's fixed part (400 keys, then the 600 left of a range of 800).
+        var rig = new ApiServerRig(minor: 30);
+        var paged = rig.Call("list", resourceVersion: "", selector: true, selectivity: 0.01, limit: 400);
+        var whole = rig.Call("list", resourceVersion: "", selector: true, selectivity: 0.01);
+        var a = rig.Once(paged);
+        var b = rig.Once(whole);
+        Assert.Equal((1L, 1L), (paged.Dispatched, whole.Dispatched));
+        Assert.Equal((whole.EtcdTicksDemanded + EtcdRequest, whole.CpuTicksDemanded, b.LatencyTicks + EtcdRequest),
+            (paged.EtcdTicksDemanded, paged.CpuTicksDemanded, a.LatencyTicks));
+        Assert.Equal((EtcdRangeOfPods(1000), BaseCpu + 1000 * DecodePod + 10 * EncodePod), (whole.EtcdTicksDemanded, whole.CpuTicksDemanded));
+
+        // Half of the pods match: a page of 200 matches reads 400 pods in two ranges of 200. 400, 400 and 200 read;
+        // 200, 200 and 100 returned.
+        var half = rig.Call("list", resourceVersion: "", selector: true, selectivity: 0.5, limit: 200);
+        rig.Once(half);
+        Assert.Equal(3, half.Dispatched);
+        Assert.Equal(2 * (EtcdRangeOfPods(400) + EtcdRequest) + EtcdRangeOfPods(200), half.EtcdTicksDemanded);
+        Assert.Equal(3 * BaseCpu + 1000 * DecodePod + 500 * EncodePod, half.CpuTicksDemanded);
+    }
+
+    [Fact]
     public void A_paginated_list_that_fits_one_page_is_one_request_and_the_cache_ignores_the_limit()
     {
         var rig = new ApiServerRig(minor: 30);

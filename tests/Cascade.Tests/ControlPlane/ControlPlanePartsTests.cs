@@ -193,6 +193,58 @@ public class ControlPlanePartsTests
     }
 
     [Fact]
+    public void A_page_reads_until_it_holds_its_limit_of_matches_and_counts_the_pages_left()
+    {
+        var res = new ApiResource(0, "pods", "", 1_000, 10_000, true);
+        ApiCall List(long limit, double selectivity) => new("l", "list", res, true, "", selectivity < 1, selectivity, limit, new Classification());
+        Assert.Equal(0, List(0, 0.5).PageReadObjects);                 // unpaginated
+        Assert.Equal(400, List(400, 1).PageReadObjects);
+        Assert.Equal(500_000, List(500, 1.0 / 1_000).PageReadObjects); // one node's pods of 1,000 nodes: no rounding up
+        Assert.Equal(300, List(100, 1.0 / 3).PageReadObjects);
+        Assert.Equal(334, List(100, 0.3).PageReadObjects);              // 333.3 objects hold 99.99 matches: one more
+        Assert.Equal(long.MaxValue, List(100, 0).PageReadObjects);     // nothing matches: the page never fills
+
+        var pages = List(400, 1);
+        Assert.Equal((true, true, false), (pages.HasPageAfter(0, 1_000), pages.HasPageAfter(1, 1_000), pages.HasPageAfter(2, 1_000)));
+        Assert.Equal((true, false), (pages.HasPageAfter(0, 800), pages.HasPageAfter(1, 800)));
+        Assert.False(pages.HasPageAfter(0, 400));
+        Assert.False(pages.HasPageAfter(0, 0));
+        Assert.False(List(100, 0).HasPageAfter(0, long.MaxValue));
+        Assert.False(List(0, 1).HasPageAfter(0, 1_000));
+    }
+
+    [Fact]
+    public void A_paginated_read_asks_etcd_range_by_range_doubling_from_the_limit_to_10000_and_holds_one_at_a_time()
+    {
+        (int, long) Ranges(long read, long limit) => (RequestCost.EtcdRanges(read, limit, out long largest), largest);
+        Assert.Equal((7, 10_000L), Ranges(30_000, 500));  // 500, 1,000, 2,000, 4,000, 8,000, 10,000, 4,500
+        Assert.Equal((5, 8_000L), Ranges(15_500, 500));   // ... 8,000: the ranges end exactly there
+        Assert.Equal((6, 8_000L), Ranges(15_501, 500));   // one key more takes a range of its own, of one key
+        Assert.Equal((2, 700L), Ranges(1_200, 500));      // 500, then 700 of a range of 1,000
+        Assert.Equal((1, 400L), Ranges(400, 500));
+        Assert.Equal((1, 500L), Ranges(500, 500));
+        Assert.Equal((3, 20_000L), Ranges(50_000, 20_000)); // a limit over 10,000 is kept
+        Assert.Equal((0, 0L), Ranges(0, 500));
+
+        // 30,000 pods, one in 1,000 matching: one page reads all of them, returns 30 and holds 10,000 at a time
+        // (a third of them), where the unpaginated LIST holds all 30,000 at once. The CPU is the same.
+        var res = new ApiResource(0, "pods", "", 30_000, 10_000, true);
+        Request Plan(long limit)
+        {
+            var r = new Request { Call = new ApiCall("l", "list", res, true, "", true, 0.001, limit, new Classification()) };
+            RequestCost.Plan(r, ApiServerRig.Config(minor: 30));
+            return r;
+        }
+        var (paged, whole) = (Plan(500), Plan(0));
+        Assert.Equal((30_000L, 30L), (paged.ObjectsRead, paged.ObjectsReturned));
+        Assert.Equal((10_000L, 7), (paged.ObjectsHeld, paged.EtcdRanges));
+        Assert.Equal((30_000L, 1), (whole.ObjectsHeld, whole.EtcdRanges));
+        Assert.Equal((5 * 10_000 * 10_000L, 5 * 30_000 * 10_000L), (paged.MemoryPlanned, whole.MemoryPlanned));
+        Assert.Equal(whole.CpuTicks, paged.CpuTicks);
+        Assert.Equal((whole.ObjectsRead, whole.ObjectsReturned), (paged.ObjectsRead, paged.ObjectsReturned));
+    }
+
+    [Fact]
     public void A_page_past_the_end_reads_nothing_and_a_status_write_costs_as_a_write_of_its_parent()
     {
         var res = new ApiResource(0, "pods", "", 1_000, 10_000, true);

@@ -52,6 +52,24 @@ public class EtcdTests
     }
 
     [Fact]
+    public void A_paginated_read_pays_each_of_its_ranges_fixed_part_and_holds_only_its_largest_response()
+    {
+        // 1,000 keys, 10 MB: as one range, or as 4 ranges (3 more fixed parts) holding at most 4 MB at once.
+        var (sim, etcd, client, _) = Make();
+        Assert.Equal(101_500 + 3 * 500, etcd.Range(1, 1_000, 10_000_000, 4_000_000, 4));
+        sim.Run(untilTicks: 103_000 / 2);
+        // Halfway through its work it holds half of its largest response (× the factor 2), not half of everything.
+        Assert.Equal(GiB + 2 * 2_000_000.0, etcd.MemoryBytes, 0);
+        sim.Run();
+        Assert.Equal([(1, 103_000L)], client.Served);
+
+        var (wholeSim, whole, _, _) = Make();
+        Assert.Equal(101_500, whole.Range(1, 1_000, 10_000_000));
+        wholeSim.Run(untilTicks: 101_500 / 2);
+        Assert.Equal(GiB + 2 * 5_000_000.0, whole.MemoryBytes, 0);
+    }
+
+    [Fact]
     public void Ranges_share_the_cores_one_core_each_at_most()
     {
         var (sim, etcd, client, _) = Make();
