@@ -101,15 +101,13 @@ public sealed class ApiCall
 
     /// <summary>Whether a page after <paramref name="page"/> (0 = the first) is left when <paramref name="objectsInScope"/> objects are in scope.</summary>
     public bool HasPageAfter(int page, long objectsInScope) =>
-        PageReadObjects > 0 && objectsInScope > 0 && (objectsInScope - 1) / PageReadObjects > page;
+        PageReadObjects > 0 && (objectsInScope - 1) / PageReadObjects > page;
 
     private static long PageRead(long limit, double selectivity)
     {
         if (limit <= 0) return 0;
-        if (selectivity >= 1) return limit;
-        if (selectivity <= 0) return long.MaxValue; // nothing matches: the page never fills
-        double objects = limit / selectivity;
-        if (objects >= long.MaxValue / 2) return long.MaxValue;
+        double objects = limit / selectivity; // +∞ when nothing matches: the page never fills
+        if (!(objects < long.MaxValue / 2)) return long.MaxValue;
         // 500 ÷ (1 ÷ 1000) is 500,000 give or take the last bit of a double; only a real fraction rounds up.
         double whole = Math.Round(objects);
         return Math.Abs(objects - whole) <= 1e-9 * objects ? (long)whole : (long)Math.Ceiling(objects);

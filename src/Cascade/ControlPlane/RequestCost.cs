@@ -147,7 +147,7 @@ internal static class RequestCost
                 break;
             }
             ranges++;
-            got += Math.Min(range, read - got);
+            got += range; // past the end only when this range was the last
             range = Math.Min(2 * range, MaxEtcdRange);
         }
         return ranges;

@@ -203,6 +203,8 @@ public class ControlPlanePartsTests
         Assert.Equal(300, List(100, 1.0 / 3).PageReadObjects);
         Assert.Equal(334, List(100, 0.3).PageReadObjects);              // 333.3 objects hold 99.99 matches: one more
         Assert.Equal(long.MaxValue, List(100, 0).PageReadObjects);     // nothing matches: the page never fills
+        Assert.Equal(0, List(0, 0).PageReadObjects);                   // unpaginated, whatever it matches
+        Assert.Equal(24_500, List(500, 1.0 / 49).PageReadObjects);     // 500 ÷ (1 ÷ 49) is a hair over 24,500 in doubles
 
         var pages = List(400, 1);
         Assert.Equal((true, true, false), (pages.HasPageAfter(0, 1_000), pages.HasPageAfter(1, 1_000), pages.HasPageAfter(2, 1_000)));
@@ -219,6 +221,7 @@ public class ControlPlanePartsTests
         (int, long) Ranges(long read, long limit) => (RequestCost.EtcdRanges(read, limit, out long largest), largest);
         Assert.Equal((7, 10_000L), Ranges(30_000, 500));  // 500, 1,000, 2,000, 4,000, 8,000, 10,000, 4,500
         Assert.Equal((5, 8_000L), Ranges(15_500, 500));   // ... 8,000: the ranges end exactly there
+        Assert.Equal((7, 10_000L), Ranges(35_500, 500));  // ... then exactly two ranges of 10,000
         Assert.Equal((6, 8_000L), Ranges(15_501, 500));   // one key more takes a range of its own, of one key
         Assert.Equal((2, 700L), Ranges(1_200, 500));      // 500, then 700 of a range of 1,000
         Assert.Equal((1, 400L), Ranges(400, 500));
@@ -241,6 +244,12 @@ public class ControlPlanePartsTests
         Assert.Equal((30_000L, 1), (whole.ObjectsHeld, whole.EtcdRanges));
         Assert.Equal((5 * 10_000 * 10_000L, 5 * 30_000 * 10_000L), (paged.MemoryPlanned, whole.MemoryPlanned));
         Assert.Equal(whole.CpuTicks, paged.CpuTicks);
+
+        // A page never holds more than its limit, however the rounding of read × selectivity falls: a limit of 1 at
+        // 90 % reads 2 objects (1.8 matches) in two ranges of 1, and returns 1.
+        var tight = new Request { Call = new ApiCall("l", "list", res, true, "", true, 0.9, 1, new Classification()) };
+        RequestCost.Plan(tight, ApiServerRig.Config(minor: 30));
+        Assert.Equal((2L, 1L, 1L, 2), (tight.ObjectsRead, tight.ObjectsReturned, tight.ObjectsHeld, tight.EtcdRanges));
         Assert.Equal((whole.ObjectsRead, whole.ObjectsReturned), (paged.ObjectsRead, paged.ObjectsReturned));
     }
 
@@ -252,10 +261,15 @@ public class ControlPlanePartsTests
         var r = new Request { Call = list, Page = 3 };
         RequestCost.Plan(r, ApiServerRig.Config());
         Assert.Equal((0L, 0L, ApiServerRig.BaseCpu), (r.ObjectsRead, r.ObjectsReturned, r.CpuTicks));
+        Assert.Equal((0L, 0), (r.ObjectsHeld, r.EtcdRanges));
+        var get = new Request { Call = new ApiCall("g", "get", res, false, "", false, 1, 0, new Classification()) };
+        RequestCost.Plan(get, ApiServerRig.Config());
+        Assert.Equal((1L, 1L, 1), (get.ObjectsRead, get.ObjectsHeld, get.EtcdRanges)); // one key, held whole
         var status = new ApiCall("s", "patch", res, false, "", false, 1, 0, new Classification(), subresource: Subresource.Status, objectBytes: 4_000);
         var w = new Request { Call = status };
         RequestCost.Plan(w, ApiServerRig.Config());
         Assert.Equal((0L, ApiServerRig.BaseCpu + ApiServerRig.MutatingCpu + 40), (w.ObjectsRead, w.CpuTicks));
+        Assert.Equal((0L, 0), (w.ObjectsHeld, w.EtcdRanges)); // a write reads nothing from etcd
         Assert.Equal(4_000, status.ObjectBytes);
         Assert.Equal(10_000, list.ObjectBytes);
     }
