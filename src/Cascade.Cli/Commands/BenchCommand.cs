@@ -98,11 +98,14 @@ public static class BenchCommand
             var (n, threads, path, sets) = ReplaySetup(parse, runs);
             var variants = Cascade.Preflight.Comparison.Variants(parse.GetValue(mitigations), []);
             int rows = 0, made = 0;
+            var byEvents = new List<(string Variant, long Events)>();
             var timed = Time(n, () =>
             {
                 var result = Cascade.Preflight.Comparison.Run(path, sets, null, variants, threads);
                 rows = result.Rows.Count;
-                made = result.Rows.Count(r => r.Outcome is not null && r.SameAsBaseline is null && r.SameRunAs is null);
+                var runsMade = result.Rows.Where(r => r.Events is not null && r.SameAsBaseline is null && r.SameRunAs is null).ToList();
+                made = runsMade.Count;
+                byEvents = runsMade.Select(r => (r.Variant, r.Events!.Value)).OrderByDescending(r => r.Item2).ToList();
                 return Json.Serialize(result);
             });
             var outcome = new
@@ -118,6 +121,8 @@ public static class BenchCommand
                 timed.CpuSeconds,
                 timed.PeakWorkingSetBytes,
                 timed.Identical,
+                // What each run made simulated, dearest first: where compare's time goes.
+                runsByEvents = byEvents.Select(r => new { variant = r.Variant, events = r.Events }).ToList(),
                 budgetWallSeconds = CompareBudgetSeconds,
                 withinBudget = sets.Length > 0 || parse.GetValue(mitigations) is not null ? (bool?)null : timed.WallSecondsMin <= CompareBudgetSeconds,
             };
@@ -128,6 +133,7 @@ public static class BenchCommand
                 ("CPU time", string.Join(", ", timed.CpuSeconds.Select(c => $"{c:F0} s"))),
                 ("peak memory", $"{timed.PeakWorkingSetBytes / (double)(1 << 30):F2} GiB"),
                 ("times identical", timed.Identical ? "yes" : "NO"),
+                ("runs by events", string.Join(", ", byEvents.Select(r => $"{r.Variant} {r.Events / 1e6:F1}M"))),
                 ("within budget", Verdict(outcome.withinBudget)));
         });
         return cmd;

@@ -10,7 +10,7 @@ namespace Cascade.Preflight;
 /// One row of a comparison: what the variant changed, and how the run went (null when it did not apply).
 /// <see cref="SameAsBaseline"/> says why the variant's run is the baseline's, event for event, when it was not run
 /// on its own (its change never reached the run); its outcome is then the baseline's. <see cref="SameRunAs"/> does the
-/// same for another row's run.
+/// same for another row's run. <see cref="Events"/>: the events its run simulated (what the row cost to answer).
 /// </summary>
 public sealed record ComparisonRow(
     string Variant,
@@ -19,7 +19,8 @@ public sealed record ComparisonRow(
     Outcome? Outcome,
     IReadOnlyList<Verdict> Verdicts,
     string? SameAsBaseline = null,
-    SameRun? SameRunAs = null);
+    SameRun? SameRunAs = null,
+    long? Events = null);
 
 /// <summary>The row (not the baseline) whose run a variant's run is, event for event, and why.</summary>
 public sealed record SameRun(string Variant, string Why);
@@ -125,7 +126,7 @@ public static class Comparison
                 continue;
             }
             var verdicts = ObjectiveJudge.Judge(scenario!.Objectives, result);
-            rows.Add(new ComparisonRow(v.Name, ctx.Changes, null, Outcome.Of(result, verdicts, others), verdicts, sameAsBaseline?[i], sameRunAs?[i]));
+            rows.Add(new ComparisonRow(v.Name, ctx.Changes, null, Outcome.Of(result, verdicts, others), verdicts, sameAsBaseline?[i], sameRunAs?[i], result.Events));
         }
         return rows;
     }

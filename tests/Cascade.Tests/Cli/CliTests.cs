@@ -91,6 +91,10 @@ public class CliTests
         var root = doc.RootElement;
         Assert.Equal(3, root.GetProperty("rows").GetInt32());
         Assert.Equal(2, root.GetProperty("runsMade").GetInt32());      // health-gate+break-glass is health-gate's run
+        // The runs made, dearest first, each with what it simulated.
+        var byEvents = root.GetProperty("runsByEvents").EnumerateArray().Select(r => (r.GetProperty("variant").GetString(), r.GetProperty("events").GetInt64())).ToList();
+        Assert.Equal(["baseline", "health-gate"], byEvents.Select(r => r.Item1).Order());
+        Assert.True(byEvents[0].Item2 >= byEvents[1].Item2 && byEvents[1].Item2 > 0, string.Join(", ", byEvents));
         Assert.Equal(1, root.GetProperty("wallSeconds").GetArrayLength());
         Assert.Equal(60, root.GetProperty("budgetWallSeconds").GetDouble());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("withinBudget").ValueKind);

@@ -1,5 +1,6 @@
 using Cascade.Preflight;
 using Cascade.Results;
+using Cascade.Scenarios;
 
 namespace Cascade.Tests.Preflight;
 
@@ -24,6 +25,12 @@ public class SameScenarioTests
         Assert.Null(rows["five"].SameRunAs);
         Assert.Equal(Json.Serialize(rows["baseline"].Outcome), Json.Serialize(rows["same"].Outcome));
         Assert.Equal(Json.Serialize(rows["four"].Outcome), Json.Serialize(rows["again"].Outcome));
+        // Each row says what its run cost: a row answered by another run has that run's events.
+        Assert.Equal(rows["baseline"].Events, rows["same"].Events);
+        Assert.Equal(rows["four"].Events, rows["again"].Events);
+        Assert.Equal(ScenarioRunner.Run(ScenarioLoader.LoadFile(PreflightFixtures.ListStorm, [.. Small, "cluster.apiServer.replicas=5"]), 1, threads: 1).Result.Events,
+            rows["five"].Events);
+        Assert.NotEqual(rows["four"].Events, rows["five"].Events);
     }
 
     /// <summary>
