@@ -302,6 +302,68 @@ public class InformerTests
         Assert.True(b.Api.Metrics.RejectedUnavailable > 5);
     }
 
+    /// <summary>
+    /// Nine informers at once, parked side by side: five share a client limited to one request every 5 s (so parked
+    /// attempts wait for tokens, in time order across informers), three share an unlimited one that is cut off at the
+    /// network; two of those are cut off before they ever sync (at 1.35, watch-lists that fail and fall back to a LIST);
+    /// the ninth has a client of its own.
+    /// Every replica dies twice, so the limited client's informers are refused and resume, some while a token is
+    /// owed, while the blocked ones stay parked; two informers stop while parked, one just before the replicas are back.
+    /// Compared with the request path at 240 moments.
+    /// </summary>
+    [Theory]
+    [InlineData(30)]
+    [InlineData(35)]
+    public void A_crowd_of_parked_informers_makes_the_same_attempts_as_on_the_request_path(int minor)
+    {
+        (ApiServerRig Rig, List<Informer> Informers) Crowd(bool park)
+        {
+            var rig = new ApiServerRig(minor: minor, replicas: 2);
+            rig.Api.ParkUnreachable = park;
+            var calls = rig.Api.DefineInformer("agent", ApiServerRig.Agent, [], "pods", null);
+            var limited = rig.Client(qps: 0.2, burst: 1);
+            var cut = rig.Client();
+            var informers = new List<Informer>();
+            for (int i = 0; i < 8; i++)
+                informers.Add(new Informer(rig.Sim, rig.Api, i < 5 ? limited : cut, calls, rig.Sim.Random.Stream("crowd", i)));
+            informers.Add(new Informer(rig.Sim, rig.Api, rig.Client(), calls, rig.Sim.Random.Stream("crowd", 8)));
+            informers[8].Start(0);
+            for (int i = 0; i < 6; i++) informers[i].Start(SimTime.FromMilliseconds(100 * i));
+            rig.RunFor(3);
+            cut.Blocked = true;
+            informers[5].Disconnect();                             // watching: it re-watches, blocked
+            informers[6].Start(0);                                 // 6 and 7 start cut off and never sync: they list
+            informers[7].Start(SimTime.FromMilliseconds(300));     // (or watch-list) blocked
+            return (rig, informers);
+        }
+        var (a, ia) = Crowd(park: false);
+        var (b, ib) = Crowd(park: true);
+        string Seen(ApiServerRig rig, List<Informer> informers)
+        {
+            rig.Api.Settle();
+            var m = rig.Api.Metrics;
+            return $"{m.Issued} {m.RejectedUnavailable} {m.BlockedAttempts} {m.Completed} | " +
+                   string.Join(" ", informers.Select(i => $"{i.Lists}/{i.Relists}/{i.IsWatching}/{i.IsListing}/{i.HasSynced}"));
+        }
+        bool parked = false;
+        for (int k = 0; k < 240; k++)
+        {
+            if (k is 10 or 120)
+                foreach (var (rig, _) in new[] { (a, ia), (b, ib) })
+                    for (int r = 0; r < rig.Api.ReplicaCount; r++) rig.Api.OomKill(r, "test");
+            if (k == 12) { ia[2].Stop(); ib[2].Stop(); }           // gone while parked: its entry is stale
+            if (k == 43) { ia[8].Stop(); ib[8].Stop(); }           // gone backing off, just before the replicas are back (30 s)
+            if (k == 200) { ia[5].Client.Blocked = false; ib[5].Client.Blocked = false; }
+            a.RunFor(0.9);
+            b.RunFor(0.9);
+            parked |= b.Api.ParkedInformers.Count > 1;
+            Assert.Equal(Seen(a, ia), Seen(b, ib));
+        }
+        Assert.True(parked, "the informers never waited in ParkedInformers together");
+        Assert.True(b.Api.Metrics.BlockedAttempts > 10 && b.Api.Metrics.RejectedUnavailable > 10, Seen(b, ib));
+        Assert.True(ib[7].HasSynced && ib[0].IsWatching, Seen(b, ib));
+    }
+
     [Fact]
     public void An_informer_started_synced_only_opens_its_watch()
     {
