@@ -14,7 +14,9 @@ namespace Cascade.ControlPlane;
 // ready. Index use: a LIST whose selector matches an index of the cache (pods by spec.nodeName) visits only
 // the matching objects.
 // Leaves out: resourceVersions as numbers (a reader's version is the time it last synced), bookmarks, the
-// dynamic capacity of the event buffer, snapshots (ListFromCacheSnapshot), "too large resource version".
+// dynamic capacity of the event buffer, snapshots (ListFromCacheSnapshot), "too large resource version", and the
+// paging of the cache's initial LIST (10,000 objects a page, cacher.go storageWatchListPageSize): etcd is charged
+// one range of everything (docs/model.md, "The watch cache").
 
 /// <summary>What the cacher does with a request.</summary>
 public enum CacheDecision : byte
