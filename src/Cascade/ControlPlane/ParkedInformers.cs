@@ -11,69 +11,107 @@ namespace Cascade.ControlPlane;
 /// <summary>Informers that cannot reach an API server, each waiting for its next step, earliest first.</summary>
 internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
 {
-    private struct Entry
+    // A quaternary min-heap of keys by (time, sequence), 24 bytes each, so that a sift reads its four children from one
+    // or two cache lines; what an entry carries waits in a slot of its own (tens of thousands of informers park at once,
+    // and a binary heap of whole entries cost more than the steps themselves).
+    private struct Key
     {
         public long At, Sequence;
-        public long ScheduledAt;   // when the request path would have scheduled this step's event
+        public int Slot;
+    }
+
+    private struct Payload
+    {
         public Informer Informer;
+        public long ScheduledAt;   // when the request path would have scheduled this step's event
         public int Gen;
     }
 
-    private Entry[] _heap = new Entry[64];
-    private int _count;
+    private Key[] _heap = new Key[64];
+    private Payload[] _payload = new Payload[64];
+    private int[] _freeSlots = new int[64];
+    private int _count, _slotsUsed, _free;
     private long _sequence;
 
     public int Count => _count;
 
-    private static bool Less(in Entry a, in Entry b) => a.At < b.At || (a.At == b.At && a.Sequence < b.Sequence);
+    private static bool Less(in Key a, in Key b) => a.At < b.At || (a.At == b.At && a.Sequence < b.Sequence);
 
     /// <summary><paramref name="informer"/> (its park generation <paramref name="gen"/>) takes its next step at <paramref name="at"/>, as an event scheduled at <paramref name="scheduledAt"/>.</summary>
     public void Add(Informer informer, int gen, long at, long scheduledAt)
     {
+        int slot;
+        if (_free > 0) slot = _freeSlots[--_free];
+        else
+        {
+            if (_slotsUsed == _payload.Length)
+            {
+                Array.Resize(ref _payload, _slotsUsed * 2);
+                Array.Resize(ref _freeSlots, _slotsUsed * 2);
+            }
+            slot = _slotsUsed++;
+        }
+        _payload[slot] = new Payload { Informer = informer, Gen = gen, ScheduledAt = scheduledAt };
         if (_count == _heap.Length) Array.Resize(ref _heap, _count * 2);
-        var e = new Entry { At = at, Sequence = _sequence++, Informer = informer, Gen = gen, ScheduledAt = scheduledAt };
-        int i = _count++;
+        SiftUp(_count++, new Key { At = at, Sequence = _sequence++, Slot = slot });
+    }
+
+    private void SiftUp(int i, Key e)
+    {
+        var heap = _heap;
         while (i > 0)
         {
-            int parent = (i - 1) >> 1;
-            if (!Less(e, _heap[parent])) break;
-            _heap[i] = _heap[parent];
+            int parent = (i - 1) >> 2;
+            if (!Less(e, heap[parent])) break;
+            heap[i] = heap[parent];
             i = parent;
         }
-        _heap[i] = e;
+        heap[i] = e;
     }
 
-    private Entry PopMin()
+    /// <summary>Takes the earliest entry out: its time, its sequence and what it carries (its slot is free again).</summary>
+    private Payload PopMin(out long at)
     {
         var top = _heap[0];
-        _heap[0] = _heap[--_count];
-        _heap[_count] = default;
-        if (_count > 0) SiftDown(0);
-        return top;
+        at = top.At;
+        var carried = _payload[top.Slot];
+        Release(top.Slot);
+        if (--_count > 0) SiftDown(0, _heap[_count]);
+        return carried;
     }
 
-    private void SiftDown(int i)
+    private void Release(int slot)
     {
-        var e = _heap[i];
+        _payload[slot] = default;
+        _freeSlots[_free++] = slot;
+    }
+
+    /// <summary>Places <paramref name="e"/> at hole <paramref name="i"/> or below.</summary>
+    private void SiftDown(int i, Key e)
+    {
+        var heap = _heap;
+        int n = _count;
         while (true)
         {
-            int child = 2 * i + 1;
-            if (child >= _count) break;
-            if (child + 1 < _count && Less(_heap[child + 1], _heap[child])) child++;
-            if (!Less(_heap[child], e)) break;
-            _heap[i] = _heap[child];
-            i = child;
+            int first = 4 * i + 1;
+            if (first >= n) break;
+            int best = first, end = Math.Min(first + 4, n);
+            for (int c = first + 1; c < end; c++)
+                if (Less(heap[c], heap[best])) best = c;
+            if (!Less(heap[best], e)) break;
+            heap[i] = heap[best];
+            i = best;
         }
-        _heap[i] = e;
+        heap[i] = e;
     }
 
     public void CatchUp(long now, bool throughNow)
     {
         while (_count > 0 && (throughNow ? _heap[0].At <= now : _heap[0].At < now))
         {
-            var e = PopMin();
+            var e = PopMin(out long at);
             if (!e.Informer.ParkedAs(e.Gen)) continue;
-            long at = e.At, next = e.Informer.ParkedStep(at);
+            long next = e.Informer.ParkedStep(at);
             // A next step due before every other parked one (a refusal 1 ms after its attempt, usually) is taken at
             // once: the steps still come in time order.
             while ((throughNow ? next <= now : next < now) && (_count == 0 || next < _heap[0].At))
@@ -88,19 +126,23 @@ internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
         int kept = 0;
         for (int i = 0; i < _count; i++)
         {
-            var e = _heap[i];
-            if (!e.Informer.ParkedAs(e.Gen)) continue;
-            if (e.Informer.ParkedDark)
+            var key = _heap[i];
+            ref Payload e = ref _payload[key.Slot];
+            if (e.Informer.ParkedAs(e.Gen) && !e.Informer.ParkedDark)
+            {
+                _heap[kept++] = key;
+                continue;
+            }
+            if (e.Informer.ParkedAs(e.Gen))
             {
                 var informer = e.Informer;
-                into.Add(new ParkedResumption(e.ScheduledAt, e.Sequence, informer.OnServing));
+                into.Add(new ParkedResumption(e.ScheduledAt, key.Sequence, informer.OnServing));
             }
-            else _heap[kept++] = e;
+            Release(key.Slot);
         }
-        Array.Clear(_heap, kept, _count - kept);
         _count = kept;
         // What is kept is a subset of a heap, in array order: make it one again.
-        for (int i = kept / 2 - 1; i >= 0; i--) SiftDown(i);
+        for (int i = (kept - 2) >> 2; i >= 0; i--) SiftDown(i, _heap[i]);
     }
 
     /// <summary>Counts what is due before now, so that an informer leaving now has its own attempts counted.</summary>

@@ -59,7 +59,7 @@ public static class ScenarioRunner
         if (threads <= 0) threads = Environment.ProcessorCount;
         var sim = new Simulation(seed);
         var timeline = new Timeline();
-        var fleet = ScenarioBuilder.BuildFleet(sim, scenario, timeline, baseDirectory);
+        var fleet = ScenarioBuilder.BuildFleet(sim, scenario, timeline, baseDirectory, threadsNow is null ? threads : Math.Max(1, threadsNow()));
         beforeStart?.Invoke(fleet);
         fleet.Start();
         long end = scenario.Duration.Ticks;

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Cascade.Cluster;
 using Cascade.ControlPlane;
 using Cascade.ControlPlane.Apf;
@@ -12,16 +13,31 @@ namespace Cascade.Scenarios;
 public static class ScenarioBuilder
 {
     /// <summary>The whole fleet of a scenario (one cluster or many), with its rollout, alerts and playbook.</summary>
-    public static FleetModel BuildFleet(Simulation sim, Scenario scenario, Timeline timeline, string? baseDirectory = null)
+    /// <param name="threads">Clusters built at once; the fleet is the same whatever the number.</param>
+    public static FleetModel BuildFleet(Simulation sim, Scenario scenario, Timeline timeline, string? baseDirectory = null, int threads = 1)
     {
         var fleet = new FleetModel(sim, timeline);
+        var specs = scenario.ExpandedClusters();
         var names = new HashSet<string>();
-        foreach (var spec in scenario.ExpandedClusters())
+        int count = 0;
+        while (count < specs.Count && names.Add(specs[count].Name)) count++;
+        // Each cluster has its own kernel and timeline, its random streams are named per cluster (so one seed serves
+        // all), and it only reads the scenario: the clusters are built side by side. A failure is reported as building
+        // them one after another would have: the first cluster's in order, and a repeated name only after those before it.
+        var built = new ClusterModel[count];
+        var failed = new ExceptionDispatchInfo?[count];
+        void Build(int i)
         {
-            if (!names.Add(spec.Name)) throw new InputException($"two clusters are named '{spec.Name}'", field: "clusters");
-            // Each cluster has its own kernel and timeline; random streams are named per cluster, so one seed serves all.
-            fleet.Clusters.Add(BuildCluster(new Simulation(sim.Random.Seed), scenario, spec, new Timeline(), baseDirectory));
+            try { built[i] = BuildCluster(new Simulation(sim.Random.Seed), scenario, specs[i], new Timeline(), baseDirectory); }
+            catch (Exception e) { failed[i] = ExceptionDispatchInfo.Capture(e); }
         }
+        if (threads <= 1 || count <= 1)
+            for (int i = 0; i < count; i++) Build(i);
+        else
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, Build);
+        foreach (var f in failed) f?.Throw();
+        if (count < specs.Count) throw new InputException($"two clusters are named '{specs[count].Name}'", field: "clusters");
+        fleet.Clusters.AddRange(built);
         var change = scenario.Rollout?.Change;
         if (scenario.Rollout is { } r)
         {

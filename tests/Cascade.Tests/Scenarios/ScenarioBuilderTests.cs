@@ -224,6 +224,41 @@ public class ScenarioBuilderTests
         Assert.Null(Build(WithoutRollout).Rollout);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Clusters_built_side_by_side_fail_as_building_them_in_order_would(int threads)
+    {
+        FleetModel BuildWith(Scenario s) => ScenarioBuilder.BuildFleet(new Simulation(1), s, new Timeline(), PreflightFixtures.RepoRoot(), threads);
+        // canary renamed prod-2: the clusters are prod-2, prod-1, prod-2, the third a repeated name.
+        var s = Load(Fleet);
+        s.Clusters[0].Name = "prod-2";
+        s.Clusters[0].ApiServer.Apf.File = "first-missing.yaml";
+        s.Clusters[1].ApiServer.Apf.File = "second-missing.yaml";
+        // Both failing, the first cluster's failure is the one reported, however the threads finished.
+        Assert.Contains("first-missing.yaml", Assert.Throws<InputException>(() => BuildWith(s)).Message);
+        // A failure before the repeated name comes first ...
+        s.Clusters[0].ApiServer.Apf.File = null;
+        Assert.Contains("second-missing.yaml", Assert.Throws<InputException>(() => BuildWith(s)).Message);
+        // ... and without one, the repeated name.
+        s.Clusters[1].ApiServer.Apf.File = null;
+        var e = Assert.Throws<InputException>(() => BuildWith(s));
+        Assert.Equal(("clusters", "two clusters are named 'prod-2'"), (e.Field, e.Message));
+        s.Clusters[0].Name = "canary";
+        Assert.Equal(["canary", "prod-1", "prod-2"], BuildWith(s).Clusters.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void Clusters_built_side_by_side_are_the_clusters_built_in_order()
+    {
+        // Every cluster's state is set by the build: the same scenario built on one thread and on two runs the same.
+        var s = Load(Fleet);
+        var one = ScenarioRunner.Run(s, 3, PreflightFixtures.RepoRoot(), threads: 1);
+        var two = ScenarioRunner.Run(Load(Fleet), 3, PreflightFixtures.RepoRoot(), threads: 2);
+        Assert.Equal(Json.Serialize(one.Result), Json.Serialize(two.Result));
+        Assert.True(one.Result.Events > 0);
+    }
+
     [Fact]
     public void Identities_selectors_and_scopes_come_out_as_documented()
     {
