@@ -31,6 +31,9 @@ public class ClusterModel : INodeRegistrationListener
     /// <summary>This cluster's own event kernel: clusters run side by side between the fleet's synchronisation points.</summary>
     public Simulation Sim { get; }
 
+    /// <summary>What the fleet read off this cluster at moments it has run past (SignalReader, FleetModel's lookahead).</summary>
+    internal SignalReadings Readings { get; } = new();
+
     /// <summary>What happened in this cluster (merged with the fleet's at the end of the run).</summary>
     public Timeline Timeline { get; }
 

@@ -456,6 +456,28 @@ public sealed class EventQueue
         return true;
     }
 
+    /// <summary>
+    /// When the earliest pending event <paramref name="filter"/> accepts is due; <see cref="SimTime.Never"/> if none. A scan
+    /// of every pending event, for a queue of a few (a fleet's).
+    /// </summary>
+    public long EarliestWhere(IEventFilter filter)
+    {
+        long earliest = SimTime.Never;
+        foreach (var heap in (ReadOnlySpan<Heap>)[_near, _far])
+            for (int i = 0; i < heap.Count; i++)
+            {
+                ref Entry e = ref heap.Items[i];
+                if (e.Time < earliest && filter.Accepts(_payload[e.Slot].Handler!, _state[e.Slot].Kind)) earliest = e.Time;
+            }
+        foreach (var lane in _lanes)
+            for (int k = 0; k < lane.Count; k++)
+            {
+                ref LaneEntry e = ref lane.At(lane.Popped + k);
+                if (e.Handler is not null && e.Time < earliest && filter.Accepts(e.Handler, e.Kind)) earliest = e.Time;
+            }
+        return earliest;
+    }
+
     private static bool Nothing(out IEventHandler handler, out int kind, out long arg)
     {
         handler = null!; kind = 0; arg = 0;

@@ -11,3 +11,9 @@ public interface IEventHandler
 {
     void OnEvent(int kind, long arg);
 }
+
+/// <summary>Picks pending events by their handler and kind (<see cref="EventQueue.EarliestWhere"/>).</summary>
+public interface IEventFilter
+{
+    bool Accepts(IEventHandler handler, int kind);
+}

@@ -33,6 +33,9 @@ public sealed class Simulation
 
     public long NextEventTime => _queue.PeekTime;
 
+    /// <summary>When the earliest pending event <paramref name="filter"/> accepts is due (<see cref="SimTime.Never"/>: none); scans the queue, for a kernel of few events.</summary>
+    public long NextEventTimeWhere(IEventFilter filter) => _queue.EarliestWhere(filter);
+
     public EventHandle Schedule(long delayTicks, IEventHandler handler, int kind, long arg = 0)
     {
         if (delayTicks < 0) throw new ArgumentOutOfRangeException(nameof(delayTicks), delayTicks, "an event cannot be scheduled in the past");

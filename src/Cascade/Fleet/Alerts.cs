@@ -10,7 +10,7 @@ public sealed record AlertRule(string Name, Condition Condition, IReadOnlyList<s
 /// duration on a cluster. The first firing anywhere is the incident's detection; each firing goes in the
 /// timeline once per rule and cluster.
 /// </summary>
-public sealed class Alerts : IEventHandler
+public sealed class Alerts : IEventHandler, IEvaluations
 {
     private readonly FleetModel _fleet;
     private readonly AlertRule[] _rules;
@@ -25,10 +25,18 @@ public sealed class Alerts : IEventHandler
         _change = change;
         _trackers = _rules.Select(r => new ConditionTracker(r.Condition, fleet.Clusters.Count)).ToArray();
         _fired = new bool[_rules.Length, fleet.Clusters.Count];
+        _readsMovingSignal = _rules.Any(r => SignalReader.MovesCluster(r.Condition.Signal));
     }
+
+    private readonly bool _readsMovingSignal;
 
     /// <summary>The rules as built (tests read them).</summary>
     internal IReadOnlyList<AlertRule> Rules => _rules;
+
+    // Its events only read the clusters' signals; only the first firing (detection) starts anything.
+    bool IEvaluations.Evaluates(int kind) => true;
+    bool IEvaluations.MayStart => _rules.Length > 0 && FirstFiredAt is null;
+    bool IEvaluations.ReadsMovingSignal => _readsMovingSignal;
 
     public long? FirstFiredAt { get; private set; }
     public string? FirstFiredRule { get; private set; }

@@ -70,6 +70,9 @@ public sealed class Faults : IEventHandler
     public void OnDetected() => _steps.OnDetected();
     public void OnRolloutHalted() => _steps.OnRolloutHalted();
 
+    /// <summary>Its steps and what starts them.</summary>
+    internal TriggeredSteps Steps => _steps;
+
     public void OnEvent(int kind, long arg)
     {
         var f = _faults[arg];

@@ -8,8 +8,8 @@ namespace Cascade.Fleet;
 /// The clusters of one simulation and what couples them: the rollout that walks through them, the alerts
 /// that watch them, and the people who act on them. Each cluster has its own event kernel and the fleet
 /// one more for its own events (waves, evaluations, playbook steps); <see cref="RunUntil"/> advances the
-/// clusters independently up to the fleet's next event, so what they compute is fixed by simulated time
-/// alone, whatever the threads.
+/// clusters independently up to where the fleet may next act on them, so what they compute is fixed by
+/// simulated time alone, whatever the threads.
 /// </summary>
 public sealed class FleetModel
 {
@@ -64,12 +64,15 @@ public sealed class FleetModel
         Timeline.Add(SimTime.ToSeconds(Sim.Now), cluster, kind, message);
 
     /// <summary>
-    /// Advances the whole fleet to <paramref name="untilTicks"/>: clusters run in parallel up to each fleet
-    /// event (a wave, an evaluation, a playbook step), then the fleet acts with every cluster paused at that
-    /// exact time. Clusters touch only their own state while they run, so the result does not depend on
-    /// the number of threads.
+    /// Advances the whole fleet to <paramref name="untilTicks"/>: on one thread the clusters run to each fleet event
+    /// in turn; on more they run in parallel to the fleet's next action (a wave, a playbook step, a fault) or as far
+    /// as its evaluations (alerts, gates) cannot start one sooner, noting what those evaluations read as they pass
+    /// (<see cref="Horizon"/>), and the fleet acts with every cluster paused at that exact time. Clusters touch only
+    /// their own state while they run, so the result does not depend on the number of threads.
     /// </summary>
-    public void RunUntil(long untilTicks, int threads)
+    /// <param name="mayRunTo">How far the clusters may run ahead of the fleet, when the fleet's next actions allow
+    /// (the fleet itself stops at <paramref name="untilTicks"/>); by default they stop there too.</param>
+    public void RunUntil(long untilTicks, int threads, long mayRunTo = 0)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
         bool parallel = threads > 1 && Clusters.Count > 1;
@@ -78,18 +81,77 @@ public sealed class FleetModel
             long next = Math.Min(Sim.NextEventTime, untilTicks);
             if (!parallel)
                 foreach (var c in Clusters) c.Sim.Run(untilTicks: next);
-            else
+            else if (Clusters[0].Sim.Now < next)
             {
+                // The clusters run on to where the fleet may act on them next (Horizon), noting what the fleet's
+                // evaluations before that will read of them as they pass those moments: one step, not one per 10 s.
+                long to = Math.Min(Math.Max(untilTicks, mayRunTo), Math.Max(next, Horizon()));
                 // Largest expected cost first, one cluster at a time to whichever thread is free (longest
                 // processing time first): a split by position would leave the large clusters on one thread.
                 OrderByLastStepCost();
                 Parallel.ForEach(Partitioner.Create(_order!, EnumerablePartitionerOptions.NoBuffering), options,
-                    i => Clusters[i].Sim.Run(untilTicks: next));
+                    i => RunNoting(Clusters[i], to));
+                ClusterSteps++;
             }
+            if (parallel && Clusters[0].Sim.Now > next && Sim.NextEventTimeWhere(_acting) <= next)
+                throw new InvalidOperationException($"the fleet would act at {SimTime.ToSeconds(next)} s on clusters that ran on to {SimTime.ToSeconds(Clusters[0].Sim.Now)} s");
             Sim.Run(untilTicks: next);
             if (next >= untilTicks) return;
         }
     }
+
+    // ---------------------------------------------------------------- lookahead
+
+    // The fleet acts on a cluster only in its own events (a wave, a playbook step, a fault); its evaluations (alerts,
+    // gates) only read the clusters' signals, and what one starts (detection, a halt) waits its trigger's delay. So the
+    // clusters may run ahead of the fleet to its next acting event, or to the next evaluation plus the least such delay,
+    // whichever comes first, provided they note the signals at each evaluation moment they pass (SignalReader.Record).
+    // A cluster computes the same whatever moments it pauses at, so this changes no result; a signal whose reading
+    // moves the cluster (changeCpu) turns the lookahead off while it may be read.
+
+    private readonly EvaluationFilter _evaluations = new(evaluations: true), _acting = new(evaluations: false);
+
+    /// <summary>How far the clusters may run ahead of the fleet: to its next acting event, or the next evaluation plus the least delay of what it may start.</summary>
+    internal long Horizon()
+    {
+        long horizon = Sim.NextEventTimeWhere(_acting);
+        long evaluation = Sim.NextEventTimeWhere(_evaluations);
+        if (evaluation == SimTime.Never) return horizon;
+        foreach (var (evaluator, lead) in Evaluators())
+        {
+            if (evaluator.ReadsMovingSignal) return Sim.Now;
+            if (evaluator.MayStart) horizon = Math.Min(horizon, lead >= SimTime.Never - evaluation ? SimTime.Never : evaluation + lead);
+        }
+        return horizon;
+    }
+
+    /// <summary>The evaluators, each with the least delay from an evaluation to an action it starts: detection's and a halt's.</summary>
+    private IEnumerable<(IEvaluations Evaluator, long Lead)> Evaluators()
+    {
+        if (Alerts is not null) yield return (Alerts, Math.Min(Remediation?.Steps.LeastAfterDetection ?? SimTime.Never, Faults?.Steps.LeastAfterDetection ?? SimTime.Never));
+        if (Rollout is not null) yield return (Rollout, Math.Min(Remediation?.Steps.LeastAfterHalt ?? SimTime.Never, Faults?.Steps.LeastAfterHalt ?? SimTime.Never));
+    }
+
+    /// <summary>Runs <paramref name="cluster"/> to <paramref name="to"/>, noting its signals at each evaluation moment before it.</summary>
+    private void RunNoting(ClusterModel cluster, long to)
+    {
+        var sim = cluster.Sim;
+        cluster.Readings.Clear();
+        for (long t = (sim.Now / Evaluation.Period + 1) * Evaluation.Period; t < to; t += Evaluation.Period)
+        {
+            sim.Run(untilTicks: t);
+            SignalReader.Record(cluster, Rollout?.Change);
+        }
+        sim.Run(untilTicks: to);
+    }
+
+    private sealed class EvaluationFilter(bool evaluations) : IEventFilter
+    {
+        public bool Accepts(IEventHandler handler, int kind) => (handler is IEvaluations e && e.Evaluates(kind)) == evaluations;
+    }
+
+    /// <summary>Times the clusters were run on together (in parallel), for tests of the lookahead.</summary>
+    internal int ClusterSteps { get; private set; }
 
     // The clusters in the order they are handed to threads, and each one's events at the end of the last step.
     private int[]? _order;
@@ -157,4 +219,17 @@ public sealed class FleetModel
         });
         return all.Select(x => x.Entry).ToList();
     }
+}
+
+/// <summary>A fleet component some of whose events only read the clusters' signals (FleetModel's lookahead).</summary>
+internal interface IEvaluations
+{
+    /// <summary>Events of <paramref name="kind"/> only read signals; what they start waits a trigger's delay.</summary>
+    bool Evaluates(int kind);
+
+    /// <summary>An evaluation may still start something (detection, a halt).</summary>
+    bool MayStart { get; }
+
+    /// <summary>Its evaluations may read a signal whose reading moves the cluster (<see cref="SignalReader.MovesCluster"/>).</summary>
+    bool ReadsMovingSignal { get; }
 }

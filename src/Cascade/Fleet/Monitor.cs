@@ -30,7 +30,7 @@ public sealed class ConditionTracker
     /// <summary>Updates cluster <paramref name="index"/>; true when the condition has held for its whole duration.</summary>
     public bool Update(int index, ClusterModel cluster, string? change, long now, out double value)
     {
-        value = SignalReader.Read(cluster, _condition.Signal, change);
+        value = SignalReader.Read(cluster, _condition.Signal, change, now);
         if (value > _condition.Threshold)
         {
             if (_since[index] < 0) _since[index] = now;

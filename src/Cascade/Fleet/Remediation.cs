@@ -77,6 +77,9 @@ public sealed class Remediation : IEventHandler
     /// <summary>A gate halted the rollout: actions keyed to that (an automated abort) start after their delay.</summary>
     public void OnRolloutHalted() => _steps.OnRolloutHalted();
 
+    /// <summary>Its steps and what starts them.</summary>
+    internal TriggeredSteps Steps => _steps;
+
     /// <summary>Batch <paramref name="batch"/> of the clusters the action names: all of them, or its share when people work on a few clusters at a time.</summary>
     private IEnumerable<(int Index, ClusterModel Cluster)> Targets(PlannedAction a, int batch)
     {

@@ -13,7 +13,7 @@ public sealed record Wave(IReadOnlyList<string> Clusters, long BakeTicks);
 /// gate on the change's own CPU and memory passes a change that is cheap for itself and ruinous for the
 /// control plane, which is how 2024-12-11 went fleet-wide.
 /// </summary>
-public sealed class Rollout : IEventHandler
+public sealed class Rollout : IEventHandler, IEvaluations
 {
     private const int NextWave = 0, Evaluate = 1;
 
@@ -32,9 +32,17 @@ public sealed class Rollout : IEventHandler
         _waves = waves;
         _gates = gates.Select(g => new ConditionTracker(g, fleet.Clusters.Count)).ToArray();
         _reached = new bool[fleet.Clusters.Count];
+        _gatesReadMovingSignal = _gates.Any(g => SignalReader.MovesCluster(g.Condition.Signal));
     }
 
+    private readonly bool _gatesReadMovingSignal;
+
     public string Change { get; }
+
+    // Gate evaluations only read the clusters' signals; one may halt the rollout while it runs.
+    bool IEvaluations.Evaluates(int kind) => kind == Evaluate;
+    bool IEvaluations.MayStart => _gates.Length > 0 && !Halted && CompletedAt is null;
+    bool IEvaluations.ReadsMovingSignal => ((IEvaluations)this).MayStart && _gatesReadMovingSignal;
 
     /// <summary>The waves and the gates' conditions, as built (tests read them).</summary>
     internal IReadOnlyList<Wave> Waves => _waves;

@@ -23,6 +23,19 @@ public sealed class TriggeredSteps(Simulation sim, IReadOnlyList<Trigger> trigge
             if (triggers[i].AfterDetectionTicks is { } delay) sim.Schedule(delay, handler, kind, i);
     }
 
+    /// <summary>The least delay any step waits after detection; <see cref="SimTime.Never"/> if none waits on it.</summary>
+    public long LeastAfterDetection => Least(t => t.AfterDetectionTicks);
+
+    /// <summary>The least delay any step waits after a halt; <see cref="SimTime.Never"/> if none waits on it.</summary>
+    public long LeastAfterHalt => Least(t => t.AfterHaltTicks);
+
+    private long Least(Func<Trigger, long?> delay)
+    {
+        long least = SimTime.Never;
+        foreach (var t in triggers) if (delay(t) is { } d) least = Math.Min(least, d);
+        return least;
+    }
+
     public void OnRolloutHalted()
     {
         for (int i = 0; i < triggers.Count; i++)

@@ -66,7 +66,7 @@ public static class ScenarioRunner
         long step = SimTime.FromMinutes(1);
         for (long t = Math.Min(step, end); ; t = Math.Min(t + step, end))
         {
-            fleet.RunUntil(t, threadsNow is null ? threads : Math.Max(1, threadsNow()));
+            fleet.RunUntil(t, threadsNow is null ? threads : Math.Max(1, threadsNow()), mayRunTo: end);
             progress?.Invoke(new RunProgress(SimTime.ToSeconds(t), SimTime.ToSeconds(end), fleet.EventsProcessed));
             if (t >= end) break;
         }

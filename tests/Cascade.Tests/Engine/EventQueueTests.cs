@@ -14,6 +14,33 @@ public class EventQueueTests
         public void OnEvent(int kind, long arg) => Seen.Add((_sim.Now, kind, arg));
     }
 
+    private sealed class KindFilter(IEventHandler handler, int kind) : IEventFilter
+    {
+        public bool Accepts(IEventHandler h, int k) => h == handler && (kind < 0 || k == kind);
+    }
+
+    [Fact]
+    public void The_earliest_event_a_filter_accepts_is_found_in_either_heap_and_in_the_lanes()
+    {
+        // nearTicks 100: an event 50 ahead waits in the near heap, one 1,000 ahead in the far heap, one 30 ahead in a lane.
+        var sim = new Simulation(1, nearTicks: 100);
+        var (a, b) = (new Recorder(sim), new Recorder(sim));
+        sim.UseLane(30);
+        var cancelled = sim.Schedule(30, b, 9);
+        sim.Schedule(1000, a, 1);
+        sim.Schedule(50, b, 2);
+        sim.Schedule(30, a, 3);
+        sim.Schedule(2000, b, 9);
+        Assert.True(sim.Cancel(cancelled));
+        Assert.Equal(30, sim.NextEventTimeWhere(new KindFilter(a, -1)));
+        Assert.Equal(1000, sim.NextEventTimeWhere(new KindFilter(a, 1)));
+        Assert.Equal(50, sim.NextEventTimeWhere(new KindFilter(b, -1)));
+        Assert.Equal(2000, sim.NextEventTimeWhere(new KindFilter(b, 9)));   // the cancelled one in the lane is not pending
+        Assert.Equal(SimTime.Never, sim.NextEventTimeWhere(new KindFilter(a, 2)));
+        sim.Run(untilTicks: 40);
+        Assert.Equal(1000, sim.NextEventTimeWhere(new KindFilter(a, -1))); // run events are not pending either
+    }
+
     [Fact]
     public void Events_run_in_time_order_and_simultaneous_events_in_insertion_order()
     {

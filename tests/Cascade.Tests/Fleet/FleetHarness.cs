@@ -33,7 +33,14 @@ internal sealed class StubCluster : ClusterModel
 
     public override double NodesNotReady => NotReady();
     public override double ProductErrorRate => ErrorRate();
-    public override void ShiftTrafficAway(double fraction) => Shifted.Add(fraction);
+    /// <summary>The cluster's own time at each shift.</summary>
+    public List<double> ShiftedAt { get; } = new();
+
+    public override void ShiftTrafficAway(double fraction)
+    {
+        Shifted.Add(fraction);
+        ShiftedAt.Add(SimTime.ToSeconds(Sim.Now));
+    }
 
     public override int RemoveNodesFrom(int keep)
     {

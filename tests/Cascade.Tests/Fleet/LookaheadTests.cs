@@ -1,0 +1,134 @@
+using Cascade.Engine;
+using Cascade.Fleet;
+using static Cascade.Tests.Fleet.FleetHarness;
+using static Cascade.Tests.Fleet.FleetModelTests;
+
+namespace Cascade.Tests.Fleet;
+
+/// <summary>
+/// The fleet's lookahead: on more than one thread the clusters run ahead of the fleet's evaluations (alerts, gates) to
+/// its next action, noting the signals those evaluations read as they pass their moments; a run is what stepping the
+/// clusters to every fleet event gives.
+/// </summary>
+public class LookaheadTests
+{
+    private static Alerts Alert(FleetModel fleet, Signal signal, double forSeconds = 0) =>
+        new(fleet, [new AlertRule("r", new Condition(signal, 0.5, At(forSeconds)), ["*"])], null);
+
+    [Fact]
+    public void The_clusters_may_run_to_the_next_action_or_the_next_evaluation_plus_the_least_delay_of_what_it_may_start()
+    {
+        var fleet = Stubs("a", "b");
+        fleet.Alerts = Alert(fleet, Signal.ProductErrorRate);
+        fleet.Remediation = new Remediation(fleet, [Shift("a", 600, null, 0, 0.1), Shift("b", null, null, 90, 0.2), Shift("b", null, null, 45, 0.3)], null);
+        fleet.Start();
+        // The alerts evaluate at 10 s; a detection then starts the 45 s step at 55 s, before the step at 600 s.
+        Assert.Equal(At(55), fleet.Horizon());
+        fleet.Stub("b").ErrorRate = () => 1;
+        fleet.RunUntil(At(10), threads: 2);
+        Assert.Equal(At(10), fleet.DetectedAt);
+        // Detected: the alerts start nothing more; the next action is the detection's own step.
+        Assert.Equal(At(55), fleet.Horizon());
+        fleet.RunUntil(At(56), threads: 2);
+        Assert.Equal(At(100), fleet.Horizon());
+        fleet.RunUntil(At(101), threads: 2);
+        Assert.Equal(At(600), fleet.Horizon());
+        fleet.RunUntil(At(601), threads: 2);
+        Assert.Equal(SimTime.Never, fleet.Horizon());
+    }
+
+    [Fact]
+    public void Without_a_step_that_waits_on_detection_the_alerts_bound_nothing()
+    {
+        var fleet = Stubs("a", "b");
+        fleet.Alerts = Alert(fleet, Signal.ProductErrorRate);
+        fleet.Remediation = new Remediation(fleet, [Shift("a", 600, null, 0, 0.1)], null);
+        fleet.Start();
+        Assert.Equal(At(600), fleet.Horizon());
+    }
+
+    [Fact]
+    public void Gates_bound_the_lookahead_by_what_a_halt_starts_until_the_rollout_is_done()
+    {
+        var fleet = Stubs("a", "b");
+        fleet.Rollout = new Rollout(fleet, "chg", 0, [new Wave(["a"], At(300)), new Wave(["b"], 0)], [new Condition(Signal.ChangeMemory, 1e12, 0)]);
+        fleet.Faults = new Faults(fleet, [new PlannedFault(FaultKind.LoseNodes, "", ["b"], new Trigger(null, At(30), null), 0, null, "", new PodBudget(0, 100), 0.5)]);
+        fleet.Start();
+        fleet.RunUntil(At(1), threads: 2);
+        // The gates evaluate at 10 s; a halt then starts the fault 30 s later, before the second wave at 300 s.
+        Assert.Equal(At(40), fleet.Horizon());
+        fleet.RunUntil(At(301), threads: 2);
+        Assert.NotNull(fleet.Rollout.CompletedAt);
+        Assert.Equal(SimTime.Never, fleet.Horizon());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_signal_whose_reading_moves_the_cluster_turns_the_lookahead_off_while_it_may_be_read(bool alert)
+    {
+        var fleet = Stubs("a", "b");
+        if (alert) fleet.Alerts = Alert(fleet, Signal.ChangeCpu);
+        else fleet.Rollout = new Rollout(fleet, "chg", At(100), [new Wave(["a"], 0)], [new Condition(Signal.ChangeCpu, 1, 0)]);
+        fleet.Remediation = new Remediation(fleet, [Shift("a", 600, null, 0, 0.1)], null);
+        fleet.Start();
+        fleet.RunUntil(At(20), threads: 2);
+        Assert.Equal(At(20), fleet.Horizon());
+        if (alert) return;
+        fleet.RunUntil(At(101), threads: 2);
+        Assert.NotNull(fleet.Rollout!.CompletedAt);
+        Assert.Equal(At(600), fleet.Horizon()); // done: its gates read nothing more
+    }
+
+    /// <summary>A fleet whose cluster b fails its users from 35 s on (by its own clock), an alert that must see it for 20 s, and a step 45 s after detection.</summary>
+    private static FleetModel Failing()
+    {
+        var fleet = Stubs("a", "b", "c");
+        var b = fleet.Stub("b");
+        b.ErrorRate = () => b.Sim.Now >= At(35) ? 1 : 0;
+        fleet.Alerts = Alert(fleet, Signal.ProductErrorRate, forSeconds: 20);
+        fleet.Remediation = new Remediation(fleet, [Shift("b", null, null, 45, 0.2), Shift("c", 250, null, 0, 0.3)], null);
+        fleet.Start();
+        return fleet;
+    }
+
+    [Fact]
+    public void A_run_with_the_lookahead_is_the_run_stepped_to_every_evaluation()
+    {
+        var stepped = Failing();
+        var ahead = Failing();
+        for (int minute = 1; minute <= 5; minute++)
+        {
+            stepped.RunUntil(At(60 * minute), threads: 1);
+            ahead.RunUntil(At(60 * minute), threads: 2, mayRunTo: At(300));
+        }
+        Assert.Equal(At(60), stepped.DetectedAt); // above 0.5 at 40, 50 and 60 s: held 20 s at 60
+        Assert.Equal(stepped.DetectedAt, ahead.DetectedAt);
+        Assert.Equal(Entries(stepped, "action"), Entries(ahead, "action"));
+        Assert.Equal(Entries(stepped, "alert"), Entries(ahead, "alert"));
+        Assert.Equal(new[] { 0.2 }, ahead.Stub("b").Shifted);
+        Assert.Equal(new[] { 105.0 }, ahead.Stub("b").ShiftedAt);   // the step found b at its own time
+        Assert.Equal(new[] { 250.0 }, ahead.Stub("c").ShiftedAt);
+        // Stepped to every evaluation, the clusters would pause 30 times in 5 min; ahead, they pause at the detection's
+        // bound (10 s + 45 s, then each evaluation to 60 s + 45 s), the steps (105 s, 250 s) and the end.
+        Assert.True(ahead.ClusterSteps < 15, $"{ahead.ClusterSteps} steps");
+        Assert.All(ahead.Clusters, c => Assert.Equal(At(300), c.Sim.Now));
+    }
+
+    [Fact]
+    public void A_signal_is_read_as_noted_when_the_cluster_passed_its_moment()
+    {
+        var c = new StubCluster("a");
+        c.ErrorRate = () => c.Sim.Now >= At(20) ? 0.9 : 0.4;
+        c.Sim.Run(untilTicks: At(10));
+        SignalReader.Record(c, "chg");
+        c.Sim.Run(untilTicks: At(30));
+        Assert.Equal(0.4, SignalReader.Read(c, Signal.ProductErrorRate, "chg", At(10)));
+        Assert.Equal(0.9, SignalReader.Read(c, Signal.ProductErrorRate, "chg", At(30)));   // the cluster is there: read now
+        Assert.Throws<InvalidOperationException>(() => SignalReader.Read(c, Signal.ProductErrorRate, "chg", At(20)));
+        // changeCpu is never noted: reading it takes what the change's pods received since the last reading.
+        Assert.Throws<InvalidOperationException>(() => SignalReader.Read(c, Signal.ChangeCpu, "chg", At(10)));
+        Assert.True(SignalReader.MovesCluster(Signal.ChangeCpu));
+        Assert.DoesNotContain(Enum.GetValues<Signal>(), s => s != Signal.ChangeCpu && SignalReader.MovesCluster(s));
+    }
+}
