@@ -41,6 +41,23 @@ public class EventQueueTests
         Assert.Equal(1000, sim.NextEventTimeWhere(new KindFilter(a, -1))); // run events are not pending either
     }
 
+    private sealed class AnyEvent : IEventFilter
+    {
+        public bool Accepts(IEventHandler h, int k) => true;
+    }
+
+    [Fact]
+    public void A_cancelled_event_in_a_lane_is_not_pending_for_a_filter_that_takes_anything()
+    {
+        var sim = new Simulation(1);
+        var a = new Recorder(sim);
+        sim.UseLane(20);
+        Assert.True(sim.Cancel(sim.Schedule(20, a, 1)));
+        sim.Schedule(30, a, 2);
+        Assert.Equal(30, sim.NextEventTimeWhere(new AnyEvent()));
+        Assert.Equal(SimTime.Never, new Simulation(1).NextEventTimeWhere(new AnyEvent()));
+    }
+
     [Fact]
     public void Events_run_in_time_order_and_simultaneous_events_in_insertion_order()
     {

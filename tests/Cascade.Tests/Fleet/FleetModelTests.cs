@@ -20,7 +20,7 @@ public class FleetModelTests
     internal static PlannedAction Shift(string cluster, double? at, double? afterHalt, double afterDetection, double fraction) => new(ActionKind.ShiftTraffic, "",
         [cluster], at is null ? null : At(at.Value), afterHalt is null ? null : At(afterHalt.Value), At(afterDetection), 0, new Identity("u", []), 0, 0, 1, [], 0, 0, 0, 0, 1, fraction);
 
-    private static PlannedFault Lose(string cluster, Trigger when) => new(FaultKind.LoseNodes, "", [cluster], when, 0, null, "", new PodBudget(0, 100), 0.5);
+    internal static PlannedFault Lose(string cluster, Trigger when) => new(FaultKind.LoseNodes, "", [cluster], when, 0, null, "", new PodBudget(0, 100), 0.5);
 
     [Fact]
     public void Starting_the_fleet_starts_its_rollout_alerts_playbook_and_faults()
