@@ -81,7 +81,7 @@ public sealed class FleetModel
             long next = Math.Min(Sim.NextEventTime, untilTicks);
             if (!parallel)
                 foreach (var c in Clusters) c.Sim.Run(untilTicks: next);
-            else if (Clusters[0].Sim.Now < next)
+            else if (ClustersAt(latest: false) < next)
             {
                 // The clusters run on to where the fleet may act on them next (Horizon), noting what the fleet's
                 // evaluations before that will read of them as they pass those moments: one step, not one per 10 s.
@@ -93,8 +93,8 @@ public sealed class FleetModel
                     i => RunNoting(Clusters[i], to));
                 ClusterSteps++;
             }
-            if (parallel && Clusters[0].Sim.Now > next && Sim.NextEventTimeWhere(_acting) <= next)
-                throw new InvalidOperationException($"the fleet would act at {SimTime.ToSeconds(next)} s on clusters that ran on to {SimTime.ToSeconds(Clusters[0].Sim.Now)} s");
+            if (parallel && ClustersAt(latest: true) > next && Sim.NextEventTimeWhere(_acting) <= next)
+                throw new InvalidOperationException($"the fleet would act at {SimTime.ToSeconds(next)} s on clusters that ran on to {SimTime.ToSeconds(ClustersAt(latest: true))} s");
             Sim.Run(untilTicks: next);
             if (next >= untilTicks) return;
         }
@@ -132,10 +132,19 @@ public sealed class FleetModel
         if (Rollout is not null) yield return (Rollout, Math.Min(Remediation?.Steps.LeastAfterHalt ?? SimTime.Never, Faults?.Steps.LeastAfterHalt ?? SimTime.Never));
     }
 
+    /// <summary>The earliest (or the latest) time the clusters are at: they differ only when one was added between steps.</summary>
+    private long ClustersAt(bool latest)
+    {
+        long at = latest ? long.MinValue : long.MaxValue;
+        foreach (var c in Clusters) at = latest ? Math.Max(at, c.Sim.Now) : Math.Min(at, c.Sim.Now);
+        return at;
+    }
+
     /// <summary>Runs <paramref name="cluster"/> to <paramref name="to"/>, noting its signals at each evaluation moment before it.</summary>
     private void RunNoting(ClusterModel cluster, long to)
     {
         var sim = cluster.Sim;
+        if (sim.Now >= to) return; // there already, its readings still to be read (a cluster added since catches up alone)
         cluster.Readings.Clear();
         for (long t = (sim.Now / Evaluation.Period + 1) * Evaluation.Period; t < to; t += Evaluation.Period)
         {

@@ -189,6 +189,22 @@ public class LookaheadTests
     }
 
     [Fact]
+    public void A_cluster_added_behind_the_others_catches_up_before_the_fleet_reads_it()
+    {
+        var fleet = Stubs("a", "b");
+        fleet.RunUntil(At(10), threads: 2, mayRunTo: At(100));
+        Assert.All(fleet.Clusters, c => Assert.Equal(At(100), c.Sim.Now));
+        var late = new StubCluster("c");
+        late.ErrorRate = () => late.Sim.Now >= At(15) ? 1 : 0;
+        fleet.Clusters.Add(late);
+        fleet.Alerts = Alert(fleet, Signal.ProductErrorRate);
+        fleet.Alerts.Start();   // evaluates at 20 s: a and b from their readings, c once it has caught up
+        fleet.RunUntil(At(30), threads: 2, mayRunTo: At(100));
+        Assert.Equal(At(100), late.Sim.Now);
+        Assert.Equal(At(20), fleet.DetectedAt);   // c, read as it was at 20 s
+    }
+
+    [Fact]
     public void A_signal_is_read_as_noted_when_the_cluster_passed_its_moment()
     {
         var c = new StubCluster("a");
