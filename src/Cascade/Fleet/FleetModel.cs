@@ -93,7 +93,8 @@ public sealed class FleetModel
                     i => RunNoting(Clusters[i], to));
                 ClusterSteps++;
             }
-            if (parallel && ClustersAt(latest: true) > next && Sim.NextEventTimeWhere(_acting) <= next)
+            // Whatever the threads now: clusters that ran ahead on more stay ahead on one.
+            if (ClustersAt(latest: true) > next && Sim.NextEventTimeWhere(_acting) <= next)
                 throw new InvalidOperationException($"the fleet would act at {SimTime.ToSeconds(next)} s on clusters that ran on to {SimTime.ToSeconds(ClustersAt(latest: true))} s");
             Sim.Run(untilTicks: next);
             if (next >= untilTicks) return;

@@ -107,6 +107,9 @@ public class LookaheadTests
         fleet.Sim.Schedule(At(20), new Call(() => { }), 0);
         var e = Assert.Throws<InvalidOperationException>(() => fleet.RunUntil(At(60), threads: 2, mayRunTo: At(300)));
         Assert.Contains("ran on to 300 s", e.Message);
+        // On one thread too: the clusters that ran ahead are still ahead.
+        e = Assert.Throws<InvalidOperationException>(() => fleet.RunUntil(At(60), threads: 1));
+        Assert.Equal("the fleet would act at 30 s on clusters that ran on to 300 s", e.Message);
     }
 
     [Fact]
