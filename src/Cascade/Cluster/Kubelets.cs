@@ -31,6 +31,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     private readonly Simulation _sim;
     private readonly ApiServerSet _api;
     private readonly ApiCall[] _lease, _status;
+    private readonly AlikeCalls? _alikeLeases;
     private ApiCall[] _podStatus = Array.Empty<ApiCall>();
     private PodTable? _podTable;
     private IPodStatusListener? _listener;
@@ -95,6 +96,8 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
             // All nodes classify alike; resolving once per node keeps each node its own flow (ByUser).
             _lease[n] = api.DefineCall("kubelet lease", id.User, id.Groups, "update", "leases", "kube-node-lease");
         }
+        // Every node's Lease call is alike but for its user: a renewal served in closed form reads one shape.
+        _alikeLeases = AlikeCalls.Of(_lease);
         double podShare = 1.0 / initial;
         for (int n = 0; n < nodes; n++)
         {
@@ -330,7 +333,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         {
             case RenewLease:
             {
-                long latency = _api.TrySendClosedForm(_heartbeat[n], _lease[n]);
+                long latency = _alikeLeases is null ? _api.TrySendClosedForm(_heartbeat[n], _lease[n]) : _api.TrySendClosedForm(_heartbeat[n], _alikeLeases, n);
                 if (latency < 0) _api.Send(_heartbeat[n], _lease[n], this, Tag(TagLease, n));
                 else Renewed(n, _sim.Now + latency);
                 break;

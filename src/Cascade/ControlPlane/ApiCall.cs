@@ -122,13 +122,31 @@ public sealed class ApiCall
     public bool IsMutating => Class == VerbClass.Mutating;
 
     /// <summary>Work this call has asked of the API servers' CPUs so far (single-core ticks).</summary>
-    public long CpuTicksDemanded { get; internal set; }
+    public long CpuTicksDemanded => _cpuTicksDemanded + (_alike is null ? 0 : _alike.Served(_alikeIndex) * _alike.Shape.ClosedFormCpuTicks);
 
     /// <summary>Work this call has asked of etcd so far (single-core ticks of range time).</summary>
     public long EtcdTicksDemanded { get; internal set; }
 
     /// <summary>Requests of this call that were dispatched (got their seats).</summary>
-    public long Dispatched { get; internal set; }
+    public long Dispatched => _dispatched + (_alike is null ? 0 : _alike.Served(_alikeIndex));
+
+    private long _dispatched, _cpuTicksDemanded;
+
+    /// <summary>A request of this call was dispatched (got its seats).</summary>
+    internal void CountDispatched() => _dispatched++;
+
+    /// <summary>A dispatched request of this call asked <paramref name="cpuTicks"/> of an API server's CPU.</summary>
+    internal void AddCpuTicks(long cpuTicks) => _cpuTicksDemanded += cpuTicks;
+
+    // The calls alike this one is one of, whose requests served in closed form are counted there (AlikeCalls).
+    private AlikeCalls? _alike;
+    private int _alikeIndex;
+
+    internal void JoinAlike(AlikeCalls alike, int index)
+    {
+        _alike = alike;
+        _alikeIndex = index;
+    }
 
     /// <summary>CPU ticks of one request of this call served in closed form (ApiServerSet.TrySendClosedForm); -1: it cannot be.</summary>
     internal long ClosedFormCpuTicks = NotPlanned;

@@ -323,7 +323,16 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     /// keeps its seats for the samples; returns its latency. -1: it must be sent (<see cref="Send(ApiClient, ApiCall, IApiCaller, long)"/>),
     /// because the control plane is not quiet or the client has no connection to a serving replica yet.
     /// </summary>
-    public long TrySendClosedForm(ApiClient client, ApiCall call)
+    public long TrySendClosedForm(ApiClient client, ApiCall call) => TrySendClosedForm(client, call, null, 0);
+
+    /// <summary>
+    /// As <see cref="TrySendClosedForm(ApiClient, ApiCall)"/>, for call <paramref name="index"/> of <paramref name="calls"/>:
+    /// what the request path would read of the call is read of their shape, so the call itself is not touched.
+    /// </summary>
+    public long TrySendClosedForm(ApiClient client, AlikeCalls calls, int index) => TrySendClosedForm(client, calls.Shape, calls, index);
+
+    // Serves a request of `call`, counted on call `index` of `alike` if there is one, else on `call` itself.
+    private long TrySendClosedForm(ApiClient client, ApiCall call, AlikeCalls? alike, int index)
     {
         if (!_quiet || client.Blocked || client.Replica < 0 || _config.GoawayChance > 0) return -1;
         var rep = _replicas[client.Replica];
@@ -335,10 +344,14 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         var work = RequestCost.Estimate(call, false, rep.Watches.Count(call.Resource.Index), _config.Features.Apf);
         long now = _sim.Now;
         Metrics.OnIssued(call.Class);
-        call.Dispatched++;
+        if (alike is null)
+        {
+            call.CountDispatched();
+            call.AddCpuTicks(cpu);
+        }
+        else alike.CountServed(index);
         rep.Dispatcher.CountDispatched(c.PriorityLevel);
         Metrics.OnWaited(c.PriorityLevel, executed: true, 0);
-        call.CpuTicksDemanded += cpu;
         rep.Cpu.AddBusyTicks(cpu);
         long write = _etcd.WriteClosedForm();
         long latency = cpu + write;
@@ -534,7 +547,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         if (r.Phase != RequestPhase.Queued)
             throw new InvalidOperationException($"APF dispatched request {requestId}, which is {r.Phase}, not queued");
         var call = r.Call;
-        call.Dispatched++;
+        call.CountDispatched();
         Metrics.OnWaited(call.Classification.PriorityLevel, executed: true, _sim.Now - r.ArrivedAt);
         var rep = _replicas[r.Replica];
         var decision = call.Class switch
@@ -567,7 +580,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.FromCache = fromCache;
         if (call.Class == VerbClass.List) Metrics.OnListServed(fromCache);
         RequestCost.Plan(r, _config);
-        call.CpuTicksDemanded += r.CpuTicks;
+        call.AddCpuTicks(r.CpuTicks);
         if (r.ObjectsRead > 0 && !r.FromCache)
         {
             // Memory is taken when etcd's response lands in the replica, not while etcd is still ranging.

@@ -102,6 +102,54 @@ public class ClosedFormLeaseTests
     }
 
     [Fact]
+    public void A_write_served_through_its_alike_calls_counts_on_its_own_call_exactly_as_served_through_the_call()
+    {
+        // Twin rigs: three users' writes, alike but for the user. One rig serves each write through its own call, the
+        // other through the set (the kubelets' Lease renewals): every sample, and each call's counts, come out the same.
+        var (own, ownClient, _) = Connected();
+        var (set, setClient, _) = Connected();
+        string[] users = ["system:node:a", "system:node:b", "system:node:c"];
+        var ownCalls = users.Select(u => own.Call("update", user: u, groups: ["system:nodes"])).ToArray();
+        var setCalls = users.Select(u => set.Call("update", user: u, groups: ["system:nodes"])).ToArray();
+        var alike = AlikeCalls.Of(setCalls);
+        Assert.NotNull(alike);
+        int[] order = [0, 2, 2, 1, 2, 0];
+        foreach (int i in order)
+        {
+            Assert.Equal(WriteLatency, own.Api.TrySendClosedForm(ownClient, ownCalls[i]));
+            Assert.Equal(WriteLatency, set.Api.TrySendClosedForm(setClient, alike, i));
+            own.RunFor(0.1);
+            set.RunFor(0.1);
+        }
+        own.RunFor(20);
+        set.RunFor(20);
+        for (int i = 0; i < users.Length; i++)
+        {
+            Assert.Equal(order.Count(k => k == i), setCalls[i].Dispatched);
+            Assert.Equal(ownCalls[i].Dispatched, setCalls[i].Dispatched);
+            Assert.Equal(ownCalls[i].CpuTicksDemanded, setCalls[i].CpuTicksDemanded);
+        }
+        Assert.Equal(own.Api.Metrics.Samples.Select(Snapshot), set.Api.Metrics.Samples.Select(Snapshot));
+        // A call in the set still counts what it sends itself.
+        set.Once(setCalls[1], setClient);
+        Assert.Equal(2, setCalls[1].Dispatched);
+    }
+
+    [Fact]
+    public void Calls_that_differ_in_what_closed_form_reads_are_no_set()
+    {
+        var rig = new ApiServerRig(closedFormLeases: true);
+        var write = rig.Call("update");
+        Assert.Null(AlikeCalls.Of([write, rig.Call("update", resource: "leases")]));
+        Assert.Null(AlikeCalls.Of([write, rig.Call("patch")]));                          // a verb of its own in the metrics
+        Assert.Null(AlikeCalls.Of([write, rig.Call("update", objectBytes: 999)]));
+        Assert.Null(AlikeCalls.Of([write, rig.Call("update", watchKey: rig.Api.WatchKey("one"))]));
+        Assert.Null(AlikeCalls.Of([write, rig.Call("update", user: "system:node:a", groups: ["system:nodes"])]));   // another priority level
+        Assert.Null(AlikeCalls.Of([]));
+        Assert.NotNull(AlikeCalls.Of([write, rig.Call("update")]));
+    }
+
+    [Fact]
     public void The_request_path_serves_a_write_before_the_first_look_when_switched_off_and_for_a_client_not_yet_connected()
     {
         var rig = new ApiServerRig(closedFormLeases: true);
