@@ -32,6 +32,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     private readonly ApiServerSet _api;
     private readonly ApiCall[] _lease, _status;
     private readonly AlikeCalls? _alikeLeases;
+    private readonly int[] _heartbeatId;   // the heartbeat clients' ids: a renewal in closed form reads no client object
     private ApiCall[] _podStatus = Array.Empty<ApiCall>();
     private PodTable? _podTable;
     private IPodStatusListener? _listener;
@@ -64,6 +65,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         _lease = new ApiCall[nodes];
         _status = new ApiCall[nodes];
         _heartbeat = new ApiClient[nodes];
+        _heartbeatId = new int[nodes];
         _main = new ApiClient[nodes];
         _pods = watchPods ? new Informer[nodes] : Array.Empty<Informer>();
         _retry = new long[nodes];
@@ -93,6 +95,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
             var id = Identity.Node($"node-{n}");
             _heartbeat[n] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks, maxRetries: 0); // docs/sources.md §3: heartbeat client unlimited, 10 s timeout
             _heartbeat[n].WatchBlocked(this, n);
+            _heartbeatId[n] = _heartbeat[n].Id;
             // All nodes classify alike; resolving once per node keeps each node its own flow (ByUser).
             _lease[n] = api.DefineCall("kubelet lease", id.User, id.Groups, "update", "leases", "kube-node-lease");
         }
@@ -333,7 +336,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         {
             case RenewLease:
             {
-                long latency = _alikeLeases is null ? _api.TrySendClosedForm(_heartbeat[n], _lease[n]) : _api.TrySendClosedForm(_heartbeat[n], _alikeLeases, n);
+                long latency = _alikeLeases is null ? _api.TrySendClosedForm(_heartbeat[n], _lease[n]) : _api.TrySendClosedForm(_heartbeatId[n], _alikeLeases, n);
                 if (latency < 0) _api.Send(_heartbeat[n], _lease[n], this, Tag(TagLease, n));
                 else Renewed(n, _sim.Now + latency);
                 break;

@@ -16,15 +16,31 @@ public sealed class ApiClient
     // otherwise (ClientLimitProbe); null when none watches this client.
     private (ClientLimitProbe Probe, TokenBucket Bucket, bool Told)[]? _probes;
 
+    // Where this client's connection is kept: its cluster's table (ApiServerSet.CreateClient), at the client's id,
+    // or a table of its own for a client made alone.
+    private readonly ClientConnections _connections;
+    private readonly int _slot;
+
     public ApiClient(int id, double qps, int burst, long timeoutTicks, int maxRetries)
+        : this(id, qps, burst, timeoutTicks, maxRetries, new ClientConnections())
+    {
+    }
+
+    /// <summary>A client whose connection is kept in <paramref name="connections"/> (a new entry there).</summary>
+    internal ApiClient(int id, double qps, int burst, long timeoutTicks, int maxRetries, ClientConnections connections)
     {
         Id = id;
         _limiter = new TokenBucket(qps, burst);
         TimeoutTicks = timeoutTicks;
         MaxRetries = maxRetries;
+        _connections = connections;
+        _slot = connections.Add();
     }
 
     public int Id { get; }
+
+    /// <summary>Whether this client's connection is entry <paramref name="slot"/> of <paramref name="connections"/>.</summary>
+    internal bool KeptAt(ClientConnections connections, int slot) => _connections == connections && _slot == slot;
 
     /// <summary>Client-side timeout; 0 = none.</summary>
     public long TimeoutTicks { get; }
@@ -32,19 +48,22 @@ public sealed class ApiClient
     public int MaxRetries { get; }
 
     /// <summary>The replica this client's connection goes to; -1 before the first request or after it broke.</summary>
-    public int Replica { get; set; } = -1;
+    public int Replica
+    {
+        get => _connections.Replica(_slot);
+        set => _connections.SetReplica(_slot, value);
+    }
 
-    private bool _blocked;
     private (IBlockWatcher Watcher, int Index)[]? _blockWatchers;
 
     /// <summary>Set by a network block (break-glass remediation): requests never reach the API server. A watcher hears each change.</summary>
     public bool Blocked
     {
-        get => _blocked;
+        get => _connections.Blocked(_slot);
         set
         {
-            if (_blocked == value) return;
-            _blocked = value;
+            if (Blocked == value) return;
+            _connections.SetBlocked(_slot, value);
             if (_blockWatchers is { } watchers)
                 foreach (var (watcher, index) in watchers) watcher.OnBlockedChanged(index, value);
         }

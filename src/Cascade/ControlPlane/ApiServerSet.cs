@@ -41,6 +41,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private readonly RandomStream _lb, _goaway;
     private readonly Timeline _timeline;
     private readonly List<ApiClient> _clients = new();
+    private readonly ClientConnections _connections = new();   // each client's, by its id
     private readonly DeadlineQueue _serverTimeouts;
     private readonly List<DeadlineQueue> _clientTimeouts = new();
     private readonly int[] _seatScratch, _queuedScratch;
@@ -184,7 +185,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     public ApiClient CreateClient(double qps, int burst, long timeoutTicks = 0, int maxRetries = 10)
     {
-        var c = new ApiClient(_clients.Count, qps, burst, timeoutTicks, maxRetries);
+        var c = new ApiClient(_clients.Count, qps, burst, timeoutTicks, maxRetries, _connections);
         _clients.Add(c);
         return c;
     }
@@ -323,19 +324,26 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     /// keeps its seats for the samples; returns its latency. -1: it must be sent (<see cref="Send(ApiClient, ApiCall, IApiCaller, long)"/>),
     /// because the control plane is not quiet or the client has no connection to a serving replica yet.
     /// </summary>
-    public long TrySendClosedForm(ApiClient client, ApiCall call) => TrySendClosedForm(client, call, null, 0);
+    public long TrySendClosedForm(ApiClient client, ApiCall call) => TrySendClosedForm(Id(client), call, null, 0);
 
     /// <summary>
-    /// As <see cref="TrySendClosedForm(ApiClient, ApiCall)"/>, for call <paramref name="index"/> of <paramref name="calls"/>:
-    /// what the request path would read of the call is read of their shape, so the call itself is not touched.
+    /// As <see cref="TrySendClosedForm(ApiClient, ApiCall)"/>, for the client of id <paramref name="client"/> and call
+    /// <paramref name="index"/> of <paramref name="calls"/>: what the request path would read of the call is read of
+    /// their shape and of the client its connection (ClientConnections), so neither object itself is touched.
     /// </summary>
-    public long TrySendClosedForm(ApiClient client, AlikeCalls calls, int index) => TrySendClosedForm(client, calls.Shape, calls, index);
+    public long TrySendClosedForm(int client, AlikeCalls calls, int index) => TrySendClosedForm(client, calls.Shape, calls, index);
 
-    // Serves a request of `call`, counted on call `index` of `alike` if there is one, else on `call` itself.
-    private long TrySendClosedForm(ApiClient client, ApiCall call, AlikeCalls? alike, int index)
+    /// <summary>The id of <paramref name="client"/>, one of this cluster's (<see cref="CreateClient"/>).</summary>
+    private int Id(ApiClient client) =>
+        client.KeptAt(_connections, client.Id) ? client.Id : throw new ArgumentException($"client {client.Id} is not one of cluster {Cluster}'s", nameof(client));
+
+    // Serves a request of `call` for client id `client`, counted on call `index` of `alike` if there is one, else on `call` itself.
+    private long TrySendClosedForm(int client, ApiCall call, AlikeCalls? alike, int index)
     {
-        if (!_quiet || client.Blocked || client.Replica < 0 || _config.GoawayChance > 0) return -1;
-        var rep = _replicas[client.Replica];
+        if (!_quiet || _config.GoawayChance > 0 || _connections.Blocked(client)) return -1;
+        int replica = _connections.Replica(client);
+        if (replica < 0) return -1;
+        var rep = _replicas[replica];
         var c = call.Classification;
         // The whole control plane was quiet at the last once-a-second look; what this request meets must be now.
         if (!rep.Up || !HasRoom(rep.Cpu.Jobs, rep.Cpu.Cores) || !HasRoom(_etcd.Jobs, _etcd.Cores) || !rep.Dispatcher.Quiet(c.PriorityLevel)) return -1;

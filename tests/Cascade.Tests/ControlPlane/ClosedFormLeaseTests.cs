@@ -117,7 +117,7 @@ public class ClosedFormLeaseTests
         foreach (int i in order)
         {
             Assert.Equal(WriteLatency, own.Api.TrySendClosedForm(ownClient, ownCalls[i]));
-            Assert.Equal(WriteLatency, set.Api.TrySendClosedForm(setClient, alike, i));
+            Assert.Equal(WriteLatency, set.Api.TrySendClosedForm(setClient.Id, alike, i));
             own.RunFor(0.1);
             set.RunFor(0.1);
         }
@@ -133,6 +133,39 @@ public class ClosedFormLeaseTests
         // A call in the set still counts what it sends itself.
         set.Once(setCalls[1], setClient);
         Assert.Equal(2, setCalls[1].Dispatched);
+    }
+
+    [Fact]
+    public void A_write_served_by_client_id_reads_the_connection_the_client_has_and_another_clusters_client_is_refused()
+    {
+        var (rig, client, write) = Connected();
+        var alike = AlikeCalls.Of([write])!;
+        client.Blocked = true;
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(client.Id, alike, 0));
+        client.Blocked = false;
+        Assert.Equal(WriteLatency, rig.Api.TrySendClosedForm(client.Id, alike, 0));
+        client.Replica = -1;                                                 // the connection broke
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(client.Id, alike, 0));
+        var fresh = rig.Client();
+        Assert.Equal(-1, rig.Api.TrySendClosedForm(fresh.Id, alike, 0));    // never connected
+
+        var (other, otherClient, _) = Connected();
+        Assert.Equal(client.Id, otherClient.Id);                             // the same id in another cluster
+        Assert.Throws<ArgumentException>(() => rig.Api.TrySendClosedForm(otherClient, write));
+        Assert.Throws<ArgumentException>(() => rig.Api.TrySendClosedForm(new ApiClient(client.Id, 1, 1, 0, 0), write));
+        Assert.Equal(WriteLatency, other.Api.TrySendClosedForm(otherClient, other.Call("update")));
+    }
+
+    [Fact]
+    public void A_client_made_alone_keeps_its_own_connection()
+    {
+        var a = new ApiClient(0, 1, 1, 0, 0);
+        var b = new ApiClient(0, 1, 1, 0, 0);
+        Assert.Equal((-1, false), (a.Replica, a.Blocked));
+        a.Replica = 2;
+        a.Blocked = true;
+        Assert.Equal((2, true), (a.Replica, a.Blocked));
+        Assert.Equal((-1, false), (b.Replica, b.Blocked));
     }
 
     [Fact]
