@@ -42,9 +42,10 @@ public sealed class AlikeCalls
         return alike;
     }
 
+    // The verb decides the class and the verb the metrics report; the resource and subresource, with the object's
+    // size, what the write costs (RequestCost.Plan) and whom its watch event reaches, with the watch key.
     private static bool Alike(ApiCall a, ApiCall b) =>
-        a.Verb == b.Verb && a.Class == b.Class && a.ReportedVerb == b.ReportedVerb && a.Resource == b.Resource &&
-        a.Subresource == b.Subresource && a.ObjectBytes == b.ObjectBytes && a.WatchKey == b.WatchKey &&
-        a.Classification.PriorityLevel == b.Classification.PriorityLevel &&
+        a.Verb == b.Verb && a.Resource == b.Resource && a.Subresource == b.Subresource && a.ObjectBytes == b.ObjectBytes &&
+        a.WatchKey == b.WatchKey && a.Classification.PriorityLevel == b.Classification.PriorityLevel &&
         a.Classification.Exempt == b.Classification.Exempt;
 }

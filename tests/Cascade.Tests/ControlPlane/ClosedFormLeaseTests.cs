@@ -151,7 +151,7 @@ public class ClosedFormLeaseTests
 
         var (other, otherClient, _) = Connected();
         Assert.Equal(client.Id, otherClient.Id);                             // the same id in another cluster
-        Assert.Throws<ArgumentException>(() => rig.Api.TrySendClosedForm(otherClient, write));
+        Assert.Contains("is not one of cluster", Assert.Throws<ArgumentException>(() => rig.Api.TrySendClosedForm(otherClient, write)).Message);
         Assert.Throws<ArgumentException>(() => rig.Api.TrySendClosedForm(new ApiClient(client.Id, 1, 1, 0, 0), write));
         Assert.Equal(WriteLatency, other.Api.TrySendClosedForm(otherClient, other.Call("update")));
     }
@@ -166,6 +166,18 @@ public class ClosedFormLeaseTests
         a.Blocked = true;
         Assert.Equal((2, true), (a.Replica, a.Blocked));
         Assert.Equal((-1, false), (b.Replica, b.Blocked));
+        // Whoever watches its block hears each change once.
+        var heard = new List<(int, bool)>();
+        b.WatchBlocked(new BlockWatcher(heard), 7);
+        b.Blocked = true;
+        b.Blocked = true;
+        b.Blocked = false;
+        Assert.Equal([(7, true), (7, false)], heard);
+    }
+
+    private sealed class BlockWatcher(List<(int, bool)> heard) : IBlockWatcher
+    {
+        public void OnBlockedChanged(int index, bool blocked) => heard.Add((index, blocked));
     }
 
     [Fact]
