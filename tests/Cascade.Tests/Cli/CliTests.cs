@@ -62,6 +62,20 @@ public class CliTests
     }
 
     [Fact]
+    public void Bench_cluster_warms_up_on_the_measured_cluster_no_longer_than_the_timed_run_and_says_so()
+    {
+        var (code, stdout, _) = Run("bench", "cluster", "--nodes", "50", "--hours", "0.01", "-o", "json");
+        Assert.Equal(0, code);
+        using var doc = JsonDocument.Parse(stdout);
+        var root = doc.RootElement;
+        Assert.Equal(50, root.GetProperty("nodes").GetInt32());
+        Assert.Equal(3, root.GetProperty("warmUpRuns").GetInt32());
+        Assert.Equal(36, root.GetProperty("warmUpSimulatedSeconds").GetDouble(), 9);   // 0.01 h, not ten minutes
+        Assert.True(root.GetProperty("events").GetInt64() > 0);
+        Assert.True(root.GetProperty("wallSeconds").GetDouble() > 0);
+    }
+
+    [Fact]
     public void Bench_replay_times_each_run_says_whether_they_agree_and_holds_only_the_bundled_replay_to_the_budget()
     {
         var (code, stdout, _) = Run("bench", "replay", "--runs", "2", "--threads", "1", "--set", "duration=1m", "-o", "json");
