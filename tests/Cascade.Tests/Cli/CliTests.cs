@@ -47,13 +47,19 @@ public class CliTests
         Assert.Contains("--utilization", err2);
     }
 
+    /// <summary>Runs the CLI, which must succeed, and returns what it printed as JSON.</summary>
+    private static JsonElement RunJson(params string[] args)
+    {
+        var (code, stdout, err) = Run(args);
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        return doc.RootElement.Clone();
+    }
+
     [Fact]
     public void Bench_kernel_prints_one_json_object_with_the_promised_fields()
     {
-        var (code, stdout, _) = Run("bench", "kernel", "--customers", "20000", "-o", "json");
-        Assert.Equal(0, code);
-        using var doc = JsonDocument.Parse(stdout);
-        var root = doc.RootElement;
+        var root = RunJson("bench", "kernel", "--customers", "20000", "-o", "json");
         foreach (var field in new[] { "customers", "servers", "utilization", "wallSeconds", "customersPerSecond", "eventsPerSecond", "meanWait", "erlangCMeanWait" })
             Assert.True(root.TryGetProperty(field, out _), field);
         Assert.Equal(20000, root.GetProperty("customers").GetInt64());
@@ -64,10 +70,7 @@ public class CliTests
     [Fact]
     public void Bench_cluster_warms_up_on_the_measured_cluster_no_longer_than_the_timed_run_and_says_so()
     {
-        var (code, stdout, _) = Run("bench", "cluster", "--nodes", "50", "--hours", "0.01", "-o", "json");
-        Assert.Equal(0, code);
-        using var doc = JsonDocument.Parse(stdout);
-        var root = doc.RootElement;
+        var root = RunJson("bench", "cluster", "--nodes", "50", "--hours", "0.01", "-o", "json");
         Assert.Equal(50, root.GetProperty("nodes").GetInt32());
         Assert.Equal(3, root.GetProperty("warmUpRuns").GetInt32());
         Assert.Equal(36, root.GetProperty("warmUpSimulatedSeconds").GetDouble(), 9);   // 0.01 h, not ten minutes
@@ -78,10 +81,7 @@ public class CliTests
     [Fact]
     public void Bench_replay_times_each_run_says_whether_they_agree_and_holds_only_the_bundled_replay_to_the_budget()
     {
-        var (code, stdout, _) = Run("bench", "replay", "--runs", "2", "--threads", "1", "--set", "duration=1m", "-o", "json");
-        Assert.Equal(0, code);
-        using var doc = JsonDocument.Parse(stdout);
-        var root = doc.RootElement;
+        var root = RunJson("bench", "replay", "--runs", "2", "--threads", "1", "--set", "duration=1m", "-o", "json");
         Assert.Equal("openai-2024-12-11", root.GetProperty("scenario").GetString());
         Assert.Equal(2, root.GetProperty("runs").GetInt32());
         var wall = root.GetProperty("wallSeconds").EnumerateArray().Select(w => w.GetDouble()).ToList();
@@ -99,10 +99,7 @@ public class CliTests
     [Fact]
     public void Bench_compare_times_the_comparison_and_counts_the_runs_it_made()
     {
-        var (code, stdout, _) = Run("bench", "compare", "--set", "duration=1m", "--mitigations", "health-gate,health-gate+break-glass", "-o", "json");
-        Assert.Equal(0, code);
-        using var doc = JsonDocument.Parse(stdout);
-        var root = doc.RootElement;
+        var root = RunJson("bench", "compare", "--set", "duration=1m", "--mitigations", "health-gate,health-gate+break-glass", "-o", "json");
         Assert.Equal(3, root.GetProperty("rows").GetInt32());
         Assert.Equal(2, root.GetProperty("runsMade").GetInt32());      // health-gate+break-glass is health-gate's run
         // The runs made, dearest first, each with what it simulated.
