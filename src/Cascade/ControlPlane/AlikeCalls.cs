@@ -7,7 +7,7 @@ namespace Cascade.ControlPlane;
 // Reading one call's fields for all of them keeps a renewal from touching a cold object of its own; each call's
 // count of requests served this way is kept in one array here, and the call adds it to its own counts.
 
-/// <summary>Calls that are alike for a request served in closed form (<see cref="ApiServerSet.TrySendClosedForm(ApiClient, AlikeCalls, int)"/>).</summary>
+/// <summary>Calls that are alike for a request served in closed form (<see cref="ApiServerSet.TrySendClosedForm(int, AlikeCalls, int)"/>).</summary>
 public sealed class AlikeCalls
 {
     private readonly long[] _served;
