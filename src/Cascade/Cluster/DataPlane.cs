@@ -174,6 +174,12 @@ public sealed class DataPlane : IEventHandler
         _sim.Schedule(TickTicks, this, TickKind);
     }
 
+    /// <summary>Simulated time now (ticks).</summary>
+    internal long Now => _sim.Now;
+
+    /// <summary>What users see of the products (for tests).</summary>
+    internal ProductMeasurement Measurement => _products;
+
     public void Note(string kind, string message) => _timeline.Add(SimTime.ToSeconds(_sim.Now), Api.Cluster, kind, message);
 
     // ---------------------------------------------------------------- the clock

@@ -46,6 +46,8 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
     private readonly int[] _nodeDemand;
     private readonly bool[] _nodeScheduled;
     private readonly long[] _clientValidUntil;
+    // Bumped when a node's entry stops failing, and when a pod's own entry is written (Stamp).
+    private readonly int[] _nodeStamp, _clientStamp;
     private readonly bool[] _clientScheduled;
     // Bumped when a pod's process starts anew: the refreshes and answers an earlier process had pending are dropped.
     private readonly int[] _clientGen;
@@ -87,6 +89,8 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         _clientValidUntil = new long[clientEntries];
         _clientScheduled = new bool[clientEntries];
         _clientGen = new int[clientEntries];
+        _nodeStamp = new int[_nodeTier ? nodes : 0];
+        _clientStamp = new int[_clientTier ? pods : 0];
         Array.Fill(_nodeLastGood, long.MinValue);
         if (!_api) return;
         // The products' pods run as a service account: APF's service-accounts FlowSchema, workload-low.
@@ -137,8 +141,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         for (int e = 0; e < _nodeDemand.Length; e++)
         {
             if (_nodeDemand[e] == 0) continue;
-            _nodeLastGood[e] = now;
-            _nodeValidUntil[e] = now + (long)(_rng.NextDouble() * _nodeLife);
+            WriteNode(e, now + (long)(_rng.NextDouble() * _nodeLife), lastGood: now);
             _nodeScheduled[e] = true;
             _sim.ScheduleAt(_nodeValidUntil[e], this, NodeRefreshKind, e);
         }
@@ -150,7 +153,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
             foreach (int c in _dp.CallsOf(pod))
             {
                 int e = pod * _names + _nameOfService[c];
-                _clientValidUntil[e] = now + (long)(_rng.NextDouble() * _cfg.ClientCacheTtlTicks);
+                WriteClient(e, now + (long)(_rng.NextDouble() * _cfg.ClientCacheTtlTicks));
                 _clientScheduled[e] = true;
                 _sim.ScheduleAt(_clientValidUntil[e], this, ClientRefreshKind, ClientArg(e));
             }
@@ -181,7 +184,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
                 int e = pod * _names + name;
                 // A new process starts with an empty cache and its first lookup asks at once; what the pod's earlier
                 // process had pending (a refresh timer, an answer on its way) is that process's, and is dropped.
-                _clientValidUntil[e] = 0;
+                WriteClient(e, 0);
                 _clientGen[e]++;
                 _clientScheduled[e] = true;
                 _sim.Schedule(0, this, ClientRefreshKind, ClientArg(e));
@@ -202,8 +205,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
             CountUpstream(sent, answered);
             if (answered)
             {
-                _nodeValidUntil[e] = now + _nodeLife;
-                _nodeLastGood[e] = now;
+                WriteNode(e, now + _nodeLife, lastGood: now);
                 _nodeScheduled[e] = true;
                 _sim.Schedule(_nodeLife, this, NodeRefreshKind, e);
             }
@@ -240,7 +242,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         _clientScheduled[e] = true;
         if (ok)
         {
-            _clientValidUntil[e] = now + _cfg.ClientCacheTtlTicks;
+            WriteClient(e, now + _cfg.ClientCacheTtlTicks);
             _sim.Schedule(_cfg.ClientCacheTtlTicks, this, ClientRefreshKind, ClientArg(e));
         }
         else _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, ClientArg(e));
@@ -260,7 +262,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         CountUpstream(1, outcome == RequestOutcome.Ok);
         if (outcome == RequestOutcome.Ok)
         {
-            _clientValidUntil[e] = _sim.Now + _cfg.ClientCacheTtlTicks;
+            WriteClient(e, _sim.Now + _cfg.ClientCacheTtlTicks);
             _sim.Schedule(_cfg.ClientCacheTtlTicks, this, ClientRefreshKind, ClientArg(e));
         }
         else
@@ -291,15 +293,64 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
     }
 
     /// <summary>Probability that pod <paramref name="pod"/>'s lookup of Service <paramref name="service"/> fails now.</summary>
-    public double LookupFailure(int pod, int service)
+    public double LookupFailure(int pod, int service) => LookupFailure(pod, service, out _);
+
+    /// <summary>
+    /// As <see cref="LookupFailure(int, int)"/>; <paramref name="until"/> is the first moment it may differ unless an
+    /// entry the lookup reads is written first and <see cref="Stamp"/> moves (now: without a cache, CoreDNS's answers
+    /// may change at any moment).
+    /// </summary>
+    public double LookupFailure(int pod, int service, out long until)
     {
         int name = _nameOfService[service];
-        if (_clientTier) return _sim.Now < _clientValidUntil[pod * _names + name] ? 0 : 1;
+        long now = _sim.Now;
+        if (_clientTier)
+        {
+            long valid = _clientValidUntil[pod * _names + name];
+            // An expired answer stays expired until a refresh writes the entry.
+            until = now < valid ? valid : long.MaxValue;
+            return now < valid ? 0 : 1;
+        }
         int node = _dp.Pods.Node[pod];
-        if (_nodeTier) return NodeFailing(node * _names + name) ? 1 : 0;
+        if (_nodeTier)
+        {
+            int e = node * _names + name;
+            bool failing = NodeFailing(e);
+            until = failing ? long.MaxValue : NodeFailsAt(e);
+            return failing ? 1 : 0;
+        }
+        until = now;
         double answered = _dp.KubeDns.AnswerProbability(node);
         return Math.Pow(1 - answered, 1 + _cfg.ClientRetries);
     }
+
+    private void WriteNode(int e, long validUntil, long lastGood)
+    {
+        _nodeValidUntil[e] = validUntil;
+        _nodeLastGood[e] = lastGood;
+        _nodeStamp[e / _names]++;
+    }
+
+    private void WriteClient(int e, long validUntil)
+    {
+        _clientValidUntil[e] = validUntil;
+        _clientStamp[e / _names]++;
+    }
+
+    /// <summary>When node entry <paramref name="e"/>, answering now, starts failing if nothing writes it first: when its answer expires, or when serve_stale stops serving it.</summary>
+    private long NodeFailsAt(int e)
+    {
+        long valid = _nodeValidUntil[e];
+        if (!_cfg.ServeStale || _nodeLastGood[e] == long.MinValue) return valid;
+        return Math.Max(valid, _nodeLastGood[e] + _cfg.ServeStaleForTicks + 1);
+    }
+
+    /// <summary>
+    /// Moves when an entry pod <paramref name="pod"/>'s lookups read is written so that what they answer changes before
+    /// the moment <see cref="LookupFailure(int, int, out long)"/> gave: its own entries (client caches), its node's
+    /// (NodeLocal DNSCache); always 0 without a cache.
+    /// </summary>
+    internal int Stamp(int pod) => _clientTier ? _clientStamp[pod] : _nodeTier ? _nodeStamp[_dp.Pods.Node[pod]] : 0;
 
     /// <summary>Once a second, without any cache: each running pod's lookups (and retries of failed ones) arrive at CoreDNS as a rate.</summary>
     public void TickDirectLoad()

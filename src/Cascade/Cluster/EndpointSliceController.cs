@@ -170,8 +170,14 @@ public sealed class EndpointSliceController : IApiCaller, IEventHandler
     }
 
     /// <summary>The write of Service <paramref name="s"/> landed: what it carried is the newest version.</summary>
-    private void Publish(int s, long at) =>
+    private void Publish(int s, long at)
+    {
         _versions[s].Publish(at, _writing.AsSpan(_services.FirstPod[s], _services.Replicas[s]), Watchers);
+        Version++;
+    }
+
+    /// <summary>Versions published so far, of every Service: what a watcher routes by can have changed only when it moves.</summary>
+    public long Version { get; private set; }
 
     /// <summary>The version of Service <paramref name="s"/> a watcher that has seen the slices up to <paramref name="seenAt"/> routes by.</summary>
     public int View(int s, long seenAt) => _versions[s].View(seenAt);

@@ -83,12 +83,29 @@ public sealed class KubeProxies : IEndpointWatchers
     public void Tick(PodTable pods)
     {
         long now = _sim.Now;
+        if (_watchedAtTick.Length != pods.Count) _watchedAtTick = new bool[pods.Count];
         for (int p = 0; p < pods.Count; p++)
         {
             int n = pods.Node[p];
-            if (n >= 0 && (_informers.Length == 0 || _informers[n].IsWatching)) _seenAt[n] = now;
+            bool watching = n >= 0 && (_informers.Length == 0 || _informers[n].IsWatching);
+            if (watching) _seenAt[n] = now;
+            if (watching != _watchedAtTick[p])
+            {
+                _watchedAtTick[p] = watching;
+                Version++;
+            }
         }
     }
+
+    // Per tracked pod: whether its node's kube-proxy was watching at the last tick.
+    private bool[] _watchedAtTick = Array.Empty<bool>();
+
+    /// <summary>
+    /// Moves when, from one tick to the next, a tracked pod's node's kube-proxy starts or stops watching. Between
+    /// two moves each such node's view is now (watching) or stays where it was (not): what it routes by changes
+    /// only when a version is published (<see cref="EndpointSliceController.Version"/>).
+    /// </summary>
+    public long Version { get; private set; }
 
     /// <summary>Until when node <paramref name="n"/>'s kube-proxy has seen EndpointSlice changes.</summary>
     public long SeenAt(int n)

@@ -177,13 +177,11 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
     private void Monitor()
     {
         long now = _sim.Now;
-        if (_leaseInformer is null || _leaseInformer.IsWatching)
-            for (int n = 0; n < _nodes; n++)
-                _observed[n] = Math.Max(_observed[n], _kubelets.LeaseRenewedAt(n));
-
+        bool watching = _leaseInformer is null || _leaseInformer.IsWatching;
         int becameUnknown = 0, becameReady = 0;
         for (int n = 0; n < _nodes; n++)
         {
+            if (watching) _observed[n] = Math.Max(_observed[n], _kubelets.LeaseRenewedAt(n));
             if (_removed[n]) continue;
             bool healthy = now - _observed[n] <= _cfg.GracePeriodTicks;
             if (!_unknown[n] && !healthy)
@@ -221,7 +219,7 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
         }
         NotReadyPeak = Math.Max(NotReadyPeak, NotReady);
         HandleDisruption();
-        if (_allFullyDisrupted) return;
+        if (_allFullyDisrupted || NotReady == 0) return; // no node is Unknown: none to queue for a taint
         for (int n = 0; n < _nodes; n++)
             if (_unknown[n] && !_tainted[n] && !_taintQueued[n])
             {

@@ -109,15 +109,34 @@ internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
     {
         while (_count > 0 && (throughNow ? _heap[0].At <= now : _heap[0].At < now))
         {
-            var e = PopMin(out long at);
-            if (!e.Informer.ParkedAs(e.Gen)) continue;
+            var top = _heap[0];
+            var e = _payload[top.Slot];
+            if (!e.Informer.ParkedAs(e.Gen))
+            {
+                PopMin(out _);
+                continue;
+            }
+            long at = top.At;
             long next = e.Informer.ParkedStep(at);
             // A next step due before every other parked one (a refusal 1 ms after its attempt, usually) is taken at
             // once: the steps still come in time order.
-            while ((throughNow ? next <= now : next < now) && (_count == 0 || next < _heap[0].At))
+            long others = EarliestBelowTop();
+            while ((throughNow ? next <= now : next < now) && next < others)
                 (at, next) = (next, e.Informer.ParkedStep(next));
-            Add(e.Informer, e.Gen, next, scheduledAt: at);
+            // The step stays in its slot and its key takes the top's place: one sift instead of a pop and a push, and
+            // the same keys (a new sequence, as a push would take), so the same order.
+            _payload[top.Slot].ScheduledAt = at;
+            SiftDown(0, new Key { At = next, Sequence = _sequence++, Slot = top.Slot });
         }
+    }
+
+    /// <summary>When the earliest entry but the top is due (long.MaxValue: the top is alone): the least of the top's children.</summary>
+    private long EarliestBelowTop()
+    {
+        long earliest = long.MaxValue;
+        for (int c = 1; c < Math.Min(5, _count); c++)
+            if (_heap[c].At < earliest) earliest = _heap[c].At;
+        return earliest;
     }
 
     /// <summary>A replica serves again (counted up to now, exclusive): informers parked for want of one go back to events.</summary>

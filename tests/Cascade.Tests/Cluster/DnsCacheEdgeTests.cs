@@ -20,9 +20,11 @@ public class DnsCacheEdgeTests
         long lastGood = c.Dp.Caches.NodeEntryLastGood(c.Pods.Node[pod], c.Dp.Caches.NameOf(backend));
         Assert.InRange(SimTime.ToSeconds(lastGood), 0, 60);
         c.RunToTicks(lastGood + SimTime.FromSeconds(60));
-        Assert.Equal(0, c.Dp.Caches.LookupFailure(pod, backend));
+        Assert.Equal(0, c.Dp.Caches.LookupFailure(pod, backend, out long until));
+        Assert.Equal(lastGood + SimTime.FromSeconds(60) + 1, until);   // the first tick it may fail, as the products keep it
         c.RunToTicks(lastGood + SimTime.FromSeconds(60) + 1);
-        Assert.Equal(1, c.Dp.Caches.LookupFailure(pod, backend));
+        Assert.Equal(1, c.Dp.Caches.LookupFailure(pod, backend, out until));
+        Assert.Equal(long.MaxValue, until);   // failing until a refresh writes the entry
         Assert.Equal(lastGood, c.Dp.Caches.NodeEntryLastGood(c.Pods.Node[pod], c.Dp.Caches.NameOf(backend)));   // failed refreshes leave it
     }
 
