@@ -44,6 +44,10 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
 
     private readonly long[] _nodeValidUntil, _nodeLastGood;
     private readonly int[] _nodeDemand;
+    // The node entries someone on their node asks for (demand > 0), in no order, and where each sits (-1: not there):
+    // the failing ones are counted each time-series bucket among these, not among every node's every name.
+    private readonly int[] _demanded, _demandedAt;
+    private int _demandedCount;
     private readonly bool[] _nodeScheduled;
     private readonly long[] _clientValidUntil;
     // Bumped when a node's entry stops failing, and when a pod's own entry is written (Stamp).
@@ -84,6 +88,9 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         _nodeValidUntil = new long[nodeEntries];
         _nodeLastGood = new long[nodeEntries];
         _nodeDemand = new int[nodeEntries];
+        _demanded = new int[nodeEntries];
+        _demandedAt = new int[nodeEntries];
+        Array.Fill(_demandedAt, -1);
         _nodeScheduled = new bool[nodeEntries];
         int clientEntries = _clientTier ? pods * _names : 0;
         _clientValidUntil = new long[clientEntries];
@@ -117,6 +124,9 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
     /// <summary>When node <paramref name="node"/>'s entry for name <paramref name="name"/> last got an answer (long.MinValue: never).</summary>
     internal long NodeEntryLastGood(int node, int name) => _nodeLastGood[node * _names + name];
 
+    /// <summary>Pods on node <paramref name="node"/> that look name <paramref name="name"/> up, and whether its entry fails now (for tests).</summary>
+    internal (int Demand, bool Failing) NodeEntry(int node, int name) => (_nodeDemand[node * _names + name], NodeFailing(node * _names + name));
+
     /// <summary>Pod <paramref name="pod"/>'s discovery client (discovery through the API server only).</summary>
     internal ApiClient DiscoveryClient(int pod) => _apiClients[pod];
     public int NameOf(int service) => _nameOfService[service];
@@ -129,7 +139,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         get
         {
             int f = 0;
-            for (int e = 0; e < _nodeDemand.Length; e++) if (_nodeDemand[e] > 0 && NodeFailing(e)) f++;
+            for (int i = 0; i < _demandedCount; i++) if (NodeFailing(_demanded[i])) f++;
             return f;
         }
     }
@@ -173,6 +183,8 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
             {
                 int e = node * _names + name;
                 _nodeDemand[e] += running ? 1 : -1;
+                if (running && _nodeDemand[e] == 1) AddDemanded(e);
+                else if (!running && _nodeDemand[e] == 0) RemoveDemanded(e);
                 if (running && !warm && !_nodeScheduled[e])
                 {
                     _nodeScheduled[e] = true;
@@ -322,6 +334,20 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         until = now;
         double answered = _dp.KubeDns.AnswerProbability(node);
         return Math.Pow(1 - answered, 1 + _cfg.ClientRetries);
+    }
+
+    private void AddDemanded(int e)
+    {
+        _demandedAt[e] = _demandedCount;
+        _demanded[_demandedCount++] = e;
+    }
+
+    private void RemoveDemanded(int e)
+    {
+        int i = _demandedAt[e], last = _demanded[--_demandedCount];
+        _demanded[i] = last;
+        _demandedAt[last] = i;
+        _demandedAt[e] = -1;
     }
 
     private void WriteNode(int e, long validUntil, long lastGood)

@@ -12,12 +12,14 @@ namespace Cascade.Cluster;
 /// between seeing a change and programming it (seconds, against outages of minutes).
 /// A node added to the running cluster starts its kube-proxy from nothing: a LIST of every EndpointSlice, then the watch.
 /// </summary>
-public sealed class KubeProxies : IEndpointWatchers
+public sealed class KubeProxies : IEndpointWatchers, IWatchingListener
 {
     private readonly Simulation _sim;
     private readonly Informer[] _informers;
     private readonly long[] _seenAt;
     private readonly bool[] _active;        // a node of the moment (not yet added or removed: false)
+    private readonly bool[] _watching;      // the node's informer is watching (IsWatching, as its informer tells it), or there is none
+    private int _watchingCount;
     private readonly RandomStream _rng;
     private readonly int _initial;
 
@@ -31,9 +33,12 @@ public sealed class KubeProxies : IEndpointWatchers
         _active = new bool[nodes];
         Array.Fill(_active, true, 0, _initial);
         _rng = sim.Random.Stream($"{api.Cluster}/kube-proxy");
+        _watching = new bool[nodes];
         if (!enabled)
         {
             _informers = Array.Empty<Informer>();
+            Array.Fill(_watching, true); // without kube-proxy's informer every node is taken as current
+            _watchingCount = nodes;
             return;
         }
         _informers = new Informer[nodes];
@@ -43,7 +48,14 @@ public sealed class KubeProxies : IEndpointWatchers
         {
             var client = api.CreateClient(5, 10); // KubeProxyConfiguration clientConnection: qps 5, burst 10
             _informers[n] = new Informer(sim, api, client, calls, sim.Random.Stream($"{api.Cluster}/kube-proxy-informer", n));
+            _informers[n].ListenWatching(this, n);
         }
+    }
+
+    void IWatchingListener.OnWatchingChanged(int n, bool watching)
+    {
+        _watching[n] = watching;
+        _watchingCount += watching ? 1 : -1;
     }
 
     /// <summary>Node <paramref name="n"/> is cut off from the control plane, or joined again: its kube-proxy keeps its rules and its watch ends.</summary>
@@ -87,7 +99,7 @@ public sealed class KubeProxies : IEndpointWatchers
         for (int p = 0; p < pods.Count; p++)
         {
             int n = pods.Node[p];
-            bool watching = n >= 0 && (_informers.Length == 0 || _informers[n].IsWatching);
+            bool watching = n >= 0 && _watching[n];
             if (watching) _seenAt[n] = now;
             if (watching != _watchedAtTick[p])
             {
@@ -110,7 +122,7 @@ public sealed class KubeProxies : IEndpointWatchers
     /// <summary>Until when node <paramref name="n"/>'s kube-proxy has seen EndpointSlice changes.</summary>
     public long SeenAt(int n)
     {
-        if (_informers.Length == 0 || _informers[n].IsWatching) _seenAt[n] = _sim.Now;
+        if (_watching[n]) _seenAt[n] = _sim.Now;
         return _seenAt[n];
     }
 
@@ -127,7 +139,7 @@ public sealed class KubeProxies : IEndpointWatchers
             for (int n = 0; n < _informers.Length; n++)
             {
                 if (!_active[n]) continue;
-                if (_informers[n].IsWatching) _seenAt[n] = now;
+                if (_watching[n]) _seenAt[n] = now;
                 else if (_seenAt[n] < oldest) oldest = _seenAt[n];
             }
             return oldest;
@@ -135,14 +147,5 @@ public sealed class KubeProxies : IEndpointWatchers
     }
 
     /// <summary>Nodes whose kube-proxy is watching now.</summary>
-    public int Watching
-    {
-        get
-        {
-            if (_informers.Length == 0) return _seenAt.Length;
-            int w = 0;
-            foreach (var inf in _informers) if (inf.IsWatching) w++;
-            return w;
-        }
-    }
+    public int Watching => _watchingCount;
 }

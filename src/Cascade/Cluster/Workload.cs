@@ -220,7 +220,7 @@ public sealed class Workload : IApiCaller, IEventHandler
         int k = (int)arg;
         _pending[k] = EventHandle.None;
         if (!_running) return;
-        int pod = k / _calls.Length, c = k % _calls.Length;
+        var (pod, c) = Math.DivRem(k, _calls.Length); // one division
         if (_podStopped[pod]) return;
         _api.Send(_clients[pod], _calls[c].Call, this, k);
     }
@@ -229,7 +229,7 @@ public sealed class Workload : IApiCaller, IEventHandler
     {
         Responses++;
         int k = (int)tag;
-        int c = k % _calls.Length;
+        var (pod, c) = Math.DivRem(k, _calls.Length);
         if (outcome != RequestOutcome.Ok) Failures++;
         else
         {
@@ -240,7 +240,7 @@ public sealed class Workload : IApiCaller, IEventHandler
             _bytesReceived += bytes;
             if (bytes > _largestResponseBytes) _largestResponseBytes = bytes;
         }
-        if (!_running || _podStopped[k / _calls.Length] || _calls[c].OneShot) return;
+        if (!_running || _podStopped[pod] || _calls[c].OneShot) return;
         _pending[k] = _sim.Schedule(_calls[c].Schedule.NextDelayTicks(_rng), this, Fire, k);
     }
 }

@@ -82,6 +82,24 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
     /// <summary>A watch is open now: the view is current.</summary>
     public bool IsWatching => _state == State.Watching;
 
+    // Told when the watch opens or closes (kube-proxies keep which nodes watch in an array of their own).
+    private IWatchingListener? _watchingListener;
+    private int _watchingIndex;
+
+    /// <summary><paramref name="listener"/> hears, with <paramref name="index"/>, each time <see cref="IsWatching"/> changes.</summary>
+    internal void ListenWatching(IWatchingListener listener, int index)
+    {
+        _watchingListener = listener;
+        _watchingIndex = index;
+    }
+
+    private void SetState(State state)
+    {
+        bool was = _state == State.Watching;
+        _state = state;
+        if (was != (state == State.Watching)) _watchingListener?.OnWatchingChanged(_watchingIndex, !was);
+    }
+
     /// <summary>LISTs sent (every page counts once: a paginated LIST is one).</summary>
     public long Lists { get; private set; }
 
@@ -106,7 +124,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
         _versionUnavailable = false;
         _backoff = 0;
         _lastFailureAt = -1;
-        _state = State.BackingOff;
+        SetState(State.BackingOff);
         _next = Next.Sync;
         _timer = _sim.Schedule(delayTicks, this, BackoffDone);
     }
@@ -120,7 +138,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
         Unpark(resume: false);
         HasSynced = true;
         _syncedAt = 0;
-        _state = State.BackingOff;
+        SetState(State.BackingOff);
         _next = Next.Watch;
         _timer = _sim.Schedule(delayTicks, this, BackoffDone);
     }
@@ -152,7 +170,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
     public void Stop()
     {
         Unpark(resume: false);
-        _state = State.Stopped;
+        SetState(State.Stopped);
         _generation++;
         if (!_timer.IsNone) _sim.Cancel(_timer);
         _timer = EventHandle.None;
@@ -165,7 +183,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
     {
         if (_calls.UseWatchList && !_versionUnavailable)
         {
-            _state = State.WatchListing;
+            SetState(State.WatchListing);
             _api.Send(_client, _calls.WatchList, this, ++_generation);
             return;
         }
@@ -174,7 +192,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
 
     private void SendList()
     {
-        _state = State.Listing;
+        SetState(State.Listing);
         var call = CountList();
         _api.Send(_client, call, this, ++_generation, _syncedAt);
     }
@@ -196,7 +214,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
 
     private void SendWatch()
     {
-        _state = State.OpeningWatch;
+        SetState(State.OpeningWatch);
         _api.Send(_client, _calls.Watch, this, ++_generation, _syncedAt);
     }
 
@@ -243,7 +261,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
 
     private void Watching(WatchHandle watch)
     {
-        _state = State.Watching;
+        SetState(State.Watching);
         _watchHandle = watch;
         double seconds = _rng.NextUniform(WatchMinSeconds, WatchMaxSeconds);
         _timer = _sim.Schedule(SimTime.FromSeconds(seconds), this, WatchExpired);
@@ -264,7 +282,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
     private void BackOff(Next next)
     {
         _next = next;
-        _state = State.BackingOff;
+        SetState(State.BackingOff);
         long delay = BackOffDelay(_sim.Now);
         // Parked draws are made late, so only an informer that draws alone from its stream is parked.
         if (_api.ParkUnreachable && !_client.Probed && _client.TimeoutTicks == 0 && _rng.Informers == 1 && (_client.Blocked || !_api.AnyReplicaUp))
@@ -368,7 +386,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
         if (_parkedStep == Step.Transmit)
         {
             // Its request waits for a token: it goes on the wire when the token comes, whatever became of the informer.
-            if (resume) _state = SentState;
+            if (resume) SetState(SentState);
             _api.SendAfterToken(_client, _parkedCall!, this, _generation, _syncedAt, _parkedSentAt, _parkedUntil);
             return;
         }
@@ -380,7 +398,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
                 return;
             default:
                 // A request was sent and refused; its answer is still on its way.
-                _state = SentState;
+                SetState(SentState);
                 _timer = _sim.ScheduleAt(_parkedUntil, this, RefusedAnswer);
                 return;
         }
@@ -418,4 +436,10 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
         if (_next == Next.Watch && HasSynced) SendWatch();
         else Sync();
     }
+}
+
+/// <summary>Hears that an informer's watch opened or closed (<see cref="Informer.IsWatching"/>).</summary>
+internal interface IWatchingListener
+{
+    void OnWatchingChanged(int index, bool watching);
 }

@@ -65,4 +65,38 @@ public class DnsCacheEdgeTests
         c.Dp.Caches.OnPodRunning(elsewhere[1], cut, running: false, warm: false);    // stopping is no start
         Assert.False(c.Dp.Caches.DiscoveryClient(elsewhere[1]).Blocked);
     }
+
+    [Fact]
+    public void Failing_entries_are_counted_among_every_node_entry_asked_for_as_pods_come_and_go()
+    {
+        var c = new SmallCluster("cluster.dns.nodeLocalCache.enabled=true", "cluster.dns.nodeLocalCache.successTtl=20s", "cluster.dns.recordTtl=20s");
+        var caches = c.Dp.Caches;
+        int Scan()
+        {
+            int f = 0;
+            for (int n = 0; n < c.Dp.Nodes; n++)
+                for (int name = 0; name < caches.Names; name++)
+                    if (caches.NodeEntry(n, name) is { Demand: > 0, Failing: true }) f++;
+            return f;
+        }
+        int most = 0;
+        var web = c.PodsOf("web").ToArray();
+        for (int step = 0; step < 200; step++)
+        {
+            if (step == 20) c.ApiOutage(60, 0, 1);   // CoreDNS restarts with no API server to sync from: refreshes fail
+            // The web pods' processes move one by one to the next node: each node's entry loses an asker, another's gains one.
+            if (step is >= 120 and < 123)
+            {
+                int pod = web[step - 120], from = c.Pods.Node[pod];
+                caches.OnPodRunning(pod, from, running: false, warm: false);
+                caches.OnPodRunning(pod, (from + 1) % 6, running: true, warm: false);
+            }
+            if (step == 130)
+                foreach (int pod in web) caches.OnPodRunning(pod, (c.Pods.Node[pod] + 1) % 6, running: false, warm: false);
+            c.RunTo(c.Now + 0.9);
+            Assert.Equal(Scan(), caches.FailingNodeEntries);
+            most = Math.Max(most, caches.FailingNodeEntries);
+        }
+        Assert.True(most > 0, "no entry ever failed");
+    }
 }

@@ -84,4 +84,26 @@ public class KubeProxyTests
         Assert.Equal(long.MaxValue, kp.OldestView);
         Assert.Equal(8, kp.Watching);
     }
+
+    [Fact]
+    public void Watching_is_the_count_of_informers_watching_through_outages_partitions_and_nodes_coming_and_going()
+    {
+        var c = new SmallCluster("remediation[0]={action: scaleNodes, nodes: 8, at: 1h}");
+        var kp = c.Dp.KubeProxies;
+        var proxies = Proxies(c);
+        int seenBelow = 6;
+        for (int step = 0; step < 240; step++)
+        {
+            if (step == 20) c.ApiOutage(40, 0, 1);
+            if (step == 90) kp.SetPartitioned(3, true);
+            if (step == 120) kp.AddNode(6);
+            if (step == 150) kp.SetPartitioned(3, false);
+            if (step == 180) kp.RemoveNode(1);
+            c.RunTo(c.Now + 0.7);
+            Assert.Equal(proxies.Count(p => p.IsWatching), kp.Watching);
+            seenBelow = Math.Min(seenBelow, kp.Watching);
+        }
+        Assert.Equal(0, seenBelow);   // the outage closed every watch
+        Assert.Equal(6, kp.Watching);   // 7 nodes of the moment after one added, less the one removed
+    }
 }
