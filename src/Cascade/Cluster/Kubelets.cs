@@ -224,6 +224,9 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     /// <summary>When node <paramref name="n"/>'s lease was last renewed (ticks).</summary>
     public long LeaseRenewedAt(int n) => _renewedAt[n];
 
+    /// <summary>When each node slot's lease was last renewed (ticks), <see cref="LeaseRenewedAt"/> for all at once.</summary>
+    internal ReadOnlySpan<long> LeasesRenewedAt => _renewedAt;
+
     public void Start()
     {
         for (int n = 0; n < Nodes; n++)

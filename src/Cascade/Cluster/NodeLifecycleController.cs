@@ -1,3 +1,4 @@
+using System.Numerics;
 using Cascade.ControlPlane;
 using Cascade.Engine;
 
@@ -177,31 +178,39 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
     private void Monitor()
     {
         long now = _sim.Now;
-        bool watching = _leaseInformer is null || _leaseInformer.IsWatching;
+        if (_leaseInformer is null || _leaseInformer.IsWatching) ObserveLeases();
         int becameUnknown = 0, becameReady = 0;
-        for (int n = 0; n < _nodes; n++)
+        var observed = _observed.AsSpan(0, _nodes);
+        int width = Vector<long>.Count;
+        var fresh = new Vector<long>(now - _cfg.GracePeriodTicks);   // healthy: observed at or after this
+        for (int start = 0; start < _nodes; start += width)
         {
-            if (watching) _observed[n] = Math.Max(_observed[n], _kubelets.LeaseRenewedAt(n));
-            if (_removed[n]) continue;
-            bool healthy = now - _observed[n] <= _cfg.GracePeriodTicks;
-            if (!_unknown[n] && !healthy)
+            int end = Math.Min(start + width, _nodes);
+            // While no node is Unknown, only an unhealthy one can change: a run of nodes all healthy is passed over.
+            if (NotReady == 0 && end - start == width && Vector.GreaterThanOrEqualAll(new Vector<long>(observed.Slice(start, width)), fresh)) continue;
+            for (int n = start; n < end; n++)
             {
-                _unknown[n] = true;
-                _zoneNotReady[Zone(n)]++;
-                NotReady++;
-                becameUnknown++;
-                _api.Send(_nodeClient, _nodeStatus, this, ResponseTag.Make(TagNodeStatus, n));
-                MarkPodsNotReady(n);
-            }
-            else if (_unknown[n] && healthy)
-            {
-                _unknown[n] = false;
-                _zoneNotReady[Zone(n)]--;
-                NotReady--;
-                becameReady++;
-                _api.Send(_nodeClient, _nodeStatus, this, ResponseTag.Make(TagNodeStatus, n));
-                if (_tainted[n]) Untaint(n);
-                _dp.Lifecycle.OnNodeReadyAgain(n);
+                if (_removed[n]) continue;
+                bool healthy = now - _observed[n] <= _cfg.GracePeriodTicks;
+                if (!_unknown[n] && !healthy)
+                {
+                    _unknown[n] = true;
+                    _zoneNotReady[Zone(n)]++;
+                    NotReady++;
+                    becameUnknown++;
+                    _api.Send(_nodeClient, _nodeStatus, this, ResponseTag.Make(TagNodeStatus, n));
+                    MarkPodsNotReady(n);
+                }
+                else if (_unknown[n] && healthy)
+                {
+                    _unknown[n] = false;
+                    _zoneNotReady[Zone(n)]--;
+                    NotReady--;
+                    becameReady++;
+                    _api.Send(_nodeClient, _nodeStatus, this, ResponseTag.Make(TagNodeStatus, n));
+                    if (_tainted[n]) Untaint(n);
+                    _dp.Lifecycle.OnNodeReadyAgain(n);
+                }
             }
         }
         // The timeline gets the turning points, not every pass: the first NotReady node, each further tenth of
@@ -226,6 +235,17 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
                 _taintQueued[n] = true;
                 _taintQueue[Zone(n)].Enqueue(n);
             }
+    }
+
+    /// <summary>The lease informer is current: every node's last renewal is observed (vector-wide, as it is per node).</summary>
+    private void ObserveLeases()
+    {
+        var observed = _observed.AsSpan(0, _nodes);
+        var renewed = _kubelets.LeasesRenewedAt[.._nodes];
+        int width = Vector<long>.Count, n = 0;
+        for (; n + width <= _nodes; n += width)
+            Vector.Max(new Vector<long>(observed.Slice(n, width)), new Vector<long>(renewed.Slice(n, width))).CopyTo(observed.Slice(n, width));
+        for (; n < _nodes; n++) observed[n] = Math.Max(observed[n], renewed[n]);
     }
 
     private void HandleDisruption()
