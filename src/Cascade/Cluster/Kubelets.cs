@@ -47,6 +47,11 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     private readonly int[] _life;   // bumped when a slot's node is removed or added: events of an earlier node are dropped
     private readonly ApiCall?[] _register, _createLease;
     private readonly ApiResource _nodesResource, _leasesResource;
+    // Every per-node array above is kept in renewal order, by place rather than by node: node n sits at _placeOf[n], and
+    // place p holds node _nodeAt[p]. Renewals served in closed form come round in the order Start drew their phases, so
+    // consecutive ones read and write neighbouring entries of every array rather than a node picked at random. Events
+    // and response tags carry places; what is said to or asked of the kubelets from outside is by node.
+    private readonly int[] _placeOf, _nodeAt;
 
     /// <summary><paramref name="nodes"/> nodes at the start, in arrays of <paramref name="slots"/> (the most the scenario reaches; default the same).</summary>
     public Kubelets(Simulation sim, ApiServerSet api, int nodes, long renewTicks, long leaseTimeoutTicks, long statusTicks, bool watchPods, int slots = 0)
@@ -81,23 +86,26 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         api.AddParkedClients(this);
         _nodesResource = api.Resources.GetOrAdd("nodes");
         _leasesResource = api.Resources.GetOrAdd("leases");
-        for (int n = 0; n < nodes; n++)
+        // A renewal reads its node's entries, heartbeat client and Lease call, and renewals come in the order of the
+        // phases Start will draw. Kept in that order (places), side by side, consecutive renewals read neighbouring
+        // memory rather than a node picked at random. Only the layout follows the guess: it is drawn from a copy of the
+        // stream, so Start draws the same phases whatever happens in between.
+        _nodeAt = InRenewalOrder(initial, nodes);
+        _placeOf = new int[nodes];
+        for (int p = 0; p < nodes; p++) _placeOf[_nodeAt[p]] = p;
+        for (int p = 0; p < nodes; p++)
         {
-            _removed[n] = n >= initial;
-            _registered[n] = _leaseCreated[n] = n < initial;
+            _removed[p] = _nodeAt[p] >= initial;
+            _registered[p] = _leaseCreated[p] = _nodeAt[p] < initial;
         }
-        // A renewal reads its node's heartbeat client and Lease call, and renewals come in the order of the phases
-        // Start will draw. Made in that order, side by side, consecutive renewals read neighbouring memory rather
-        // than a node picked at random (about 6 % of a healthy 5,000-node run). Only the layout follows the guess:
-        // it is drawn from a copy of the stream, so Start draws the same phases whatever happens in between.
-        foreach (int n in InRenewalOrder(initial, nodes))
+        for (int p = 0; p < nodes; p++)
         {
-            var id = Identity.Node($"node-{n}");
-            _heartbeat[n] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks, maxRetries: 0); // docs/sources.md §3: heartbeat client unlimited, 10 s timeout
-            _heartbeat[n].WatchBlocked(this, n);
-            _heartbeatId[n] = _heartbeat[n].Id;
+            var id = Identity.Node($"node-{_nodeAt[p]}");
+            _heartbeat[p] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks, maxRetries: 0); // docs/sources.md §3: heartbeat client unlimited, 10 s timeout
+            _heartbeat[p].WatchBlocked(this, p);
+            _heartbeatId[p] = _heartbeat[p].Id;
             // All nodes classify alike; resolving once per node keeps each node its own flow (ByUser).
-            _lease[n] = api.DefineCall("kubelet lease", id.User, id.Groups, "update", "leases", "kube-node-lease");
+            _lease[p] = api.DefineCall("kubelet lease", id.User, id.Groups, "update", "leases", "kube-node-lease");
         }
         // Every node's Lease call is alike but for its user: a renewal served in closed form reads one shape.
         _alikeLeases = AlikeCalls.Of(_lease);
@@ -105,18 +113,19 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         for (int n = 0; n < nodes; n++)
         {
             var id = Identity.Node($"node-{n}");
-            _status[n] = api.DefineCall("kubelet node status", id.User, id.Groups, "patch", "nodes", null);
-            _main[n] = api.CreateClient(50, 100);                                                            // docs/sources.md §3: kubelet kubeAPIQPS 50 / burst 100
+            int p = _placeOf[n];
+            _status[p] = api.DefineCall("kubelet node status", id.User, id.Groups, "patch", "nodes", null);
+            _main[p] = api.CreateClient(50, 100);                                                            // docs/sources.md §3: kubelet kubeAPIQPS 50 / burst 100
             if (watchPods)
             {
                 // fieldSelector spec.nodeName=<node>: the cache's node-name index serves it.
                 var calls = api.DefineInformer("kubelet pods", id.User, id.Groups, "pods", null, true, podShare, indexed: true);
-                _pods[n] = new Informer(sim, api, _main[n], calls, sim.Random.Stream($"{api.Cluster}/kubelet-informer", n));
+                _pods[n] = new Informer(sim, api, _main[p], calls, sim.Random.Stream($"{api.Cluster}/kubelet-informer", n));
             }
         }
     }
 
-    /// <summary>Every slot, the <paramref name="initial"/> nodes by the first renewal Start will give them, then the slots past them.</summary>
+    /// <summary>Every node slot, the <paramref name="initial"/> nodes by the first renewal Start will give them, then the slots past them: the node at each place.</summary>
     private int[] InRenewalOrder(int initial, int slots)
     {
         var look = _rng.Copy();
@@ -183,7 +192,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         for (int n = 0; n < Nodes; n++)
         {
             var id = Identity.Node($"node-{n}");
-            _podStatus[n] = _api.DefineCall("kubelet pod status", id.User, id.Groups, "patch", "pods", "default");
+            _podStatus[_placeOf[n]] = _api.DefineCall("kubelet pod status", id.User, id.Groups, "patch", "pods", "default");
         }
     }
 
@@ -192,49 +201,59 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     {
         var t = _podTable!;
         t.WantReady[pod] = ready;
-        if (t.StatusInFlight[pod] || t.ReadyInApi[pod] == ready || t.Node[pod] < 0 || _removed[t.Node[pod]]) return;
+        if (t.StatusInFlight[pod] || t.ReadyInApi[pod] == ready || t.Node[pod] < 0 || _removed[_placeOf[t.Node[pod]]]) return;
         SendPodStatus(pod);
     }
 
     /// <summary>The status patch of an untracked pod that started on node <paramref name="node"/> (cost only).</summary>
-    public void PatchOtherPodStatus(int node)
+    public void PatchOtherPodStatus(int node) => PatchOtherPodStatusAt(_placeOf[node]);
+
+    private void PatchOtherPodStatusAt(int p)
     {
-        if (!_removed[node]) _api.Send(_main[node], _podStatus[node], this, (TagOtherPodStatus << 32) | (uint)node);
+        if (!_removed[p]) _api.Send(_main[p], _podStatus[p], this, (TagOtherPodStatus << 32) | (uint)p);
     }
 
     private void SendPodStatus(int pod)
     {
         var t = _podTable!;
-        int node = t.Node[pod];
+        int p = _placeOf[t.Node[pod]];
         t.StatusInFlight[pod] = true;
         long tag = (TagPodStatus << 32) | (t.WantReady[pod] ? ReadyBit : 0) | (uint)pod;
-        _api.Send(_main[node], _podStatus[node], this, tag);
+        _api.Send(_main[p], _podStatus[p], this, tag);
     }
 
     /// <summary>Node <paramref name="n"/>'s heartbeat client (its Lease renewals).</summary>
-    public ApiClient HeartbeatClient(int n) => _heartbeat[n];
+    public ApiClient HeartbeatClient(int n) => _heartbeat[_placeOf[n]];
 
     /// <summary>Node <paramref name="n"/>'s main client (status, registration, pod status, its pod informer).</summary>
-    internal ApiClient MainClient(int n) => _main[n];
+    internal ApiClient MainClient(int n) => _main[_placeOf[n]];
 
     /// <summary>Node <paramref name="n"/>'s calls as resolved against the API server (null: not defined yet).</summary>
-    internal (ApiCall Lease, ApiCall Status, ApiCall? PodStatus, ApiCall? Register, ApiCall? CreateLease) CallsOf(int n) =>
-        (_lease[n], _status[n], n < _podStatus.Length ? _podStatus[n] : null, _register[n], _createLease[n]);
+    internal (ApiCall Lease, ApiCall Status, ApiCall? PodStatus, ApiCall? Register, ApiCall? CreateLease) CallsOf(int n)
+    {
+        int p = _placeOf[n];
+        return (_lease[p], _status[p], p < _podStatus.Length ? _podStatus[p] : null, _register[p], _createLease[p]);
+    }
 
     /// <summary>When node <paramref name="n"/>'s lease was last renewed (ticks).</summary>
-    public long LeaseRenewedAt(int n) => _renewedAt[n];
+    public long LeaseRenewedAt(int n) => _renewedAt[_placeOf[n]];
 
-    /// <summary>When each node slot's lease was last renewed (ticks), <see cref="LeaseRenewedAt"/> for all at once.</summary>
-    internal ReadOnlySpan<long> LeasesRenewedAt => _renewedAt;
+    /// <summary>Raises each node's <paramref name="observed"/> (by node) to when its lease was last renewed, if it is earlier.</summary>
+    internal void ObserveRenewals(Span<long> observed)
+    {
+        var placeOf = _placeOf.AsSpan(0, observed.Length);
+        for (int n = 0; n < placeOf.Length; n++) observed[n] = Math.Max(observed[n], _renewedAt[placeOf[n]]);
+    }
 
     public void Start()
     {
         for (int n = 0; n < Nodes; n++)
         {
-            if (_removed[n]) continue;
-            _renewedAt[n] = _sim.Now;
-            _sim.Schedule(StartPhase(_rng, _renewTicks), this, RenewLease, n);
-            _sim.Schedule(StartPhase(_rng, _statusTicks), this, PatchStatus, n);
+            int p = _placeOf[n];
+            if (_removed[p]) continue;
+            _renewedAt[p] = _sim.Now;
+            _sim.Schedule(StartPhase(_rng, _renewTicks), this, RenewLease, p);
+            _sim.Schedule(StartPhase(_rng, _statusTicks), this, PatchStatus, p);
             if (_pods.Length > 0) _pods[n].StartSynced(StartPhase(_rng, _renewTicks));
         }
     }
@@ -242,25 +261,27 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     /// <summary>The node was removed from the cluster (scale-down): its kubelet stops calling; its Node and Lease objects go.</summary>
     public void RemoveNode(int n)
     {
-        if (_removed[n]) return;
-        Unpark(n, resume: false);
-        _removed[n] = true;
-        _life[n]++;
+        int p = _placeOf[n];
+        if (_removed[p]) return;
+        Unpark(p, resume: false);
+        _removed[p] = true;
+        _life[p]++;
         if (_pods.Length > 0) _pods[n].Stop();
-        if (_registered[n]) _nodesResource.Count--;
-        if (_leaseCreated[n]) _leasesResource.Count--;
-        _registered[n] = _leaseCreated[n] = false;
+        if (_registered[p]) _nodesResource.Count--;
+        if (_leaseCreated[p]) _leasesResource.Count--;
+        _registered[p] = _leaseCreated[p] = false;
     }
 
-    public bool NodeRemoved(int n) => _removed[n];
+    public bool NodeRemoved(int n) => _removed[_placeOf[n]];
 
     /// <summary>The machine died (a lost node): its kubelet stops calling, but its Node and Lease objects stay.</summary>
     public void NodeDied(int n)
     {
-        if (_removed[n]) return;
-        Unpark(n, resume: false);
-        _removed[n] = true;
-        _life[n]++;
+        int p = _placeOf[n];
+        if (_removed[p]) return;
+        Unpark(p, resume: false);
+        _removed[p] = true;
+        _life[p]++;
         if (_pods.Length > 0) _pods[n].Stop();
     }
 
@@ -270,13 +291,13 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     /// </summary>
     public void SetPartitioned(int n, bool partitioned)
     {
-        _heartbeat[n].Blocked = partitioned;
-        _main[n].Blocked = partitioned;
+        _heartbeat[_placeOf[n]].Blocked = partitioned;
+        _main[_placeOf[n]].Blocked = partitioned;
         if (partitioned && _pods.Length > 0) _pods[n].Disconnect();
     }
 
     /// <summary>The node's Node object exists in the API server.</summary>
-    public bool NodeRegistered(int n) => _registered[n];
+    public bool NodeRegistered(int n) => _registered[_placeOf[n]];
 
     /// <summary>
     /// A new machine in slot <paramref name="n"/> boots (within <see cref="BootSpreadTicks"/>): its kubelet registers
@@ -284,36 +305,37 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     /// </summary>
     public void AddNode(int n)
     {
-        if (!_removed[n]) return;
-        _removed[n] = false;
-        _life[n]++;
-        _retry[n] = 0;
+        int p = _placeOf[n];
+        if (!_removed[p]) return;
+        _removed[p] = false;
+        _life[p]++;
+        _retry[p] = 0;
         var id = Identity.Node($"node-{n}");
-        _register[n] ??= _api.DefineCall("kubelet register node", id.User, id.Groups, "create", "nodes", null);
-        _createLease[n] ??= _api.DefineCall("kubelet create lease", id.User, id.Groups, "create", "leases", "kube-node-lease");
+        _register[p] ??= _api.DefineCall("kubelet register node", id.User, id.Groups, "create", "nodes", null);
+        _createLease[p] ??= _api.DefineCall("kubelet create lease", id.User, id.Groups, "create", "leases", "kube-node-lease");
         long boot = (long)(_rng.NextDouble() * BootSpreadTicks);
-        _sim.Schedule(boot, this, Register, Arg(n));
+        _sim.Schedule(boot, this, Register, Arg(p));
         if (_pods.Length > 0) _pods[n].Start(boot);
     }
 
     /// <summary>Node <paramref name="n"/>'s attempt failed: the next one (<paramref name="kind"/>) after one more step of <paramref name="backoff"/>.</summary>
-    private void Retry(int n, Backoff backoff, int kind)
+    private void Retry(int p, Backoff backoff, int kind)
     {
-        _retry[n] = backoff.Next(_retry[n]);
-        _sim.Schedule(_retry[n], this, kind, Arg(n));
+        _retry[p] = backoff.Next(_retry[p]);
+        _sim.Schedule(_retry[p], this, kind, Arg(p));
     }
 
-    private long Arg(int n) => ((long)_life[n] << 32) | (uint)n;
+    private long Arg(int p) => ((long)_life[p] << 32) | (uint)p;
 
     /// <summary>
     /// Node <paramref name="n"/>'s renewal is answered at <paramref name="answeredAt"/> (now, or later for one served in
     /// closed form, whose answer is known when it is sent): the next one follows a period after the answer.
     /// </summary>
-    private void Renewed(int n, long answeredAt)
+    private void Renewed(int p, long answeredAt)
     {
         LeaseRenewals++;
-        _renewedAt[n] = answeredAt;
-        _retry[n] = 0;
+        _renewedAt[p] = answeredAt;
+        _retry[p] = 0;
         long delay = answeredAt - _sim.Now + _renewTicks;
         if (delay != _renewTicks && delay != _closedFormDelay)
         {
@@ -321,46 +343,47 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
             _closedFormDelay = delay;
             _sim.UseLane(delay);
         }
-        _sim.Schedule(delay, this, RenewLease, Arg(n));
+        _sim.Schedule(delay, this, RenewLease, Arg(p));
     }
 
-    private long Tag(long kind, int n) => ((long)_life[n] << 40) | (kind << 32) | (uint)n;
+    private long Tag(long kind, int p) => ((long)_life[p] << 40) | (kind << 32) | (uint)p;
     public void OnEvent(int kind, long arg)
     {
-        int n = (int)(arg & 0xFFFFFFFF);
+        int p = (int)(arg & 0xFFFFFFFF);
         if (kind == GoneTimedOut)
         {
             // A blocked attempt of a node that has gone since: its client still gives up on it.
             _api.CountClientTimeout();
             return;
         }
-        if (kind != PodStatusRetry && kind != OtherPodStatusRetry && (_removed[n] || (int)(arg >> 32) != _life[n])) return;
+        if (kind != PodStatusRetry && kind != OtherPodStatusRetry && (_removed[p] || (int)(arg >> 32) != _life[p])) return;
         switch (kind)
         {
             case RenewLease:
             {
-                long latency = _alikeLeases is null ? _api.TrySendClosedForm(_heartbeat[n], _lease[n]) : _api.TrySendClosedForm(_heartbeatId[n], _alikeLeases, n);
-                if (latency < 0) _api.Send(_heartbeat[n], _lease[n], this, Tag(TagLease, n));
-                else Renewed(n, _sim.Now + latency);
+                long latency = _alikeLeases is null ? _api.TrySendClosedForm(_heartbeat[p], _lease[p]) : _api.TrySendClosedForm(_heartbeatId[p], _alikeLeases, p);
+                if (latency < 0) _api.Send(_heartbeat[p], _lease[p], this, Tag(TagLease, p));
+                else Renewed(p, _sim.Now + latency);
                 break;
             }
-            case PatchStatus: _api.Send(_main[n], _status[n], this, Tag(TagNodeStatus, n)); break;
-            case Register: _api.Send(_main[n], _register[n]!, this, Tag(TagRegister, n)); break;
-            case CreateLease: _api.Send(_heartbeat[n], _createLease[n]!, this, Tag(TagCreateLease, n)); break;
+            case PatchStatus: _api.Send(_main[p], _status[p], this, Tag(TagNodeStatus, p)); break;
+            case Register: _api.Send(_main[p], _register[p]!, this, Tag(TagRegister, p)); break;
+            case CreateLease: _api.Send(_heartbeat[p], _createLease[p]!, this, Tag(TagCreateLease, p)); break;
             case PodStatusRetry:
             {
                 var t = _podTable!;
-                if (t.Phase[n] != PodPhase.Gone && t.Node[n] >= 0 && !_removed[t.Node[n]] && !t.StatusInFlight[n] && t.WantReady[n] != t.ReadyInApi[n]) SendPodStatus(n);
+                int pod = p; // this event's argument is a pod
+                if (t.Phase[pod] != PodPhase.Gone && t.Node[pod] >= 0 && !_removed[_placeOf[t.Node[pod]]] && !t.StatusInFlight[pod] && t.WantReady[pod] != t.ReadyInApi[pod]) SendPodStatus(pod);
                 break;
             }
-            case OtherPodStatusRetry: if (!_removed[n]) PatchOtherPodStatus(n); break;
-            case LeaseRefused: LeaseFailed(n, RequestOutcome.Unavailable); break;
+            case OtherPodStatusRetry: PatchOtherPodStatusAt(p); break;
+            case LeaseRefused: LeaseFailed(p, RequestOutcome.Unavailable); break;
             case LeaseBlocked:
-                if (_blocked.AnswerTicks == 0) LeaseFailed(n, RequestOutcome.Unavailable);
+                if (_blocked.AnswerTicks == 0) LeaseFailed(p, RequestOutcome.Unavailable);
                 else
                 {
                     _api.CountClientTimeout();
-                    LeaseFailed(n, RequestOutcome.ClientTimeout);
+                    LeaseFailed(p, RequestOutcome.ClientTimeout);
                 }
                 break;
         }
@@ -368,12 +391,12 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
 
     public void OnResponse(long tag, RequestOutcome outcome, long latencyTicks, WatchHandle watch)
     {
-        int n = (int)(tag & 0x7FFFFFFF);
+        int p = (int)(tag & 0x7FFFFFFF);
         long kind = (tag >> 32) & 0xFF;
-        if (kind != TagPodStatus && kind != TagOtherPodStatus && (_removed[n] || (int)(tag >> 40) != _life[n])) return;
+        if (kind != TagPodStatus && kind != TagOtherPodStatus && (_removed[p] || (int)(tag >> 40) != _life[p])) return;
         if (kind == TagNodeStatus)
         {
-            _sim.Schedule(_statusTicks, this, PatchStatus, Arg(n));
+            _sim.Schedule(_statusTicks, this, PatchStatus, Arg(p));
             return;
         }
         if (kind == TagRegister)
@@ -381,17 +404,17 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
             if (outcome == RequestOutcome.Ok)
             {
                 Registrations++;
-                _registered[n] = true;
+                _registered[p] = true;
                 _nodesResource.Count++;
-                _retry[n] = 0;
-                _sim.Schedule(0, this, CreateLease, Arg(n));
-                _sim.Schedule((long)(_rng.NextDouble() * _statusTicks), this, PatchStatus, Arg(n));
-                Listener?.OnNodeRegistered(n);
+                _retry[p] = 0;
+                _sim.Schedule(0, this, CreateLease, Arg(p));
+                _sim.Schedule((long)(_rng.NextDouble() * _statusTicks), this, PatchStatus, Arg(p));
+                Listener?.OnNodeRegistered(_nodeAt[p]);
             }
             else
             {
                 RegistrationFailures++;
-                Retry(n, RegisterRetry, Register);
+                Retry(p, RegisterRetry, Register);
             }
             return;
         }
@@ -399,39 +422,40 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         {
             if (outcome == RequestOutcome.Ok)
             {
-                _leaseCreated[n] = true;
+                _leaseCreated[p] = true;
                 _leasesResource.Count++;
-                _renewedAt[n] = _sim.Now;
-                _retry[n] = 0;
-                _sim.Schedule(_renewTicks, this, RenewLease, Arg(n));
+                _renewedAt[p] = _sim.Now;
+                _retry[p] = 0;
+                _sim.Schedule(_renewTicks, this, RenewLease, Arg(p));
             }
             else
             {
                 _leaseFailures++;
-                Retry(n, LeaseRetry, CreateLease);
+                Retry(p, LeaseRetry, CreateLease);
             }
             return;
         }
         if (kind == TagPodStatus)
         {
             var t = _podTable!;
-            t.StatusInFlight[n] = false;
+            int pod = p; // a pod's status: the tag carries the pod
+            t.StatusInFlight[pod] = false;
             if (outcome == RequestOutcome.Ok)
             {
                 PodStatusPatches++;
                 bool ready = (tag & ReadyBit) != 0;
-                if (t.Phase[n] == PodPhase.Gone) return;
-                if (t.ReadyInApi[n] != ready)
+                if (t.Phase[pod] == PodPhase.Gone) return;
+                if (t.ReadyInApi[pod] != ready)
                 {
-                    t.ReadyInApi[n] = ready;
-                    _listener!.OnPodStatusWritten(n);
+                    t.ReadyInApi[pod] = ready;
+                    _listener!.OnPodStatusWritten(pod);
                 }
-                if (t.WantReady[n] != t.ReadyInApi[n]) SendPodStatus(n);
+                if (t.WantReady[pod] != t.ReadyInApi[pod]) SendPodStatus(pod);
             }
             else
             {
                 PodStatusFailures++;
-                _sim.Schedule(StatusSyncTicks, this, PodStatusRetry, n);
+                _sim.Schedule(StatusSyncTicks, this, PodStatusRetry, pod);
             }
             return;
         }
@@ -441,37 +465,37 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
             else
             {
                 PodStatusFailures++;
-                _sim.Schedule(StatusSyncTicks, this, OtherPodStatusRetry, n);
+                _sim.Schedule(StatusSyncTicks, this, OtherPodStatusRetry, p);
             }
             return;
         }
-        if (outcome == RequestOutcome.Ok) Renewed(n, _sim.Now);
-        else LeaseFailed(n, outcome);
+        if (outcome == RequestOutcome.Ok) Renewed(p, _sim.Now);
+        else LeaseFailed(p, outcome);
     }
 
     /// <summary>Node <paramref name="n"/>'s renewal failed now: retried after the next step of back-off, or parked when the next attempt cannot reach an API server either.</summary>
-    private void LeaseFailed(int n, RequestOutcome outcome)
+    private void LeaseFailed(int p, RequestOutcome outcome)
     {
         _leaseFailures++;
-        var client = _heartbeat[n];
-        if (_api.ParkUnreachable && LeaseRetry.Next(_retry[n]) == LeaseRetry.MaxTicks && !client.Probed)
+        var client = _heartbeat[p];
+        if (_api.ParkUnreachable && LeaseRetry.Next(_retry[p]) == LeaseRetry.MaxTicks && !client.Probed)
         {
             // The next attempt, a capped back-off from now, is blocked at the network or refused for want of a replica,
             // and so is every one after it until the block lifts or a replica serves: a fixed cycle (ParkedRenewals).
             var ring = client.Blocked ? _blocked : !_api.AnyReplicaUp ? _dark : null;
             if (ring is not null)
             {
-                _retry[n] = LeaseRetry.MaxTicks;
-                ring.Park(n, _sim.Now);
+                _retry[p] = LeaseRetry.MaxTicks;
+                ring.Park(p, _sim.Now);
                 return;
             }
         }
-        Retry(n, LeaseRetry, RenewLease);
+        Retry(p, LeaseRetry, RenewLease);
     }
 
     // ---------------------------------------------------------------- renewals that cannot reach an API server
 
-    // Two rings of nodes whose renewals fail in a fixed cycle (docs/model.md, "Attempts that cannot reach an API server"):
+    // Two rings of nodes (by place) whose renewals fail in a fixed cycle (docs/model.md, "Attempts that cannot reach an API server"):
     // refused while no replica serves (answered after ApiServerSet.RefusedTicks), and blocked at the network (answered
     // by the heartbeat client's timeout). ApiServerSet has them count up to now before each second's sample and at the
     // end of a run; a node goes back to events when a replica serves again, its block ends or starts, or it goes.
@@ -498,42 +522,42 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     }
 
     /// <summary>Node <paramref name="n"/> leaves both rings now; with <paramref name="resume"/> its pending step becomes an event again.</summary>
-    private void Unpark(int n, bool resume)
+    private void Unpark(int p, bool resume)
     {
-        _dark.Unpark(n, _sim.Now, resume);
-        _blocked.Unpark(n, _sim.Now, resume);
+        _dark.Unpark(p, _sim.Now, resume);
+        _blocked.Unpark(p, _sim.Now, resume);
     }
 
     /// <summary>The event the request path would have pending for a parked node: its attempt's failure at <paramref name="answerAt"/>, or its next attempt.</summary>
-    private void Resume(int n, ParkedRenewals ring, long answerAt, bool sent, int failureKind)
+    private void Resume(int p, ParkedRenewals ring, long answerAt, bool sent, int failureKind)
     {
-        if (sent) _sim.ScheduleAt(answerAt, this, failureKind, Arg(n));
-        else _sim.ScheduleAt(answerAt - ring.AnswerTicks, this, RenewLease, Arg(n));
+        if (sent) _sim.ScheduleAt(answerAt, this, failureKind, Arg(p));
+        else _sim.ScheduleAt(answerAt - ring.AnswerTicks, this, RenewLease, Arg(p));
     }
 
     private sealed class DarkRenewals(Kubelets k) : IParkedOwner
     {
-        public void OnAttempt(int node) => k._api.CountRefused(k._heartbeat[node], k._lease[node]);
-        public void OnFailure(int node) => k._leaseFailures++;
-        public void Resume(int node, long answerAt, bool sent) => k.Resume(node, k._dark, answerAt, sent, LeaseRefused);
-        public void Gone(int node, long answerAt, bool sent) { } // a refusal moves no counter when it is delivered
+        public void OnAttempt(int place) => k._api.CountRefused(k._heartbeat[place], k._lease[place]);
+        public void OnFailure(int place) => k._leaseFailures++;
+        public void Resume(int place, long answerAt, bool sent) => k.Resume(place, k._dark, answerAt, sent, LeaseRefused);
+        public void Gone(int place, long answerAt, bool sent) { } // a refusal moves no counter when it is delivered
     }
 
     private sealed class BlockedRenewals(Kubelets k) : IParkedOwner
     {
-        public void OnAttempt(int node) => k._api.CountBlocked();
+        public void OnAttempt(int place) => k._api.CountBlocked();
 
-        public void OnFailure(int node)
+        public void OnFailure(int place)
         {
             if (k._blocked.AnswerTicks > 0) k._api.CountClientTimeout();
             k._leaseFailures++;
         }
 
-        public void Resume(int node, long answerAt, bool sent) => k.Resume(node, k._blocked, answerAt, sent, LeaseBlocked);
+        public void Resume(int place, long answerAt, bool sent) => k.Resume(place, k._blocked, answerAt, sent, LeaseBlocked);
 
-        public void Gone(int node, long answerAt, bool sent)
+        public void Gone(int place, long answerAt, bool sent)
         {
-            if (sent && k._blocked.AnswerTicks > 0) k._sim.ScheduleAt(answerAt, k, GoneTimedOut, node);
+            if (sent && k._blocked.AnswerTicks > 0) k._sim.ScheduleAt(answerAt, k, GoneTimedOut, place);
         }
     }
 }

@@ -237,16 +237,8 @@ public sealed class NodeLifecycleController : IApiCaller, IEventHandler
             }
     }
 
-    /// <summary>The lease informer is current: every node's last renewal is observed (vector-wide, as it is per node).</summary>
-    private void ObserveLeases()
-    {
-        var observed = _observed.AsSpan(0, _nodes);
-        var renewed = _kubelets.LeasesRenewedAt[.._nodes];
-        int width = Vector<long>.Count, n = 0;
-        for (; n + width <= _nodes; n += width)
-            Vector.Max(new Vector<long>(observed.Slice(n, width)), new Vector<long>(renewed.Slice(n, width))).CopyTo(observed.Slice(n, width));
-        for (; n < _nodes; n++) observed[n] = Math.Max(observed[n], renewed[n]);
-    }
+    /// <summary>The lease informer is current: every node's last renewal is observed.</summary>
+    private void ObserveLeases() => _kubelets.ObserveRenewals(_observed.AsSpan(0, _nodes));
 
     private void HandleDisruption()
     {

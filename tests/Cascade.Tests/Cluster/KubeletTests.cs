@@ -85,6 +85,43 @@ public class KubeletTests
         Assert.False(c.Nlc.Schedulable(7));
     }
 
+    private sealed class Registrations(INodeRegistrationListener? next) : INodeRegistrationListener
+    {
+        public readonly List<int> Nodes = new();
+
+        public void OnNodeRegistered(int node)
+        {
+            Nodes.Add(node);
+            next?.OnNodeRegistered(node);
+        }
+    }
+
+    [Fact]
+    public void Nodes_removed_and_added_again_are_told_and_judged_by_their_own_numbers()
+    {
+        // The kubelets keep their nodes in renewal order, not by number: whatever is said of a node is of that node.
+        var c = new SmallCluster();
+        var heard = new Registrations(c.Kubelets.Listener);
+        c.Kubelets.Listener = heard;
+        c.RunTo(60);
+        Assert.Equal(2, c.Cluster.RemoveNodesFrom(4));
+        Assert.True(c.Kubelets.NodeRemoved(4) && c.Kubelets.NodeRemoved(5) && !c.Kubelets.NodeRemoved(3));
+        c.RunTo(120);
+        Assert.Equal(2, c.Cluster.AddNodes(6));
+        c.RunTo(200);
+        Assert.Equal([4, 5], heard.Nodes.Order());
+        Assert.True(c.Kubelets.NodeRegistered(4) && c.Kubelets.NodeRegistered(5));
+        // One node's heartbeat cut off: its lease alone goes stale, and it alone turns NotReady.
+        c.Kubelets.HeartbeatClient(2).Blocked = true;
+        c.RunTo(300);
+        for (int n = 0; n < 6; n++)
+        {
+            Assert.Equal(n == 2, SimTime.ToSeconds(c.Kubelets.LeaseRenewedAt(n)) < 280);
+            Assert.Equal(n != 2, c.Nlc.Schedulable(n));
+        }
+        Assert.Equal(1, c.Nlc.NotReady);
+    }
+
     [Fact]
     public void A_node_added_while_the_api_server_is_down_retries_its_registration_and_registers_once_it_answers()
     {
