@@ -36,6 +36,12 @@ internal sealed class ApiServerReplica
 
     public bool FanOutWindowScheduled;
 
+    // The work of the last watch event fanned out here, and what it was worked out from (ApiServerSet.FanOut): a Lease
+    // renewal after another meets the same watchers, so its work is the same number, not worked out again.
+    internal long FanOutLastBytes = -1;
+    internal int FanOutLastHanded, FanOutLastHearing;
+    internal double FanOutLastTicks;
+
     public int Index { get; }
     public ApfDispatcher Dispatcher { get; }
     public ProcessorSharingServer Cpu { get; }

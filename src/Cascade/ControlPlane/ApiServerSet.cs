@@ -910,10 +910,15 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             if (!rep.Up) continue;
             int handed = rep.Watches.Recipients(res.Index);
             int hearing = rep.Watches.Hearing(res.Index, key);
-            double ticks = bytes / _config.DecodeBytesPerSecond * SimTime.TicksPerSecond;
-            if (hearing > 0)
-                ticks += bytes / _config.EncodeBytesPerSecond * SimTime.TicksPerSecond +
-                         handed * _config.WatchSendTicks + hearing * (bytes / _config.WatchSendBytesPerSecond * SimTime.TicksPerSecond);
+            if (bytes != rep.FanOutLastBytes || handed != rep.FanOutLastHanded || hearing != rep.FanOutLastHearing)
+            {
+                double work = bytes / _config.DecodeBytesPerSecond * SimTime.TicksPerSecond;
+                if (hearing > 0)
+                    work += bytes / _config.EncodeBytesPerSecond * SimTime.TicksPerSecond +
+                            handed * _config.WatchSendTicks + hearing * (bytes / _config.WatchSendBytesPerSecond * SimTime.TicksPerSecond);
+                (rep.FanOutLastBytes, rep.FanOutLastHanded, rep.FanOutLastHearing, rep.FanOutLastTicks) = (bytes, handed, hearing, work);
+            }
+            double ticks = rep.FanOutLastTicks;
             Metrics.OnWatchEventsSent(hearing, hearing * bytes);
             rep.FanOutPendingTicks += ticks;
             if (!rep.FanOutWindowScheduled)

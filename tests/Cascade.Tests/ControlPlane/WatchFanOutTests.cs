@@ -1,3 +1,4 @@
+using Cascade.ControlPlane;
 using Cascade.Engine;
 using Cascade.Results;
 using Cascade.Scenarios;
@@ -30,5 +31,35 @@ public class WatchFanOutTests
         Assert.True(with > without, $"{with:F2} core-s with kube-proxy, {without:F2} without");
         // Twice the nodes: twice the leases (events) and twice the kube-proxies each slice event reaches.
         Assert.True(withMore > 1.8 * with, $"{withMore:F2} core-s at 4,000 nodes, {with:F2} at 2,000");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_write_after_watchers_open_costs_their_sending_though_the_write_before_it_was_alike(bool closedForm)
+    {
+        // Twin rigs send the same write twice, one second apart, with one watcher of its resource open throughout.
+        // Between the writes, five more open: watching every object (the second write is sent to them), or another
+        // object each (it is handed to them, and they drop it). Either way the second write costs its replica more.
+        double FanOut(int watchKey, int watchers)
+        {
+            var rig = new ApiServerRig(closedFormLeases: closedForm);
+            Assert.False(rig.Once(rig.Call("watch"), rig.Client()).Watch.IsNone);
+            var write = rig.Call("update");
+            var client = rig.Client();
+            rig.Once(write, client);
+            rig.RunFor(1);
+            double first = rig.Api.FanOutCoreSeconds;
+            for (int i = 0; i < watchers; i++) Assert.False(rig.Once(rig.Call("watch", watchKey: watchKey), rig.Client()).Watch.IsNone);
+            rig.RunFor(1);
+            double before = rig.Api.FanOutCoreSeconds;
+            Assert.Equal(first, before);
+            rig.Once(write, client);
+            rig.RunFor(5);
+            return rig.Api.FanOutCoreSeconds - before;
+        }
+        double alike = FanOut(0, 0), heard = FanOut(0, 5), handed = FanOut(7, 5);
+        Assert.True(alike > 0, "the write costs something");
+        Assert.True(heard > handed && handed > alike, $"core-µs: {alike * 1e6:F2} alone, {handed * 1e6:F2} handed to five more, {heard * 1e6:F2} heard by them");
     }
 }
