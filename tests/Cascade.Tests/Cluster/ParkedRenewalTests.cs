@@ -17,11 +17,7 @@ namespace Cascade.Tests.Cluster;
 /// </summary>
 public class ParkedRenewalTests
 {
-    private static RunOutput Run(Scenario scenario, bool park) =>
-        ScenarioRunner.Run(scenario, (ulong)scenario.Seed, PreflightFixtures.RepoRoot(), threads: 1, beforeStart: fleet =>
-        {
-            foreach (var c in fleet.Clusters) c.Api.ParkUnreachable = park;
-        });
+    private static RunOutput Run(Scenario scenario, bool park) => TwinRuns.Run(scenario, c => c.Api.ParkUnreachable = park);
 
     /// <summary>The result document and every cluster's samples, as text, with the event count left out.</summary>
     private static string Everything(RunOutput o)
@@ -36,11 +32,7 @@ public class ParkedRenewalTests
         var path = Run(scenario, park: false);
         var ring = Run(scenario, park: true);
         Assert.True(ring.Result.Events < path.Result.Events, $"{ring.Result.Events:N0} events with the ring against {path.Result.Events:N0}");
-        string a = Everything(path), b = Everything(ring);
-        if (a == b) return;
-        int i = 0;
-        while (i < Math.Min(a.Length, b.Length) && a[i] == b[i]) i++;
-        Assert.Fail($"the runs part at character {i}: …{a.Substring(Math.Max(0, i - 120), Math.Min(240, a.Length - Math.Max(0, i - 120)))}… against …{b.Substring(Math.Max(0, i - 120), Math.Min(240, b.Length - Math.Max(0, i - 120)))}…");
+        TwinRuns.AssertSameText(Everything(path), Everything(ring));
     }
 
     /// <summary>A cluster of <paramref name="nodes"/> with kubelets and controllers, and <paramref name="faults"/> (YAML list items).</summary>

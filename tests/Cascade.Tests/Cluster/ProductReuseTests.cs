@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Cascade.Results;
 using Cascade.Scenarios;
 using Cascade.Scenarios.Schema;
@@ -14,11 +13,7 @@ namespace Cascade.Tests.Cluster;
 /// </summary>
 public class ProductReuseTests
 {
-    private static RunOutput Run(Scenario scenario, bool reuse) =>
-        ScenarioRunner.Run(scenario, (ulong)scenario.Seed, PreflightFixtures.RepoRoot(), threads: 1, beforeStart: fleet =>
-        {
-            foreach (var c in fleet.Clusters) c.DataPlane!.Measurement.ReuseUnchanged = reuse;
-        });
+    private static RunOutput Run(Scenario scenario, bool reuse) => TwinRuns.Run(scenario, c => c.DataPlane!.Measurement.ReuseUnchanged = reuse);
 
     /// <summary>The result document and every cluster's samples, as text.</summary>
     private static string Everything(RunOutput o) => Json.Serialize(o.Result) + "\n" + Json.Serialize(o.Samples());
@@ -28,13 +23,7 @@ public class ProductReuseTests
     {
         var every = Run(scenario, reuse: false);
         var kept = Run(scenario, reuse: true);
-        string a = Everything(every), b = Everything(kept);
-        if (a != b)
-        {
-            int i = 0;
-            while (i < Math.Min(a.Length, b.Length) && a[i] == b[i]) i++;
-            Assert.Fail($"the runs part at character {i}: …{a.Substring(Math.Max(0, i - 120), Math.Min(240, a.Length - Math.Max(0, i - 120)))}… against …{b.Substring(Math.Max(0, i - 120), Math.Min(240, b.Length - Math.Max(0, i - 120)))}…");
-        }
+        TwinRuns.AssertSameText(Everything(every), Everything(kept));
         var products = kept.Fleet.Clusters[0].DataPlane!.Measurement;
         var all = every.Fleet.Clusters[0].DataPlane!.Measurement;
         Assert.Equal(all.Measured, all.WorkedOut); // without reuse every pod-second is worked out
