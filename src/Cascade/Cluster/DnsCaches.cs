@@ -50,7 +50,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
     private int _demandedCount;
     private readonly bool[] _nodeScheduled;
     private readonly long[] _clientValidUntil;
-    // Bumped when a node's entry stops failing, and when a pod's own entry is written (Stamp).
+    // Bumped at every write of a node's entry (by node) and of a pod's own entry (by pod): Stamp.
     private readonly int[] _nodeStamp, _clientStamp;
     private readonly bool[] _clientScheduled;
     // Bumped when a pod's process starts anew: the refreshes and answers an earlier process had pending are dropped.
