@@ -39,6 +39,9 @@ public sealed class ApiClient
 
     public int Id { get; }
 
+    /// <summary>Reads the limiter without taking a token (to bring it into the cache ahead of a request); the value means nothing.</summary>
+    internal long Warm() => _limiter.Warm();
+
     /// <summary>Whether this client's connection is entry <paramref name="slot"/> of <paramref name="connections"/>.</summary>
     internal bool KeptAt(ClientConnections connections, int slot) => _connections == connections && _slot == slot;
 
@@ -112,6 +115,8 @@ public sealed class ApiClient
         private readonly double _qps = qps, _burst = burst;
         private double _tokens = burst;
         private long _refilledAt;
+
+        public readonly long Warm() => _refilledAt;
 
         public long Reserve(long now)
         {

@@ -317,6 +317,9 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
     private bool _parked, _parkedDark;
     private int _parkGen;
     private long _parkedUntil;       // when its next step is due
+
+    /// <summary>While parked: when the request path would have scheduled its next step's event (ParkedInformers keeps it here).</summary>
+    internal long ParkedScheduledAt;
     private Step _parkedStep;        // the attempt after a back-off, its request going on the wire, or its refusal
     private Sent _parkedSent;
     private ApiCall? _parkedCall;
@@ -324,6 +327,12 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
 
     /// <summary>Parked now, as generation <paramref name="gen"/> (an older entry of this informer is stale).</summary>
     internal bool ParkedAs(int gen) => _parked && _parkGen == gen;
+
+    /// <summary>
+    /// Reads what a parked step reads first (this informer, its client, its random stream), so that ParkedInformers can
+    /// have a batch of them brought into the cache at once; the value means nothing.
+    /// </summary>
+    internal long Warm() => _parkGen ^ _parkedUntil ^ _backoff ^ _client.Warm() ^ _rng.Warm();
 
     /// <summary>Parked for want of a serving replica (not at the network).</summary>
     internal bool ParkedDark => _parked && _parkedDark;

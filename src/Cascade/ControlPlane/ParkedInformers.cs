@@ -11,49 +11,100 @@ namespace Cascade.ControlPlane;
 /// <summary>Informers that cannot reach an API server, each waiting for its next step, earliest first.</summary>
 internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
 {
-    // A quaternary min-heap of keys by (time, sequence), 24 bytes each, so that a sift reads its four children from one
-    // or two cache lines; what an entry carries waits in a slot of its own (tens of thousands of informers park at once,
-    // and a binary heap of whole entries cost more than the steps themselves).
+    // The steps wait in two parts, ordered together by (time, sequence): a short sorted front of the next few, and a
+    // quaternary min-heap of the rest (tens of thousands of informers park at once), every front entry before every
+    // heap entry. A step's informer, its client and its random stream are scattered in memory, and reading them one
+    // step after another missed the cache step after step. The front is refilled a batch at a time, and the batch's
+    // informers are read together as it enters (Informer.Warm): their misses overlap instead of adding up. A step
+    // that comes back within the front (a refusal a millisecond after its attempt) is put in its place there
+    // without touching the heap.
     private struct Key
     {
         public long At, Sequence;
-        public int Slot;
-    }
-
-    private struct Payload
-    {
         public Informer Informer;
-        public long ScheduledAt;   // when the request path would have scheduled this step's event
         public int Gen;
     }
 
-    private Key[] _heap = new Key[64];
-    private Payload[] _payload = new Payload[64];
-    private int[] _freeSlots = new int[64];
-    private int _count, _slotsUsed, _free;
-    private long _sequence;
+    /// <summary>The front's room; it is refilled from the heap when fewer than <see cref="RefillBelow"/> steps are left in it.</summary>
+    private const int FrontCapacity = 16, RefillBelow = 2;
 
-    public int Count => _count;
+    private readonly Key[] _front = new Key[FrontCapacity];
+    private int _frontHead, _frontEnd;  // the front is _front[_frontHead.._frontEnd), in order
+    private Key[] _heap = new Key[64];
+    private int _count;
+    private long _sequence;
+    private long _warmed;                // what Informer.Warm read: kept, so that the reads are made
+
+    public int Count => _count + _frontEnd - _frontHead;
 
     private static bool Less(in Key a, in Key b) => a.At < b.At || (a.At == b.At && a.Sequence < b.Sequence);
 
     /// <summary><paramref name="informer"/> (its park generation <paramref name="gen"/>) takes its next step at <paramref name="at"/>, as an event scheduled at <paramref name="scheduledAt"/>.</summary>
     public void Add(Informer informer, int gen, long at, long scheduledAt)
     {
-        int slot;
-        if (_free > 0) slot = _freeSlots[--_free];
-        else
+        informer.ParkedScheduledAt = scheduledAt;
+        Insert(new Key { At = at, Sequence = _sequence++, Informer = informer, Gen = gen });
+    }
+
+    /// <summary>Into the front if it goes before the front's last step, else into the heap.</summary>
+    private void Insert(in Key key)
+    {
+        int end = _frontEnd;
+        if (end == _frontHead || !Less(key, _front[end - 1]))
         {
-            if (_slotsUsed == _payload.Length)
-            {
-                Array.Resize(ref _payload, _slotsUsed * 2);
-                Array.Resize(ref _freeSlots, _slotsUsed * 2);
-            }
-            slot = _slotsUsed++;
+            Push(key);
+            return;
         }
-        _payload[slot] = new Payload { Informer = informer, Gen = gen, ScheduledAt = scheduledAt };
+        if (end == FrontCapacity)
+        {
+            if (_frontHead > 0) Compact();
+            else
+            {
+                // Full: the front's last step goes back to the heap (it is before every heap step, so it becomes the top).
+                Push(_front[--_frontEnd]);
+            }
+            end = _frontEnd;
+        }
+        int i = end;
+        while (i > _frontHead && Less(key, _front[i - 1]))
+        {
+            _front[i] = _front[i - 1];
+            i--;
+        }
+        _front[i] = key;
+        _frontEnd = end + 1;
+    }
+
+    private void Compact()
+    {
+        int n = _frontEnd - _frontHead;
+        Array.Copy(_front, _frontHead, _front, 0, n);
+        Array.Clear(_front, n, _frontEnd - n);
+        _frontHead = 0;
+        _frontEnd = n;
+    }
+
+    /// <summary>Moves the heap's earliest steps to the front until it is full, then reads their informers together.</summary>
+    private void Refill()
+    {
+        if (_count == 0) return;
+        Compact();
+        int first = _frontEnd;
+        while (_frontEnd < FrontCapacity && _count > 0)
+        {
+            _front[_frontEnd++] = _heap[0];
+            if (--_count > 0) SiftDown(0, _heap[_count]);
+            _heap[_count] = default;
+        }
+        long warmed = _warmed;
+        for (int i = first; i < _frontEnd; i++) warmed ^= _front[i].Informer.Warm();
+        _warmed = warmed;
+    }
+
+    private void Push(in Key key)
+    {
         if (_count == _heap.Length) Array.Resize(ref _heap, _count * 2);
-        SiftUp(_count++, new Key { At = at, Sequence = _sequence++, Slot = slot });
+        SiftUp(_count++, key);
     }
 
     private void SiftUp(int i, Key e)
@@ -67,23 +118,6 @@ internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
             i = parent;
         }
         heap[i] = e;
-    }
-
-    /// <summary>Takes the earliest entry out: its time, its sequence and what it carries (its slot is free again).</summary>
-    private Payload PopMin(out long at)
-    {
-        var top = _heap[0];
-        at = top.At;
-        var carried = _payload[top.Slot];
-        Release(top.Slot);
-        if (--_count > 0) SiftDown(0, _heap[_count]);
-        return carried;
-    }
-
-    private void Release(int slot)
-    {
-        _payload[slot] = default;
-        _freeSlots[_free++] = slot;
     }
 
     /// <summary>Places <paramref name="e"/> at hole <paramref name="i"/> or below.</summary>
@@ -107,61 +141,56 @@ internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
 
     public void CatchUp(long now, bool throughNow)
     {
-        while (_count > 0 && (throughNow ? _heap[0].At <= now : _heap[0].At < now))
+        while (true)
         {
-            var top = _heap[0];
-            var e = _payload[top.Slot];
-            if (!e.Informer.ParkedAs(e.Gen))
-            {
-                PopMin(out _);
-                continue;
-            }
+            if (_frontEnd - _frontHead < RefillBelow) Refill();
+            if (_frontHead == _frontEnd) return;
+            var top = _front[_frontHead];
+            if (throughNow ? top.At > now : top.At >= now) return;
+            _front[_frontHead++] = default;
+            var informer = top.Informer;
+            if (!informer.ParkedAs(top.Gen)) continue;
             long at = top.At;
-            long next = e.Informer.ParkedStep(at);
+            long next = informer.ParkedStep(at);
             // A next step due before every other parked one (a refusal 1 ms after its attempt, usually) is taken at
             // once: the steps still come in time order.
-            long others = EarliestBelowTop();
+            long others = Earliest();
             while ((throughNow ? next <= now : next < now) && next < others)
-                (at, next) = (next, e.Informer.ParkedStep(next));
-            // The step stays in its slot and its key takes the top's place: one sift instead of a pop and a push, and
-            // the same keys (a new sequence, as a push would take), so the same order.
-            _payload[top.Slot].ScheduledAt = at;
-            SiftDown(0, new Key { At = next, Sequence = _sequence++, Slot = top.Slot });
+                (at, next) = (next, informer.ParkedStep(next));
+            // The same key a pop and a push would give (a new sequence), so the same order.
+            informer.ParkedScheduledAt = at;
+            Insert(new Key { At = next, Sequence = _sequence++, Informer = informer, Gen = top.Gen });
         }
     }
 
-    /// <summary>When the earliest entry but the top is due (long.MaxValue: the top is alone): the least of the top's children.</summary>
-    private long EarliestBelowTop()
-    {
-        long earliest = long.MaxValue;
-        for (int c = 1; c < Math.Min(5, _count); c++)
-            if (_heap[c].At < earliest) earliest = _heap[c].At;
-        return earliest;
-    }
+    /// <summary>When the earliest step is due (long.MaxValue: none is).</summary>
+    private long Earliest() => _frontHead < _frontEnd ? _front[_frontHead].At : _count > 0 ? _heap[0].At : long.MaxValue;
 
     /// <summary>A replica serves again (counted up to now, exclusive): informers parked for want of one go back to events.</summary>
     public void CollectServing(List<ParkedResumption> into)
     {
+        // The front stays in order when steps leave it; the heap's rest, a subset in array order, is made a heap again.
+        int keptFront = _frontHead;
+        for (int i = _frontHead; i < _frontEnd; i++)
+            if (Keep(_front[i], into)) _front[keptFront++] = _front[i];
+        Array.Clear(_front, keptFront, _frontEnd - keptFront);
+        _frontEnd = keptFront;
         int kept = 0;
         for (int i = 0; i < _count; i++)
-        {
-            var key = _heap[i];
-            ref Payload e = ref _payload[key.Slot];
-            if (e.Informer.ParkedAs(e.Gen) && !e.Informer.ParkedDark)
-            {
-                _heap[kept++] = key;
-                continue;
-            }
-            if (e.Informer.ParkedAs(e.Gen))
-            {
-                var informer = e.Informer;
-                into.Add(new ParkedResumption(e.ScheduledAt, key.Sequence, informer.OnServing));
-            }
-            Release(key.Slot);
-        }
+            if (Keep(_heap[i], into)) _heap[kept++] = _heap[i];
+        Array.Clear(_heap, kept, _count - kept);
         _count = kept;
-        // What is kept is a subset of a heap, in array order: make it one again.
         for (int i = (kept - 2) >> 2; i >= 0; i--) SiftDown(i, _heap[i]);
+    }
+
+    /// <summary>Whether <paramref name="key"/> stays (parked at the network); a step of an informer parked for want of a replica goes back to events.</summary>
+    private static bool Keep(in Key key, List<ParkedResumption> into)
+    {
+        var informer = key.Informer;
+        if (!informer.ParkedAs(key.Gen)) return false;
+        if (!informer.ParkedDark) return true;
+        into.Add(new ParkedResumption(informer.ParkedScheduledAt, key.Sequence, informer.OnServing));
+        return false;
     }
 
     /// <summary>Counts what is due before now, so that an informer leaving now has its own attempts counted.</summary>

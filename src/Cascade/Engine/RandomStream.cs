@@ -35,6 +35,9 @@ public sealed class RandomStream
         return z ^ (z >> 31);
     }
 
+    /// <summary>Reads the state without drawing (to bring it into the cache ahead of a draw); the value means nothing.</summary>
+    internal long Warm() => (long)_s0;
+
     public ulong NextUInt64()
     {
         ulong result = RotateLeft(_s1 * 5, 7) * 9;

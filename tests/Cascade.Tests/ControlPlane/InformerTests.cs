@@ -364,6 +364,65 @@ public class InformerTests
         Assert.True(ib[7].HasSynced && ib[0].IsWatching, Seen(b, ib));
     }
 
+    /// <summary>
+    /// Two hundred informers parked at once, many more than ParkedInformers' front holds, so their steps pass between
+    /// its front and its heap: 150 start 20 ms apart, every replica dies twice, a quarter of them (one client) is cut
+    /// off at the network in between and let through again, a quarter share a client limited to one request every 2 s
+    /// (so their attempts take tokens in time order across informers), and some stop while parked, in the front or
+    /// deeper. The last 50 start during the second outage, while the others wait out long back-offs: their short first
+    /// back-offs go before the front's steps. Compared with the request path, informer by informer, at 150 moments.
+    /// </summary>
+    [Fact]
+    public void A_crowd_larger_than_the_parked_front_makes_the_same_attempts_as_on_the_request_path()
+    {
+        const int N = 200, Early = 150;
+        (ApiServerRig Rig, List<Informer> Informers, ApiClient Cut) Crowd(bool park)
+        {
+            var rig = new ApiServerRig(minor: 30, replicas: 2);
+            rig.Api.ParkUnreachable = park;
+            var calls = rig.Api.DefineInformer("agent", ApiServerRig.Agent, [], "pods", null);
+            var cut = rig.Client();
+            var limited = rig.Client(qps: 0.5, burst: 1);
+            var informers = new List<Informer>();
+            for (int i = 0; i < N; i++)
+                informers.Add(new Informer(rig.Sim, rig.Api, (i % 4) switch { 0 => cut, 1 => limited, _ => rig.Client() }, calls, rig.Sim.Random.Stream("crowd", i)));
+            for (int i = 0; i < Early; i++) informers[i].Start(SimTime.FromMilliseconds(20 * i));
+            return (rig, informers, cut);
+        }
+        var (a, ia, cutA) = Crowd(park: false);
+        var (b, ib, cutB) = Crowd(park: true);
+        string Seen(ApiServerRig rig, List<Informer> informers)
+        {
+            rig.Api.Settle();
+            var m = rig.Api.Metrics;
+            return $"{m.Issued} {m.RejectedUnavailable} {m.BlockedAttempts} {m.Completed} | " +
+                   string.Join(" ", informers.Select(i => $"{i.Lists}/{i.Relists}/{i.IsWatching}/{i.IsListing}/{i.HasSynced}"));
+        }
+        int mostParked = 0;
+        for (int k = 0; k < 150; k++)
+        {
+            if (k is 8 or 90)
+                foreach (var rig in new[] { a, b })
+                    for (int r = 0; r < rig.Api.ReplicaCount; r++) rig.Api.OomKill(r, "test");
+            if (k == 20) { cutA.Blocked = true; cutB.Blocked = true; }
+            if (k == 70) { cutA.Blocked = false; cutB.Blocked = false; }
+            if (k == 100)
+                for (int i = Early; i < N; i++)
+                {
+                    ia[i].Start(SimTime.FromMilliseconds(20 * (i - Early)));
+                    ib[i].Start(SimTime.FromMilliseconds(20 * (i - Early)));
+                }
+            if (k is 15 or 30 or 95)
+                for (int i = k % 7; i < N; i += 13) { ia[i].Stop(); ib[i].Stop(); }
+            a.RunFor(0.9);
+            b.RunFor(0.9);
+            mostParked = Math.Max(mostParked, b.Api.ParkedInformers.Count);
+            Assert.Equal(Seen(a, ia), Seen(b, ib));
+        }
+        Assert.True(mostParked > 100, $"at most {mostParked} informers waited in ParkedInformers together");
+        Assert.True(b.Api.Metrics.BlockedAttempts > 50 && b.Api.Metrics.RejectedUnavailable > 500, Seen(b, ib));
+    }
+
     [Fact]
     public void An_informer_started_synced_only_opens_its_watch()
     {
