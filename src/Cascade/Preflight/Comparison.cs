@@ -62,48 +62,82 @@ public static class Comparison
                 if (i != baseline) probes[i] = ClientLimitProbes.Of(prepared[baseline].Scenario!, prepared[i]);
 
         var results = new (RunResult Result, Collateral Others)?[prepared.Count];
+        var same = new string?[prepared.Count];
+        var sameAs = new SameRun?[prepared.Count];
         int done = 0, total = toRun.Count;
         void Ran() => progress?.Invoke(Interlocked.Increment(ref done), total);
         progress?.Invoke(0, total);
-        void RunAll(List<int> runs)
-        {
-            var ran = ParallelRuns.Run(runs, threads, (i, pool) =>
-            {
-                var scenario = prepared[i].Scenario!;
-                Action<FleetModel>? watch = i == baseline ? fleet => ClientLimitProbes.Attach(fleet, probes) : null;
-                var output = ScenarioRunner.Run(scenario, runSeed, baseDirectory, beforeStart: watch, threadsNow: () => pool.Now);
-                return (output.Result, Collateral.Of(output, TheChange.Of(scenario)));
-            }, (d, _) => { if (d > 0) Ran(); });
-            for (int k = 0; k < runs.Count; k++) results[runs[k]] = ran[k];
-        }
-        // A variant that adds to another row only playbook steps keyed to a moment (detection, a halt) waits for that
-        // row's run (UnreachedSteps): if the run never reached the moment, it is the variant's run too.
-        var extensions = UnreachedSteps.Of(prepared);
-        foreach (int i in prepared.Select((_, i) => i)) if (probes[i] is not null || twin[i] is not null) extensions[i] = null;
-
-        RunAll(toRun.Where(i => probes[i] is null && extensions[i] is null).ToList());
-        var same = new string?[prepared.Count];
-        var sameAs = new SameRun?[prepared.Count];
         void Answer(int i, int other, string why)
         {
             results[i] = results[other];
             if (other == baseline) same[i] = why;
             else sameAs[i] = new SameRun(prepared[other].Variant.Name, why);
         }
-        foreach (int i in toRun.Where(i => probes[i] is { } p && p.All(w => w.Probe.DivergedAt is null)))
+
+        // A variant that adds to another row only playbook steps keyed to a moment (detection, a halt) waits for that
+        // row's run (UnreachedSteps): if the run never reached the moment, it is the variant's run too.
+        var extensions = UnreachedSteps.Of(prepared);
+        foreach (int i in prepared.Select((_, i) => i)) if (probes[i] is not null || twin[i] is not null) extensions[i] = null;
+        // Fewest added steps first: a row answered in a pass may answer a row that extends it in the same pass.
+        var ranked = toRun.Where(i => extensions[i] is not null).OrderBy(i => prepared[i].Scenario!.Remediation.Count).ToList();
+        var decided = new bool[prepared.Count];
+        bool probesAsked = false;
+
+        // What the runs ended so far settle: rows answered from them, rows that must run after all. A row extending
+        // another waits for that row's outcome, whether the row was run from the start, after waiting itself, or
+        // answered: an outcome is the same whenever it comes, so what is settled does not depend on the order the
+        // runs end in.
+        List<int> Settle()
         {
-            Answer(i, baseline, ClientLimitProbes.Why(probes[i]!));
-            Ran();
+            var start = new List<int>();
+            if (!probesAsked && baseline >= 0 && results[baseline] is not null)
+            {
+                probesAsked = true;
+                foreach (int i in toRun.Where(i => probes[i] is not null))
+                {
+                    if (probes[i]!.All(w => w.Probe.DivergedAt is null))
+                    {
+                        Answer(i, baseline, ClientLimitProbes.Why(probes[i]!));
+                        Ran();
+                    }
+                    else start.Add(i);
+                }
+            }
+            foreach (int i in ranked)
+            {
+                if (decided[i]) continue;
+                var extension = extensions[i]!;
+                int o = extension.Other;
+                if (twin[o] is not null || (results[o] is { } other && !UnreachedSteps.Unreached(extension, other.Result)))
+                {
+                    decided[i] = true;
+                    start.Add(i);
+                }
+                else if (results[o] is not null)
+                {
+                    decided[i] = true;
+                    Answer(i, o, UnreachedSteps.Why(extension, prepared[o].Variant.Name));
+                    Ran();
+                }
+            }
+            return start;
         }
-        // Fewest added steps first: a row answered here may answer a row that extends it.
-        foreach (int i in toRun.Where(i => extensions[i] is not null).OrderBy(i => prepared[i].Scenario!.Remediation.Count))
+
+        var unwaiting = toRun.Where(i => probes[i] is null && extensions[i] is null).ToList();
+        ParallelRuns.RunGrowing([.. unwaiting, .. Settle()], threads, (i, pool) =>
         {
-            var extension = extensions[i]!;
-            if (results[extension.Other] is not { } other || !UnreachedSteps.Unreached(extension, other.Result)) continue;
-            Answer(i, extension.Other, UnreachedSteps.Why(extension, prepared[extension.Other].Variant.Name));
+            var scenario = prepared[i].Scenario!;
+            Action<FleetModel>? watch = i == baseline ? fleet => ClientLimitProbes.Attach(fleet, probes) : null;
+            var output = ScenarioRunner.Run(scenario, runSeed, baseDirectory, beforeStart: watch, threadsNow: () => pool.Now);
+            return (output.Result, Collateral.Of(output, TheChange.Of(scenario)));
+        }, (i, result) =>
+        {
+            results[i] = result;
             Ran();
-        }
-        RunAll(toRun.Where(i => results[i] is null).ToList());
+            return Settle();
+        });
+        if (toRun.FirstOrDefault(i => results[i] is null, -1) is var never and >= 0)
+            throw new InvalidOperationException($"compare: row {prepared[never].Variant.Name} was neither run nor answered");
         for (int i = 0; i < prepared.Count; i++)
             if (twin[i] is { } t) Answer(i, t, $"the same scenario as {(t == baseline ? "the baseline" : prepared[t].Variant.Name)}'s: the same run, not run again");
         return new ComparisonResult(first.Metadata.Name, runSeed, first.Duration.Seconds, TheChange.Of(first)?.Name ?? "", Rows(prepared, results, same, sameAs));

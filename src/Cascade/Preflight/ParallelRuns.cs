@@ -41,6 +41,60 @@ public static class ParallelRuns
         });
         return results;
     }
+
+    /// <summary>
+    /// Runs <paramref name="first"/>, and what <paramref name="ended"/> gives as runs end, on <paramref name="threads"/>
+    /// threads. <paramref name="ended"/> is called one run at a time with the run's item and result; the items it gives
+    /// start before those still waiting (they were waiting for that run). Returns when no run is going and none waits.
+    /// </summary>
+    public static void RunGrowing<TItem, TResult>(IEnumerable<TItem> first, int threads, Func<TItem, RunThreads, TResult> run,
+        Func<TItem, TResult, IReadOnlyList<TItem>> ended)
+    {
+        var waiting = new List<TItem>(first);
+        var gate = new object();
+        var pool = new RunThreads(Math.Max(1, threads), waiting.Count);
+        int going = 0;
+        bool failed = false;
+        Parallel.For(0, pool.Threads, _ =>
+        {
+            while (true)
+            {
+                TItem item;
+                lock (gate)
+                {
+                    // An idle worker waits while a run that may give more is going (its thread goes to that run meanwhile).
+                    while (waiting.Count == 0 && going > 0 && !failed) Monitor.Wait(gate);
+                    if (waiting.Count == 0 || failed) return;
+                    item = waiting[0];
+                    waiting.RemoveAt(0);
+                    going++;
+                    pool.TryStart(out int _);
+                }
+                bool ok = false;
+                try
+                {
+                    var result = run(item, pool);
+                    lock (gate)
+                    {
+                        var more = ended(item, result);
+                        waiting.InsertRange(0, more);
+                        pool.Add(more.Count);
+                    }
+                    ok = true;
+                }
+                finally
+                {
+                    lock (gate)
+                    {
+                        pool.Finished();
+                        going--;
+                        failed |= !ok;
+                        Monitor.PulseAll(gate);
+                    }
+                }
+            }
+        });
+    }
 }
 
 /// <summary>
@@ -49,8 +103,7 @@ public static class ParallelRuns
 /// </summary>
 public sealed class RunThreads
 {
-    private readonly int _items;
-    private int _next = -1, _running;
+    private int _items, _next = -1, _running;
 
     public RunThreads(int threads, int items)
     {
@@ -66,7 +119,7 @@ public sealed class RunThreads
     {
         get
         {
-            if (Volatile.Read(ref _next) + 1 < _items) return 1;
+            if (Volatile.Read(ref _next) + 1 < Volatile.Read(ref _items)) return 1;
             return Math.Max(1, Threads / Math.Max(1, Volatile.Read(ref _running)));
         }
     }
@@ -81,4 +134,7 @@ public sealed class RunThreads
     }
 
     internal void Finished() => Interlocked.Decrement(ref _running);
+
+    /// <summary><paramref name="items"/> more runs wait to start.</summary>
+    internal void Add(int items) => Interlocked.Add(ref _items, items);
 }

@@ -66,4 +66,58 @@ public class ParallelRunsTests
         });
         Assert.True(sawAll[1], "the second run never got the first run's thread");
     }
+
+    /// <summary>
+    /// Items given as a run ends start before those still waiting, each item runs once, and the callback is called one
+    /// run at a time; with one thread the order is exactly: 0, then what 0 gave, then 1.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Items_given_as_runs_end_start_next_and_all_run_once(int threads)
+    {
+        var started = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        int inCallback = 0, overlapped = 0;
+        ParallelRuns.RunGrowing([0, 1, 2], threads, (i, pool) =>
+        {
+            started.Enqueue(i);
+            Assert.InRange(pool.Now, 1, threads);
+            Thread.SpinWait(20000 * (i % 5 + 1));
+            return i * 10;
+        }, (i, result) =>
+        {
+            if (Interlocked.Increment(ref inCallback) > 1) Interlocked.Increment(ref overlapped);
+            Assert.Equal(i * 10, result);
+            Thread.SpinWait(5000);
+            Interlocked.Decrement(ref inCallback);
+            // 0 gives 10 and 11; 10 gives 20; the others nothing.
+            return i switch { 0 => [10, 11], 10 => [20], _ => [] };
+        });
+        Assert.Equal([0, 1, 2, 10, 11, 20], started.Order());
+        Assert.Equal(0, overlapped);
+        if (threads == 1) Assert.Equal([0, 10, 20, 11, 1, 2], started);
+    }
+
+    /// <summary>A worker with nothing to start waits for the run that may give it more, and a failing run stops the rest.</summary>
+    [Fact]
+    public void An_idle_worker_waits_for_what_a_run_gives_and_a_failure_ends_all()
+    {
+        var started = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        ParallelRuns.RunGrowing([0], 2, (i, pool) =>
+        {
+            started.Enqueue(i);
+            if (i == 0) Thread.Sleep(50);
+            return i;
+        }, (i, _) => i < 3 ? [i + 1] : []);
+        Assert.Equal([0, 1, 2, 3], started);
+
+        var ex = Assert.ThrowsAny<Exception>(() => ParallelRuns.RunGrowing([0, 1, 2, 3, 4, 5], 2, (i, pool) =>
+        {
+            if (i == 1) throw new InvalidOperationException("run 1 failed");
+            Thread.Sleep(5);
+            return i;
+        }, (i, _) => []));
+        Assert.Contains("run 1 failed", ex.ToString());
+    }
 }

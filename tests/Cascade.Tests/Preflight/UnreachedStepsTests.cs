@@ -169,4 +169,41 @@ public class UnreachedStepsTests
         var baseline = result.Rows.Single(r => r.Variant == "baseline");
         Assert.NotEqual(Json.Serialize(baseline.Outcome), Json.Serialize(glass.Outcome));
     }
+
+    /// <summary>
+    /// A chain on the list storm (100 nodes, 3 minutes), with an alert on latency that fires: "paged" pages, "shifted"
+    /// adds a traffic shift after detection (reached, so it is run, after waiting for "paged"), and "rolled" adds to
+    /// that a rollback when the rollout halts (there is no rollout, so it never halts): "rolled" is answered by
+    /// "shifted"'s run, though that run itself waited, and the answer is "rolled"'s own run, byte for byte.
+    /// </summary>
+    [Fact]
+    public void A_variant_extending_a_row_that_was_run_after_waiting_is_answered_by_that_run()
+    {
+        string[] small = ["duration=3m", "cluster.nodes=100"];
+        const string Alert = "alerts=[{name: slow, signal: apiserverLatencyP99, threshold: 0, for: 0s}]";
+        const string Shift = "{action: shiftTraffic, fraction: 0.5, afterDetection: 0s}";
+        const string Roll = "{action: rollback, workloads: [telemetry-agent], afterHalt: 0s}";
+        var variants = new List<Variant>
+        {
+            Variant.Baseline,
+            Variant.Parse($"paged:{Alert}"),
+            Variant.Parse($"shifted:{Alert},remediation=[{Shift}]"),
+            Variant.Parse($"rolled:{Alert},remediation=[{Shift}, {Roll}]"),
+        };
+        var rows = Comparison.Run(PreflightFixtures.ListStorm, small, null, variants, 2).Rows.ToDictionary(r => r.Variant);
+        Assert.NotNull(rows["paged"].Outcome);
+        Assert.Null(rows["shifted"].SameRunAs);
+        Assert.Null(rows["shifted"].SameAsBaseline);
+        Assert.Equal("shifted", rows["rolled"].SameRunAs?.Variant);
+        Assert.Contains("never halted in shifted's run", rows["rolled"].SameRunAs!.Why);
+
+        string Alone(Variant v)
+        {
+            var result = ScenarioRunner.Run(v.Prepare(PreflightFixtures.ListStorm, small).Scenario!, 1, threads: 1).Result;
+            Assert.NotNull(result.DetectedAtSeconds);
+            return Json.Serialize(result);
+        }
+        Assert.Equal(Alone(variants[2]), Alone(variants[3]));
+        Assert.NotEqual(Alone(variants[1]), Alone(variants[2]));
+    }
 }
