@@ -72,8 +72,9 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
     {
         get
         {
-            if (!_parked || !_parkedDark) return _state is State.Listing or State.WatchListing;
-            // Parked for want of a replica: listing while a sent LIST (or watch-list) waits for its refusal.
+            if (!_parked) return _state is State.Listing or State.WatchListing;
+            // Parked: listing while a LIST (or watch-list) waits for its client's token, or, sent while no replica
+            // serves, for its refusal (one cut off at the network fails as it is sent).
             _api.ParkedInformers.CatchUpBefore();
             return _parked && _parkedStep != Step.Attempt && _parkedSent != Sent.Watch;
         }

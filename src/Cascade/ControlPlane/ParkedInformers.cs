@@ -163,8 +163,11 @@ internal sealed class ParkedInformers(ApiServerSet api) : IParkedClients
         }
     }
 
-    /// <summary>When the earliest step is due (long.MaxValue: none is).</summary>
-    private long Earliest() => _frontHead < _frontEnd ? _front[_frontHead].At : _count > 0 ? _heap[0].At : long.MaxValue;
+    /// <summary>
+    /// When the earliest step is due (long.MaxValue: none is). The front is never empty while the heap is not: it is
+    /// refilled when fewer than two steps are left in it, so a step taken from it leaves one, or none and an empty heap.
+    /// </summary>
+    private long Earliest() => _frontHead < _frontEnd ? _front[_frontHead].At : long.MaxValue;
 
     /// <summary>A replica serves again (counted up to now, exclusive): informers parked for want of one go back to events.</summary>
     public void CollectServing(List<ParkedResumption> into)

@@ -366,11 +366,13 @@ public class InformerTests
 
     /// <summary>
     /// Two hundred informers parked at once, many more than ParkedInformers' front holds, so their steps pass between
-    /// its front and its heap: 150 start 20 ms apart, every replica dies twice, a quarter of them (one client) is cut
-    /// off at the network in between and let through again, a quarter share a client limited to one request every 2 s
+    /// its front and its heap: 150 start 20 ms apart, every replica dies twice, a quarter of them (one client, limited
+    /// to two requests a second) is cut off at the network in between and let through again, so that they stay parked
+    /// while the others go back to events and come again; a quarter share a client limited to one request every 2 s
     /// (so their attempts take tokens in time order across informers), and some stop while parked, in the front or
     /// deeper. The last 50 start during the second outage, while the others wait out long back-offs: their short first
-    /// back-offs go before the front's steps. Compared with the request path, informer by informer, at 150 moments.
+    /// back-offs go before the front's steps. Compared with the request path, informer by informer, at 150 moments
+    /// (among them, whether an informer cut off at the network lists while its LIST waits for a token).
     /// </summary>
     [Fact]
     public void A_crowd_larger_than_the_parked_front_makes_the_same_attempts_as_on_the_request_path()
@@ -381,7 +383,7 @@ public class InformerTests
             var rig = new ApiServerRig(minor: 30, replicas: 2);
             rig.Api.ParkUnreachable = park;
             var calls = rig.Api.DefineInformer("agent", ApiServerRig.Agent, [], "pods", null);
-            var cut = rig.Client();
+            var cut = rig.Client(qps: 2, burst: 1);
             var limited = rig.Client(qps: 0.5, burst: 1);
             var informers = new List<Informer>();
             for (int i = 0; i < N; i++)
