@@ -318,7 +318,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         if (_pods.Length > 0) _pods[n].Start(boot);
     }
 
-    /// <summary>Node <paramref name="n"/>'s attempt failed: the next one (<paramref name="kind"/>) after one more step of <paramref name="backoff"/>.</summary>
+    /// <summary>The attempt of the node at place <paramref name="p"/> failed: the next one (<paramref name="kind"/>) after one more step of <paramref name="backoff"/>.</summary>
     private void Retry(int p, Backoff backoff, int kind)
     {
         _retry[p] = backoff.Next(_retry[p]);
@@ -328,7 +328,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     private long Arg(int p) => ((long)_life[p] << 32) | (uint)p;
 
     /// <summary>
-    /// Node <paramref name="n"/>'s renewal is answered at <paramref name="answeredAt"/> (now, or later for one served in
+    /// The renewal of the node at place <paramref name="p"/> is answered at <paramref name="answeredAt"/> (now, or later for one served in
     /// closed form, whose answer is known when it is sent): the next one follows a period after the answer.
     /// </summary>
     private void Renewed(int p, long answeredAt)
@@ -473,7 +473,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         else LeaseFailed(p, outcome);
     }
 
-    /// <summary>Node <paramref name="n"/>'s renewal failed now: retried after the next step of back-off, or parked when the next attempt cannot reach an API server either.</summary>
+    /// <summary>The renewal of the node at place <paramref name="p"/> failed now: retried after the next step of back-off, or parked when the next attempt cannot reach an API server either.</summary>
     private void LeaseFailed(int p, RequestOutcome outcome)
     {
         _leaseFailures++;
@@ -521,7 +521,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         else _blocked.Unpark(index, _sim.Now, resume: true);
     }
 
-    /// <summary>Node <paramref name="n"/> leaves both rings now; with <paramref name="resume"/> its pending step becomes an event again.</summary>
+    /// <summary>The node at place <paramref name="p"/> leaves both rings now; with <paramref name="resume"/> its pending step becomes an event again.</summary>
     private void Unpark(int p, bool resume)
     {
         _dark.Unpark(p, _sim.Now, resume);
