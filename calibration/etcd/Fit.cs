@@ -84,8 +84,9 @@ static class Fit
     }
 
     /// <summary>y ≈ Σ cᵢ·xᵢ with every cᵢ ≥ 0, minimising the sum of squared relative errors ((ŷ − y)/y)²:
-    /// normal equations solved by Gaussian elimination; a term whose coefficient comes out negative is
-    /// dropped (set to 0) and the rest refitted.</summary>
+    /// normal equations solved by Gaussian elimination; a term whose coefficient comes out negative, or that the
+    /// others already span (one dataset cannot tell a per-key cost from a per-byte one), is dropped (set to 0) and
+    /// the rest refitted.</summary>
     public static double[] RelativeNonNegative(List<(double[] X, double Y)> pts)
     {
         int m = pts[0].X.Length;
@@ -103,6 +104,7 @@ static class Fit
                     a[i, k] += w * x[active[i]] * y;
                 }
             }
+            var diagonal = Enumerable.Range(0, k).Select(i => a[i, i]).ToArray();
             for (int col = 0; col < k; col++)
             {
                 int piv = Enumerable.Range(col, k - col).MaxBy(r => Math.Abs(a[r, col]));
@@ -114,6 +116,8 @@ static class Fit
                     for (int j = col; j <= k; j++) a[r, j] -= f * a[col, j];
                 }
             }
+            int spanned = Enumerable.Range(0, k).FirstOrDefault(i => Math.Abs(a[i, i]) <= 1e-9 * diagonal.Max(), -1);
+            if (spanned >= 0 && k > 1) { active.RemoveAt(spanned); continue; }
             var coef = new double[m];
             for (int i = 0; i < k; i++) coef[active[i]] = a[i, k] / a[i, i];
             int neg = active.FirstOrDefault(i => coef[i] < 0, -1);

@@ -4,7 +4,7 @@
 # Bounded: each harness call is killed after CAL_TIMEOUT seconds (default 1200).
 #   calibration/etcd/run.sh            the full grid -> calibration/etcd/etcd-ranges.csv and machine.txt;
 #                                      each dataset on a fresh etcd: load, restart etcd, measure
-#   calibration/etcd/run.sh --quick    2,000 x 2 KB, c = 1 and 4, one repetition (the CI check, < 30 s)
+#   calibration/etcd/run.sh --quick    10,000 x 2 KB, c = 1 and 4, five repetitions (the CI check, < 30 s)
 #   calibration/etcd/run.sh ARGS...    one etcd, the harness's "run" with ARGS (see Program.cs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
