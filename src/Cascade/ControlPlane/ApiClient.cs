@@ -42,6 +42,11 @@ public sealed class ApiClient
     /// <summary>Reads the limiter without taking a token (to bring it into the cache ahead of a request); the value means nothing.</summary>
     internal long Warm() => _limiter.Warm();
 
+    /// <summary>The table this client's connection is kept in, and its entry there.</summary>
+    internal ClientConnections Connections => _connections;
+
+    internal int ConnectionSlot => _slot;
+
     /// <summary>Whether this client's connection is entry <paramref name="slot"/> of <paramref name="connections"/>.</summary>
     internal bool KeptAt(ClientConnections connections, int slot) => _connections == connections && _slot == slot;
 

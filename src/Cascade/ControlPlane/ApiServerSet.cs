@@ -276,6 +276,13 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         r.Since = sinceTicks;
         r.Call = call;
         r.Client = client;
+        r.Connections = client.Connections;
+        r.ConnectionSlot = client.ConnectionSlot;
+        r.MaxRetries = client.MaxRetries;
+        r.PriorityLevel = call.Classification.PriorityLevel;
+        r.Exempt = call.Classification.Exempt;
+        r.ReportedVerb = call.ReportedVerb;
+        r.VerbClass = call.Class;
         r.Caller = caller;
         r.Tag = tag;
         r.StartedAt = startedAt;
@@ -421,11 +428,16 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         else r.StageEvent = _sim.Schedule(wait, this, Transmit, r.Id);
     }
 
+    private int _warmed; // what the reads made ahead of use gave: kept, so that the reads are made
+
     private void OnTransmit(Request r)
     {
         r.StageEvent = EventHandle.None;
-        var client = r.Client;
-        if (client.Blocked)
+        // The request's APF entry is read now, so that its miss overlaps the connection's below instead of following it.
+        _warmed ^= _apfRequests.Warm(r.Id);
+        var connections = r.Connections;
+        int slot = r.ConnectionSlot;
+        if (connections.Blocked(slot))
         {
             // Blocked at the network: the packets are dropped before they reach an API server, so this is no
             // request of the API server's (counted on its own), and nothing answers until the client gives up.
@@ -435,19 +447,20 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             if (r.ClientTimeout == 0) Finish(r, RequestOutcome.Unavailable);
             return;
         }
-        if (client.Replica < 0 || !_replicas[client.Replica].Up) client.Replica = PickReplica();
-        if (client.Replica < 0)
+        int replica = connections.Replica(slot);
+        if (replica < 0 || !_replicas[replica].Up) connections.SetReplica(slot, replica = PickReplica());
+        if (replica < 0)
         {
-            CountRefused(client, r.Call);
+            CountRefused(connections, slot, r.VerbClass, r.Exempt);
             r.Phase = RequestPhase.Answering;
             r.StageEvent = _sim.Schedule(RefusedTicks, this, DeliverUnavailable, r.Id);
             return;
         }
-        Metrics.OnIssued(r.Call.Class);
-        var rep = _replicas[client.Replica];
+        Metrics.OnIssued(r.VerbClass);
+        var rep = _replicas[replica];
         // --goaway-chance (server/filters/goaway.go): this answer closes the connection; requests already on it
         // (watches) stay, and the client's next request dials again through the load balancer.
-        if (_config.GoawayChance > 0 && _goaway.NextDouble() < _config.GoawayChance) client.Replica = -1;
+        if (_config.GoawayChance > 0 && _goaway.NextDouble() < _config.GoawayChance) connections.SetReplica(slot, -1);
         r.Replica = rep.Index;
         r.ReplicaLife = ReplicaLife(rep);
         r.ArrivedAt = _sim.Now;
@@ -462,11 +475,14 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     }
 
     /// <summary>An attempt of <paramref name="call"/> issued while no replica serves: the connection is refused, and <paramref name="client"/> has none.</summary>
-    internal void CountRefused(ApiClient client, ApiCall call)
+    internal void CountRefused(ApiClient client, ApiCall call) =>
+        CountRefused(client.Connections, client.ConnectionSlot, call.Class, call.Classification.Exempt);
+
+    private void CountRefused(ClientConnections connections, int slot, VerbClass verb, bool exempt)
     {
-        client.Replica = -1;
-        Metrics.OnIssued(call.Class);
-        Metrics.OnUnavailable(call.Classification.Exempt);
+        connections.SetReplica(slot, -1);
+        Metrics.OnIssued(verb);
+        Metrics.OnUnavailable(exempt);
     }
 
     /// <summary>An attempt dropped by a network block before it reached any API server.</summary>
@@ -657,10 +673,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         var r = _requests[requestId];
         CancelServerTimeout(r);
-        var classification = r.Call.Classification;
-        if (r.Phase == RequestPhase.Queued) Metrics.OnWaited(classification.PriorityLevel, executed: false, _sim.Now - r.ArrivedAt);
-        Metrics.OnRejected(classification.PriorityLevel, reason, r.Call.ReportedVerb, classification.Exempt);
-        if (!r.Abandoned && retryAfterSeconds > 0 && r.Attempt < r.Client.MaxRetries)
+        if (r.Phase == RequestPhase.Queued) Metrics.OnWaited(r.PriorityLevel, executed: false, _sim.Now - r.ArrivedAt);
+        Metrics.OnRejected(r.PriorityLevel, reason, r.ReportedVerb, r.Exempt);
+        if (!r.Abandoned && retryAfterSeconds > 0 && r.Attempt < r.MaxRetries)
         {
             // client-go: a 429 with Retry-After is slept on and retried (docs/sources.md §3).
             r.Attempt++;

@@ -1,5 +1,6 @@
 using Cascade.ControlPlane.Apf;
 using Cascade.Engine;
+using Cascade.Samples;
 
 namespace Cascade.ControlPlane;
 
@@ -20,6 +21,16 @@ internal sealed class Request
     public int Id;
     public ApiCall Call = null!;
     public ApiClient Client = null!;
+    // Copied from the client and the call when the request is made (both are at hand then), so that the request path's
+    // later stages read them here instead of reaching into two more objects: where the client's connection is kept,
+    // its retry limit, and what the metrics label a rejection with.
+    public ClientConnections Connections = null!;
+    public int ConnectionSlot;
+    public int MaxRetries;
+    public int PriorityLevel;
+    public bool Exempt;
+    public ReportedVerb ReportedVerb;
+    public VerbClass VerbClass;
     public IApiCaller? Caller;
     public long Tag;
     public int Attempt;
@@ -90,6 +101,7 @@ internal sealed class RequestTable
         r.Caller = null;
         r.Call = null!;
         r.Client = null!;
+        r.Connections = null!;
         r.Replica = -1;
         r.MemoryBytes = 0;
         r.MemoryPlanned = 0;

@@ -422,6 +422,9 @@ internal sealed class ApfRequestTable
 
     public int NewOwner() => ++_owners;
 
+    /// <summary>Reads request <paramref name="id"/>'s entry (to bring it into the cache ahead of its admission); the value means nothing.</summary>
+    public int Warm(int id) => (uint)id < (uint)Items.Length ? Items[id].State : 0;
+
     public void EnsureCapacity(int id)
     {
         if (id < Items.Length) return;
