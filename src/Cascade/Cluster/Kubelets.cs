@@ -537,7 +537,12 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
 
     private sealed class DarkRenewals(Kubelets k) : IParkedOwner
     {
-        public void OnAttempt(int place) => k._api.CountRefused(k._heartbeat[place], k._lease[place]);
+        // A refused renewal reads, like one in closed form, the heartbeat client's id and the Lease calls' shape.
+        public void OnAttempt(int place)
+        {
+            if (k._alikeLeases is { } alike) k._api.CountRefused(k._heartbeatId[place], alike);
+            else k._api.CountRefused(k._heartbeat[place], k._lease[place]);
+        }
         public void OnFailure(int place) => k._leaseFailures++;
         public void Resume(int place, long answerAt, bool sent) => k.Resume(place, k._dark, answerAt, sent, LeaseRefused);
         public void Gone(int place, long answerAt, bool sent) { } // a refusal moves no counter when it is delivered

@@ -478,6 +478,10 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     internal void CountRefused(ApiClient client, ApiCall call) =>
         CountRefused(client.Connections, client.ConnectionSlot, call.Class, call.Classification.Exempt);
 
+    /// <summary>As <see cref="CountRefused(ApiClient, ApiCall)"/>, for the client of id <paramref name="client"/> (one of this cluster's) and a call of <paramref name="calls"/>: reads neither object.</summary>
+    internal void CountRefused(int client, AlikeCalls calls) =>
+        CountRefused(_connections, client, calls.Shape.Class, calls.Shape.Classification.Exempt);
+
     private void CountRefused(ClientConnections connections, int slot, VerbClass verb, bool exempt)
     {
         connections.SetReplica(slot, -1);
