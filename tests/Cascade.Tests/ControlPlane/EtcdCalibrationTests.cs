@@ -18,7 +18,7 @@ namespace Cascade.Tests.ControlPlane;
 public class EtcdCalibrationTests
 {
     private sealed record Cell(long Objects, long ValueBytes, int Concurrency, long ResponseBytes,
-        double CpuSecondsPerRange, double LatencySeconds, double PeakOverBaseBytes, double ClientCpuSecondsPerRange);
+        double CpuSecondsPerRange, double LatencySeconds, double PeakOverBaseBytes);
 
     private static string RepoRoot()
     {
@@ -42,8 +42,7 @@ public class EtcdCalibrationTests
             .Select(g => new Cell(g.Key.O, g.Key.V, g.Key.C, (long)D(g.First(), "response_bytes"),
                 Median(g.Select(f => D(f, "etcd_cpu_s") / g.Key.C)),
                 Median(g.Select(f => D(f, "lat_p50_s"))),
-                Median(g.Select(f => D(f, "rss_anon_peak") - D(f, "rss_anon_base"))),
-                Median(g.Select(f => D(f, "client_cpu_s") / g.Key.C))))
+                Median(g.Select(f => D(f, "rss_anon_peak") - D(f, "rss_anon_base")))))
             .OrderBy(c => c.Objects).ThenBy(c => c.ValueBytes).ThenBy(c => c.Concurrency)
             .ToList();
     }
@@ -122,18 +121,17 @@ public class EtcdCalibrationTests
 
     /// <summary>
     /// The model's range cost is one machine's measurement (calibration/etcd/machine.txt); the machine this check runs
-    /// on, and the same machine on another day, differ: on one VM family the quick calibration measured etcd 0.73–1.2×
-    /// the model's cost on an Intel Xeon, and 1.6–3.2× cheaper on AMD EPYC hosts (the recording's own kind) on quieter
-    /// days than the recording's, where the harness's client ran 1.7–3× faster too. So this check measures a cell the
-    /// recorded grid holds (10,000 × 2 KB, the grid's smallest dataset; its ~40 ms ranges measure steadier than the
-    /// ~5 ms of the 2,000 keys measured before) and scales the model by how fast this machine ran the same harness
-    /// client over the same cells (its CPU per range, live over recorded). It guards the order of
-    /// magnitude — a unit slip, a per-key or per-byte cost several times off, an etcd release much slower — within a
-    /// factor of two of the median of five repetitions (measured here: 0.74–1.41 over eight runs, unscaled 1.5–2.7);
-    /// the 20 % agreement is held against the recorded grid above.
+    /// on, and the same VM on another day, differ. Measured with the quick calibration: 0.73–1.2× on an Intel Xeon VM;
+    /// on AMD EPYC VMs (the recording's kind) 1.25–2.74× over eleven runs of 10,000 keys on one day, and 3.16× once in CI
+    /// on 2,000 keys. The harness's own client ran 1.7–3× faster than at the recording too, alike, so this is the
+    /// machine's speed, not etcd's; scaling by the client's CPU was tried and spread wider (0.44–1.41), its CPU being
+    /// a few ticks of 10 ms. So the live check measures a cell the recorded grid holds (10,000 × 2 KB, its smallest
+    /// dataset, ~40 ms a range rather than the ~5 ms of 2,000 keys) and guards the order of magnitude — a unit slip, a
+    /// per-key or per-byte cost 5× off, an etcd release several times slower — within a factor of four of the median
+    /// of five repetitions; the 20 % agreement is held against the recorded grid above.
     /// </summary>
     [EtcdFact]
-    public void A_real_etcd_on_this_machine_still_costs_what_the_model_says_for_its_speed_within_a_factor_of_two()
+    public void A_real_etcd_on_this_machine_still_costs_what_the_model_says_within_a_factor_of_four()
     {
         // calibration/etcd/run.sh --quick: a fresh etcd on loopback, 10,000 pod-sized values, ranges at c = 1 and 4,
         // five repetitions each.
@@ -150,16 +148,12 @@ public class EtcdCalibrationTests
         {
             var cells = Cells(csv);
             Assert.Equal(new[] { 1, 4 }, cells.Select(c => c.Concurrency).ToArray());
-            var recorded = cells.Select(c => Cells().Single(r => (r.Objects, r.ValueBytes, r.Concurrency) == (c.Objects, c.ValueBytes, c.Concurrency))).ToList();
-            double speed = cells.Sum(c => c.ClientCpuSecondsPerRange) / recorded.Sum(r => r.ClientCpuSecondsPerRange);
             var model = new Etcd(new Simulation(1), ScenarioBuilder.EtcdConfigFrom(new EtcdSpec()), "c", new Timeline(), new Recorder());
-            var raw = cells.Select(c => SimTime.ToSeconds(model.RangeTicks(c.Objects, c.ResponseBytes)) / c.CpuSecondsPerRange).ToList();
-            var scaled = raw.Select(r => r * speed).ToList();
-            string F(IEnumerable<double> xs) => string.Join(", ", xs.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)));
-            string why = $"model over measured CPU per range: {F(scaled)} at this machine's speed ({F(raw)} unscaled; " +
-                $"its client's CPU per range {speed.ToString("0.00", CultureInfo.InvariantCulture)}× the recording's) on {CpuModel()}\n{output}";
+            var ratios = cells.Select(c => SimTime.ToSeconds(model.RangeTicks(c.Objects, c.ResponseBytes)) / c.CpuSecondsPerRange).ToList();
+            string why = $"model over measured CPU per range: {string.Join(", ", ratios.Select(r => r.ToString("0.00", CultureInfo.InvariantCulture)))} " +
+                $"on {CpuModel()}\n{output}";
             Assert.True(File.ReadAllLines(csv).Length == 1 + 2 * 5, why);
-            Assert.True(scaled.All(r => r is >= 0.5 and <= 2.0), why);
+            Assert.True(ratios.All(r => r is >= 1 / 4.0 and <= 4.0), why);
         }
         finally
         {
