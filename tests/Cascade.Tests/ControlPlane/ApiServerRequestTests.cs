@@ -318,6 +318,26 @@ public class ApiServerRequestTests
         Assert.Equal(0, rig.Api.InFlight);
     }
 
+    /// <summary>
+    /// A refused attempt fails the error window (ApiserverErrorRate) only if it is not exempt: system:masters' requests
+    /// are left out of it, as they are when served.
+    /// </summary>
+    [Fact]
+    public void A_refused_exempt_request_is_left_out_of_the_error_window_and_a_refused_other_is_not()
+    {
+        var rig = new ApiServerRig();
+        rig.Once(rig.Call("get"));
+        rig.Api.StopReplica(0, 0, "gone");
+        var admin = rig.Call("get", user: "admin", groups: [ApfDefaults.SystemMasters, ApfDefaults.SystemAuthenticated]);
+        Assert.True(admin.Classification.Exempt);
+        Assert.Equal(RequestOutcome.Unavailable, rig.Once(admin).Outcome);
+        Assert.Equal(RequestOutcome.Unavailable, rig.Once(rig.Call("get")).Outcome);
+        rig.RunFor(10);
+        // Of the two non-exempt requests, one served and one refused; the refused exempt one counts in neither.
+        Assert.Equal(0.5, rig.Api.Metrics.Samples[^1].WindowFailureRatio, 12);
+        Assert.Equal(2, rig.Api.Metrics.RejectedUnavailable);
+    }
+
     [Fact]
     public void A_client_cut_off_by_the_network_never_reaches_an_api_server()
     {

@@ -1,3 +1,4 @@
+using Cascade.Samples;
 using Cascade.Results;
 using Cascade.Scenarios.Binding;
 using static Cascade.Tests.ControlPlane.TestScenarios;
@@ -43,6 +44,25 @@ public class ApiServerSaturationTests
         Assert.True(k.LeaseRenewals > 25_000, $"only {k.LeaseRenewals} lease renewals");
         Assert.True(k.LeaseFailures < k.LeaseRenewals / 100, $"{k.LeaseFailures} lease failures");
         Assert.Equal(0, Level(c, "node-high").Rejected);
+    }
+
+    /// <summary>
+    /// apiserver_request_total says what was turned away: each 429 APF gives is counted once, under the verb of the
+    /// request it turned away. In the storm (OOM kills and restarts included) those are the agents' LISTs, the
+    /// informers' WATCHes and the kubelets' Lease PUTs; nothing there GETs.
+    /// </summary>
+    [Fact]
+    public void The_429s_apf_gives_are_counted_under_the_verb_of_the_request_turned_away()
+    {
+        var o = Run(ListStorm(5000, 5));
+        var r = Only(o).Apiserver.Requests;
+        long apf = r.RejectedByReason.QueueFull + r.RejectedByReason.QueueWaitTimeout + r.RejectedByReason.ConcurrencyLimit;
+        var samples = o.Clusters[0].Api.Metrics.Samples;
+        long TooMany(ReportedVerb v) => samples.Sum(s => (long)s.RequestsByVerbCode[(int)v * MetricLabels.Codes + (int)ResponseCode.TooManyRequests]);
+        Assert.True(apf > 1000, $"only {apf} rejections");
+        Assert.Equal(apf, Enum.GetValues<ReportedVerb>().Sum(TooMany));
+        Assert.All(new[] { ReportedVerb.List, ReportedVerb.Watch, ReportedVerb.Put }, v => Assert.True(TooMany(v) > 1000, $"{v}: {TooMany(v)}"));
+        Assert.Equal(0, TooMany(ReportedVerb.Get));
     }
 
     [Fact]
