@@ -364,9 +364,9 @@ public sealed class EventQueue
         }
     }
 
-    /// <summary>The heap whose top comes first (the near one when both are empty).</summary>
     private long _warmed; // what the reads made ahead of use gave: kept, so that the reads are made
 
+    /// <summary>The heap whose top comes first (the near one when both are empty).</summary>
     private Heap EarlierHeap()
     {
         Heap near = _near, far = _far;
