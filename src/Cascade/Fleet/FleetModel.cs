@@ -64,22 +64,24 @@ public sealed class FleetModel
         Timeline.Add(SimTime.ToSeconds(Sim.Now), cluster, kind, message);
 
     /// <summary>
-    /// Advances the whole fleet to <paramref name="untilTicks"/>: on one thread the clusters run to each fleet event
-    /// in turn; on more they run in parallel to the fleet's next action (a wave, a playbook step, a fault) or as far
-    /// as its evaluations (alerts, gates) cannot start one sooner, noting what those evaluations read as they pass
-    /// (<see cref="Horizon"/>), and the fleet acts with every cluster paused at that exact time. Clusters touch only
-    /// their own state while they run, so the result does not depend on the number of threads.
+    /// Advances the whole fleet to <paramref name="untilTicks"/>: the clusters run to the fleet's next action (a wave,
+    /// a playbook step, a fault) or as far as its evaluations (alerts, gates) cannot start one sooner, noting what
+    /// those evaluations read as they pass (<see cref="Horizon"/>), and the fleet acts with every cluster paused at
+    /// that exact time. On more than one thread the clusters run in parallel; on one, one after another, each for the
+    /// whole stretch, so that its working set stays in the cache instead of giving way to the next cluster's at every
+    /// evaluation. Clusters touch only their own state while they run, so the result does not depend on the number
+    /// of threads, nor on the lookahead (<see cref="Lookahead"/>).
     /// </summary>
     /// <param name="mayRunTo">How far the clusters may run ahead of the fleet, when the fleet's next actions allow
     /// (the fleet itself stops at <paramref name="untilTicks"/>); by default they stop there too.</param>
     public void RunUntil(long untilTicks, int threads, long mayRunTo = 0)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) };
-        bool parallel = threads > 1 && Clusters.Count > 1;
+        bool ahead = Lookahead && Clusters.Count > 1;
         while (true)
         {
             long next = Math.Min(Sim.NextEventTime, untilTicks);
-            if (!parallel)
+            if (!ahead)
                 foreach (var c in Clusters) c.Sim.Run(untilTicks: next);
             else if (ClustersAt(latest: false) < next)
             {
@@ -88,9 +90,14 @@ public sealed class FleetModel
                 long to = Math.Min(Math.Max(untilTicks, mayRunTo), Math.Max(next, Horizon()));
                 // Largest expected cost first, one cluster at a time to whichever thread is free (longest
                 // processing time first): a split by position would leave the large clusters on one thread.
-                OrderByLastStepCost();
-                Parallel.ForEach(Partitioner.Create(_order!, EnumerablePartitionerOptions.NoBuffering), options,
-                    i => RunNoting(Clusters[i], to));
+                if (threads > 1)
+                {
+                    OrderByLastStepCost();
+                    Parallel.ForEach(Partitioner.Create(_order!, EnumerablePartitionerOptions.NoBuffering), options,
+                        i => RunNoting(Clusters[i], to));
+                }
+                else
+                    foreach (var c in Clusters) RunNoting(c, to);
                 ClusterSteps++;
             }
             // Whatever the threads now: clusters that ran ahead on more stay ahead on one.
@@ -160,7 +167,13 @@ public sealed class FleetModel
         public bool Accepts(IEventHandler handler, int kind) => (handler is IEvaluations e && e.Evaluates(kind)) == evaluations;
     }
 
-    /// <summary>Times the clusters were run on together (in parallel), for tests of the lookahead.</summary>
+    /// <summary>
+    /// Whether the clusters run ahead of the fleet (<see cref="RunUntil"/>); off, every cluster steps to every fleet
+    /// event in turn: the reference the lookahead is tested against.
+    /// </summary>
+    internal bool Lookahead { get; set; } = true;
+
+    /// <summary>Times the clusters were run on ahead of the fleet (each one stretch), for tests of the lookahead.</summary>
     internal int ClusterSteps { get; private set; }
 
     // The clusters in the order they are handed to threads, and each one's events at the end of the last step.

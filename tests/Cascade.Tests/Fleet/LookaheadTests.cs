@@ -171,6 +171,7 @@ public class LookaheadTests
     public void A_run_with_the_lookahead_is_the_run_stepped_to_every_evaluation()
     {
         var stepped = Failing();
+        stepped.Lookahead = false;
         var ahead = Failing();
         for (int minute = 1; minute <= 5; minute++)
         {
@@ -187,8 +188,28 @@ public class LookaheadTests
         // Stepped to every evaluation, the clusters would pause 30 times in 5 min; ahead, they pause at the detection's
         // bound (10 s + 45 s, then each evaluation to 60 s + 45 s), the steps (105 s, 250 s) and the end.
         Assert.InRange(ahead.ClusterSteps, 3, 14);
-        Assert.Equal(0, stepped.ClusterSteps); // one thread: the clusters step in turn, never together
+        Assert.Equal(0, stepped.ClusterSteps); // without the lookahead the clusters step in turn to every fleet event
         Assert.All(ahead.Clusters, c => Assert.Equal(At(300), c.Sim.Now));
+    }
+
+    /// <summary>
+    /// The replay's first 40 minutes (the rollout, saturation, detection at ~22 min and the playbook's first steps) on
+    /// one thread: the clusters run ahead one after another, or each steps to every fleet event, with the same result.
+    /// </summary>
+    [Fact]
+    public void On_one_thread_a_run_with_the_lookahead_is_the_run_stepped_to_every_fleet_event()
+    {
+        var scenario = Cascade.Scenarios.ScenarioLoader.LoadFile(Cascade.Tests.Preflight.PreflightFixtures.Scenario("openai-2024-12-11.yaml"), ["duration=40m"]);
+        string Run(bool lookahead)
+        {
+            FleetModel? fleet = null;
+            var output = Cascade.Results.ScenarioRunner.Run(scenario, (ulong)scenario.Seed, Cascade.Tests.Preflight.PreflightFixtures.RepoRoot(), threads: 1,
+                beforeStart: f => { f.Lookahead = lookahead; fleet = f; });
+            Assert.Equal(lookahead, fleet!.ClusterSteps > 0);
+            Assert.NotNull(output.Result.DetectedAtSeconds);
+            return Cascade.Json.Serialize(output.Result);
+        }
+        Assert.Equal(Run(lookahead: false), Run(lookahead: true));
     }
 
     [Fact]
