@@ -123,7 +123,7 @@ public class EtcdCalibrationTests
     /// The model's range cost is one machine's measurement (calibration/etcd/machine.txt); the machine this check runs
     /// on, and the same VM on another day, differ. Measured with the quick calibration: 0.73–1.2× on an Intel Xeon VM;
     /// on AMD EPYC VMs (the recording's kind) 1.25–2.74× over eleven runs of 10,000 keys on one day, and 3.16× once in CI
-    /// on 2,000 keys. The harness's own client ran 1.7–3× faster than at the recording too, alike, so this is the
+    /// on 2,000 keys. The harness's own client ran 1.2–3.1× faster than at the recording too, alike, so this is the
     /// machine's speed, not etcd's; scaling by the client's CPU was tried and spread wider (0.44–1.41), its CPU being
     /// a few ticks of 10 ms. So the live check measures a cell the recorded grid holds (10,000 × 2 KB, its smallest
     /// dataset, ~40 ms a range rather than the ~5 ms of 2,000 keys) and guards the order of magnitude — a unit slip, a
