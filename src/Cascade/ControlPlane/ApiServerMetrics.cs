@@ -24,7 +24,7 @@ public sealed class ApiServerMetrics
 
     // current bucket
     private long _issued, _lists, _watches, _completed, _timedOut, _clientTimeouts, _unavailable;
-    private readonly long[] _rejected = new long[3];
+    private readonly long[] _rejected = new long[RejectReasons.Count];
     private readonly long[] _rejectedByLevel;
     private readonly long[] _levelHist;   // levels × bins
     private readonly long[] _verbHist;    // verbs × bins
@@ -53,7 +53,7 @@ public sealed class ApiServerMetrics
         _levels = levels;
         _replicas = replicas;
         _rejectedByLevel = new long[levels];
-        _rejectedByLevelReason = new int[levels * 3];
+        _rejectedByLevelReason = new int[levels * RejectReasons.Count];
         _flowControlWait = new UpstreamHistogram(UpstreamHistogram.FlowControlWaitSeconds, levels * 2);
         _levelHist = new long[levels * LatencyHistogram.Bins];
         _verbHist = new long[Verbs * LatencyHistogram.Bins];
@@ -72,6 +72,7 @@ public sealed class ApiServerMetrics
     public long RejectedQueueFull { get; private set; }
     public long RejectedQueueTimeOut { get; private set; }
     public long RejectedConcurrencyLimit { get; private set; }
+    public long RejectedCancelled { get; private set; }
     public long RejectedUnavailable { get; private set; }
     public long ClientTimeouts { get; private set; }
     public int Ooms { get; private set; }
@@ -161,12 +162,13 @@ public sealed class ApiServerMetrics
         if (level >= 0)
         {
             _rejectedByLevel[level]++;
-            _rejectedByLevelReason[level * 3 + (int)reason]++;
+            _rejectedByLevelReason[level * RejectReasons.Count + (int)reason]++;
         }
         switch (reason)
         {
             case RejectReason.QueueFull: RejectedQueueFull++; break;
             case RejectReason.TimeOut: RejectedQueueTimeOut++; break;
+            case RejectReason.Cancelled: RejectedCancelled++; break;
             default: RejectedConcurrencyLimit++; break;
         }
         if (!exempt)
@@ -257,6 +259,7 @@ public sealed class ApiServerMetrics
             RejectedQueueFull = _rejected[(int)RejectReason.QueueFull],
             RejectedTimeOut = _rejected[(int)RejectReason.TimeOut],
             RejectedConcurrencyLimit = _rejected[(int)RejectReason.ConcurrencyLimit],
+            RejectedCancelled = _rejected[(int)RejectReason.Cancelled],
             RejectedUnavailable = _unavailable,
             TimedOut = _timedOut,
             ClientTimeouts = _clientTimeouts,

@@ -824,6 +824,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         else
         {
             r.Abandoned = true; // the server goes on with it; its answer will be dropped
+            // Still waiting in an APF queue, it is ejected as its context ends (a "cancelled" 429 nobody reads, Finish).
+            if (r.Phase == RequestPhase.Queued) _replicas[r.Replica].Dispatcher.Cancel(id);
         }
         caller?.OnResponse(tag, RequestOutcome.ClientTimeout, latency, WatchHandle.None);
     }

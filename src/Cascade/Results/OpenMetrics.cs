@@ -40,7 +40,7 @@ public static class OpenMetrics
             foreach (int l in UsedLevels(c))
                 for (int reason = 0; reason < MetricLabels.RejectReasonLabels.Length; reason++)
                 {
-                    int at = l * 3 + reason;
+                    int at = l * ControlPlane.Apf.RejectReasons.Count + reason;
                     o.Total(Labels(c, "apiserver", null, ("priority_level", c.PriorityLevels[l]), ("reason", MetricLabels.RejectReasonLabels[reason])),
                         c.ApiServer, s => s.RejectedByLevelReason[at]);
                 }

@@ -217,6 +217,8 @@ public sealed class RejectedByReason
     public long QueueFull { get; init; }
     public long QueueWaitTimeout { get; init; }
     public long ConcurrencyLimit { get; init; }
+    /// <summary>Ejected from an APF queue when their client gave up (a client timeout shorter than the queue wait).</summary>
+    public long Cancelled { get; init; }
     public long Unavailable { get; init; }
 }
 

@@ -207,6 +207,7 @@ public static class ScenarioRunner
                         QueueFull = m.RejectedQueueFull,
                         QueueWaitTimeout = m.RejectedQueueTimeOut,
                         ConcurrencyLimit = m.RejectedConcurrencyLimit,
+                        Cancelled = m.RejectedCancelled,
                         Unavailable = m.RejectedUnavailable,
                     },
                 },

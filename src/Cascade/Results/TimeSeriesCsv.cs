@@ -17,7 +17,7 @@ public static class TimeSeriesCsv
         {
             if (!header)
             {
-                sb.Append("timeSeconds,cluster,issued,completed,rejectedQueueFull,rejectedQueueWaitTimeout,rejectedConcurrencyLimit,rejectedUnavailable,timedOut,clientTimeouts,seatsInUse,seatsInUseMax,seatLimit,queued,oomKills,windowP99Seconds,windowFailureRatio");
+                sb.Append("timeSeconds,cluster,issued,completed,rejectedQueueFull,rejectedQueueWaitTimeout,rejectedConcurrencyLimit,rejectedUnavailable,timedOut,clientTimeouts,seatsInUse,seatsInUseMax,seatLimit,queued,oomKills,windowP99Seconds,windowFailureRatio,rejectedCancelled");
                 foreach (string n in cluster.PriorityLevels) sb.Append($",seats[{n}],queued[{n}],rejected[{n}],p50[{n}],p99[{n}]");
                 foreach (var v in Verbs) sb.Append($",p50[{v}],p99[{v}]");
                 for (int r = 0; r < cluster.ApiServerReplicaSlots; r++) sb.Append($",cpuCores[apiserver-{r}],memoryBytes[apiserver-{r}],up[apiserver-{r}]");
@@ -28,7 +28,7 @@ public static class TimeSeriesCsv
             foreach (var s in cluster.ApiServer)
             {
                 sb.Append(F(s.TimeSeconds)).Append(',').Append(cluster.Name);
-                foreach (var v in new double[] { s.Issued, s.Completed, s.RejectedQueueFull, s.RejectedTimeOut, s.RejectedConcurrencyLimit, s.RejectedUnavailable, s.TimedOut, s.ClientTimeouts, s.SeatsInUse, s.SeatsInUseMax, s.SeatLimit, s.Queued, s.OomKills, s.WindowP99Seconds, s.WindowFailureRatio })
+                foreach (var v in new double[] { s.Issued, s.Completed, s.RejectedQueueFull, s.RejectedTimeOut, s.RejectedConcurrencyLimit, s.RejectedUnavailable, s.TimedOut, s.ClientTimeouts, s.SeatsInUse, s.SeatsInUseMax, s.SeatLimit, s.Queued, s.OomKills, s.WindowP99Seconds, s.WindowFailureRatio, s.RejectedCancelled })
                     sb.Append(',').Append(F(v));
                 for (int l = 0; l < s.SeatsByLevel.Length; l++)
                     sb.Append(',').Append(F(s.SeatsByLevel[l])).Append(',').Append(F(s.QueuedByLevel[l])).Append(',').Append(s.RejectedByLevel[l])

@@ -22,6 +22,8 @@ public sealed class ApiServerSample
     public long RejectedQueueFull { get; init; }
     public long RejectedTimeOut { get; init; }
     public long RejectedConcurrencyLimit { get; init; }
+    /// <summary>Requests whose client gave up while they waited in an APF queue: ejected, a 429 nobody reads.</summary>
+    public long RejectedCancelled { get; init; }
     public long RejectedUnavailable { get; init; }
     public long TimedOut { get; init; }
     public long ClientTimeouts { get; init; }
@@ -57,7 +59,7 @@ public sealed class ApiServerSample
 
     // What kube-apiserver and etcd would export for the bucket (docs/metrics.md).
 
-    /// <summary>APF rejections per priority level and reason: index level × 3 + the reason (queue full, timed out in the queue, concurrency limit: APF's RejectReason order, <see cref="MetricLabels.RejectReasonLabels"/>).</summary>
+    /// <summary>APF rejections per priority level and reason: index level × 4 + the reason (queue full, timed out in the queue, concurrency limit, cancelled by its client in the queue: APF's RejectReason order, <see cref="MetricLabels.RejectReasonLabels"/>).</summary>
     public int[] RejectedByLevelReason { get; init; } = [];
 
     /// <summary>Requests answered by an API server, per verb and code: index verb × <see cref="MetricLabels.Codes"/> + code.</summary>

@@ -25,7 +25,7 @@ public static class MetricLabels
     public static readonly string[] EtcdOperationLabels = ["get", "list", "create", "update", "delete"];
 
     /// <summary>The `reason` label of apiserver_flowcontrol_rejected_requests_total, in the order of APF's RejectReason (ControlPlane/Apf).</summary>
-    public static readonly string[] RejectReasonLabels = ["queue-full", "time-out", "concurrency-limit"];
+    public static readonly string[] RejectReasonLabels = ["queue-full", "time-out", "concurrency-limit", "cancelled"];
 
     /// <summary>The reported verb of a Kubernetes API verb (create is a POST, update a PUT, deletecollection a DELETE).</summary>
     public static ReportedVerb VerbOf(string verb) => verb switch

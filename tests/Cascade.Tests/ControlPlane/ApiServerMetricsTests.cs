@@ -99,16 +99,17 @@ public class ApiServerMetricsTests
         m.OnRejected(1, RejectReason.TimeOut, ReportedVerb.List, false);
         m.OnRejected(0, RejectReason.ConcurrencyLimit, ReportedVerb.Get, true);
         m.OnRejected(-1, RejectReason.ConcurrencyLimit, ReportedVerb.Get, true);
+        m.OnRejected(0, RejectReason.Cancelled, ReportedVerb.Put, false);
         m.OnUnavailable(exempt: true);
         var s = Flush(m, 10);
-        Assert.Equal((1L, 2L, 2L, 1L), (s.RejectedQueueFull, s.RejectedTimeOut, s.RejectedConcurrencyLimit, s.RejectedUnavailable));
-        Assert.Equal([1L, 3L], s.RejectedByLevel);
-        Assert.Equal([0, 0, 1, 1, 2, 0], s.RejectedByLevelReason);
-        Assert.Equal((6L, 1L, 2L, 2L, 1L), (m.Rejected, m.RejectedQueueFull, m.RejectedQueueTimeOut, m.RejectedConcurrencyLimit, m.RejectedUnavailable));
+        Assert.Equal((1L, 2L, 2L, 1L, 1L), (s.RejectedQueueFull, s.RejectedTimeOut, s.RejectedConcurrencyLimit, s.RejectedCancelled, s.RejectedUnavailable));
+        Assert.Equal([2L, 3L], s.RejectedByLevel);
+        Assert.Equal([0, 0, 1, 1, 1, 2, 0, 0], s.RejectedByLevelReason);
+        Assert.Equal((7L, 1L, 2L, 2L, 1L, 1L), (m.Rejected, m.RejectedQueueFull, m.RejectedQueueTimeOut, m.RejectedConcurrencyLimit, m.RejectedCancelled, m.RejectedUnavailable));
         var next = Flush(m, 20);
         Assert.Equal([0L, 0L], next.RejectedByLevel);
         Assert.Equal(0, next.RejectedByLevelReason.Sum());
-        Assert.Equal((0L, 0L, 0L, 0L), (next.RejectedQueueFull, next.RejectedTimeOut, next.RejectedConcurrencyLimit, next.RejectedUnavailable));
+        Assert.Equal((0L, 0L, 0L, 0L, 0L), (next.RejectedQueueFull, next.RejectedTimeOut, next.RejectedConcurrencyLimit, next.RejectedCancelled, next.RejectedUnavailable));
     }
 
     [Fact]

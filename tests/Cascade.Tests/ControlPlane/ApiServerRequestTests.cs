@@ -373,6 +373,87 @@ public class ApiServerRequestTests
         Assert.Equal(EtcdRangeOfPods(1000), list.EtcdTicksDemanded);
     }
 
+    /// <summary>
+    /// One replica whose workload-low seats twelve LISTs of 50,000 pods from etcd hold from 10 s on (each ranging some
+    /// 20 s, beside the others; those left queued give up at 15 s), and <paramref name="waiting"/> GETs of another flow
+    /// sent at 10 s by a client that gives up after <paramref name="timeoutSeconds"/> (0: never) and does not retry a 429.
+    /// </summary>
+    private static (ApiServerRig Rig, ApfDispatcher Apf, int Level, Caller Caller) Behind(int waiting, double timeoutSeconds)
+    {
+        var rig = new ApiServerRig(minor: 30, pods: 50_000, seats: 10);
+        var hog = rig.Call("list", user: "system:serviceaccount:ops:hog");
+        for (int i = 0; i < 12; i++) rig.Api.Send(rig.Client(maxRetries: 0), hog, new Caller(), 0);
+        rig.RunFor(10); // the first borrowing adjustment lets most of them in
+        var get = rig.Call("get");
+        var client = rig.Client(timeoutTicks: SimTime.FromSeconds(timeoutSeconds), maxRetries: 0);
+        var caller = new Caller();
+        for (int i = 0; i < waiting; i++) rig.Api.Send(client, get, caller, i + 1);
+        Assert.Equal(0, rig.Api.Metrics.Completed);
+        return (rig, rig.Api.ReplicaDispatcher(0), get.Classification.PriorityLevel, caller);
+    }
+
+    [Fact]
+    public void A_request_whose_client_gives_up_while_it_waits_in_its_queue_leaves_the_queue_then_as_a_cancelled_429()
+    {
+        var (rig, apf, level, caller) = Behind(waiting: 1, timeoutSeconds: 2);
+        int hogs = apf.QueuedRequests(level) - 1;
+        rig.RunFor(1.9);
+        Assert.Equal(hogs + 1, apf.QueuedRequests(level));
+        rig.RunFor(0.2);
+        // queueset.go request.wait: the context ends with the client, decisionCancel ejects the request from its queue.
+        Assert.Equal(hogs, apf.QueuedRequests(level));
+        Assert.Equal([new Answer(1, RequestOutcome.ClientTimeout, SimTime.FromSeconds(2), WatchHandle.None)], caller.Answers);
+        Assert.Equal((1L, 0L, 1L), (rig.Api.Metrics.RejectedCancelled, rig.Api.Metrics.RejectedQueueTimeOut, rig.Api.Metrics.ClientTimeouts));
+        Assert.Equal(1, apf.Rejected(level, RejectReason.Cancelled));
+        rig.RunFor(120);
+        // Never dispatched nor answered again; only the LISTs that got seats completed.
+        Assert.Single(caller.Answers);
+        Assert.Equal((1L, 12L - hogs), (rig.Api.Metrics.RejectedCancelled, rig.Api.Metrics.Completed));
+        Assert.Equal(rig.Api.Metrics.Issued, rig.Api.Metrics.Completed + rig.Api.Metrics.Rejected + rig.Api.Metrics.TimedOut + rig.Api.InFlight);
+    }
+
+    [Fact]
+    public void A_request_whose_client_waits_longer_than_the_queue_stays_queued_until_the_queue_wait_limit()
+    {
+        foreach (double timeout in new[] { 0.0, 20 })
+        {
+            var (rig, apf, level, caller) = Behind(waiting: 1, timeoutSeconds: timeout);
+            rig.RunFor(14.9);
+            Assert.Equal(1, apf.QueuedRequests(level)); // the LISTs left queued gave up at 15 s
+            rig.RunFor(0.2);
+            Assert.Equal(0, apf.QueuedRequests(level));
+            Assert.Equal([new Answer(1, RequestOutcome.TooManyRequests, SimTime.FromSeconds(15), WatchHandle.None)], caller.Answers);
+            Assert.Equal(0, rig.Api.Metrics.RejectedCancelled);
+        }
+    }
+
+    [Fact]
+    public void Requests_whose_client_gave_up_free_their_places_in_the_queues_for_the_requests_after_them()
+    {
+        // 300 GETs of one flow fill its hand's 6 queues to their limit of 50 while the LISTs hold the seats. A 301st of
+        // the same flow is turned away as queue-full while they wait; once their client has given up on them, it queues.
+        foreach (double timeout in new[] { 0.0, 2 })
+        {
+            var (rig, apf, level, _) = Behind(waiting: 300, timeoutSeconds: timeout);
+            rig.RunFor(3);
+            int queued = apf.QueuedRequests(level);
+            var late = new Caller();
+            rig.Api.Send(rig.Client(maxRetries: 0), rig.Call("get"), late, 7);
+            if (timeout == 0)
+            {
+                Assert.Equal([new Answer(7, RequestOutcome.TooManyRequests, 0, WatchHandle.None)], late.Answers);
+                Assert.Equal(queued, apf.QueuedRequests(level));
+                Assert.Equal(0, rig.Api.Metrics.RejectedCancelled);
+            }
+            else
+            {
+                Assert.Empty(late.Answers);
+                Assert.Equal(queued + 1, apf.QueuedRequests(level));
+                Assert.Equal((0L, 300L), (rig.Api.Metrics.RejectedQueueFull, rig.Api.Metrics.RejectedCancelled));
+            }
+        }
+    }
+
     [Fact]
     public void A_client_timeout_while_waiting_for_a_token_drops_the_request_before_it_is_sent()
     {

@@ -56,7 +56,7 @@ public class ApiServerSaturationTests
     {
         var o = Run(ListStorm(5000, 5));
         var r = Only(o).Apiserver.Requests;
-        long apf = r.RejectedByReason.QueueFull + r.RejectedByReason.QueueWaitTimeout + r.RejectedByReason.ConcurrencyLimit;
+        long apf = r.RejectedByReason.QueueFull + r.RejectedByReason.QueueWaitTimeout + r.RejectedByReason.ConcurrencyLimit + r.RejectedByReason.Cancelled;
         var samples = o.Clusters[0].Api.Metrics.Samples;
         long TooMany(ReportedVerb v) => samples.Sum(s => (long)s.RequestsByVerbCode[(int)v * MetricLabels.Codes + (int)ResponseCode.TooManyRequests]);
         Assert.True(apf > 1000, $"only {apf} rejections");
@@ -72,7 +72,7 @@ public class ApiServerSaturationTests
         {
             var r = Only(Run(ListStorm(nodes, 5))).Apiserver.Requests;
             Assert.Equal(r.Issued, r.Completed + r.Rejected + r.TimedOut + r.InFlight);
-            Assert.Equal(r.Rejected, r.RejectedByReason.QueueFull + r.RejectedByReason.QueueWaitTimeout + r.RejectedByReason.ConcurrencyLimit + r.RejectedByReason.Unavailable);
+            Assert.Equal(r.Rejected, r.RejectedByReason.QueueFull + r.RejectedByReason.QueueWaitTimeout + r.RejectedByReason.ConcurrencyLimit + r.RejectedByReason.Cancelled + r.RejectedByReason.Unavailable);
         }
     }
 

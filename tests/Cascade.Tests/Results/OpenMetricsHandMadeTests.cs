@@ -38,7 +38,7 @@ public class OpenMetricsHandMadeTests
         {
             TimeSeconds = 10,
             SeatsByLevel = [3, 0, 0], QueuedByLevel = [1, 0, 0], RejectedByLevel = [1, 0, 0],
-            RejectedByLevelReason = At(9, (0, 1)),
+            RejectedByLevelReason = At(12, (0, 1), (11, 1)),
             FlowControlWait = Histogram(b2, 6, [(0, 2, 1), (1, 0, 2)], (0, 3), (1, 0.25)),
             RequestsByVerbCode = At(28, (0, 2), (6, 1)),
             RequestDuration = Histogram(b2, 7, [(0, 1, 2)], (0, 1.5)),
@@ -50,7 +50,7 @@ public class OpenMetricsHandMadeTests
         {
             TimeSeconds = 20,
             SeatsByLevel = [1, 0, 0], QueuedByLevel = [0, 0, 0], RejectedByLevel = [0, 0, 2],
-            RejectedByLevelReason = At(9, (8, 2)),
+            RejectedByLevelReason = At(12, (10, 2)),
             FlowControlWait = Histogram(b2, 6, [(1, 1, 1)], (1, 0.75)),
             RequestsByVerbCode = At(28, (0, 1)),
             RequestDuration = Histogram(b2, 7, [(0, 2, 1)], (0, 5)),
@@ -106,12 +106,16 @@ public class OpenMetricsHandMadeTests
         apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="exempt",reason="time-out"} 0 1020
         apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="exempt",reason="concurrency-limit"} 0 1010
         apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="exempt",reason="concurrency-limit"} 0 1020
+        apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="exempt",reason="cancelled"} 0 1010
+        apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="exempt",reason="cancelled"} 0 1020
         apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="global",reason="queue-full"} 0 1010
         apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="global",reason="queue-full"} 0 1020
         apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="global",reason="time-out"} 0 1010
         apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="global",reason="time-out"} 0 1020
         apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="global",reason="concurrency-limit"} 0 1010
         apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="global",reason="concurrency-limit"} 2 1020
+        apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="global",reason="cancelled"} 1 1010
+        apiserver_flowcontrol_rejected_requests_total{cluster="east",job="apiserver",priority_level="global",reason="cancelled"} 1 1020
         # HELP apiserver_flowcontrol_request_wait_duration_seconds Length of time a request spent waiting in its queue
         # TYPE apiserver_flowcontrol_request_wait_duration_seconds histogram
         apiserver_flowcontrol_request_wait_duration_seconds_bucket{cluster="east",job="apiserver",priority_level="exempt",execute="true",le="0.5"} 2 1010

@@ -130,8 +130,8 @@ public partial class OpenMetricsTests(OpenMetricsRuns runs) : IClassFixture<Open
     {
         var saturated = Last(runs.Saturated, "apiserver_flowcontrol_rejected_requests_total", "priority_level=\"workload-low\"");
         var healthy = Last(runs.Healthy, "apiserver_flowcontrol_rejected_requests_total", "priority_level=\"workload-low\"");
-        Assert.Equal(3, saturated.Count);   // one series per reason
-        Assert.Equal(3, healthy.Count);
+        Assert.Equal(4, saturated.Count);   // one series per reason
+        Assert.Equal(4, healthy.Count);
         Assert.True(saturated.Values.Sum() > 0, "the saturated run shows no rejections of workload-low");
         Assert.All(healthy.Values, v => Assert.Equal(0, v));
         // The other side of the same story: 429s in apiserver_request_total, LIST latency past a second.

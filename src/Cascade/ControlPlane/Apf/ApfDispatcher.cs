@@ -9,7 +9,8 @@ namespace Cascade.ControlPlane.Apf;
 // watermark)), target max(lower bound, smoothed demand), upper bound maxCL; computeConcurrencyAllocation
 // divides ΣnominalCL; the rounded results become the levels' current limits). Source: kubernetes/kubernetes
 // staging/src/k8s.io/apiserver/pkg/util/flowcontrol. The queue-wait limit is queuewait.go's context deadline:
-// the caller passes it (docs/sources.md §2.4) and a timer rejects the request when it expires.
+// the caller passes it (docs/sources.md §2.4) and a timer rejects the request when it expires. A request whose
+// client gives up while it waits is ejected then (Cancel), as its context ends with the client's.
 // Kept: everything that decides when a request runs or gets a 429. Left out: the watch tracker (the caller
 // passes the watcher count to the work estimator), the debug endpoints and metrics, live reconfiguration.
 // Hot path (Admit, Finish, dispatch, timers) allocates nothing once the per-request arrays have grown:
@@ -24,6 +25,14 @@ public enum RejectReason
     TimeOut,
     /// <summary>A reject-type level (catch-all) had no free seats.</summary>
     ConcurrencyLimit,
+    /// <summary>The client gave up while the request waited in its queue (queueset.go wait, decisionCancel: ejected, counted "cancelled").</summary>
+    Cancelled,
+}
+
+/// <summary>How many <see cref="RejectReason"/>s there are: per-level counters are indexed level × this + reason.</summary>
+public static class RejectReasons
+{
+    public const int Count = 4;
 }
 
 /// <summary>The API-server model that owns the requests APF holds.</summary>
@@ -61,7 +70,7 @@ public sealed class ApfDispatcher : IEventHandler
     private readonly ConcurrencyAllocation _allocation;
     private readonly int _nominalCLSum;
     private readonly long[] _dispatched;
-    private readonly long[] _rejected;          // level * 3 + reason
+    private readonly long[] _rejected;          // level * RejectReasons.Count + reason
 
     // APF's state of each request, indexed by the host's request id; shared by the replicas of one API server
     // set (a request is held by one replica at a time), so memory grows with requests, not requests × replicas.
@@ -119,7 +128,7 @@ public sealed class ApfDispatcher : IEventHandler
         }
         _allocation = new ConcurrencyAllocation(n);
         _dispatched = new long[n];
-        _rejected = new long[n * 3];
+        _rejected = new long[n * RejectReasons.Count];
         StartAll();
     }
 
@@ -343,7 +352,7 @@ public sealed class ApfDispatcher : IEventHandler
         var qs = _levels[pl];
         return qs.TotRequestsWaiting == 0 && (qs.IsExempt || 2 * qs.TotSeatsInUse <= qs.ConcurrencyLimit);
     }
-    public long Rejected(int pl, RejectReason r) => _rejected[pl * 3 + (int)r];
+    public long Rejected(int pl, RejectReason r) => _rejected[pl * RejectReasons.Count + (int)r];
 
     /// <summary>Times the level's progress meter R was wound back to stay clear of overflow (advanceEpoch).</summary>
     internal long EpochAdvances(int pl) => _levels[pl].EpochAdvances;
@@ -427,9 +436,30 @@ public sealed class ApfDispatcher : IEventHandler
         Reject(id, qs, RejectReason.TimeOut, now);
     }
 
+    /// <summary>
+    /// The client of request <paramref name="id"/> gave up: if it still waits in one of this dispatcher's queues it is
+    /// ejected now and rejected as cancelled (true). The request's context is cancelled when its client goes away, and
+    /// a queued request's decision promise resolves to decisionCancel on that (queueset.go, request.wait): it leaves
+    /// its queue, counts as a "cancelled" rejection and a dropped request, and nothing is dispatched for it.
+    /// </summary>
+    public bool Cancel(int id)
+    {
+        if ((uint)id >= (uint)_table.Items.Length) return false;
+        ref ApfRequest r = ref _table.Items[id];
+        if (r.State != ApfRequest.Queued || r.Owner != _owner) return false;
+        if (!r.QueueWaitTimer.IsNone) _sim.Cancel(r.QueueWaitTimer);
+        r.QueueWaitTimer = EventHandle.None;
+        var qs = _levels[r.Level];
+        long now = _sim.Now;
+        qs.RemoveWaiting(ref r, now);
+        r.State = ApfRequest.Free;
+        Reject(id, qs, RejectReason.Cancelled, now);
+        return true;
+    }
+
     private void Reject(int id, QueueSet qs, RejectReason reason, long now)
     {
-        _rejected[qs.Level * 3 + (int)reason]++;
+        _rejected[qs.Level * RejectReasons.Count + (int)reason]++;
         qs.Drops.RecordDroppedRequest(now / SimTime.TicksPerSecond);
         _host.OnRejected(id, reason, (int)qs.Drops.RetryAfterSeconds);
     }

@@ -18,9 +18,9 @@ namespace Cascade.ControlPlane.Apf;
 //   queueLengthLimit requests. Seats are held, max(initial, final), until additionalLatency after finish.
 // Kept: all of the above, the anti-windup bound (nextDispatchR ≥ arrival R of the head), the reshaping of
 // final seats wider than C, exempt (no limit) and reject-type (no queues) levels, the seat-demand gauge fed
-// to borrowing, R as a wrapping 64-bit count with its epoch advance (syncTimeLocked/advanceEpoch). Left out:
-// requests cancelled by their client while queued (the caller never cancels), queue removal after a
-// shrinking reconfiguration (configurations are fixed), metrics. Checked against upstream's own queueset
+// to borrowing, R as a wrapping 64-bit count with its epoch advance (syncTimeLocked/advanceEpoch), a waiting
+// request's removal when its client gives up (request.wait's decisionCancel, through ApfDispatcher.Cancel).
+// Left out: queue removal after a shrinking reconfiguration (configurations are fixed), metrics. Checked against upstream's own queueset
 // tests by tests/Cascade.Tests/ControlPlane/Apf/UpstreamQueueSetTests.cs.
 // One deliberate fix: when final seats are reshaped at dispatch, the waiting-seats total drops by the
 // seats the request was counted with, not the reshaped ones (upstream would drift by the difference).

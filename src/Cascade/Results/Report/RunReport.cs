@@ -71,6 +71,7 @@ public static class RunReport
                     Series("429 queue full", v => v.RejectedQueueFull),
                     Series("429 queue wait", v => v.RejectedTimeOut),
                     Series("429 concurrency limit", v => v.RejectedConcurrencyLimit),
+                    Series("429 cancelled in the queue", v => v.RejectedCancelled),
                     Series("504 timeout", v => v.TimedOut),
                     Series("unavailable", v => v.RejectedUnavailable),
                 }, Bands: bands),

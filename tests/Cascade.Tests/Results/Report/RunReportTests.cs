@@ -14,7 +14,7 @@ public class RunReportTests
     private static ApiServerSample Sample(double t, double seatsLow, double p99Low) => new()
     {
         TimeSeconds = t, SeatsInUse = 4, SeatsInUseMax = 6, SeatLimit = double.NaN, Queued = 2,
-        RejectedQueueFull = 1, RejectedTimeOut = 2, RejectedConcurrencyLimit = 3, TimedOut = 4, RejectedUnavailable = 5,
+        RejectedQueueFull = 1, RejectedTimeOut = 2, RejectedConcurrencyLimit = 3, TimedOut = 4, RejectedUnavailable = 5, RejectedCancelled = 6,
         SeatsByLevel = [0, seatsLow, 1], P99ByLevel = [double.NaN, p99Low, double.NaN],
         CpuCoresByReplica = [1.5, 0.5], MemoryBytesByReplica = [1L << 30, 3L << 29],
     };
@@ -144,8 +144,8 @@ public class RunReportTests
 
         var failures = s.Charts[3];
         Assert.Equal(ChartKind.Step, failures.Kind);
-        Assert.Equal(["429 queue full", "429 queue wait", "429 concurrency limit", "504 timeout", "unavailable"], failures.Series.Select(x => x.Name));
-        Assert.Equal([1.0, 2.0, 3.0, 4.0, 5.0], failures.Series.Select(x => x.Y[0]!.Value));
+        Assert.Equal(["429 queue full", "429 queue wait", "429 concurrency limit", "429 cancelled in the queue", "504 timeout", "unavailable"], failures.Series.Select(x => x.Name));
+        Assert.Equal([1.0, 2.0, 3.0, 6.0, 4.0, 5.0], failures.Series.Select(x => x.Y[0]!.Value));
 
         // Only levels with a p99 somewhere; the 1 s line drawn.
         var p99 = s.Charts[4];
