@@ -81,7 +81,8 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         _nodeTier = cfg.NodeLocalCache && !_api;
         _clientTier = cfg.ClientCacheTtlTicks > 0 || _api;
         _nodeLife = cfg.NodeCacheLifetimeTicks;
-        // Every entry is refreshed one fixed lifetime after it was filled: FIFO lanes.
+        // Every entry is refreshed one fixed lifetime after it was filled: FIFO lanes (and one negative lifetime after
+        // a refresh failed, once one does: FailureLanes).
         sim.UseLane(_nodeLife);
         sim.UseLane(cfg.ClientCacheTtlTicks);
         int nodeEntries = _nodeTier ? nodes * _names : 0;
@@ -204,6 +205,17 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         }
     }
 
+    private bool _failureLanes;
+
+    /// <summary>While names fail, failed entries are asked again a negative lifetime apart, in their thousands: lanes, made on the first failure.</summary>
+    private void FailureLanes()
+    {
+        if (_failureLanes) return;
+        _failureLanes = true;
+        _sim.UseLane(_cfg.ServfailTtlTicks);
+        _sim.UseLane(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks));
+    }
+
     public void OnEvent(int kind, long arg)
     {
         int e = (int)arg;
@@ -224,6 +236,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
             else
             {
                 _nodeScheduled[e] = true;
+                FailureLanes();
                 _sim.Schedule(_cfg.ServfailTtlTicks, this, NodeRefreshKind, e);
             }
             return;
@@ -257,7 +270,11 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
             WriteClient(e, now + _cfg.ClientCacheTtlTicks);
             _sim.Schedule(_cfg.ClientCacheTtlTicks, this, ClientRefreshKind, ClientArg(e));
         }
-        else _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, ClientArg(e));
+        else
+        {
+            FailureLanes();
+            _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, ClientArg(e));
+        }
     }
 
     /// <summary>Discovery through the API server: the endpoints came, then the Service; both are needed for an answer.</summary>
@@ -280,6 +297,7 @@ public sealed class DnsCaches : IEventHandler, IApiCaller
         else
         {
             _dp.KubeDns.OnDnsFailure();
+            FailureLanes();
             _sim.Schedule(Math.Max(MinClientRetryTicks, _cfg.ClientNegativeTtlTicks), this, ClientRefreshKind, ClientArg(e));
         }
     }

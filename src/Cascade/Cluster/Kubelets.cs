@@ -62,7 +62,8 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         _api = api;
         _renewTicks = renewTicks;
         _statusTicks = statusTicks;
-        // A lease, a status patch and a pod-status resync each recur at one fixed period per node: FIFO lanes.
+        // A lease, a status patch and a pod-status resync each recur at one fixed period per node: FIFO lanes (and
+        // a failing renewal at the back-off's cap, once one gets there: Retry).
         sim.UseLane(renewTicks);
         sim.UseLane(statusTicks);
         sim.UseLane(StatusSyncTicks);
@@ -319,9 +320,17 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     }
 
     /// <summary>The attempt of the node at place <paramref name="p"/> failed: the next one (<paramref name="kind"/>) after one more step of <paramref name="backoff"/>.</summary>
+    private bool _cappedLane;
+
     private void Retry(int p, Backoff backoff, int kind)
     {
         _retry[p] = backoff.Next(_retry[p]);
+        if (!_cappedLane && _retry[p] == backoff.MaxTicks)
+        {
+            // Nodes that keep failing retry a cap apart, many at once while the control plane is down: a lane.
+            _cappedLane = true;
+            _sim.UseLane(backoff.MaxTicks);
+        }
         _sim.Schedule(_retry[p], this, kind, Arg(p));
     }
 

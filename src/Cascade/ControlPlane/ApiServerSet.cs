@@ -60,7 +60,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         _etcd = new Etcd(sim, config.Etcd, cluster, timeline, new EtcdStage(this));
         _serverTimeouts = new DeadlineQueue(sim, config.RequestTimeoutTicks, new ServerTimeouts(this));
         // APF's queue-wait limit, a refused connection's answer, a one-second Retry-After and the fan-out window
-        // are fixed delays scheduled for many requests at once: FIFO lanes beside the kernel's heap.
+        // are fixed delays scheduled for many requests at once: FIFO lanes beside the kernel's heap (and the longer
+        // Retry-Afters a level sends as it doubles them, once it does: RetryAfterLane).
         sim.UseLane(config.QueueWaitLimitTicks);
         sim.UseLane(RefusedTicks);
         sim.UseLane(SimTime.TicksPerSecond);
@@ -684,10 +685,25 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             // client-go: a 429 with Retry-After is slept on and retried (docs/sources.md §3).
             r.Attempt++;
             r.Phase = RequestPhase.Throttled;
+            RetryAfterLane(retryAfterSeconds);
             r.StageEvent = _sim.Schedule(retryAfterSeconds * SimTime.TicksPerSecond, this, RetryKind, r.Id);
             return;
         }
         Finish(r, RequestOutcome.TooManyRequests);
+    }
+
+    private long _retryAfterLanes = 1L << 1; // the Retry-Afters (seconds, as bits) that have a lane: 1 s from the start
+
+    /// <summary>
+    /// The Retry-Afters a level doubles to (2, 4 … 32 s) get a lane of their own once one is sent: under sustained
+    /// rejections most retries wait one of them, and a lane spares them the heap. The ones between (a Retry-After
+    /// falling back a second at a time) are rarer and stay in the heap, so that they do not use up the lanes.
+    /// </summary>
+    private void RetryAfterLane(int seconds)
+    {
+        if ((seconds & (seconds - 1)) != 0 || seconds >= 63 || (_retryAfterLanes & (1L << seconds)) != 0) return;
+        _retryAfterLanes |= 1L << seconds;
+        _sim.UseLane(seconds * SimTime.TicksPerSecond);
     }
 
     // ---------------------------------------------------------------- execution

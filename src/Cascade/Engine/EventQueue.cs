@@ -49,7 +49,7 @@ public sealed class EventQueue
     }
 
     /// <summary>The most lanes a queue keeps; further fixed delays use the heap.</summary>
-    public const int MaxLanes = 16;
+    public const int MaxLanes = 32;
 
     // Heap entries carry their own ordering key, so sifting reads one contiguous array (no slot lookups).
     private struct Entry
@@ -192,21 +192,22 @@ public sealed class EventQueue
         Array.Resize(ref _laneHeadTime, _lanes.Length);
         Array.Resize(ref _laneHeadSeq, _lanes.Length);
         _laneHeadTime[^1] = SimTime.Never;   // an empty lane: the earliest lane, if known, stays so
-        // The lane index by delay: first come keeps a shared entry (a later lane whose delay hashes there is not
-        // found, and its events go to the heap, in the same order).
-        ref sbyte entry = ref _laneByDelay[LaneHash(delayTicks)];
-        if (entry < 0) entry = (sbyte)(_lanes.Length - 1);
+        // The lane index by delay: a delay whose entry is taken goes to the next free one (linear probing; the table
+        // has twice the entries lanes can fill, so a look that finds nothing ends at a free entry soon).
+        int i = LaneHash(delayTicks);
+        while (_laneByDelay[i] >= 0) i = (i + 1) & (LaneTable - 1);
+        _laneByDelay[i] = (sbyte)(_lanes.Length - 1);
         return _lanes.Length - 1;
     }
 
     // Lane indices by a hash of their delay (-1: none), so that scheduling any event finds its lane, or that it has
-    // none, in one look rather than a scan of the lanes.
-    private const int LaneHashBits = 6;
+    // none, in a look or two rather than a scan of the lanes.
+    private const int LaneHashBits = 6, LaneTable = 1 << LaneHashBits;
     private readonly sbyte[] _laneByDelay = NoLanes();
 
     private static sbyte[] NoLanes()
     {
-        var table = new sbyte[1 << LaneHashBits];
+        var table = new sbyte[LaneTable];
         Array.Fill(table, (sbyte)-1);
         return table;
     }
@@ -216,8 +217,12 @@ public sealed class EventQueue
     /// <summary>The lane of this fixed delay, or -1 if there is none.</summary>
     public int FindLane(long delayTicks)
     {
-        int l = _laneByDelay[LaneHash(delayTicks)];
-        return l >= 0 && _lanes[l].Delay == delayTicks ? l : -1;
+        for (int i = LaneHash(delayTicks); ; i = (i + 1) & (LaneTable - 1))
+        {
+            int l = _laneByDelay[i];
+            if (l < 0) return -1;
+            if (_lanes[l].Delay == delayTicks) return l;
+        }
     }
 
     /// <summary>Appends an event at <paramref name="time"/> to lane <paramref name="lane"/>; the caller guarantees time = now + the lane's delay.</summary>
@@ -244,15 +249,16 @@ public sealed class EventQueue
         l.Ring = ring;
     }
 
-    // A lane event's handle: Slot = -2 - (lane + 16 × the high half of k), Generation = the low half of k (heap
-    // events have slots from 0, and None is -1). Exact for k below 2^58: a lane would take 9,000 years of a million
+    // A lane event's handle: Slot = -2 - (lane + 32 × the high half of k), Generation = the low half of k (heap
+    // events have slots from 0, and None is -1). Exact for k below 2^57: a lane would take 4,500 years of a million
     // events a second to pass it.
-    internal static EventHandle LaneHandle(int lane, long k) => new(-2 - (lane | (int)(k >> 32) << 4), unchecked((int)k));
+    private const int LaneBits = 5; // MaxLanes = 2^LaneBits
+    internal static EventHandle LaneHandle(int lane, long k) => new(-2 - (lane | (int)(k >> 32) << LaneBits), unchecked((int)k));
 
     internal static (int Lane, long K) OfLaneHandle(EventHandle h)
     {
         int v = -2 - h.Slot;
-        return (v & (MaxLanes - 1), (long)(v >> 4) << 32 | (uint)h.Generation);
+        return (v & (MaxLanes - 1), (long)(v >> LaneBits) << 32 | (uint)h.Generation);
     }
 
     // Each lane's head key, kept beside the lanes so choosing the earliest reads two small arrays (Never: empty).

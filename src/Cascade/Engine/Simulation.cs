@@ -53,6 +53,9 @@ public sealed class Simulation
         if (delayTicks > 0) _queue.LaneFor(delayTicks);
     }
 
+    /// <summary>Whether events scheduled <paramref name="delayTicks"/> ahead wait in a lane (for tests: it changes only the speed).</summary>
+    internal bool HasLane(long delayTicks) => _queue.FindLane(delayTicks) >= 0;
+
     public EventHandle ScheduleAt(long timeTicks, IEventHandler handler, int kind, long arg = 0)
     {
         if (timeTicks < Now) throw new ArgumentOutOfRangeException(nameof(timeTicks), timeTicks, $"an event cannot be scheduled in the past (now {Now})");

@@ -330,9 +330,9 @@ public class EventQueueTests
     }
 
     [Fact]
-    public void A_lane_handle_keeps_its_lane_and_place_below_two_to_the_58th_and_is_never_none_or_a_slot()
+    public void A_lane_handle_keeps_its_lane_and_place_below_two_to_the_57th_and_is_never_none_or_a_slot()
     {
-        long[] places = [0, 1, 255, int.MaxValue, 1L << 31, (1L << 32) - 1, 1L << 32, (1L << 40) + 5, (1L << 58) - 1];
+        long[] places = [0, 1, 255, int.MaxValue, 1L << 31, (1L << 32) - 1, 1L << 32, (1L << 40) + 5, (1L << 57) - 1];
         for (int lane = 0; lane < EventQueue.MaxLanes; lane++)
             foreach (long k in places)
             {
@@ -402,7 +402,7 @@ public class EventQueueTests
     }
 
     [Fact]
-    public void A_lane_whose_delay_shares_another_lanes_hash_is_not_used_and_its_events_keep_their_order()
+    public void A_lane_whose_delay_shares_another_lanes_hash_is_found_past_it_and_its_events_keep_their_order()
     {
         const long first = 3;
         long second = Enumerable.Range(4, 1_000_000).Select(d => (long)d).First(d => EventQueue.LaneHash(d) == EventQueue.LaneHash(first));
@@ -410,8 +410,9 @@ public class EventQueueTests
         Assert.Equal(0, q.LaneFor(first));
         Assert.Equal(1, q.LaneFor(second));
         Assert.Equal(0, q.FindLane(first));
-        Assert.Equal(-1, q.FindLane(second));   // its events go to the heap
+        Assert.Equal(1, q.FindLane(second));    // in the entry after the first's
         Assert.Equal(-1, q.FindLane(first + 1));
+        Assert.Equal(-1, q.FindLane(second + 1));
 
         var plain = new Chain { Sim = new Simulation(0) };
         var laned = new Chain { Sim = new Simulation(0) };
