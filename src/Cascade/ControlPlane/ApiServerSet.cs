@@ -864,6 +864,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         _sim.Schedule(delay, this, Restart, rep.Index);
     }
 
+    private int[] _victimIds = new int[256];
+    private long[] _victimArrivals = new long[256];
+
     private void Kill(ApiServerReplica rep)
     {
         rep.Up = false;
@@ -873,19 +876,28 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         // Everything that was on the replica dies with its connections; APF lets go of them first, as their
         // callers may re-send them to a sibling replica at once.
         rep.Dispatcher.ForgetRequests();
-        var victims = new List<int>();
+        int victims = 0;
         for (int id = 0; id < _requests.HighWater; id++)
         {
             var r = _requests[id];
             if (r.Replica == rep.Index &&
                 r.Phase is RequestPhase.Queued or RequestPhase.EtcdRead or RequestPhase.Cpu or RequestPhase.EtcdWrite or RequestPhase.CacheWait)
-                victims.Add(id);
+            {
+                if (victims == _victimIds.Length)
+                {
+                    Array.Resize(ref _victimIds, victims * 2);
+                    Array.Resize(ref _victimArrivals, victims * 2);
+                }
+                _victimIds[victims] = id;
+                _victimArrivals[victims++] = r.Arrival;
+            }
         }
-        // In the order they arrived: which pool slot a request was given depends on what came and went before it.
-        victims.Sort((a, b) => _requests[a].Arrival.CompareTo(_requests[b].Arrival));
-        foreach (int id in victims)
+        // In the order they arrived (each arrival has its own number): which pool slot a request was given depends on
+        // what came and went before it.
+        Array.Sort(_victimArrivals, _victimIds, 0, victims);
+        for (int v = 0; v < victims; v++)
         {
-            var r = _requests[id];
+            var r = _requests[_victimIds[v]];
             Abort(rep, r);
             if (r.CacheInitResource >= 0)
             {
@@ -1043,14 +1055,18 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         {
             var resumptions = new List<ParkedResumption>();
             foreach (var w in _parked) w.CollectServing(resumptions);
-            var order = Enumerable.Range(0, resumptions.Count).ToArray();
-            Array.Sort(order, (a, b) =>
-            {
-                var (x, y) = (resumptions[a], resumptions[b]);
-                return x.ScheduledAt != y.ScheduledAt ? x.ScheduledAt.CompareTo(y.ScheduledAt) : x.Order != y.Order ? x.Order.CompareTo(y.Order) : a.CompareTo(b);
-            });
-            foreach (int i in order) resumptions[i].Resume();
+            var order = new ResumptionOrder[resumptions.Count];
+            for (int i = 0; i < order.Length; i++) order[i] = new ResumptionOrder(resumptions[i].ScheduledAt, resumptions[i].Order, i);
+            Array.Sort(order);
+            foreach (var o in order) resumptions[o.Index].Resume();
         }
+    }
+
+    /// <summary>Where a resumption goes: by when the request path scheduled it, then its owner's order, then as collected.</summary>
+    private readonly record struct ResumptionOrder(long ScheduledAt, long Order, int Index) : IComparable<ResumptionOrder>
+    {
+        public int CompareTo(ResumptionOrder o) =>
+            ScheduledAt != o.ScheduledAt ? ScheduledAt.CompareTo(o.ScheduledAt) : Order != o.Order ? Order.CompareTo(o.Order) : Index.CompareTo(o.Index);
     }
 
     /// <summary>The replica's cacher for <paramref name="res"/> lists it from etcd; until that lands it is not ready.</summary>
