@@ -33,6 +33,7 @@ public sealed class DataPlane : IEventHandler
     private int _ticks;
 
     /// <summary><paramref name="nodes"/> nodes at the start, in arrays of <paramref name="slots"/> (the most the scenario reaches; default the same).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public DataPlane(Simulation sim, ApiServerSet api, int nodes, DataPlaneConfig cfg, Kubelets? kubelets, Controllers? controllers, Timeline timeline, int slots = 0)
     {
         _sim = sim;

@@ -24,6 +24,7 @@ public sealed class KubeProxies : IEndpointWatchers, IWatchingListener
     private readonly int _initial;
 
     /// <summary><paramref name="nodes"/> nodes at the start, in arrays of <paramref name="slots"/> (the most the scenario reaches).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public KubeProxies(Simulation sim, ApiServerSet api, int nodes, bool enabled, int slots = 0)
     {
         _initial = nodes;

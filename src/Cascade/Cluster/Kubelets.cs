@@ -54,6 +54,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     private readonly int[] _placeOf, _nodeAt;
 
     /// <summary><paramref name="nodes"/> nodes at the start, in arrays of <paramref name="slots"/> (the most the scenario reaches; default the same).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public Kubelets(Simulation sim, ApiServerSet api, int nodes, long renewTicks, long leaseTimeoutTicks, long statusTicks, bool watchPods, int slots = 0)
     {
         int initial = nodes;
@@ -185,6 +186,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     public long PodStatusFailures { get; private set; }
 
     /// <summary>Lets the kubelets write the status of the data plane's tracked pods; <paramref name="listener"/> hears each write that lands.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void AttachPods(PodTable pods, IPodStatusListener listener)
     {
         _podTable = pods;

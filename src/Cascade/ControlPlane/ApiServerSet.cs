@@ -184,6 +184,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     /// <summary>Every client of this cluster's API servers (a network partition or block cuts them off by setting <see cref="ApiClient.Blocked"/>).</summary>
     public IReadOnlyList<ApiClient> Clients => _clients;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ApiClient CreateClient(double qps, int burst, long timeoutTicks = 0, int maxRetries = 10)
     {
         var c = new ApiClient(_clients.Count, qps, burst, timeoutTicks, maxRetries, _connections);
@@ -193,6 +194,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     /// <summary>Resolves a call against this cluster: its resource and its APF classification for this identity.</summary>
     /// <param name="resource">A resource, or a subresource as "nodes/status" (<see cref="Subresources"/>).</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public ApiCall DefineCall(string name, string user, IReadOnlyList<string> groups, string verb, string resource,
         string? ns, string resourceVersion = "", bool hasSelector = false, double selectivity = 1, long limit = 0,
         double scopeFraction = 1, bool indexed = false, bool sendInitialEvents = false, long objectBytes = 0, int watchKey = 0)
@@ -240,6 +242,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     /// say otherwise), the relist from the last synced version (unpaginated, so the cache serves it), the
     /// consistent relist (RV=""), the WATCH, and the WatchList start (a WATCH with initial events).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public InformerCalls DefineInformer(string name, string user, IReadOnlyList<string> groups, string resource, string? ns,
         bool hasSelector = false, double selectivity = 1, double scopeFraction = 1, bool indexed = false,
         long pageSize = InformerCalls.DefaultPageSize, string initialResourceVersion = InformerCalls.DefaultResourceVersion, int watchKey = 0)

@@ -117,6 +117,7 @@ public sealed class ApfConfiguration
     /// times (lease, status, registration, its informer's list and watch). The caller owns it (one per cluster: this
     /// configuration is shared by the fleet's threads and stays immutable).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public Classification Classify(in RequestDigest request, Dictionary<(int Schema, string Distinguisher), ulong>? flowHashes = null)
     {
         int selected = -1;
@@ -204,6 +205,7 @@ public sealed class ApfConfiguration
 
     // ---- match.go ----
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool Matches(in RequestDigest rd, FlowSchema fs)
     {
         foreach (var rule in fs.Rules)
@@ -221,6 +223,7 @@ public sealed class ApfConfiguration
         return false;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool MatchesASubject(in RequestDigest rd, List<Subject> subjects)
     {
         foreach (var s in subjects)
@@ -244,6 +247,7 @@ public sealed class ApfConfiguration
     }
 
     /// <summary>serviceaccount.MatchesUsername / serviceAccountMatchesNamespace on "system:serviceaccount:NS:NAME".</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ServiceAccountMatches(string ns, string name, string user)
     {
         const string prefix = "system:serviceaccount:";
@@ -255,6 +259,7 @@ public sealed class ApfConfiguration
         return name == "*" || rest[1..].SequenceEqual(name);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool MatchesResourceRule(in RequestDigest rd, ResourcePolicyRule rule)
     {
         if (!ContainsOrWildcard(rule.Verbs, rd.Verb, "*")) return false;
@@ -280,6 +285,7 @@ public sealed class ApfConfiguration
     }
 
     /// <summary>containsString: the wildcard counts only as the list's sole member (validation ensures that).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ContainsOrWildcard(List<string> list, string x, string wildcard)
     {
         if (list.Count == 1 && list[0] == wildcard) return true;
