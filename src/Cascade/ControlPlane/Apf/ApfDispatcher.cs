@@ -428,12 +428,7 @@ public sealed class ApfDispatcher : IEventHandler
         ref ApfRequest r = ref _table.Items[id];
         if (r.State != ApfRequest.Queued || r.Token != token || r.Owner != _owner) return;
         r.QueueWaitTimer = EventHandle.None;
-        var qs = _levels[r.Level];
-        long now = _sim.Now;
-        qs.RemoveWaiting(ref r, now);
-        r.State = ApfRequest.Free;
-        // Upstream dispatches nothing here: the blocked head, if any, waits for the next finish or arrival.
-        Reject(id, qs, RejectReason.TimeOut, now);
+        Eject(id, ref r, RejectReason.TimeOut);
     }
 
     /// <summary>
@@ -449,12 +444,19 @@ public sealed class ApfDispatcher : IEventHandler
         if (r.State != ApfRequest.Queued || r.Owner != _owner) return false;
         if (!r.QueueWaitTimer.IsNone) _sim.Cancel(r.QueueWaitTimer);
         r.QueueWaitTimer = EventHandle.None;
+        Eject(id, ref r, RejectReason.Cancelled);
+        return true;
+    }
+
+    /// <summary>Takes waiting request <paramref name="id"/> out of its queue and rejects it for <paramref name="reason"/>.</summary>
+    private void Eject(int id, ref ApfRequest r, RejectReason reason)
+    {
         var qs = _levels[r.Level];
         long now = _sim.Now;
         qs.RemoveWaiting(ref r, now);
         r.State = ApfRequest.Free;
-        Reject(id, qs, RejectReason.Cancelled, now);
-        return true;
+        // Upstream dispatches nothing here: the blocked head, if any, waits for the next finish or arrival.
+        Reject(id, qs, reason, now);
     }
 
     private void Reject(int id, QueueSet qs, RejectReason reason, long now)
