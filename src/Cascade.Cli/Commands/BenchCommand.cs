@@ -188,14 +188,17 @@ public static class BenchCommand
             int n = parse.GetValue(nodes);
             double h = parse.GetValue(hours);
             if (n < 1) throw new InputException("must be at least 1", field: "--nodes");
-            if (!(h > 0)) throw new InputException("must be positive", field: "--hours");
+            // In whole microseconds, the simulator's resolution: hours × 3600 in floating point is rarely a whole number of them.
+            long ticks = SimTime.FromSeconds(h * 3600);
+            if (!(h > 0) || ticks <= 0) throw new InputException("must be positive (at least a microsecond)", field: "--hours");
             var path = System.IO.Path.Combine(Bundled.Directory, "list-storm.yaml");
-            var scenario = Cascade.Scenarios.ScenarioLoader.LoadFile(path, new[] { $"cluster.nodes={n}", $"duration={h * 3600}s" });
+            var scenario = Cascade.Scenarios.ScenarioLoader.LoadFile(path, new[] { $"cluster.nodes={n}", $"duration={ticks}us" });
             // Warm-up, as BenchmarkDotNet's: the same cluster for up to ten simulated minutes (no longer than the timed
             // run), three times, so that the timed run finds its hot paths compiled by the JIT's last tier rather than
             // compiling them as it goes. A fresh process running the same hour pays that compilation too.
-            double warmUpSeconds = Math.Min(600, h * 3600);
-            var warmUp = Cascade.Scenarios.ScenarioLoader.LoadFile(path, new[] { $"cluster.nodes={n}", $"duration={warmUpSeconds}s" });
+            long warmUpTicks = Math.Min(SimTime.FromSeconds(600), ticks);
+            double warmUpSeconds = SimTime.ToSeconds(warmUpTicks);
+            var warmUp = Cascade.Scenarios.ScenarioLoader.LoadFile(path, new[] { $"cluster.nodes={n}", $"duration={warmUpTicks}us" });
             for (int w = 0; w < WarmUpRuns; w++) Cascade.Results.ScenarioRunner.Run(warmUp, 1, threads: 1);
             var start = System.Diagnostics.Stopwatch.GetTimestamp();
             long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);

@@ -79,6 +79,18 @@ public class CliTests
     }
 
     [Fact]
+    public void Bench_cluster_takes_hours_that_are_no_whole_number_of_microseconds_and_refuses_less_than_one_in_one_line()
+    {
+        // 0.0003 h × 3600 is 1.0799999999999998 s in floating point: timed to the microsecond, not refused.
+        var root = RunJson("bench", "cluster", "--nodes", "50", "--hours", "0.0003", "-o", "json");
+        Assert.Equal(1.08, root.GetProperty("warmUpSimulatedSeconds").GetDouble(), 9);
+        Assert.True(root.GetProperty("events").GetInt64() > 0);
+        var (code, stdout, err) = Run("bench", "cluster", "--nodes", "50", "--hours", "1e-12");
+        Assert.Equal((2, ""), (code, stdout));
+        Assert.Equal("cascade: error: --hours: must be positive (at least a microsecond)", err.Trim());
+    }
+
+    [Fact]
     public void Bench_replay_times_each_run_says_whether_they_agree_and_holds_only_the_bundled_replay_to_the_budget()
     {
         var root = RunJson("bench", "replay", "--runs", "2", "--threads", "1", "--set", "duration=1m", "-o", "json");
