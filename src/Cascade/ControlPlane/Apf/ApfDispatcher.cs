@@ -433,19 +433,18 @@ public sealed class ApfDispatcher : IEventHandler
 
     /// <summary>
     /// The client of request <paramref name="id"/> gave up: if it still waits in one of this dispatcher's queues it is
-    /// ejected now and rejected as cancelled (true). The request's context is cancelled when its client goes away, and
+    /// ejected now and rejected as cancelled; else nothing happens. The request's context is cancelled when its client goes away, and
     /// a queued request's decision promise resolves to decisionCancel on that (queueset.go, request.wait): it leaves
     /// its queue, counts as a "cancelled" rejection and a dropped request, and nothing is dispatched for it.
     /// </summary>
-    public bool Cancel(int id)
+    public void Cancel(int id)
     {
-        if ((uint)id >= (uint)_table.Items.Length) return false;
+        if ((uint)id >= (uint)_table.Items.Length) return;
         ref ApfRequest r = ref _table.Items[id];
-        if (r.State != ApfRequest.Queued || r.Owner != _owner) return false;
+        if (r.State != ApfRequest.Queued || r.Owner != _owner) return;
         if (!r.QueueWaitTimer.IsNone) _sim.Cancel(r.QueueWaitTimer);
         r.QueueWaitTimer = EventHandle.None;
         Eject(id, ref r, RejectReason.Cancelled);
-        return true;
     }
 
     /// <summary>Takes waiting request <paramref name="id"/> out of its queue and rejects it for <paramref name="reason"/>.</summary>

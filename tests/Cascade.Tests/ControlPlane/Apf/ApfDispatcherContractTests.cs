@@ -49,6 +49,38 @@ public class ApfDispatcherContractTests
     }
 
     [Fact]
+    public void Cancelling_ejects_only_a_request_waiting_in_this_dispatchers_queue()
+    {
+        var sim = new Simulation(1);
+        var config = ApfFixtures.OneLevel(shares: 1, queues: 1, handSize: 1);
+        var table = new ApfRequestTable();
+        var host = new Host();
+        var apf = new ApfDispatcher(sim, config, 1, host, table);
+        var sibling = new ApfDispatcher(sim, config, 1, new Host(), table);
+        var alice = ApfFixtures.User(config, "alice");
+        int level = alice.PriorityLevel;
+        apf.Admit(0, alice, OneSeat, SimTime.FromSeconds(15));
+        apf.Admit(1, alice, OneSeat, SimTime.FromSeconds(15));
+        Assert.Equal([0], host.Dispatched);
+        Assert.Equal(1, apf.QueuedRequests(level));
+        apf.Cancel(0);                 // executing: it keeps its seat
+        sibling.Cancel(1);             // waiting, but in the other replica's queue
+        apf.Cancel(7);                 // never held
+        apf.Cancel(table.Items.Length); // beyond the table
+        Assert.Equal((1, 0), (apf.QueuedRequests(level), host.Rejected.Count));
+        int pending = sim.PendingEvents;
+        apf.Cancel(1);
+        Assert.Equal((0, 1L), (apf.QueuedRequests(level), apf.Rejected(level, RejectReason.Cancelled)));
+        Assert.Equal(pending - 1, sim.PendingEvents); // its queue-wait timer went with it
+        Assert.Equal((1, RejectReason.Cancelled), (host.Rejected[0].Id, host.Rejected[0].Reason));
+        apf.Cancel(1);                 // once only
+        sim.Run(untilTicks: SimTime.FromSeconds(20));
+        Assert.Single(host.Rejected);
+        apf.Finish(0);
+        Assert.Equal([0], host.Dispatched); // nothing was left to dispatch
+    }
+
+    [Fact]
     public void A_level_is_quiet_with_nobody_waiting_and_at_most_half_its_seats_taken()
     {
         // What lets ApiServerSet serve a write in closed form (docs/model.md, "Closed-form Lease renewals").
