@@ -179,15 +179,18 @@ public static class BenchCommand
     {
         var nodes = new Option<int>("--nodes") { Description = "Nodes of the cluster", DefaultValueFactory = _ => 5000 };
         var hours = new Option<double>("--hours") { Description = "Simulated hours", DefaultValueFactory = _ => 1 };
-        var cmd = new Command("cluster", "Time a list-storm cluster (scenarios/list-storm.yaml) for simulated hours, after three warm-up runs of up to ten simulated minutes on it (as BenchmarkDotNet warms up); report events/s and speed-up over real time")
+        var runs = RunsOption(1);
+        var cmd = new Command("cluster", "Time a list-storm cluster (scenarios/list-storm.yaml) for simulated hours, --runs times, after three warm-up runs of up to ten simulated minutes on it (as BenchmarkDotNet warms up); report the fastest run's wall time (and the median), events/s and speed-up over real time")
         {
-            nodes, hours,
+            nodes, hours, runs,
         };
         cmd.SetAction(parse =>
         {
             int n = parse.GetValue(nodes);
             double h = parse.GetValue(hours);
+            int timedRuns = parse.GetValue(runs);
             if (n < 1) throw new InputException("must be at least 1", field: "--nodes");
+            if (timedRuns < 1) throw new InputException("must be at least 1", field: "--runs");
             // In whole microseconds, the simulator's resolution: hours × 3600 in floating point is rarely a whole number of them.
             long ticks = SimTime.FromSeconds(h * 3600);
             if (!(h > 0) || ticks <= 0) throw new InputException("must be positive (at least a microsecond)", field: "--hours");
@@ -200,27 +203,38 @@ public static class BenchCommand
             double warmUpSeconds = SimTime.ToSeconds(warmUpTicks);
             var warmUp = Cascade.Scenarios.ScenarioLoader.LoadFile(path, new[] { $"cluster.nodes={n}", $"duration={warmUpTicks}us" });
             for (int w = 0; w < WarmUpRuns; w++) Cascade.Results.ScenarioRunner.Run(warmUp, 1, threads: 1);
-            var start = System.Diagnostics.Stopwatch.GetTimestamp();
-            long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-            var output = Cascade.Results.ScenarioRunner.Run(scenario, 1, threads: 1);
-            double wall = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds;
-            long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+            long events = 0, allocated = 0;
+            var timed = Time(timedRuns, () =>
+            {
+                long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+                var output = Cascade.Results.ScenarioRunner.Run(scenario, 1, threads: 1);
+                allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+                events = output.Result.Events;
+                return Json.Serialize(output.Result);
+            });
+            double wall = timed.WallSecondsMin;
             var result = new
             {
                 nodes = n,
                 simulatedHours = h,
+                runs = timedRuns,
                 wallSeconds = wall,
-                events = output.Result.Events,
-                eventsPerSecond = output.Result.Events / wall,
+                wallSecondsMedian = timed.WallSecondsMedian,
+                wallSecondsEach = timed.WallSeconds,
+                timed.Identical,
+                events,
+                eventsPerSecond = events / wall,
                 speedUp = h * 3600 / wall,
-                allocatedBytes = allocated,
+                allocatedBytes = allocated,   // of the last timed run
                 peakWorkingSetBytes = Environment.WorkingSet,
                 warmUpRuns = WarmUpRuns,
                 warmUpSimulatedSeconds = warmUpSeconds,
             };
             return Print(parse, result,
                 ("cluster", $"{n:N0} nodes, {h:G} h simulated"),
-                ("wall time", $"{wall:F2} s, after {WarmUpRuns} warm-up runs of {warmUpSeconds:G} simulated s"),
+                ("wall time", timedRuns == 1
+                    ? $"{wall:F2} s, after {WarmUpRuns} warm-up runs of {warmUpSeconds:G} simulated s"
+                    : $"{wall:F2} / {timed.WallSecondsMedian:F2} s (min / median of {timedRuns}: {string.Join(", ", timed.WallSeconds.Select(w => $"{w:F2}"))}), after {WarmUpRuns} warm-up runs of {warmUpSeconds:G} simulated s"),
                 ("events", $"{result.events:N0}"),
                 ("events/s", $"{result.eventsPerSecond:N0}"),
                 ("faster than real time", $"{result.speedUp:N0}×"),

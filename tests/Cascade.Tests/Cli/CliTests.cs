@@ -76,6 +76,21 @@ public class CliTests
         Assert.Equal(36, root.GetProperty("warmUpSimulatedSeconds").GetDouble(), 9);   // 0.01 h, not ten minutes
         Assert.True(root.GetProperty("events").GetInt64() > 0);
         Assert.True(root.GetProperty("wallSeconds").GetDouble() > 0);
+        Assert.Equal(1, root.GetProperty("runs").GetInt32());
+    }
+
+    [Fact]
+    public void Bench_cluster_times_its_runs_one_after_another_and_reports_the_fastest_and_the_median()
+    {
+        var root = RunJson("bench", "cluster", "--nodes", "50", "--hours", "0.005", "--runs", "3", "-o", "json");
+        var each = root.GetProperty("wallSecondsEach").EnumerateArray().Select(w => w.GetDouble()).ToList();
+        Assert.Equal((3, 3), (root.GetProperty("runs").GetInt32(), each.Count));
+        Assert.Equal(each.Min(), root.GetProperty("wallSeconds").GetDouble());
+        Assert.Equal(each.Order().ElementAt(1), root.GetProperty("wallSecondsMedian").GetDouble());
+        Assert.True(root.GetProperty("identical").GetBoolean());
+        Assert.Equal(root.GetProperty("events").GetInt64() / each.Min(), root.GetProperty("eventsPerSecond").GetDouble(), 6);
+        var (code, _, err) = Run("bench", "cluster", "--nodes", "50", "--runs", "0");
+        Assert.Equal((2, "cascade: error: --runs: must be at least 1"), (code, err.Trim()));
     }
 
     [Fact]
