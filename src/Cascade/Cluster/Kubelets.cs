@@ -321,9 +321,9 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         if (_pods.Length > 0) _pods[n].Start(boot);
     }
 
-    /// <summary>The attempt of the node at place <paramref name="p"/> failed: the next one (<paramref name="kind"/>) after one more step of <paramref name="backoff"/>.</summary>
-    private bool _cappedLane;
+    private bool _cappedLane;   // the back-off's cap has its lane
 
+    /// <summary>The attempt of the node at place <paramref name="p"/> failed: the next one (<paramref name="kind"/>) after one more step of <paramref name="backoff"/>.</summary>
     private void Retry(int p, Backoff backoff, int kind)
     {
         _retry[p] = backoff.Next(_retry[p]);

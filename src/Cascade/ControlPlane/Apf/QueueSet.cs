@@ -20,8 +20,8 @@ namespace Cascade.ControlPlane.Apf;
 // final seats wider than C, exempt (no limit) and reject-type (no queues) levels, the seat-demand gauge fed
 // to borrowing, R as a wrapping 64-bit count with its epoch advance (syncTimeLocked/advanceEpoch), a waiting
 // request's removal when its client gives up (request.wait's decisionCancel, through ApfDispatcher.Cancel).
-// Left out: queue removal after a shrinking reconfiguration (configurations are fixed), metrics. Checked against upstream's own queueset
-// tests by tests/Cascade.Tests/ControlPlane/Apf/UpstreamQueueSetTests.cs.
+// Left out: queue removal after a shrinking reconfiguration (configurations are fixed), metrics. Checked against
+// upstream's own queueset tests by tests/Cascade.Tests/ControlPlane/Apf/UpstreamQueueSetTests.cs.
 // One deliberate fix: when final seats are reshaped at dispatch, the waiting-seats total drops by the
 // seats the request was counted with, not the reshaped ones (upstream would drift by the difference).
 

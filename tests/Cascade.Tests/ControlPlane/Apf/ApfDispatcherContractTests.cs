@@ -49,6 +49,14 @@ public class ApfDispatcherContractTests
     }
 
     [Fact]
+    public void Every_reject_reason_has_its_counter_slot_and_its_metric_label()
+    {
+        Assert.Equal(RejectReasons.Count, Enum.GetValues<RejectReason>().Length);
+        Assert.Equal(RejectReasons.Count, Cascade.Samples.MetricLabels.RejectReasonLabels.Length);
+        Assert.Equal("cancelled", Cascade.Samples.MetricLabels.RejectReasonLabels[(int)RejectReason.Cancelled]);
+    }
+
+    [Fact]
     public void Cancelling_ejects_only_a_request_waiting_in_this_dispatchers_queue()
     {
         var sim = new Simulation(1);
