@@ -428,7 +428,11 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         // Parked attempts take their tokens when they are caught up: first those before now, in time order.
         if (r.Client.ParkedAttempts > 0) CatchUpParked(throughNow: false);
         long wait = r.Client.ReserveToken(_sim.Now);
-        if (wait == 0) OnTransmit(r);
+        if (wait == 0)
+        {
+            _warmed ^= _apfRequests.Warm(r.Id);
+            OnTransmit(r);
+        }
         else r.StageEvent = _sim.Schedule(wait, this, Transmit, r.Id);
     }
 
@@ -437,8 +441,6 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private void OnTransmit(Request r)
     {
         r.StageEvent = EventHandle.None;
-        // The request's APF entry is read now, so that its miss overlaps the connection's below instead of following it.
-        _warmed ^= _apfRequests.Warm(r.Id);
         var connections = r.Connections;
         int slot = r.ConnectionSlot;
         if (connections.Blocked(slot))
@@ -508,7 +510,8 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         get
         {
-            foreach (var rep in _replicas) if (rep.Up) return true;
+            // By index: a list's enumerator is not always inlined, and this is asked on every refused attempt.
+            for (int i = 0; i < _replicas.Count; i++) if (_replicas[i].Up) return true;
             return false;
         }
     }
@@ -543,7 +546,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     private void CatchUpParked(bool throughNow)
     {
-        foreach (var w in _parked) w.CatchUp(_sim.Now, throughNow);
+        for (int i = 0; i < _parked.Count; i++) _parked[i].CatchUp(_sim.Now, throughNow);
     }
 
     private long _arrivals;
@@ -551,11 +554,11 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private int PickReplica()
     {
         int up = 0;
-        foreach (var rep in _replicas) if (rep.Up) up++;
+        for (int i = 0; i < _replicas.Count; i++) if (_replicas[i].Up) up++;
         if (up == 0) return -1;
         int k = _lb.NextInt(up);
-        foreach (var rep in _replicas)
-            if (rep.Up && k-- == 0) return rep.Index;
+        for (int i = 0; i < _replicas.Count; i++)
+            if (_replicas[i].Up && k-- == 0) return _replicas[i].Index;
         return -1;
     }
 
@@ -1134,6 +1137,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         {
             case Transmit:
             case RetryKind:
+                // The request's APF entry is read first, by number, so that its miss overlaps the request object's (and
+                // the connection's after it) instead of following them.
+                _warmed ^= _apfRequests.Warm(id);
                 OnTransmit(_requests[id]);
                 break;
             case DeliverUnavailable:

@@ -76,7 +76,8 @@ public class CliTests
         Assert.Equal(36, root.GetProperty("warmUpSimulatedSeconds").GetDouble(), 9);   // 0.01 h, not ten minutes
         Assert.True(root.GetProperty("events").GetInt64() > 0);
         Assert.True(root.GetProperty("wallSeconds").GetDouble() > 0);
-        Assert.Equal(1, root.GetProperty("runs").GetInt32());
+        Assert.Equal(3, root.GetProperty("runs").GetInt32());   // by default the budget's min / median of three
+        Assert.Equal(3, root.GetProperty("wallSecondsEach").GetArrayLength());
     }
 
     [Fact]

@@ -46,6 +46,7 @@ internal sealed class QueueSet
     // Bit i set ⇔ queue i has requests waiting: dispatch visits only those, in the same round-robin order.
     private readonly ulong[] _waitingMask;
     private readonly int _handSize;
+    private readonly int[] _dealt;   // a hand dealt for a flow that keeps none (ShuffleShard)
     private readonly int _cardBits;
     private readonly ulong _handTag;
     private readonly int _queueLengthLimit;
@@ -69,6 +70,7 @@ internal sealed class QueueSet
         _queues = new FairQueue[HasQueues ? config.Queues : 0];
         _waitingMask = new ulong[(_queues.Length + 63) / 64];
         _handSize = HasQueues ? config.HandSize : 0;
+        _dealt = new int[_handSize];
         _cardBits = ShuffleShardDealer.CardBits(_queues.Length);
         _handTag = ShuffleShardDealer.Tag(_queues.Length, _handSize);
         _queueLengthLimit = config.QueueLengthLimit;
@@ -351,10 +353,10 @@ internal sealed class QueueSet
     /// <summary>shuffleShardLocked: deal the flow's hand; join the queue with the least waiting work.</summary>
     private int ShuffleShard(ulong hashValue, ulong packedHand)
     {
-        Span<int> hand = stackalloc int[_handSize];
-        if (!ShuffleShardDealer.IsHandOf(packedHand, _handTag)) ShuffleShardDealer.Deal(hashValue, _queues.Length, hand);
-        else
-            for (int i = 0; i < _handSize; i++) hand[i] = ShuffleShardDealer.Card(packedHand, i, _cardBits);
+        // A flow's hand is usually kept with it, packed (its cards are read from the word); else it is dealt here, into
+        // a buffer of this queue set's (no stack allocation per request).
+        bool packed = ShuffleShardDealer.IsHandOf(packedHand, _handTag);
+        if (!packed) ShuffleShardDealer.Deal(hashValue, _queues.Length, _dealt);
         // Visit the hand from a rotating offset (the enqueue count modulo the hand) so that equal queues are not
         // always resolved the same way; the offset and the card are wrapped by comparison, not by division.
         int k = _handOffset;
@@ -363,7 +365,7 @@ internal sealed class QueueSet
         long bestWork = long.MaxValue;
         for (int i = 0; i < _handSize; i++)
         {
-            int qi = hand[k];
+            int qi = packed ? ShuffleShardDealer.Card(packedHand, k, _cardBits) : _dealt[k];
             if (++k == _handSize) k = 0;
             long work = _queues[qi].WaitingWork;
             if (work < bestWork)
