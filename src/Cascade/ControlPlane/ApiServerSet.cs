@@ -430,6 +430,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         long wait = r.Client.ReserveToken(_sim.Now);
         if (wait == 0)
         {
+            // Its APF entry is read now (OnEvent reads it by number), so that its miss overlaps the connection's.
             _warmed ^= _apfRequests.Warm(r.Id);
             OnTransmit(r);
         }
