@@ -27,7 +27,7 @@ internal interface IParkedOwner
 /// attempt <see cref="CycleTicks"/> − <see cref="AnswerTicks"/> after that. All share the cycle, so a FIFO ring in
 /// order of each node's next answer stays in time order. Nothing here allocates once the ring has grown.
 /// </summary>
-internal sealed class ParkedRenewals
+internal sealed class ParkedRenewals : Cascade.ControlPlane.IParkedResumer
 {
     private struct Entry
     {
@@ -155,10 +155,13 @@ internal sealed class ParkedRenewals
             long answerAt = _answerAt[node];
             bool sent = _isSent[node];
             _isParked[node] = false;
-            into.Add(new Cascade.ControlPlane.ParkedResumption(answerAt - (sent ? AnswerTicks : CycleTicks), k, () => _owner.Resume(node, answerAt, sent)));
+            into.Add(new Cascade.ControlPlane.ParkedResumption(answerAt - (sent ? AnswerTicks : CycleTicks), k, this, node, answerAt, sent));
         }
         _head = _count = _sent = 0;
     }
+
+    /// <summary>Node <paramref name="item"/>, collected by <see cref="CollectAll"/>, goes back to events: its answer at <paramref name="at"/> (of an attempt <paramref name="sent"/> or not).</summary>
+    public void Resume(int item, long at, bool sent) => _owner.Resume(item, at, sent);
 
     /// <summary>Node <paramref name="node"/> leaves the ring at <paramref name="now"/>: with <paramref name="resume"/> its pending step becomes an event, else it is gone.</summary>
     public void Unpark(int node, long now, bool resume)

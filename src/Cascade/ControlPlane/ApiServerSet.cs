@@ -179,7 +179,15 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     /// <summary>Every informer made against this cluster (restarted processes' informers included), for the report.</summary>
     public IReadOnlyList<Informer> Informers => _informers;
 
-    internal void Register(Informer informer) => _informers.Add(informer);
+    /// <summary>Registers <paramref name="informer"/>; returns its number among this cluster's informers (<see cref="InformerAt"/>).</summary>
+    internal int Register(Informer informer)
+    {
+        _informers.Add(informer);
+        return _informers.Count - 1;
+    }
+
+    /// <summary>The informer registered as number <paramref name="number"/>.</summary>
+    internal Informer InformerAt(int number) => _informers[number];
 
     /// <summary>Every client of this cluster's API servers (a network partition or block cuts them off by setting <see cref="ApiClient.Blocked"/>).</summary>
     public IReadOnlyList<ApiClient> Clients => _clients;
@@ -1060,14 +1068,21 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         foreach (var res in Resources.All) StartCacheInit(rep, res);
         if (_parked.Count > 0)
         {
-            var resumptions = new List<ParkedResumption>();
+            var resumptions = _resumptions;
             foreach (var w in _parked) w.CollectServing(resumptions);
-            var order = new ResumptionOrder[resumptions.Count];
-            for (int i = 0; i < order.Length; i++) order[i] = new ResumptionOrder(resumptions[i].ScheduledAt, resumptions[i].Order, i);
-            Array.Sort(order);
-            foreach (var o in order) resumptions[o.Index].Resume();
+            int n = resumptions.Count;
+            if (_resumptionOrder.Length < n) _resumptionOrder = new ResumptionOrder[Math.Max(n, 2 * _resumptionOrder.Length)];
+            var order = _resumptionOrder;
+            for (int i = 0; i < n; i++) order[i] = new ResumptionOrder(resumptions[i].ScheduledAt, resumptions[i].Order, i);
+            Array.Sort(order, 0, n);
+            for (int i = 0; i < n; i++) resumptions[order[i].Index].Resume();
+            resumptions.Clear();
         }
     }
+
+    // What OnRestart collects and sorts, kept from one restart to the next: a restart resumes tens of thousands.
+    private readonly List<ParkedResumption> _resumptions = new();
+    private ResumptionOrder[] _resumptionOrder = Array.Empty<ResumptionOrder>();
 
     /// <summary>Where a resumption goes: by when the request path scheduled it, then its owner's order, then as collected.</summary>
     private readonly record struct ResumptionOrder(long ScheduledAt, long Order, int Index) : IComparable<ResumptionOrder>

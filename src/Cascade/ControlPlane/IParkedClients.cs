@@ -22,5 +22,18 @@ internal interface IParkedClients
     void CollectServing(List<ParkedResumption> into);
 }
 
-/// <summary>One kept attempt going back to events: its event was scheduled at <paramref name="ScheduledAt"/> on the request path (<paramref name="Order"/> among those of the same instant).</summary>
-internal readonly record struct ParkedResumption(long ScheduledAt, long Order, Action Resume);
+/// <summary>
+/// One kept attempt going back to events: its event was scheduled at <paramref name="ScheduledAt"/> on the request path
+/// (<paramref name="Order"/> among those of the same instant); <paramref name="Owner"/> resumes its <paramref name="Item"/>
+/// with what it kept of it (<paramref name="At"/>, <paramref name="Sent"/>). No delegate: a restart resumes tens of thousands.
+/// </summary>
+internal readonly record struct ParkedResumption(long ScheduledAt, long Order, IParkedResumer Owner, int Item, long At = 0, bool Sent = false)
+{
+    public void Resume() => Owner.Resume(Item, At, Sent);
+}
+
+/// <summary>Gives one kept attempt back to events (<see cref="ParkedResumption"/>).</summary>
+internal interface IParkedResumer
+{
+    void Resume(int item, long at, bool sent);
+}

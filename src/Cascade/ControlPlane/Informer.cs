@@ -49,6 +49,9 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
     private WatchHandle _watchHandle = WatchHandle.None;
     private EventHandle _timer = EventHandle.None;
 
+    /// <summary>This informer's number among its cluster's (ApiServerSet.InformerAt).</summary>
+    internal int Number { get; }
+
     public Informer(Simulation sim, ApiServerSet api, ApiClient client, InformerCalls calls, RandomStream rng)
     {
         _sim = sim;
@@ -56,7 +59,7 @@ public sealed class Informer : IApiCaller, IWatcher, IEventHandler, IBlockWatche
         _client = client;
         _calls = calls;
         _rng = rng;
-        api.Register(this);
+        Number = api.Register(this);
         client.WatchBlocked(this, 0);
         rng.Informers++;
     }
