@@ -732,6 +732,13 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             Complete(r);
             return;
         }
+        if (r.Phase == RequestPhase.Committing)
+        {
+            // Committed after the API server let go of it: the object changed all the same.
+            FanOut(r.Call.Resource, r.Call.ObjectBytes, r.Call.WatchKey);
+            Finish(r, RequestOutcome.Ok);
+            return;
+        }
         if (r.Phase != RequestPhase.EtcdRead) throw new InvalidOperationException($"etcd finished request {id} in phase {r.Phase} init={r.CacheInitResource}");
         StartCpu(_replicas[r.Replica], r);
     }
@@ -854,11 +861,52 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         }
         else
         {
-            r.Abandoned = true; // the server goes on with it; its answer will be dropped
+            r.Abandoned = true; // its answer, if the server still gives one, is dropped
             // Still waiting in an APF queue, it is ejected as its context ends (a "cancelled" 429 nobody reads, Finish).
             if (r.Phase == RequestPhase.Queued) _replicas[r.Replica].Dispatcher.Cancel(id);
+            else if (r.Phase == RequestPhase.EtcdWrite) Detach(r);
+            else if (EndsWithItsContext(r)) EndAbandoned(r);
         }
         caller?.OnResponse(tag, RequestOutcome.ClientTimeout, latency, WatchHandle.None);
+    }
+
+    /// <summary>
+    /// Whether an executing request stops when its client's context ends: a range or a decode over etcd's items
+    /// (etcd stops ranging, and the etcd3 store checks the context before each item), a wait for a fresh cache, a
+    /// write's admission (the handler answers at once; the write it would send fails on the ended context). A read
+    /// served from the watch cache goes on: nothing checks the context while its items are filtered and encoded
+    /// (docs/model.md, "Request path").
+    /// </summary>
+    private static bool EndsWithItsContext(Request r) => r.Phase switch
+    {
+        RequestPhase.EtcdRead or RequestPhase.CacheWait => true,
+        RequestPhase.Cpu => r.VerbClass == VerbClass.Mutating || (r.VerbClass is VerbClass.List or VerbClass.Get && !r.FromCache),
+        _ => false,
+    };
+
+    /// <summary>An executing request whose client gave up stops where it is: a 504, and its seats free for others.</summary>
+    private void EndAbandoned(Request r)
+    {
+        var rep = _replicas[r.Replica];
+        Abort(rep, r);
+        Metrics.OnTimedOut(r.PriorityLevel, r.VerbClass, r.ReportedVerb, r.Exempt, _sim.Now - r.ArrivedAt);
+        r.Phase = RequestPhase.Answering;
+        rep.Dispatcher.Finish(r.Id);
+        Finish(r, RequestOutcome.ClientTimeout);
+    }
+
+    /// <summary>
+    /// A write whose client gave up while etcd commits it: the handler's finisher answers 504 as the context ends and
+    /// its seats free, while the commit, already proposed, goes on and its watch event still goes out (OnEtcdServed).
+    /// </summary>
+    private void Detach(Request r)
+    {
+        var rep = _replicas[r.Replica];
+        Metrics.OnTimedOut(r.PriorityLevel, r.VerbClass, r.ReportedVerb, r.Exempt, _sim.Now - r.ArrivedAt);
+        CancelServerTimeout(r);
+        ReleaseMemory(rep, r);
+        r.Phase = RequestPhase.Committing;
+        rep.Dispatcher.Finish(r.Id);
     }
 
     // ---------------------------------------------------------------- failures and restarts

@@ -7,9 +7,10 @@ namespace Cascade.ControlPlane;
 /// <summary>
 /// Where an attempt is. Throttled: waiting for a client token or a Retry-After, not yet sent. Queued,
 /// EtcdRead, Cpu, EtcdWrite, CacheWait (blocked on a cold watch cache, before 1.31): at the API server (in flight). Answering: already counted (refused or
-/// dropped at the network), its answer still on the way back to the caller.
+/// dropped at the network), its answer still on the way back to the caller. Committing: a write whose client gave up
+/// while etcd committed it; the API server has answered (504) and let go of it, etcd goes on.
 /// </summary>
-public enum RequestPhase : byte { Free, Throttled, Queued, EtcdRead, Cpu, EtcdWrite, Answering, CacheWait }
+public enum RequestPhase : byte { Free, Throttled, Queued, EtcdRead, Cpu, EtcdWrite, Answering, CacheWait, Committing }
 
 /// <summary>
 /// One attempt of one API request, pooled and reused by number (the table below), so the request path

@@ -369,8 +369,79 @@ public class ApiServerRequestTests
         rig.Api.Send(rig.Client(timeoutTicks: 100_000), list, caller, 3);
         rig.RunFor(5);
         Assert.Equal([new Answer(3, RequestOutcome.ClientTimeout, 100_000, WatchHandle.None)], caller.Answers);
-        Assert.Equal((1, 1), (rig.Api.Metrics.Completed, rig.Api.Metrics.ClientTimeouts)); // the server finished it anyway
-        Assert.Equal(EtcdRangeOfPods(1000), list.EtcdTicksDemanded);
+        // A range over etcd stops as its context ends: a 504 the client never reads, not a completion.
+        Assert.Equal((0L, 1L, 1L), (rig.Api.Metrics.Completed, rig.Api.Metrics.TimedOut, rig.Api.Metrics.ClientTimeouts));
+        Assert.Equal(EtcdRangeOfPods(1000), list.EtcdTicksDemanded); // what it asked of etcd when it started
+    }
+
+    [Theory]
+    [InlineData("", 0L, 1L)]  // from etcd: the range stops as the context ends
+    [InlineData("0", 1L, 0L)] // from the watch cache: nothing checks the context while the items are encoded
+    public void An_executing_list_whose_client_gives_up_stops_only_where_its_context_is_checked(string resourceVersion, long completed, long timedOut)
+    {
+        var rig = new ApiServerRig(minor: 30, pods: 50_000);
+        var caller = new Caller();
+        rig.Api.Send(rig.Client(timeoutTicks: SimTime.FromSeconds(0.1)), rig.Call("list", resourceVersion: resourceVersion), caller, 3);
+        rig.RunFor(0.2);
+        Assert.Equal([RequestOutcome.ClientTimeout], caller.Answers.Select(a => a.Outcome));
+        Assert.Equal(timedOut, rig.Api.Metrics.TimedOut);
+        Assert.Equal(1 - timedOut, rig.Api.InFlight); // the cache's LIST still holds its seats
+        rig.RunFor(30);
+        Assert.Equal((completed, timedOut), (rig.Api.Metrics.Completed, rig.Api.Metrics.TimedOut));
+        Assert.Single(caller.Answers);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(12.0)]
+    public void Seats_of_lists_whose_client_gave_up_serve_the_request_queued_behind_them(double hogTimeoutSeconds)
+    {
+        // The twelve LISTs of Behind range over etcd from 10 s for about 20 s. A GET queued behind them at 10 s waits for
+        // a seat; when their client gives up at 12 s, the ranges stop and the GET is served then, where otherwise it is
+        // turned away at its queue-wait limit (25 s) while they still range.
+        var (rig, apf, level, caller) = Behind(waiting: 1, timeoutSeconds: 0, hogTimeoutSeconds: hogTimeoutSeconds);
+        rig.RunFor(20);
+        var answer = Assert.Single(caller.Answers);
+        if (hogTimeoutSeconds == 0)
+        {
+            Assert.Equal(RequestOutcome.TooManyRequests, answer.Outcome);
+            Assert.Equal(SimTime.FromSeconds(15), answer.LatencyTicks);
+            Assert.Equal(0, rig.Api.Metrics.TimedOut);
+        }
+        else
+        {
+            Assert.Equal(RequestOutcome.Ok, answer.Outcome);
+            Assert.InRange(answer.LatencyTicks, SimTime.FromSeconds(2), SimTime.FromSeconds(2.1));
+            Assert.True(rig.Api.Metrics.TimedOut > 0);
+            Assert.Equal(0, apf.SeatsInUse(level));
+        }
+    }
+
+    [Fact]
+    public void A_write_whose_client_gives_up_while_etcd_commits_it_is_answered_at_once_and_still_commits()
+    {
+        var rig = new ApiServerRig(minor: 30);
+        rig.Once(rig.Call("watch")); // a watcher of pods sees the write's event
+        var create = rig.Call("create", ns: "ops");
+        rig.Once(create);            // a write that commits while its client waits
+        long completed = rig.Api.Metrics.Completed, events = rig.Api.Metrics.WatchEventsSent;
+        Assert.Equal(1, events);
+        // A member lost with the leader: no commit until a new leader is elected, 1–2 s on.
+        rig.Api.Etcd.KillMembers(1, SimTime.FromSeconds(60));
+        var caller = new Caller();
+        rig.Api.Send(rig.Client(timeoutTicks: SimTime.FromSeconds(0.5)), create, caller, 1);
+        rig.RunFor(0.6);
+        // The handler's finisher answers 504 as the context ends, and the request's seats are free ...
+        Assert.Equal([RequestOutcome.ClientTimeout], caller.Answers.Select(a => a.Outcome));
+        Assert.Equal((completed, 1L, 0L), (rig.Api.Metrics.Completed, rig.Api.Metrics.TimedOut, rig.Api.InFlight));
+        Assert.Equal(0, rig.Api.ReplicaDispatcher(0).SeatsInUse(create.Classification.PriorityLevel));
+        Assert.Equal(events, rig.Api.Metrics.WatchEventsSent);
+        // ... while etcd, which has the write, commits it, and the watcher hears of it.
+        rig.RunFor(5);
+        Assert.Equal(events + 1, rig.Api.Metrics.WatchEventsSent);
+        Assert.Equal((completed, 1L), (rig.Api.Metrics.Completed, rig.Api.Metrics.TimedOut));
+        Assert.Single(caller.Answers);
+        rig.Api.CheckAccounting();
     }
 
     /// <summary>
@@ -378,11 +449,11 @@ public class ApiServerRequestTests
     /// 20 s, beside the others; those left queued give up at 15 s), and <paramref name="waiting"/> GETs of another flow
     /// sent at 10 s by a client that gives up after <paramref name="timeoutSeconds"/> (0: never) and does not retry a 429.
     /// </summary>
-    private static (ApiServerRig Rig, ApfDispatcher Apf, int Level, Caller Caller) Behind(int waiting, double timeoutSeconds)
+    private static (ApiServerRig Rig, ApfDispatcher Apf, int Level, Caller Caller) Behind(int waiting, double timeoutSeconds, double hogTimeoutSeconds = 0)
     {
         var rig = new ApiServerRig(minor: 30, pods: 50_000, seats: 10);
         var hog = rig.Call("list", user: "system:serviceaccount:ops:hog");
-        for (int i = 0; i < 12; i++) rig.Api.Send(rig.Client(maxRetries: 0), hog, new Caller(), 0);
+        for (int i = 0; i < 12; i++) rig.Api.Send(rig.Client(maxRetries: 0, timeoutTicks: SimTime.FromSeconds(hogTimeoutSeconds)), hog, new Caller(), 0);
         rig.RunFor(10); // the first borrowing adjustment lets most of them in
         var get = rig.Call("get");
         var client = rig.Client(timeoutTicks: SimTime.FromSeconds(timeoutSeconds), maxRetries: 0);

@@ -370,32 +370,43 @@ public class ClosedFormLeaseTests
         var a = Run(path).Result;
         var b = Run(ListStorm(2000, 20)).Result;
         Assert.Equal(a.Clusters[0].Apiserver.SaturatedAtSeconds, b.Clusters[0].Apiserver.SaturatedAtSeconds);
-        // The same moments, to the second (the last renewals before the storm end a few milliseconds apart).
-        Assert.Equal(a.Timeline.Select(e => (e.Kind, Math.Round(e.Time))), b.Timeline.Select(e => (e.Kind, Math.Round(e.Time))));
-        var differences = Differences(a, b, relative: 0.03);
+        // The same moments, within a second (the last renewals before the storm end a few milliseconds apart, so a moment
+        // near a half second may round either way).
+        Assert.Equal(a.Timeline.Select(e => e.Kind), b.Timeline.Select(e => e.Kind));
+        Assert.All(a.Timeline.Zip(b.Timeline), p => Assert.InRange(p.Second.Time - p.First.Time, -1.0, 1.0));
+        // Totals within 5 %; a moment's count (a level's peak seats, the requests in flight when the run ends) within 15 %.
+        // Since an abandoned write lets go of its seats, node-high has quiet moments in the storm in which renewals are
+        // served in closed form, so the two are different computations of a run that amplifies small differences:
+        // seeds 1–3 differ by up to 4 % on totals, 10 % on a peak and 13 % on the last in-flight count.
+        var differences = Differences(a, b, relative: 0.05, momentRelative: 0.15);
         Assert.True(differences.Count == 0, string.Join("\n", differences));
     }
 
-    /// <summary>Every number of the two result documents further apart than <paramref name="relative"/> (events aside), and every other value that differs outside the timeline's messages.</summary>
-    private static List<string> Differences(RunResult a, RunResult b, double relative)
+    /// <summary>
+    /// Every number of the two result documents further apart than <paramref name="relative"/> (events aside; a peak or the
+    /// count in flight further than <paramref name="momentRelative"/>, when given), and every other value that differs outside
+    /// the timeline's messages.
+    /// </summary>
+    private static List<string> Differences(RunResult a, RunResult b, double relative, double momentRelative = 0)
     {
         var found = new List<string>();
-        Walk(JsonNode.Parse(Json.Serialize(a)), JsonNode.Parse(Json.Serialize(b)), "", found, relative);
+        Walk(JsonNode.Parse(Json.Serialize(a)), JsonNode.Parse(Json.Serialize(b)), "", found, relative, Math.Max(relative, momentRelative));
         return found;
     }
 
-    private static void Walk(JsonNode? x, JsonNode? y, string path, List<string> found, double relative)
+    private static void Walk(JsonNode? x, JsonNode? y, string path, List<string> found, double relative, double momentRelative)
     {
         switch (x)
         {
             case JsonObject o:
                 foreach (var (key, value) in o)
-                    if (key != "events" && key != "message") Walk(value, y?[key], $"{path}.{key}", found, relative);
+                    if (key != "events" && key != "message")
+                        Walk(value, y?[key], $"{path}.{key}", found, key == "inFlight" || key.StartsWith("peak", StringComparison.Ordinal) ? momentRelative : relative, momentRelative);
                 break;
             case JsonArray arr:
                 var other = y as JsonArray;
                 if (other is null || other.Count != arr.Count) { found.Add($"{path}: {arr.Count} items against {other?.Count}"); break; }
-                for (int i = 0; i < arr.Count; i++) Walk(arr[i], other[i], $"{path}[{i}]", found, relative);
+                for (int i = 0; i < arr.Count; i++) Walk(arr[i], other[i], $"{path}[{i}]", found, relative, momentRelative);
                 break;
             case JsonValue v when v.TryGetValue(out double p) && y is JsonValue w && w.TryGetValue(out double q):
                 if (Math.Abs(p - q) > relative * Math.Max(Math.Abs(p), Math.Abs(q))) found.Add($"{path}: {p} against {q}");
