@@ -12,7 +12,9 @@ namespace Cascade.ControlPlane;
 ///   → APF (classify, estimate seats, queue or reject with 429) → execute: etcd range (shared etcd
 ///   CPU) and/or watch-cache scan, then decode/encode on the replica's CPU (processor-shared, one core
 ///   per request at most), holding memory for LISTs → answer, or 504 at --request-timeout, or the
-///   connection dies with its replica (OOM kill).
+///   connection dies with its replica (OOM kill). A client that gives up ends its request where upstream
+///   checks the request's context (a queue, a range, a decode, an admission); a write etcd already has still
+///   commits, without its seats (docs/model.md, "Request path").
 ///
 /// Retries follow client-go (429 with Retry-After, up to the client's limit); LIST pagination is a
 /// chain of requests with continue tokens. Its parts have their own files: etcd (Etcd.cs), each replica's
