@@ -375,14 +375,16 @@ public class ApiServerRequestTests
     }
 
     [Theory]
-    [InlineData("", 0L, 1L)]  // from etcd: the range stops as the context ends
-    [InlineData("0", 1L, 0L)] // from the watch cache: nothing checks the context while the items are encoded
-    public void An_executing_list_whose_client_gives_up_stops_only_where_its_context_is_checked(string resourceVersion, long completed, long timedOut)
+    [InlineData("", 0.1, 0L, 1L)]  // from etcd: the range (5 s) stops as the context ends
+    [InlineData("", 7.0, 0L, 1L)]  // from etcd, given up while what etcd returned is decoded (5 s to 12.5 s): the decode stops
+    [InlineData("0", 0.1, 1L, 0L)] // from the watch cache: nothing checks the context while the items are encoded
+    public void An_executing_list_whose_client_gives_up_stops_only_where_its_context_is_checked(string resourceVersion, double timeoutSeconds,
+        long completed, long timedOut)
     {
         var rig = new ApiServerRig(minor: 30, pods: 50_000);
         var caller = new Caller();
-        rig.Api.Send(rig.Client(timeoutTicks: SimTime.FromSeconds(0.1)), rig.Call("list", resourceVersion: resourceVersion), caller, 3);
-        rig.RunFor(0.2);
+        rig.Api.Send(rig.Client(timeoutTicks: SimTime.FromSeconds(timeoutSeconds)), rig.Call("list", resourceVersion: resourceVersion), caller, 3);
+        rig.RunFor(timeoutSeconds + 0.1);
         Assert.Equal([RequestOutcome.ClientTimeout], caller.Answers.Select(a => a.Outcome));
         Assert.Equal(timedOut, rig.Api.Metrics.TimedOut);
         Assert.Equal(1 - timedOut, rig.Api.InFlight); // the cache's LIST still holds its seats
@@ -415,6 +417,19 @@ public class ApiServerRequestTests
             Assert.True(rig.Api.Metrics.TimedOut > 0);
             Assert.Equal(0, apf.SeatsInUse(level));
         }
+    }
+
+    [Fact]
+    public void A_write_whose_client_gives_up_during_its_admission_is_never_committed()
+    {
+        var rig = new ApiServerRig(minor: 30);
+        rig.Once(rig.Call("watch")); // a watcher of pods would see a commit
+        var caller = new Caller();
+        // Admission takes 3 ms of CPU: the client gives up after 2 ms, and the write it would send fails on the ended context.
+        rig.Api.Send(rig.Client(timeoutTicks: 2_000), rig.Call("create", ns: "ops"), caller, 1);
+        rig.RunFor(5);
+        Assert.Equal([RequestOutcome.ClientTimeout], caller.Answers.Select(a => a.Outcome));
+        Assert.Equal((1L, 1L, 0L), (rig.Api.Metrics.Completed, rig.Api.Metrics.TimedOut, rig.Api.Metrics.WatchEventsSent));
     }
 
     [Fact]
