@@ -99,6 +99,9 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
 
     /// <summary>Replica <paramref name="replica"/>'s APF, for observers that read its queues and limits.</summary>
     internal ApfDispatcher ReplicaDispatcher(int replica) => _replicas[replica].Dispatcher;
+
+    /// <summary>Requests taken from the pool and not yet given back (for tests: whatever ends is recycled).</summary>
+    internal int RequestsInUse => _requests.InUse;
     public int WatchCount(int replica, int resource) => _replicas[replica].Watches.Count(resource);
 
     /// <summary>CPU the replicas spent sending watch events (core-seconds, all replicas).</summary>

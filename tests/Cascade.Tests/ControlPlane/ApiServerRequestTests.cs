@@ -451,9 +451,11 @@ public class ApiServerRequestTests
         Assert.Equal((completed, 1L, 0L), (rig.Api.Metrics.Completed, rig.Api.Metrics.TimedOut, rig.Api.InFlight));
         Assert.Equal(0, rig.Api.ReplicaDispatcher(0).SeatsInUse(create.Classification.PriorityLevel));
         Assert.Equal(events, rig.Api.Metrics.WatchEventsSent);
+        Assert.Equal(1, rig.Api.RequestsInUse); // the commit's
         // ... while etcd, which has the write, commits it, and the watcher hears of it.
         rig.RunFor(5);
         Assert.Equal(events + 1, rig.Api.Metrics.WatchEventsSent);
+        Assert.Equal(0, rig.Api.RequestsInUse);
         Assert.Equal((completed, 1L), (rig.Api.Metrics.Completed, rig.Api.Metrics.TimedOut));
         Assert.Single(caller.Answers);
         rig.Api.CheckAccounting();
