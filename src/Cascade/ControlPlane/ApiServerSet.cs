@@ -806,13 +806,22 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     {
         var r = _requests[id];
         r.ServerTimeout = 0;
+        EndWithGatewayTimeout(r, RequestOutcome.ServerTimeout);
+    }
+
+    /// <summary>An executing request stops where it is, answered 504 (counted as timed out), and frees its seats for others.</summary>
+    private void EndWithGatewayTimeout(Request r, RequestOutcome outcome)
+    {
         var rep = _replicas[r.Replica];
         Abort(rep, r);
-        Metrics.OnTimedOut(r.Call.Classification.PriorityLevel, r.Call.Class, r.Call.ReportedVerb, r.Call.Classification.Exempt, _sim.Now - r.ArrivedAt);
+        CountGatewayTimeout(r);
         r.Phase = RequestPhase.Answering;
-        rep.Dispatcher.Finish(id);
-        Finish(r, RequestOutcome.ServerTimeout);
+        rep.Dispatcher.Finish(r.Id);
+        Finish(r, outcome);
     }
+
+    private void CountGatewayTimeout(Request r) =>
+        Metrics.OnTimedOut(r.Call.Classification.PriorityLevel, r.Call.Class, r.Call.ReportedVerb, r.Call.Classification.Exempt, _sim.Now - r.ArrivedAt);
 
     /// <summary>Stops a request wherever it is executing and releases what it holds (not its seats).</summary>
     private void Abort(ApiServerReplica rep, Request r)
@@ -870,7 +879,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
             // Still waiting in an APF queue, it is ejected as its context ends (a "cancelled" 429 nobody reads, Finish).
             if (r.Phase == RequestPhase.Queued) _replicas[r.Replica].Dispatcher.Cancel(id);
             else if (r.Phase == RequestPhase.EtcdWrite) Detach(r);
-            else if (EndsWithItsContext(r)) EndAbandoned(r);
+            else if (EndsWithItsContext(r)) EndWithGatewayTimeout(r, RequestOutcome.ClientTimeout); // an answer nobody reads
         }
         caller?.OnResponse(tag, RequestOutcome.ClientTimeout, latency, WatchHandle.None);
     }
@@ -889,17 +898,6 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         _ => false,
     };
 
-    /// <summary>An executing request whose client gave up stops where it is: a 504, and its seats free for others.</summary>
-    private void EndAbandoned(Request r)
-    {
-        var rep = _replicas[r.Replica];
-        Abort(rep, r);
-        Metrics.OnTimedOut(r.PriorityLevel, r.VerbClass, r.ReportedVerb, r.Exempt, _sim.Now - r.ArrivedAt);
-        r.Phase = RequestPhase.Answering;
-        rep.Dispatcher.Finish(r.Id);
-        Finish(r, RequestOutcome.ClientTimeout);
-    }
-
     /// <summary>
     /// A write whose client gave up while etcd commits it: the handler's finisher answers 504 as the context ends and
     /// its seats free, while the commit, already proposed, goes on and its watch event still goes out (OnEtcdServed).
@@ -907,7 +905,7 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
     private void Detach(Request r)
     {
         var rep = _replicas[r.Replica];
-        Metrics.OnTimedOut(r.PriorityLevel, r.VerbClass, r.ReportedVerb, r.Exempt, _sim.Now - r.ArrivedAt);
+        CountGatewayTimeout(r);
         CancelServerTimeout(r);
         ReleaseMemory(rep, r);
         r.Phase = RequestPhase.Committing;
