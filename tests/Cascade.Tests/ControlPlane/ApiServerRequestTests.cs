@@ -571,6 +571,26 @@ public class ApiServerRequestTests
         Assert.All(caller.Answers, x => Assert.Equal(RequestOutcome.ClientTimeout, x.Outcome));
     }
 
+    [Theory]
+    [InlineData(false)] // the server's own timeout: 60 s after the request arrived, etcd never having answered
+    [InlineData(true)]  // its client's: a LIST over etcd given up after 0.1 s stops there
+    public void A_504_is_timed_from_the_requests_arrival_to_its_end(bool clientGivesUp)
+    {
+        var rig = new ApiServerRig(minor: 30);
+        rig.RunFor(2); // the request arrives at 2 s, not at 0: its latency is not its end's time
+        if (!clientGivesUp) rig.Api.Etcd.KillMembers(0, SimTime.FromMinutes(10));
+        var call = rig.Call(clientGivesUp ? "list" : "get");
+        var a = rig.Once(call, rig.Client(timeoutTicks: clientGivesUp ? 100_000 : 0));
+        rig.RunFor(2 * ApiServerMetrics.BucketSeconds); // the bucket it ended in is closed
+        double expected = clientGivesUp ? 0.1 : 60;
+        Assert.Equal(SimTime.FromSeconds(expected), a.LatencyTicks);
+        var verb = clientGivesUp ? Cascade.Samples.ReportedVerb.List : Cascade.Samples.ReportedVerb.Get;
+        var samples = rig.Api.Metrics.Samples;
+        Assert.Equal(1, samples.Sum(s => s.RequestDuration.RowCount((int)verb)));
+        Assert.Equal(expected, samples.Sum(s => s.RequestDuration.SumSeconds((int)verb)), 9);
+        Assert.Equal(1, rig.Api.Metrics.TimedOut);
+    }
+
     [Fact]
     public void A_request_etcd_never_answers_ends_in_a_504_at_the_request_timeout()
     {
