@@ -67,6 +67,79 @@ public class DnsCacheEdgeTests
     }
 
     [Fact]
+    public void A_name_first_asked_for_on_a_node_is_fetched_once_at_once_and_lapses_when_nobody_there_asks()
+    {
+        var c = new SmallCluster("cluster.dns.nodeLocalCache.enabled=true", "cluster.dns.nodeLocalCache.successTtl=20s", "cluster.dns.recordTtl=20s");
+        var caches = c.Dp.Caches;
+        c.RunTo(60);
+        var web = c.PodsOf("web").ToList();
+        var webNodes = web.Select(p => c.Pods.Node[p]).ToHashSet();
+        int fresh = Enumerable.Range(0, 6).First(n => !webNodes.Contains(n));
+        int name = caches.NameOf(c.Service("backend"));
+        Assert.Equal(long.MinValue, caches.NodeEntryLastGood(fresh, name));
+
+        // Two web processes start there at 60 s: the node cache asks CoreDNS once, at once, for both.
+        long queries = caches.UpstreamQueries;
+        caches.OnPodRunning(web[0], fresh, running: true, warm: false);
+        caches.OnPodRunning(web[1], fresh, running: true, warm: false);
+        c.RunTo(60.001);
+        Assert.Equal(SimTime.FromSeconds(60), caches.NodeEntryLastGood(fresh, name));
+        Assert.Equal((2, false), caches.NodeEntry(fresh, name));
+        Assert.Equal(1, caches.UpstreamQueries - queries); // the other entries refresh 20 s apart, none in this millisecond
+
+        // Both stop: the entry is not refreshed when it expires, 20 s later, nor after.
+        caches.OnPodRunning(web[0], fresh, running: false, warm: false);
+        caches.OnPodRunning(web[1], fresh, running: false, warm: false);
+        c.RunTo(130);
+        Assert.Equal(SimTime.FromSeconds(60), caches.NodeEntryLastGood(fresh, name));
+        Assert.Equal(0, caches.NodeEntry(fresh, name).Demand);
+    }
+
+    [Fact]
+    public void With_discovery_through_the_api_a_partition_of_nodes_first_to_end_cuts_off_those_nodes_and_not_the_next()
+    {
+        var c = new SmallCluster("cluster.dns.discovery=api");
+        c.RunTo(60);
+        var caches = c.Dp.Caches;
+        var web = c.PodsOf("web").ToList();
+        var nodes = web.Select(p => c.Pods.Node[p]).Distinct().Order().ToList();
+        Assert.True(nodes.Count >= 2);
+        int first = nodes[0], end = nodes[1];   // nodes [first, end) are cut off; a web pod runs on node `end`, just past them
+        caches.OnNodesPartitioned(first, end, partitioned: true);
+        Assert.All(web, p => Assert.Equal(c.Pods.Node[p] >= first && c.Pods.Node[p] < end, caches.DiscoveryClient(p).Blocked));
+        // A process starting on node `end` is not cut off; one starting on a node of the partition is.
+        var onEnd = web.First(p => c.Pods.Node[p] == end);
+        caches.OnPodRunning(onEnd, end, running: true, warm: false);
+        Assert.False(caches.DiscoveryClient(onEnd).Blocked);
+        caches.OnPodRunning(onEnd, end - 1, running: true, warm: false);
+        Assert.True(caches.DiscoveryClient(onEnd).Blocked);
+        caches.OnNodesPartitioned(first, end, partitioned: false);
+        Assert.All(web.Where(p => c.Pods.Node[p] < end), p => Assert.False(caches.DiscoveryClient(p).Blocked));
+    }
+
+    [Fact]
+    public void A_new_process_starts_with_an_empty_client_cache_asks_at_once_and_its_predecessors_refresh_is_dropped()
+    {
+        var c = new SmallCluster("cluster.dns.clientCache.ttl=30s");
+        var caches = c.Dp.Caches;
+        c.RunTo(60);
+        int backend = c.Service("backend");
+        int pod = c.PodsOf("web").First();
+        Assert.Equal(0, caches.LookupFailure(pod, backend, out long before));
+        Assert.InRange(before, SimTime.FromSeconds(60) + 1, SimTime.FromSeconds(90)); // the old process refreshes before 90 s
+
+        caches.OnPodRunning(pod, c.Pods.Node[pod], running: true, warm: false);       // the pod's process starts anew at 60 s
+        Assert.Equal(1, caches.LookupFailure(pod, backend));                           // nothing cached yet
+        c.RunTo(60.001);
+        Assert.Equal(0, caches.LookupFailure(pod, backend, out long after));
+        Assert.Equal(SimTime.FromSeconds(90), after);                                   // asked at 60 s, kept 30 s
+        c.RunToTicks(SimTime.FromSeconds(90) - 1);
+        // The old process's refresh, due before 90 s, did not run for the new one: the entry is still the one of 60 s.
+        Assert.Equal(0, caches.LookupFailure(pod, backend, out after));
+        Assert.Equal(SimTime.FromSeconds(90), after);
+    }
+
+    [Fact]
     public void Failing_entries_are_counted_among_every_node_entry_asked_for_as_pods_come_and_go()
     {
         var c = new SmallCluster("cluster.dns.nodeLocalCache.enabled=true", "cluster.dns.nodeLocalCache.successTtl=20s", "cluster.dns.recordTtl=20s");
