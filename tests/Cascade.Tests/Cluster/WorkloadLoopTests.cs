@@ -58,6 +58,60 @@ public class WorkloadLoopTests
     }
 
     [Fact]
+    public void Stopping_one_pod_ends_its_loops_and_no_other_pods()
+    {
+        var c = New(TwoLoops);
+        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        c.RunTo(5);
+        w.StopPod(2);
+        c.RunTo(295);
+        // Pods 0 and 1 keep both loops (30 and 10 calls each by 295 s); pod 2 made its two calls at 0 s only.
+        Assert.Equal((2 * 30 + 1, 2 * 10 + 1), (w.Calls[0].Call.Dispatched, w.Calls[1].Call.Dispatched));
+    }
+
+    [Fact]
+    public void Stopping_the_workload_withdraws_every_pods_next_call()
+    {
+        var c = New(TwoLoops);
+        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        c.RunTo(5);
+        int pending = c.Sim.PendingEvents;
+        w.Stop();
+        Assert.Equal(pending - 3 * 2, c.Sim.PendingEvents); // a next call per (pod, call), none left to fire into nothing
+    }
+
+    [Fact]
+    public void Before_its_controller_creates_them_no_pod_of_a_workload_exists()
+    {
+        var c = New(TwoLoops);
+        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        w.StopAllPods();
+        Assert.Equal((0, 0, 0), (w.Replicas, w.PodsRunning, w.FreeSlot()));
+        Assert.All(Enumerable.Range(0, 3), p => Assert.True(w.PodStopped(p)));
+    }
+
+    [Fact]
+    public void A_restarted_pod_comes_back_after_its_down_time_with_one_loop_per_call_unless_it_went_meanwhile()
+    {
+        var c = New(TwoLoops);
+        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        c.RunTo(5);
+        w.RestartPod(1, SimTime.FromSeconds(5));
+        Assert.True(w.PodStopped(1));
+        Assert.False(w.PodGone(1));
+        c.RunTo(295);
+        Assert.False(w.PodStopped(1));
+        // Pod 1 called at 0 s, then from 10 s on (aligned) every 10 s (29 calls) and every 30 s (10 calls); the others as ever.
+        Assert.Equal((2 * 30 + 1 + 29, 2 * 10 + 1 + 10), (w.Calls[0].Call.Dispatched, w.Calls[1].Call.Dispatched));
+
+        w.RestartPod(0, SimTime.FromSeconds(5));
+        w.StopPod(0);   // its node goes while it is down: it does not come back
+        c.RunTo(400);
+        Assert.True(w.PodStopped(0));
+        Assert.True(w.PodGone(0));
+    }
+
+    [Fact]
     public void A_one_shot_call_at_0_s_is_made_once_per_pod_at_the_pods_start()
     {
         var c = New("[{verb: get, resource: secrets, at: 0s}]");
