@@ -18,13 +18,19 @@ public class WorkloadLoopTests
             calls: {{calls}}
         """, "cluster.nodes=3", "cluster.dns.enabled=false");
 
+    /// <summary>The probe workload with <see cref="TwoLoops"/>, three pods on three nodes.</summary>
+    private static (SmallCluster Cluster, Workload Workload) TwoLoopProbe()
+    {
+        var c = New(TwoLoops);
+        return (c, c.Cluster.FindWorkload("probe")!.Workload);
+    }
+
     private const string TwoLoops = "[{verb: get, resource: configmaps, every: 10s, phase: aligned, jitter: 0}, {verb: get, resource: secrets, every: 30s, phase: aligned, jitter: 0}]";
 
     [Fact]
     public void Each_pod_runs_each_call_in_its_own_loop_at_that_calls_period()
     {
-        var c = New(TwoLoops);
-        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        var (c, w) = TwoLoopProbe();
         c.RunTo(295);
         // Aligned at 0 s, no jitter: the 10 s loop has called 30 times by 295 s, the 30 s loop 10 times, on each of 3 pods.
         Assert.Equal(3 * 30, w.Calls[0].Call.Dispatched);
@@ -35,8 +41,7 @@ public class WorkloadLoopTests
     [Fact]
     public void A_pod_stopped_and_started_at_once_runs_one_loop_per_call_and_only_while_the_workload_runs()
     {
-        var c = New(TwoLoops);
-        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        var (c, w) = TwoLoopProbe();
         c.RunTo(5);
         w.StopPod(1);
         Assert.Equal(1, w.FreeSlot());
@@ -60,8 +65,7 @@ public class WorkloadLoopTests
     [Fact]
     public void Stopping_one_pod_ends_its_loops_and_no_other_pods()
     {
-        var c = New(TwoLoops);
-        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        var (c, w) = TwoLoopProbe();
         c.RunTo(5);
         w.StopPod(2);
         c.RunTo(295);
@@ -72,8 +76,7 @@ public class WorkloadLoopTests
     [Fact]
     public void Stopping_the_workload_withdraws_every_pods_next_call()
     {
-        var c = New(TwoLoops);
-        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        var (c, w) = TwoLoopProbe();
         c.RunTo(5);
         int pending = c.Sim.PendingEvents;
         w.Stop();
@@ -83,8 +86,7 @@ public class WorkloadLoopTests
     [Fact]
     public void Before_its_controller_creates_them_no_pod_of_a_workload_exists()
     {
-        var c = New(TwoLoops);
-        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        var (c, w) = TwoLoopProbe();
         w.StopAllPods();
         Assert.Equal((0, 0, 0), (w.Replicas, w.PodsRunning, w.FreeSlot()));
         Assert.All(Enumerable.Range(0, 3), p => Assert.True(w.PodStopped(p)));
@@ -93,8 +95,7 @@ public class WorkloadLoopTests
     [Fact]
     public void A_restarted_pod_comes_back_after_its_down_time_with_one_loop_per_call_unless_it_went_meanwhile()
     {
-        var c = New(TwoLoops);
-        var w = c.Cluster.FindWorkload("probe")!.Workload;
+        var (c, w) = TwoLoopProbe();
         c.RunTo(5);
         w.RestartPod(1, SimTime.FromSeconds(5));
         Assert.True(w.PodStopped(1));
