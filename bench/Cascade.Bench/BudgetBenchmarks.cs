@@ -11,7 +11,7 @@ namespace Cascade.Bench;
 // and `compare` on that replay (60 s). Few iterations, each a whole run (BenchmarkDotNet's default of dozens would take
 // an hour). `cascade bench` gives the same figures and the peak working set, which BenchmarkDotNet does not measure
 // (its allocation column is the bytes allocated).
-//   dotnet run -c Release --project bench/Cascade.Bench -- --filter '*ListStormHour*' '*Replay*' '*Compare*'
+//   dotnet run -c Release --project bench/Cascade.Bench -- --filter '*ListStormHour*' '*ReplayOnTwo*' '*CompareOnTwo*'
 
 /// <summary>Where the bundled scenarios are: the repository's scenarios/, copied beside the benchmark, else found above it.</summary>
 internal static class BundledScenarios
