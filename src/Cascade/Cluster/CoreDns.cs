@@ -121,6 +121,9 @@ public sealed class CoreDns : IEventHandler
     /// <summary>The replica's container runs and its informers have synced (or it was synced before the run): it answers cluster names.</summary>
     public bool Answering(int r) => _up[r] && _services[r]!.HasSynced && _slices[r]!.HasSynced;
 
+    /// <summary>Queries replica <paramref name="r"/> received in the last whole second.</summary>
+    public double OfferedQps(int r) => _offeredQps[r];
+
     /// <summary>Share of the queries the replica received last second that it answered (1 under capacity).</summary>
     public double AnsweredShare(int r) => _answeredShare[r];
 

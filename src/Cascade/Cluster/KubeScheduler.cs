@@ -11,7 +11,9 @@ namespace Cascade.Cluster;
 /// to the queue after the pod back-off (1 s doubling to 10 s: kube-scheduler podInitialBackoffSeconds /
 /// podMaxBackoffSeconds). When the control plane is saturated, bindings fail or crawl and the pending backlog
 /// grows; it drains at the client rate once the API server answers again.
-/// Left out: the scheduling algorithm's own time and its filters (any Ready node fits), preemption.
+/// Left out: the scheduling algorithm's own time and its filters (any Ready node fits), preemption, and the back-off
+/// of a pod not tracked one by one (a Job's, or a product's beyond those tracked): with no state of its own, it waits
+/// the back-off's cap, 10 s, after every failure.
 /// </summary>
 public sealed class KubeScheduler : IApiCaller, IEventHandler
 {

@@ -59,19 +59,87 @@ public class KubeDnsServiceTests
         Assert.Single(c.Notes("dns-failure"));
     }
 
-    [Fact]
-    public void A_node_whose_kube_proxy_is_cut_off_keeps_sending_to_a_coredns_pod_that_is_gone_and_those_queries_go_unanswered()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void A_node_whose_kube_proxy_is_cut_off_keeps_sending_to_a_coredns_pod_that_is_gone_and_those_queries_go_unanswered(int replica)
     {
         var c = new SmallCluster();
         c.RunTo(30);
         int cut = c.Cluster.PartitionNodes(1, SimTime.FromSeconds(600));
-        c.Dp.Lifecycle.OnPodDeleted(DnsPod(c, 0));
+        c.Dp.Lifecycle.OnPodDeleted(DnsPod(c, replica));
         c.RunTo(60);   // the replacement runs and answers; nodes that watch see it (the cut node is not NotReady before 50 s)
-        Assert.Equal(PodPhase.Running, c.Pods.Phase[DnsPod(c, 0)]);
+        Assert.Equal(PodPhase.Running, c.Pods.Phase[DnsPod(c, replica)]);
         Assert.Equal(1, c.Dp.KubeDns.AnswerProbability(cut == 0 ? 1 : 0));
         Assert.Equal(0.5, c.Dp.KubeDns.AnswerProbability(cut), 12);
         var (answered, _) = Lookups(c, cut, 1, 8000);
         Assert.InRange(answered / 8000.0, 0.475, 0.525);
+    }
+
+    /// <summary>What each CoreDNS replica received in the second after <paramref name="offer"/> offered extra queries, less what it received without them (the same run, twice).</summary>
+    private static double[] Offered(Action<SmallCluster> setUp, double at, Action<SmallCluster> offer)
+    {
+        var runs = new[] { new SmallCluster(), new SmallCluster() };
+        foreach (var c in runs)
+        {
+            setUp(c);
+            c.RunTo(at);
+        }
+        offer(runs[1]);
+        foreach (var c in runs) c.RunTo(at + 1);
+        return Enumerable.Range(0, 2).Select(r => Math.Round(runs[1].Dp.CoreDns!.OfferedQps(r) - runs[0].Dp.CoreDns!.OfferedQps(r), 6)).ToArray();
+    }
+
+    [Fact]
+    public void Queries_a_node_offers_are_spread_evenly_over_the_coredns_pods_its_kube_proxy_routes_to()
+    {
+        Assert.Equal(new[] { 5000.0, 5000.0 }, Offered(_ => { }, 30.5, c => c.Dp.KubeDns.OfferQueries(0, 10_000)));
+        Assert.Equal(new[] { 5000.0, 5000.0 }, Offered(_ => { }, 30.5, c => c.Dp.KubeDns.OfferQueries(5, 10_000)));
+    }
+
+    [Fact]
+    public void Without_coredns_in_the_model_a_lookup_is_answered_without_a_query()
+    {
+        var c = new SmallCluster("cluster.dns.enabled=false");
+        c.RunTo(30);
+        Assert.Null(c.Dp.CoreDns);
+        Assert.Equal((100, 0), Lookups(c, 0, 3, 100));
+        Assert.Equal(1, c.Dp.KubeDns.AnswerProbability(0));
+        c.Dp.KubeDns.OfferQueries(0, 10_000);   // nobody to count them
+        Assert.Null(c.Dp.KubeDns.DnsFailureAtSeconds);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void A_coredns_pod_deleted_a_moment_ago_receives_nothing_while_its_endpoint_is_still_listed(int replica)
+    {
+        var lost = Offered(c =>
+        {
+            c.RunTo(30);
+            c.Dp.Lifecycle.OnPodDeleted(DnsPod(c, replica));
+        }, 30, c => c.Dp.KubeDns.OfferQueries(0, 10_000));
+        Assert.Equal(replica == 0 ? new[] { 0.0, 5000 } : new[] { 5000.0, 0 }, lost);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void A_cut_off_nodes_queries_to_a_coredns_pod_that_is_gone_reach_nobody(int replica)
+    {
+        int cut = -1;
+        void SetUp(SmallCluster c)
+        {
+            c.RunTo(30);
+            cut = c.Cluster.PartitionNodes(1, SimTime.FromSeconds(600));
+            c.Dp.Lifecycle.OnPodDeleted(DnsPod(c, replica));
+        }
+        var lost = Offered(SetUp, 60.5, c => c.Dp.KubeDns.OfferQueries(cut, 10_000));
+        Assert.Equal(replica == 0 ? new[] { 0.0, 5000 } : new[] { 5000.0, 0 }, lost);
+        // A node that watches dropped the gone pod's endpoint: all its queries go to the other replica (the replacement
+        // runs, but it is not an endpoint yet).
+        Assert.Equal(replica == 0 ? new[] { 0.0, 10_000 } : new[] { 10_000.0, 0 },
+            Offered(SetUp, 60.5, c => c.Dp.KubeDns.OfferQueries(cut == 0 ? 1 : 0, 10_000)));
     }
 
     [Fact]
