@@ -6,10 +6,10 @@ namespace Cascade.Cluster;
 /// <summary>
 /// Stands for kube-scheduler binding pending pods (docs/sources.md §3: its client 50 QPS / burst 100). A created
 /// pod (the ReplicaSet controller's, ReplicaSetController.cs) reaches the scheduler through its pod informer:
-/// only while that watches (or once it relists). The scheduler picks a node that is Ready and untainted, and
-/// binds (a create of pods/binding, classified as kube-scheduler → workload-high); a failed binding goes back
-/// to the queue after the pod back-off (1 s doubling to 10 s: kube-scheduler podInitialBackoffSeconds /
-/// podMaxBackoffSeconds). When the control plane is saturated, bindings fail or crawl and the pending backlog
+/// only while that watches (or once it relists). The scheduler picks a node that is Ready and untainted (one is
+/// found if any fits: docs/sources.md §3), and binds (a create of pods/binding, classified as kube-scheduler →
+/// workload-high); a failed binding goes back to the queue after the pod back-off (1 s doubling to 10 s:
+/// kube-scheduler podInitialBackoffSeconds / podMaxBackoffSeconds). When the control plane is saturated, bindings fail or crawl and the pending backlog
 /// grows; it drains at the client rate once the API server answers again.
 /// Left out: the scheduling algorithm's own time and its filters (any Ready node fits), preemption, and the back-off
 /// of a pod not tracked one by one (a Job's, or a product's beyond those tracked): with no state of its own, it waits
@@ -106,14 +106,25 @@ public sealed class KubeScheduler : IApiCaller, IEventHandler
         }
     }
 
+    /// <summary>
+    /// A node that fits, or −1 if none does. A node picked at random, up to 32 times; if none of those fits, the nodes
+    /// after the last pick in turn, as kube-scheduler's filter pass goes on through every node from where it stands
+    /// until one fits (docs/sources.md §3). That pass draws nothing.
+    /// </summary>
     private int PickNode()
     {
         var nlc = _dp.NodeLifecycle;
         int nodes = _dp.ActiveNodes;
+        int n = 0;
         for (int attempt = 0; attempt < 32; attempt++)
         {
-            int n = _rng.NextInt(nodes);
+            n = _rng.NextInt(nodes);
             if (nlc is null || nlc.Schedulable(n)) return n;
+        }
+        for (int k = 1; k < nodes; k++)
+        {
+            int next = (n + k) % nodes;
+            if (nlc!.Schedulable(next)) return next;
         }
         return -1;
     }
