@@ -9,8 +9,8 @@ namespace Cascade.Cluster;
 /// only while that watches (or once it relists). The scheduler picks a node that is Ready and untainted (one is
 /// found if any fits: docs/sources.md §3), and binds (a create of pods/binding, classified as kube-scheduler →
 /// workload-high); a failed binding goes back to the queue after the pod back-off (1 s doubling to 10 s:
-/// kube-scheduler podInitialBackoffSeconds / podMaxBackoffSeconds). When the control plane is saturated, bindings fail or crawl and the pending backlog
-/// grows; it drains at the client rate once the API server answers again.
+/// kube-scheduler podInitialBackoffSeconds / podMaxBackoffSeconds). When the control plane is saturated, bindings
+/// fail or crawl and the pending backlog grows; it drains at the client rate once the API server answers again.
 /// Left out: the scheduling algorithm's own time and its filters (any Ready node fits), preemption, and the back-off
 /// of a pod not tracked one by one (a Job's, or a product's beyond those tracked): with no state of its own, it waits
 /// the back-off's cap, 10 s, after every failure.
