@@ -26,7 +26,7 @@ public sealed class GarbageCollector : IApiCaller, IEventHandler
         _workload = workload;
         var kcm = Identity.KubeControllerManager;
         _client = cluster.Api.ControllerManagerClient();
-        _delete = cluster.Api.DefineCall("garbage collector delete pod", kcm.User, kcm.Groups, "delete", "pods", "monitoring");
+        _delete = cluster.Api.DefineCall("garbage collector delete pod", kcm.User, kcm.Groups, "delete", "pods", workload.Namespace);
         _startedAt = cluster.Sim.Now;
     }
 

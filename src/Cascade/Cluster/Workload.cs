@@ -41,13 +41,15 @@ public sealed class Workload : IApiCaller, IEventHandler
     private long _largestResponseBytes;
 
     /// <summary>
-    /// <paramref name="pods"/> slots, of which the first <paramref name="activePods"/> (default all) exist at the start;
+    /// <paramref name="pods"/> slots in <paramref name="namespace"/>, of which the first <paramref name="activePods"/> (default all) exist at the start;
     /// the others are pre-allocated for the scenario's scale-ups and start with <see cref="StartPod"/>.
     /// </summary>
     public Workload(string name, Simulation sim, ApiServerSet api, int pods, Func<int, ApiClient> client,
-        IReadOnlyList<PeriodicCall> calls, Func<int, ApiClient, IReadOnlyList<Informer>> informers, int? activePods = null)
+        IReadOnlyList<PeriodicCall> calls, Func<int, ApiClient, IReadOnlyList<Informer>> informers, int? activePods = null,
+        string @namespace = "default")
     {
         Name = name;
+        Namespace = @namespace;
         _sim = sim;
         _api = api;
         _calls = calls.ToArray();
@@ -70,6 +72,10 @@ public sealed class Workload : IApiCaller, IEventHandler
     }
 
     public string Name { get; }
+
+    /// <summary>Where the workload's objects (its DaemonSet or Deployment and its pods) live: what deleting them names.</summary>
+    public string Namespace { get; }
+
     public int Pods => _clients.Length;
     public int PodsRunning => _running ? _clients.Length - _podsStopped : 0;
 

@@ -300,7 +300,7 @@ public sealed class Remediation : IEventHandler
                 var w = c.FindWorkload(name);
                 if (w is null || !w.Workload.Running) continue; // not deployed here (a DaemonSet whose pods are still starting is)
                 var client = c.Api.CreateClient(5, 10, a.TimeoutTicks, maxRetries: 10); // kubectl: client-go defaults
-                var call = c.Api.DefineCall("kubectl delete daemonset", a.Identity.User, a.Identity.Groups, "delete", "daemonsets", "monitoring");
+                var call = c.Api.DefineCall("kubectl delete daemonset", a.Identity.User, a.Identity.Groups, "delete", "daemonsets", w.Workload.Namespace);
                 var attempt = new RollbackAttempt(c, a, name, client, call) { StartedAt = c.Sim.Now };
                 _rollbacks.Add(attempt);
                 c.Sim.Schedule(0, attempt, 0);

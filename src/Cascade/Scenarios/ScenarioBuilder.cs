@@ -289,6 +289,13 @@ public static class ScenarioBuilder
         return Identity.ForUser(id.User ?? defaultUser, id.Groups);
     }
 
+    /// <summary>
+    /// The namespace a workload's objects live in: its service account's, since a pod can only run as a service account
+    /// of its own namespace; "default" for a workload that names none or runs as a user.
+    /// </summary>
+    public static string NamespaceOf(IdentitySpec id) =>
+        id.ServiceAccount is { } sa && sa.Split('/') is [var ns, _] ? ns : "default";
+
     private static Workload BuildWorkload(Simulation sim, ApiServerSet api, ClusterSpec spec, WorkloadSpec w, int nodeSlots, int replicaSlots)
     {
         var id = IdentityOf(w);
@@ -312,7 +319,7 @@ public static class ScenarioBuilder
             _ => api.CreateClient(w.Client.Qps, w.Client.Burst, w.Client.Timeout?.Ticks ?? 0, w.Client.MaxRetries),
             calls,
             (pod, client) => w.Informers.Select((inf, k) => InformerOf(sim, api, spec, w, id, inf, pod, k, client, namespaceShare)).ToList(),
-            pods);
+            pods, NamespaceOf(w.Identity));
     }
 
     private static Informer InformerOf(Simulation sim, ApiServerSet api, ClusterSpec spec, WorkloadSpec w, Identity id,

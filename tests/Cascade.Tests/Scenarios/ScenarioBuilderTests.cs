@@ -271,7 +271,13 @@ public class ScenarioBuilderTests
         Assert.Equal("bob", bob.User);
         Assert.Equal(["ops", "system:authenticated"], bob.Groups);
 
+        // A workload's objects live in its service account's namespace: what the rollback and the garbage collector delete.
+        Assert.Equal("monitoring", ScenarioBuilder.NamespaceOf(new IdentitySpec { ServiceAccount = "monitoring/agent" }));
+        Assert.Equal("default", ScenarioBuilder.NamespaceOf(new IdentitySpec { ServiceAccount = "web" }));
+        Assert.Equal("default", ScenarioBuilder.NamespaceOf(new IdentitySpec { User = "bob" }));
+
         var cluster = Build(Fleet).Clusters[0];
+        Assert.Equal(["monitoring", "default"], cluster.Workloads.Select(w => w.Workload.Namespace));
         var agent = cluster.Workloads.Single(w => w.Workload.Name == "agent").Workload.Calls.Single().Call;
         Assert.True(agent.Indexed);
         Assert.Equal(0.25, agent.Selectivity); // one node of four
