@@ -254,6 +254,9 @@ public class ClusterModel : INodeRegistrationListener
             if (Kubelets is null || !Kubelets.NodeRemoved(n)) DaemonSet(index).WantOn(n);
     }
 
+    /// <summary>The DaemonSet controller's wave for a per-node workload once it was rolled out (for the tests: its counts).</summary>
+    internal PodWave? DaemonSetWave(DeployedWorkload d) => _daemonSets?[Workloads.IndexOf(d)];
+
     private PodWave DaemonSet(int d)
     {
         _daemonSets ??= new PodWave?[Workloads.Count];

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Cascade.Engine;
+
+namespace Cascade.Tests.Cluster;
+
+/// <summary>
+/// A controller's wave of pods (Cluster/PodWave.cs): the DaemonSet controller's pod for each node, bound once and started
+/// in its node's slot; a wave ended while creates are in flight; deletes that fail and are retried; and the seconds
+/// its log lines report, counted from the wave's own start.
+/// </summary>
+public class PodWaveTests
+{
+    private static SmallCluster New(params string[] overrides) => SmallCluster.FromYaml(WorkloadTests.Yaml, overrides);
+
+    /// <summary>The seconds a log line ends with ("… in 2.3 s", "… 7.1 s after the wave began").</summary>
+    private static double SecondsIn(string message) =>
+        double.Parse(Regex.Match(message, @"(\d+\.\d) s( after the wave began)?$").Groups[1].Value, CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void A_daemonsets_pod_is_bound_once_on_its_own_node_and_runs_in_that_nodes_slot()
+    {
+        var c = New();
+        c.RunTo(30);
+        var agent = c.Cluster.FindWorkload("agent")!;
+        Assert.Null(c.Cluster.DaemonSetWave(agent));   // not rolled out yet
+        int others = c.Pods.OtherPods.Sum();
+        c.Cluster.Deploy(agent);
+        c.RunTo(45);
+        var wave = c.Cluster.DaemonSetWave(agent)!;
+        Assert.Equal((6, 6, 6), (wave.Created, wave.Bound, wave.Running));
+        Assert.Equal(others + 6, c.Pods.OtherPods.Sum());
+        // Nodes 4 and 5 go; node 6 joins: its pod is in slot 6, not in the first free one.
+        Assert.Equal(2, c.Cluster.LoseNodes(2));
+        c.Cluster.AddNodes(7);
+        c.RunTo(80);
+        Assert.Equal((7, 7), (wave.Created, wave.Bound));
+        Assert.Equal(5, agent.Workload.PodsRunning);
+        Assert.True(agent.Workload.PodStopped(4));
+        Assert.True(agent.Workload.PodStopped(5));
+        Assert.False(agent.Workload.PodStopped(6));
+    }
+
+    [Fact]
+    public void A_daemonset_pod_whose_node_goes_before_it_starts_never_starts()
+    {
+        var c = New();
+        c.RunTo(30);
+        var agent = c.Cluster.FindWorkload("agent")!;
+        c.Cluster.Deploy(agent);
+        // Every pod is created and bound within a second; each starts 5 s after (the kubelet's pod startup).
+        c.RunTo(31.5);
+        var wave = c.Cluster.DaemonSetWave(agent)!;
+        Assert.Equal((6, 0), (wave.Bound, agent.Workload.PodsRunning));
+        Assert.Equal(2, c.Cluster.LoseNodes(2));
+        c.RunTo(45);
+        Assert.Equal(4, agent.Workload.PodsRunning);
+        Assert.True(agent.Workload.PodStopped(4) && agent.Workload.PodStopped(5));
+    }
+
+    [Fact]
+    public void A_daemonset_deleted_while_its_creates_are_in_flight_puts_no_pod_on_any_node()
+    {
+        // Each etcd write takes 1 s: the first create (node 0's) is still in flight when the DaemonSet is deleted.
+        var c = New("cluster.etcd.writeLatency=1s");
+        c.RunTo(30);
+        var agent = c.Cluster.FindWorkload("agent")!;
+        int others = c.Pods.OtherPods.Sum();
+        c.Cluster.Deploy(agent);
+        c.RunTo(30.5);
+        var wave = c.Cluster.DaemonSetWave(agent)!;
+        Assert.Equal(0, wave.Created);
+        c.Cluster.DeletePodsThroughApi("agent");
+        c.RunTo(60);
+        Assert.Equal(1, wave.Created);          // the create in flight lands: the garbage collector's to delete
+        Assert.Equal(others, c.Pods.OtherPods.Sum());   // but it is on no node, and nothing starts
+        Assert.Equal((0, 0), (wave.Running, agent.Workload.PodsRunning));
+    }
+
+    [Fact]
+    public void A_scale_down_whose_deletes_fail_retries_each_a_second_later_until_it_lands()
+    {
+        var c = New();
+        c.RunTo(30);
+        var api = c.Cluster.FindWorkload("api")!;
+        c.Cluster.Api.StopReplica(0, SimTime.FromSeconds(3), "test");   // no API server for 3 s
+        var down = c.Cluster.ScaleWorkload(api, 1)!;
+        c.RunTo(32);
+        Assert.Equal((0, 4), (down.Deleted, api.Workload.PodsRunning));
+        c.RunTo(40);
+        Assert.Equal((3, 1), (down.Deleted, api.Workload.PodsRunning));
+        Assert.False(api.Workload.PodStopped(0));
+        double took = SecondsIn(Assert.Single(c.Notes("action"), n => n.Message.StartsWith("scaled api from 4 to 1: 3 pods deleted")).Message);
+        Assert.InRange(took, 3.0, 5.0);
+    }
+
+    [Fact]
+    public void A_waves_log_lines_count_its_seconds_from_its_own_start()
+    {
+        var c = New();
+        c.RunTo(100);
+        var api = c.Cluster.FindWorkload("api")!;
+        c.Cluster.ScaleWorkload(api, 8);
+        c.RunTo(130);
+        var lines = c.Notes("action");
+        double created = SecondsIn(Assert.Single(lines, n => n.Message.StartsWith("scaled api from 4 to 8: 4 pods created")).Message);
+        double running = SecondsIn(Assert.Single(lines, n => n.Message.StartsWith("scaled api from 4 to 8: all 4 pods running")).Message);
+        Assert.InRange(created, 0.0, 1.0);
+        Assert.InRange(running, 5.0, 6.0);   // the pod startup's 5 s after the last create
+        c.Cluster.ScaleWorkload(api, 2);
+        c.RunTo(200);
+        double deleted = SecondsIn(Assert.Single(c.Notes("action"), n => n.Message.StartsWith("scaled api from 8 to 2: 6 pods deleted")).Message);
+        Assert.InRange(deleted, 0.0, 1.0);
+    }
+}
