@@ -95,6 +95,19 @@ public class PodWaveTests
     }
 
     [Fact]
+    public void Scaling_a_deployment_to_zero_deletes_every_pod_the_first_slots_too()
+    {
+        var c = New();
+        c.RunTo(30);
+        var api = c.Cluster.FindWorkload("api")!;
+        var down = c.Cluster.ScaleWorkload(api, 0)!;
+        c.RunTo(35);
+        Assert.Equal(4, down.Deleted);
+        Assert.Equal((0, 0), (api.Workload.Replicas, api.Workload.PodsRunning));
+        Assert.True(api.Workload.PodStopped(0));
+    }
+
+    [Fact]
     public void A_waves_log_lines_count_its_seconds_from_its_own_start()
     {
         var c = New();

@@ -146,6 +146,7 @@ public class WorkloadTests
         var job = c.Cluster.RunJob("j", 3);
         c.RunTo(60);
         Assert.Equal(3, job.Created);
+        Assert.Equal(3, job.Running);   // the retries are syncs, not pods: only the three created run
         Assert.Equal(new[] { 1, 2 }, job.Batches.TakeLast(2));
         // Failed batches of one at 0, 5, 15, 35 ms … doubling: eleven fit in the 10 s outage.
         Assert.InRange(job.Batches.Count(b => b == 1), 12, 13);
