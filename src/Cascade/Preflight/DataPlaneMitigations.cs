@@ -9,8 +9,11 @@ namespace Cascade.Preflight;
 /// </summary>
 public static class DataPlaneMitigations
 {
-    /// <summary>How long the longer cache keeps answers: twice the ~20 min OpenAI's caches held (docs/sources.md §5).</summary>
-    public const int LongTtlMinutes = 40;
+    /// <summary>
+    /// How much longer the longer cache keeps answers than the cluster does today: twice. A factor, not a length: the
+    /// same mitigation for a cluster whose answers live 30 s and one whose live 20 minutes.
+    /// </summary>
+    public const int LongerTtlFactor = 2;
 
     private static string? NoProducts(Scenario s) =>
         s.Products.Count == 0 ? "the scenario has no products (nothing resolves names)" : null;
@@ -32,25 +35,29 @@ public static class DataPlaneMitigations
     }
 
     /// <summary>
-    /// Answers kept longer on the nodes: a node cache keeps an answer for the record's TTL capped by its
-    /// own maximum, so both CoreDNS' `ttl` and the node cache's success TTL go up.
+    /// Answers kept longer on the nodes: a node cache keeps an answer for the record's TTL capped by its own maximum
+    /// (docs/sources.md §5), so an answer lives min(recordTtl, successTtl) there today, or recordTtl where no node cache
+    /// runs. Both CoreDNS' `ttl` and the node cache's success TTL are raised to <see cref="LongerTtlFactor"/> times that
+    /// (a longer one is kept), and the node cache is turned on.
     /// </summary>
     public static string? LongerNodeCacheTtl(Scenario s, MitigationContext ctx)
     {
         if (NoProducts(s) is { } why) return why;
-        var ttl = Duration.FromSeconds(LongTtlMinutes * 60);
         int before = ctx.Changes.Count;
         foreach (var (spec, path) in Mitigations.ClusterSpecs(s))
         {
             var dns = spec.Dns;
-            if (!dns.Enabled || (dns.NodeLocalCache.Enabled && dns.RecordTtl >= ttl && dns.NodeLocalCache.SuccessTtl >= ttl)) continue;
+            if (!dns.Enabled) continue;
+            var cache = dns.NodeLocalCache;
+            var lives = cache.Enabled ? Min(dns.RecordTtl, cache.SuccessTtl) : dns.RecordTtl;
+            var ttl = new Duration(lives.Ticks * LongerTtlFactor);
             ctx.Changes.Add($"{path}.dns: recordTtl {dns.RecordTtl} → {Max(dns.RecordTtl, ttl)}, nodeLocalCache " +
-                (dns.NodeLocalCache.Enabled ? "" : "enabled, ") + $"successTtl {dns.NodeLocalCache.SuccessTtl} → {Max(dns.NodeLocalCache.SuccessTtl, ttl)}");
+                (cache.Enabled ? "" : "enabled, ") + $"successTtl {cache.SuccessTtl} → {Max(cache.SuccessTtl, ttl)}");
             dns.RecordTtl = Max(dns.RecordTtl, ttl);
-            dns.NodeLocalCache.Enabled = true;
-            dns.NodeLocalCache.SuccessTtl = Max(dns.NodeLocalCache.SuccessTtl, ttl);
+            cache.Enabled = true;
+            cache.SuccessTtl = Max(cache.SuccessTtl, ttl);
         }
-        return ctx.Changes.Count > before ? null : $"every cluster's node cache already keeps answers {LongTtlMinutes} minutes";
+        return ctx.Changes.Count > before ? null : "no cluster runs cluster DNS";
     }
 
     /// <summary>
@@ -80,4 +87,5 @@ public static class DataPlaneMitigations
     }
 
     private static Duration Max(Duration a, Duration b) => a >= b ? a : b;
+    private static Duration Min(Duration a, Duration b) => a <= b ? a : b;
 }

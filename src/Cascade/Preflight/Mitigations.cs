@@ -36,7 +36,7 @@ public static class Mitigations
         new("pagination", $"the change's LISTs are paginated (limit {PageSize}, client-go's pager default)", Pagination),
         new("dns-serve-stale", "NodeLocal DNSCache with serve_stale: expired answers kept while CoreDNS fails", DnsServeStale),
         new("dns-from-informers", $"CoreDNS keeps answering from its informers' view through a control-plane outage: its memory limit holds a relist ({DataPlaneMitigations.RelistHeadroom:P0} over the scaling guide's estimate), so relisting does not OOM-kill it", DnsFromInformers),
-        new("dns-cache-ttl", $"NodeLocal DNSCache holding answers {DataPlaneMitigations.LongTtlMinutes} minutes (CoreDNS `ttl` and the node cache's success TTL; OpenAI's caches held ~20)", DnsCacheTtl),
+        new("dns-cache-ttl", $"NodeLocal DNSCache holding answers {DataPlaneMitigations.LongerTtlFactor} times as long as the cluster does today (CoreDNS `ttl` and the node cache's success TTL)", DnsCacheTtl),
         new("canary-largest", "the rollout starts with a canary wave on the largest cluster", CanaryLargest),
         new("health-gate", "a rollout gate on control-plane health: apiserver p99 > 1 s or > 1% errors for 2m halts it, and the delivery tool rolls the change back", HealthGate),
         new("break-glass", "break-glass access: 5 min after detection, the change is removed from nodes without the API server", BreakGlass),

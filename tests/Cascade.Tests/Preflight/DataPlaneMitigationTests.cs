@@ -62,37 +62,49 @@ public class DataPlaneMitigationTests
     }
 
     [Fact]
-    public void The_longer_ttl_raises_both_ttls_to_40_minutes_keeps_longer_ones_and_turns_the_node_cache_on()
+    public void The_longer_ttl_doubles_how_long_a_node_keeps_an_answer_keeps_longer_ttls_and_turns_the_node_cache_on()
     {
         var s = WithClusters(
-            Cluster("defaults"),
-            Cluster("long-record", d => { d.RecordTtl = Minutes(60); d.NodeLocalCache.Enabled = true; }),
-            Cluster("long-cache", d => d.NodeLocalCache.SuccessTtl = Minutes(50)),
+            Cluster("defaults"),                                                                   // no node cache: answers live the record's 30 s
+            Cluster("long-record", d => { d.RecordTtl = Minutes(60); d.NodeLocalCache.Enabled = true; }),   // the cache's 30 s caps the hour
+            Cluster("long-cache", d => d.NodeLocalCache.SuccessTtl = Minutes(50)),                  // no node cache yet: the record's 30 s
+            Cluster("replay-like", d => { d.RecordTtl = Minutes(20); d.NodeLocalCache.Enabled = true; d.NodeLocalCache.SuccessTtl = Minutes(20); }),
             Cluster("no-dns", d => d.Enabled = false));
         var (why, changes) = Apply(DataPlaneMitigations.LongerNodeCacheTtl, s);
         Assert.Null(why);
-        Assert.Equal([(40.0, true, 40.0), (60.0, true, 40.0), (40.0, true, 50.0), (0.5, false, 0.5)],
+        Assert.Equal([(1.0, true, 1.0), (60.0, true, 1.0), (1.0, true, 50.0), (40.0, true, 40.0), (0.5, false, 0.5)],
             s.Clusters.Select(c => (c.Dns.RecordTtl.Seconds / 60, c.Dns.NodeLocalCache.Enabled, c.Dns.NodeLocalCache.SuccessTtl.Seconds / 60)));
         Assert.Equal([
-            "clusters[0].dns: recordTtl 30s → 40m, nodeLocalCache enabled, successTtl 30s → 40m",
-            "clusters[1].dns: recordTtl 1h → 1h, nodeLocalCache successTtl 30s → 40m",
-            "clusters[2].dns: recordTtl 30s → 40m, nodeLocalCache enabled, successTtl 50m → 50m",
+            "clusters[0].dns: recordTtl 30s → 1m, nodeLocalCache enabled, successTtl 30s → 1m",
+            "clusters[1].dns: recordTtl 1h → 1h, nodeLocalCache successTtl 30s → 1m",
+            "clusters[2].dns: recordTtl 30s → 1m, nodeLocalCache enabled, successTtl 50m → 50m",
+            "clusters[3].dns: recordTtl 20m → 40m, nodeLocalCache successTtl 20m → 40m",
         ], changes);
     }
 
     [Theory]
-    [InlineData(40, 40, true, false)]
-    [InlineData(40, 40, false, true)]
-    [InlineData(39.99, 40, true, true)]
-    [InlineData(40, 39.99, true, true)]
-    public void The_longer_ttl_skips_a_cluster_only_when_its_cache_is_on_and_both_ttls_are_at_least_40_minutes(
-        double recordMinutes, double cacheMinutes, bool cacheOn, bool applies)
+    [InlineData(5, 30, true, 10, 30)]      // CoreDNS' 5 s records cap the node's 30 s: both to 10 s, the longer kept
+    [InlineData(30, 5, true, 30, 10)]
+    [InlineData(30, 5, false, 60, 60)]     // no node cache: the record's 30 s, doubled, and the cache on with it
+    [InlineData(600, 600, true, 1200, 1200)]
+    public void The_longer_ttl_is_twice_what_the_cluster_keeps_today_whatever_that_is(
+        double recordSeconds, double cacheSeconds, bool cacheOn, double recordAfter, double cacheAfter)
     {
-        var s = WithClusters(Cluster("c", d => { d.RecordTtl = Minutes(recordMinutes); d.NodeLocalCache.SuccessTtl = Minutes(cacheMinutes); d.NodeLocalCache.Enabled = cacheOn; }));
+        var s = WithClusters(Cluster("c", d => { d.RecordTtl = Duration.FromSeconds(recordSeconds); d.NodeLocalCache.SuccessTtl = Duration.FromSeconds(cacheSeconds); d.NodeLocalCache.Enabled = cacheOn; }));
         var (why, changes) = Apply(DataPlaneMitigations.LongerNodeCacheTtl, s);
-        Assert.Equal(applies ? null : "every cluster's node cache already keeps answers 40 minutes", why);
-        Assert.Equal(applies ? 1 : 0, changes.Count);
-        Assert.True(s.Clusters[0].Dns.NodeLocalCache.Enabled == (applies || cacheOn));
+        Assert.Null(why);
+        Assert.Single(changes);
+        var dns = s.Clusters[0].Dns;
+        Assert.Equal((recordAfter, cacheAfter, true), (dns.RecordTtl.Seconds, dns.NodeLocalCache.SuccessTtl.Seconds, dns.NodeLocalCache.Enabled));
+    }
+
+    [Fact]
+    public void The_longer_ttl_changes_nothing_where_no_cluster_runs_dns()
+    {
+        var s = WithClusters(Cluster("a", d => d.Enabled = false), Cluster("b", d => d.Enabled = false));
+        var (why, changes) = Apply(DataPlaneMitigations.LongerNodeCacheTtl, s);
+        Assert.Equal("no cluster runs cluster DNS", why);
+        Assert.Empty(changes);
     }
 
     [Fact]
@@ -151,8 +163,8 @@ public class DataPlaneMitigationTests
         Assert.Null(Mitigations.Find("dns-serve-stale").ApplyTo(s, new MitigationContext(Path.GetTempPath())));
         Assert.Null(Mitigations.Find("dns-cache-ttl").ApplyTo(s, new MitigationContext(Path.GetTempPath())));
         Assert.Null(Mitigations.Find("dns-from-informers").ApplyTo(s, new MitigationContext(Path.GetTempPath())));
-        var dns = s.Clusters[0].Dns;
-        Assert.Equal((true, true, 2400.0, 2400.0, 1.0), (dns.NodeLocalCache.Enabled, dns.NodeLocalCache.ServeStale, dns.RecordTtl.Seconds,
+        var dns = s.Clusters[0].Dns;   // the cache serve-stale turned on keeps the record's 30 s; twice that
+        Assert.Equal((true, true, 60.0, 60.0, 1.0), (dns.NodeLocalCache.Enabled, dns.NodeLocalCache.ServeStale, dns.RecordTtl.Seconds,
             dns.NodeLocalCache.SuccessTtl.Seconds, dns.CoreDns.MemoryHeadroom));
     }
 }
