@@ -8,7 +8,8 @@ namespace Cascade.Cluster;
 /// pod (the ReplicaSet controller's, ReplicaSetController.cs) reaches the scheduler through its pod informer:
 /// only while that watches (or once it relists). The scheduler picks a node that is Ready and untainted (one is
 /// found if any fits: docs/sources.md §3), and binds (a create of pods/binding, classified as kube-scheduler →
-/// workload-high); a failed binding goes back to the queue after the pod back-off (1 s doubling to 10 s:
+/// workload-high) asynchronously: bindings in flight are paced by the client's rate limiter alone, unless the scenario
+/// caps them; a failed binding goes back to the queue after the pod back-off (1 s doubling to 10 s:
 /// kube-scheduler podInitialBackoffSeconds / podMaxBackoffSeconds). When the control plane is saturated, bindings
 /// fail or crawl and the pending backlog grows; it drains at the client rate once the API server answers again.
 /// Left out: the scheduling algorithm's own time and its filters (any Ready node fits), preemption, and the back-off
@@ -69,6 +70,9 @@ public sealed class KubeScheduler : IApiCaller, IEventHandler
     public int Pending { get; private set; }
     public int PendingPeak { get; private set; }
     public long Bindings { get; private set; }
+
+    /// <summary>Bindings sent and not yet answered.</summary>
+    public int BindingsInFlight => _inFlight;
     public long BindingFailures { get; private set; }
 
 

@@ -37,7 +37,7 @@ public static class DataPlaneBuilder
             Scheduler = sch.Enabled,
             SchedulerQps = sch.Qps,
             SchedulerBurst = sch.Burst,
-            MaxBindingsInFlight = sch.MaxBindingsInFlight,
+            MaxBindingsInFlight = sch.MaxBindingsInFlight ?? int.MaxValue,
             PodStartupTicks = NonNegative(sch.PodStartup.Ticks, "cluster.scheduler.podStartup"),
             EndpointSliceWorkers = spec.Endpoints.Workers,
             KubeProxy = spec.Endpoints.KubeProxy,

@@ -179,6 +179,36 @@ public class KubeSchedulerTests
         Assert.Equal(0, scheduler.BindingFailures);
     }
 
+    [Theory]
+    [InlineData(null, 300, 7.5, 9.5)]
+    [InlineData(100, 100, 11.5, 13.5)]
+    public void By_default_bindings_are_not_capped_only_paced_by_the_schedulers_client(int? cap, int mostInFlight, double fastest, double slowest)
+    {
+        // 300 pods pending at once; every write held 4 s by an etcd with room for all of them. Upstream binds each pod in
+        // a goroutine of its own, so the client's burst of 100 and 50 QPS pace the bindings: the last is sent 4 s after the
+        // first and answered 4 s later. A cap of 100 sends the next hundred only when the first are answered: 12 s.
+        string[] overrides = ["cluster.etcd.writeLatency=4s", "cluster.etcd.cpuCores=1024"];
+        var c = new SmallCluster(cap is { } n ? [.. overrides, $"cluster.scheduler.maxBindingsInFlight={n}"] : overrides);
+        c.RunTo(30);
+        var scheduler = c.Dp.Scheduler!;
+        c.Cluster.PartitionNodes(6, SimTime.FromSeconds(150));   // every node NotReady from the grace period to 180 s
+        c.RunTo(90);
+        var job = c.Cluster.RunJob("batch", 300);
+        c.RunTo(175);
+        Assert.Equal((300, 300, 0), (job.Created, scheduler.Pending, scheduler.BindingsInFlight));
+        int most = 0;
+        double first = -1;
+        while (c.Now < 240 && scheduler.Pending > 0)
+        {
+            c.RunTo(c.Now + 0.01);
+            most = Math.Max(most, scheduler.BindingsInFlight);
+            if (first < 0 && scheduler.BindingsInFlight > 0) first = c.Now;
+        }
+        Assert.Equal((0, 0L), (scheduler.Pending, scheduler.BindingFailures));
+        Assert.Equal(mostInFlight, most);
+        Assert.InRange(c.Now - first, fastest, slowest);
+    }
+
     [Fact]
     public void Each_jobs_pods_are_bound_as_that_jobs()
     {

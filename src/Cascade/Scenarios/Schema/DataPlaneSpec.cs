@@ -132,8 +132,11 @@ public sealed class SchedulerSpec
     /// <summary>docs/sources.md §3: kube-scheduler burst 100.</summary>
     [Range(1, 1e6)] public int Burst { get; set; } = 100;
 
-    /// <summary>Bindings in flight at once (assumption: the binding goroutines are unbounded upstream; a cap keeps the model's backlog in the scheduling queue).</summary>
-    [Range(1, 100_000)] public int MaxBindingsInFlight { get; set; } = 100;
+    /// <summary>
+    /// Bindings in flight at once; none (the default) for no cap, as upstream: each scheduled pod is bound in a goroutine
+    /// of its own (docs/sources.md §3), so only the client's QPS paces them. A number caps them, as a scheduler fork may.
+    /// </summary>
+    [Range(1, 1_000_000)] public int? MaxBindingsInFlight { get; set; }
 
     /// <summary>From binding to a Running container on the node: image present, sandbox and container start (assumption).</summary>
     [ZeroAllowed] public Duration PodStartup { get; set; } = Duration.FromSeconds(5);
