@@ -62,4 +62,28 @@ public class WatchFanOutTests
         Assert.True(alike > 0, "the write costs something");
         Assert.True(heard > handed && handed > alike, $"core-µs: {alike * 1e6:F2} alone, {handed * 1e6:F2} handed to five more, {heard * 1e6:F2} heard by them");
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_write_after_watchers_close_costs_less_though_the_write_before_it_was_alike(bool closedForm)
+    {
+        // The same write twice, one second apart; between them, five of its six watchers close. The second write is
+        // sent to one watcher, not six: the work kept from the first (ApiServerSet.FanOut) must not be reused.
+        var rig = new ApiServerRig(closedFormLeases: closedForm);
+        var watches = Enumerable.Range(0, 6).Select(_ => rig.Once(rig.Call("watch"), rig.Client()).Watch).ToList();
+        Assert.All(watches, w => Assert.False(w.IsNone));
+        var write = rig.Call("update");
+        var client = rig.Client();
+        rig.Once(write, client);
+        rig.RunFor(5);
+        double first = rig.Api.FanOutCoreSeconds;
+        foreach (var w in watches.Skip(1)) rig.Api.CloseWatch(w);
+        rig.RunFor(1);
+        double before = rig.Api.FanOutCoreSeconds;
+        rig.Once(write, client);
+        rig.RunFor(5);
+        double second = rig.Api.FanOutCoreSeconds - before;
+        Assert.True(second > 0 && second < first, $"core-µs: {first * 1e6:F2} sent to six, {second * 1e6:F2} to one");
+    }
 }
