@@ -283,18 +283,21 @@ public static class ScenarioBuilder
     {
         if (id.ServiceAccount is { } sa)
         {
-            var parts = sa.Split('/');
-            return parts.Length == 2 ? Identity.ServiceAccount(parts[0], parts[1]) : Identity.ServiceAccount("default", sa);
+            var (ns, name) = ServiceAccountOf(sa);
+            return Identity.ServiceAccount(ns, name);
         }
         return Identity.ForUser(id.User ?? defaultUser, id.Groups);
     }
+
+    /// <summary>`namespace/name`, or a bare name in "default".</summary>
+    private static (string Namespace, string Name) ServiceAccountOf(string sa) =>
+        sa.Split('/') is [var ns, var name] ? (ns, name) : ("default", sa);
 
     /// <summary>
     /// The namespace a workload's objects live in: its service account's, since a pod can only run as a service account
     /// of its own namespace; "default" for a workload that names none or runs as a user.
     /// </summary>
-    public static string NamespaceOf(IdentitySpec id) =>
-        id.ServiceAccount is { } sa && sa.Split('/') is [var ns, _] ? ns : "default";
+    public static string NamespaceOf(IdentitySpec id) => id.ServiceAccount is { } sa ? ServiceAccountOf(sa).Namespace : "default";
 
     private static Workload BuildWorkload(Simulation sim, ApiServerSet api, ClusterSpec spec, WorkloadSpec w, int nodeSlots, int replicaSlots)
     {
