@@ -264,7 +264,7 @@ public class BlockInputTests
         """;
 
     [Theory]
-    [InlineData("  - {action: scaleNodes, at: 1m, from: nodes}", "remediation[0].from", "`from: nodes` is for blockApiAccess and unblockApiAccess")]
+    [InlineData("  - {action: scaleNodes, at: 1m, from: nodes}", "remediation[0].from", "`from` is for blockApiAccess and unblockApiAccess, not scaleNodes")]
     [InlineData("  - {action: unblockApiAccess, at: 1m, fraction: 0}", "remediation[0].fraction", "`fraction` above 0")]
     [InlineData("  - {action: unblockApiAccess, at: 1m, every: 0s}", "remediation[0].every", "`every` must be above 0")]
     [InlineData("  - {action: blockApiAccess, at: 1m, from: everywhere}", "remediation[0].from", "everywhere")]

@@ -29,6 +29,19 @@ public sealed class ValidationContext
     public bool IsSet(string propertyName) => bound.Present.ContainsKey(Resolve(propertyName).YamlName);
 
     /// <summary>
+    /// Fails when the file or --set gave <paramref name="propertyName"/> to an object whose <paramref name="kind"/> does
+    /// not read it (an action's or a fault's field meant for another kind): such a value would change nothing, and a
+    /// sweep or an unknown over it would report a result that never moved. The message names the kinds that read it.
+    /// </summary>
+    public void OnlyFor<TKind>(string propertyName, TKind kind, IReadOnlyList<TKind> readBy) where TKind : struct, Enum
+    {
+        if (readBy.Contains(kind) || !IsSet(propertyName)) return;
+        var names = readBy.Select(k => Naming.CamelCase(k.ToString())).ToList();
+        string list = names.Count == 1 ? names[0] : $"{string.Join(", ", names.Take(names.Count - 1))} and {names[^1]}";
+        Fail(propertyName, $"`{Resolve(propertyName).YamlName}` is for {list}, not {Naming.CamelCase(kind.ToString())}");
+    }
+
+    /// <summary>
     /// Throws an <see cref="InputException"/> located at the property's value, or at the object when the
     /// property was not in the file. The binder collects it with any others.
     /// </summary>

@@ -39,12 +39,23 @@ public sealed class FaultSpec : IValidatable
     /// <summary>partitionNodes / loseNodes: the share of the cluster's nodes hit.</summary>
     [Range(0, 1)] public double Fraction { get; set; } = 0.1;
 
+    /// <summary>The fields only some faults read (docs/scenario-format.md, "its fields"), each with those faults, as <c>Faults</c> reads them.</summary>
+    private static readonly (string Field, FaultKind[] ReadBy)[] OwnFields =
+    [
+        (nameof(Replicas), [FaultKind.RestartApiServers, FaultKind.KillApiServers, FaultKind.KillEtcd, FaultKind.RestartCoreDns]),
+        (nameof(Duration), [FaultKind.RestartApiServers, FaultKind.KillApiServers, FaultKind.KillEtcd, FaultKind.RestartControllerManager,
+            FaultKind.RestartScheduler, FaultKind.RestartPods, FaultKind.PartitionNodes]),
+        (nameof(Workload), [FaultKind.RestartPods]),
+        (nameof(MaxUnavailable), [FaultKind.RestartPods]),
+        (nameof(Fraction), [FaultKind.PartitionNodes, FaultKind.LoseNodes]),
+    ];
+
     public void Validate(ValidationContext ctx)
     {
+        foreach (var (field, readBy) in OwnFields) ctx.OnlyFor(field, Fault, readBy);
         int set = (At is null ? 0 : 1) + (AfterDetection is null ? 0 : 1) + (AfterHalt is null ? 0 : 1);
         if (set != 1) ctx.Fail("at", "a fault needs exactly one of at, afterDetection, afterHalt");
         if (Fault == FaultKind.RestartPods && Workload.Length == 0) ctx.Fail("workload", "restartPods needs the workload whose pods restart");
-        if (Fault != FaultKind.RestartPods && Workload.Length > 0) ctx.Fail("workload", $"only restartPods takes a workload, not {Fault}");
         if (!PodBudget.TryParse(MaxUnavailable, out _)) ctx.Fail("maxUnavailable", $"expected a count or a percentage (\"25\", \"10%\"), got '{MaxUnavailable}'");
         if (Duration is { Ticks: <= 0 }) ctx.Fail("duration", "must be positive");
     }

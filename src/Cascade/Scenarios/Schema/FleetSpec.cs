@@ -117,12 +117,34 @@ public sealed class ActionSpec : IValidatable
     /// <summary>UnblockApiAccess: time between two steps of lifting the block (with `fraction` below 1); above 0, which <see cref="Validate"/> says for that action alone.</summary>
     [ZeroAllowed] public Duration Every { get; set; } = Duration.FromSeconds(60);
 
+    /// <summary>
+    /// The fields only some actions read (docs/scenario-format.md, "its fields"), each with those actions, as
+    /// <c>Remediation</c> reads them; the others (when, where, `duration`, `clustersAtOnce`, `name`) are every action's.
+    /// </summary>
+    private static readonly (string Field, ActionKind[] ReadBy)[] OwnFields =
+    [
+        (nameof(Identity), [ActionKind.Rollback]),
+        (nameof(RetryEvery), [ActionKind.Rollback]),
+        (nameof(Timeout), [ActionKind.Rollback]),
+        (nameof(KeepFraction), [ActionKind.ScaleNodes]),
+        (nameof(Nodes), [ActionKind.ScaleNodes]),
+        (nameof(Workloads), [ActionKind.Rollback, ActionKind.BlockApiAccess, ActionKind.UnblockApiAccess, ActionKind.ScaleWorkload, ActionKind.BreakGlass]),
+        (nameof(Replicas), [ActionKind.ScaleApiServers, ActionKind.ScaleWorkload]),
+        (nameof(Pods), [ActionKind.RunJob]),
+        (nameof(CpuCores), [ActionKind.ScaleApiServers]),
+        (nameof(Memory), [ActionKind.ScaleApiServers]),
+        (nameof(PerNode), [ActionKind.BreakGlass]),
+        (nameof(Parallelism), [ActionKind.BreakGlass]),
+        (nameof(Fraction), [ActionKind.ShiftTraffic, ActionKind.UnblockApiAccess]),
+        (nameof(From), [ActionKind.BlockApiAccess, ActionKind.UnblockApiAccess]),
+        (nameof(Every), [ActionKind.UnblockApiAccess]),
+    ];
+
     public void Validate(ValidationContext ctx)
     {
+        foreach (var (field, readBy) in OwnFields) ctx.OnlyFor(field, Action, readBy);
         if (Action == ActionKind.ScaleApiServers && Replicas > 64) ctx.Fail(nameof(Replicas), $"scaleApiServers: at most 64 replicas, got {Replicas}");
         if (Action == ActionKind.ScaleWorkload && !ctx.IsSet(nameof(Replicas))) ctx.Fail(nameof(Replicas), "scaleWorkload needs `replicas:` (the Deployment's replicas after scaling)");
-        if (From == BlockSource.Nodes && Action is not (ActionKind.BlockApiAccess or ActionKind.UnblockApiAccess))
-            ctx.Fail(nameof(From), $"`from: nodes` is for blockApiAccess and unblockApiAccess, not {Action}");
         if (Action == ActionKind.UnblockApiAccess && Fraction <= 0) ctx.Fail(nameof(Fraction), "unblockApiAccess lets back a share of what is cut off at each step: `fraction` above 0");
         if (Action == ActionKind.UnblockApiAccess && Every.Ticks <= 0) ctx.Fail(nameof(Every), "unblockApiAccess: `every` must be above 0");
         if (Action == ActionKind.RunJob && Pods < 1) ctx.Fail(nameof(Pods), "runJob needs `pods:` (the Job's pods, at least 1)");
