@@ -25,13 +25,15 @@ namespace Cascade.Cluster;
 /// sets one, is what the guide tells operators to set: its estimate for the cluster plus some headroom, never
 /// below the stock manifest's 170Mi. A relist adds the whole store at once, so in a large cluster, where the
 /// store is most of the estimate, any headroom short of ~70% is overrun; in a small one it is noise.
+/// A container that dies is started again by the kubelet after its CrashLoopBackOff (none for the first crash, then
+/// 10 s doubling to 5 min, starting over after 10 min of running or with a new pod: Etcd.CrashLoopDelay) and 5 s to
+/// start (LeaderElector.ProcessStartTicks: the image is on the node).
 /// Left out: CoreDNS's own `cache` plugin (a restarted replica's cache is empty anyway, and a synced one
-/// answers from its informer), the CrashLoopBackOff growth beyond the first restart.
+/// answers from its informer).
 /// </summary>
 public sealed class CoreDns : IEventHandler
 {
     private const int ContainerStartKind = 0, ProbeKind = 1;
-    private static readonly long RestartDelayTicks = SimTime.FromSeconds(10); // kubelet: first CrashLoopBackOff delay 10 s
 
     private readonly Simulation _sim;
     private readonly ApiServerSet _api;
@@ -43,6 +45,7 @@ public sealed class CoreDns : IEventHandler
     private readonly Informer?[] _services, _slices;
     private readonly bool[] _up, _warm;
     private readonly long[] _startedAt;
+    private readonly long[] _crashDelay, _lastCrashAt;   // each replica's CrashLoopBackOff (Etcd.CrashLoopDelay)
     private readonly int[] _probeFailures, _generation;
     private readonly double[] _queriesThisSecond, _queriesThisPeriod, _offeredQps, _answeredShare;
     private readonly double[] _offeredOverPeriod;
@@ -67,6 +70,9 @@ public sealed class CoreDns : IEventHandler
         _up = new bool[replicas];
         _warm = new bool[replicas];
         _startedAt = new long[replicas];
+        _crashDelay = new long[replicas];
+        _lastCrashAt = new long[replicas];
+        Array.Fill(_lastCrashAt, -1);
         _probeFailures = new int[replicas];
         _generation = new int[replicas];
         _queriesThisSecond = new double[replicas];
@@ -156,6 +162,7 @@ public sealed class CoreDns : IEventHandler
         int r = ReplicaOf(pod);
         if (r < 0) return;
         _warm[r] = false;
+        (_crashDelay[r], _lastCrashAt[r]) = (0, -1);   // a new pod: the kubelet's back-off is per pod
         StartContainer(r);
     }
 
@@ -286,6 +293,7 @@ public sealed class CoreDns : IEventHandler
         Restarts++;
         _dp.Note("coredns-restart", $"coredns-{r} container restarted: {why}");
         StopContainer(r);
-        _sim.Schedule(RestartDelayTicks, this, ContainerStartKind, ((long)_generation[r] << 16) | (uint)r);
+        long delay = LeaderElector.ProcessStartTicks + Etcd.CrashLoopDelay(_sim.Now, _startedAt[r], ref _crashDelay[r], ref _lastCrashAt[r]);
+        _sim.Schedule(delay, this, ContainerStartKind, ((long)_generation[r] << 16) | (uint)r);
     }
 }

@@ -80,17 +80,48 @@ public class DnsTests
         Assert.Equal(1, dns.ReplicaOf(pod));
         Assert.Equal(-1, dns.ReplicaOf(0));
         dns.RestartContainer(1, "test");
-        c.RunTo(65);
+        c.RunTo(64);
         Assert.Equal(0, dns.MemoryBytes(1));
         Assert.False(c.Pods.WantReady[pod]);
         Assert.Equal(new[] { 0, -1 }, c.NewestEndpoints("kube-dns"));
         Assert.All(WebLookupFailures(c), f => Assert.Equal(0, f));
-        c.RunTo(69.9);
+        c.RunTo(64.9);
         Assert.False(dns.Answering(1));
-        c.RunTo(80);   // back 10 s after the restart, listing afresh
+        c.RunTo(80);   // back 5 s after the restart (its container's start: a first crash waits no back-off), listing afresh
         Assert.True(dns.Answering(1));
         Assert.True(c.Pods.ReadyInApi[pod]);
         Assert.Equal(new[] { 0, 0 }, c.NewestEndpoints("kube-dns"));
+    }
+
+    [Fact]
+    public void A_replica_that_keeps_crashing_waits_the_kubelets_crash_loop_back_off_which_a_new_pod_or_ten_minutes_running_resets()
+    {
+        var c = new SmallCluster();
+        c.RunTo(60);
+        var dns = c.Dp.CoreDns!;
+        // Crashed at `at`, the container starts again `back` later: 5 s to start, after 0, 10, 20, 40 s of back-off.
+        void CrashAndExpect(double at, double back)
+        {
+            c.RunTo(at);
+            Assert.True(dns.Answering(1));
+            dns.RestartContainer(1, "test");
+            c.RunTo(at + back - 0.01);
+            Assert.False(dns.Answering(1));
+            c.RunTo(at + back + 1);
+            Assert.True(dns.Answering(1));
+        }
+        CrashAndExpect(60, 5);
+        CrashAndExpect(70, 15);
+        CrashAndExpect(90, 25);
+        CrashAndExpect(120, 45);
+        CrashAndExpect(166 + 600, 5);   // ten minutes running: the back-off starts over
+        CrashAndExpect(780, 15);
+        // A new pod (the old one deleted, its replacement created, bound and started) starts with no back-off either.
+        c.RunTo(800);
+        int pod = c.Dp.Services.FirstPod[c.Dp.Services.KubeDns] + 1;
+        c.Dp.Lifecycle.OnPodDeleted(pod);
+        Assert.NotNull(c.RunUntil(() => dns.Answering(1), 860, 0.1));
+        CrashAndExpect(c.Now + 1, 5);
     }
 
     [Fact]
