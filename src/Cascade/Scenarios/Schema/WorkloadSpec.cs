@@ -128,6 +128,11 @@ public sealed class CallSpec : IValidatable
     public void Validate(ValidationContext ctx)
     {
         if (ControlPlane.Subresources.Check(Resource, Verb.ToString().ToLowerInvariant()) is { } problem) ctx.Fail(nameof(Resource), problem);
+        // Where a loop starts and how its periods stretch mean nothing to a call made once (PeriodicCall.OneShot).
+        if (At is not null)
+            foreach (var loopOnly in (ReadOnlySpan<string>)[nameof(Phase), nameof(Jitter)])
+                if (ctx.IsSet(loopOnly))
+                    ctx.Fail(loopOnly, $"`{Naming.CamelCase(loopOnly)}` is for a call made in a loop (`every`), not a one-shot call (`at`)");
     }
 }
 
