@@ -545,6 +545,7 @@ public class ScenarioBuilderTests
     [InlineData("remediation[1].replicas=65", "remediation[1].replicas", "scaleApiServers: at most 64 replicas, got 65")]
     [InlineData("remediation[7].pods=0", "remediation[7].pods", "runJob needs `pods:`")]
     [InlineData("remediation[4].replicas=", "remediation[4].replicas", "")]
+    [InlineData("remediation[4]={name: fifth, action: scaleWorkload, workloads: [web], clusters: [canary]}", "remediation[4].replicas", "scaleWorkload needs `replicas:` (the Deployment's replicas after scaling)")]
     [InlineData("faults[0].afterDetection=1m", "faults[0].at", "a fault needs exactly one of at, afterDetection, afterHalt")]
     [InlineData("faults[0].at=|faults[0].afterHalt=1m|faults[0].afterDetection=1m", "faults[0].at", "a fault needs exactly one of")]
     [InlineData("faults[0].at=", "faults[0].at", "a fault needs exactly one of")]
