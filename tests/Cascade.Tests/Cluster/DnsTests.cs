@@ -122,6 +122,11 @@ public class DnsTests
         c.Dp.Lifecycle.OnPodDeleted(pod);
         Assert.NotNull(c.RunUntil(() => dns.Answering(1), 860, 0.1));
         CrashAndExpect(c.Now + 1, 5);
+        // The first replica's pod replaced the same way comes back too.
+        c.Dp.Lifecycle.OnPodDeleted(pod - 1);
+        c.RunTo(c.Now + 0.5);
+        Assert.False(dns.Answering(0));
+        Assert.NotNull(c.RunUntil(() => dns.Answering(0), c.Now + 60, 0.1));
     }
 
     [Fact]
