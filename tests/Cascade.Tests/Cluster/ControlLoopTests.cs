@@ -26,24 +26,112 @@ public class ControlLoopTests
         Assert.Equal(0, c.Nlc.Evictions);
     }
 
+    /// <summary>Removes node <paramref name="node"/> and those after it, with the ReplicaSet controller cut off; returns the tracked pods lost.</summary>
+    private static int[] LoseTrackedPodsFrom(SmallCluster c, int node)
+    {
+        int[] tracked = Enumerable.Range(node, c.Cluster.ActiveNodes - node).SelectMany(n => TrackedOn(c, n)).ToArray();
+        c.Dp.ReplicaSets!.Client.Blocked = true;
+        c.Cluster.RemoveNodesFrom(node);
+        return tracked;
+    }
+
+    private static double FirstFailedSync(SmallCluster c) =>
+        c.RunUntil(() => c.Dp.ReplicaSets!.FailedSyncs > 0, c.Now + 60, 0.001) ?? throw new InvalidOperationException("no sync failed");
+
     [Fact]
-    public void The_replicaset_controller_retries_a_failed_create_with_back_off_from_one_second()
+    public void A_failed_replicaset_sync_waits_the_workqueue_back_off_5_ms_doubling_to_1000_s_and_tries_one_create_per_failed_sync()
+    {
+        var c = new SmallCluster("products[0].replicas=12");
+        c.RunTo(60);
+        var rs = c.Dp.ReplicaSets!;
+        int[] lost = LoseTrackedPodsFrom(c, 3);   // nodes 3, 4 and 5
+        int[] sets = lost.Select(p => c.Pods.Service[p]).Distinct().ToArray();
+        Assert.Contains(sets, s => lost.Count(p => c.Pods.Service[p] == s) >= 2);   // a ReplicaSet with several pods to create
+        double first = FirstFailedSync(c);   // the pod garbage collector's pass deleted the pods
+        c.RunTo(first + 0.5);
+        // Every failure is answered at once (the client is blocked): failed at 0, 5, 15, 35, 75, 155 and 315 ms, the next at 635;
+        // each deletion after the first queued its ReplicaSet at once too, and failed once more.
+        Assert.All(sets, s => Assert.InRange(rs.Requeues(s), 7, 7 + lost.Count(p => c.Pods.Service[p] == s) - 1));
+        Assert.All(sets, s => Assert.Equal(SimTime.FromMilliseconds(5) << (rs.Requeues(s) - 1), rs.RetryTicks(s)));
+        c.RunTo(7200);
+        Assert.All(lost, p => Assert.Equal((PodPhase.Gone, 0), (c.Pods.Phase[p], c.Pods.Incarnation[p])));
+        Assert.All(sets, s => Assert.Equal(SimTime.FromSeconds(1000), rs.RetryTicks(s)));   // capped, far past the old 60 s
+        Assert.All(sets, s => Assert.Equal(lost.Count(p => c.Pods.Service[p] == s), rs.Missing(s)));
+        // Each failed sync stopped at its first batch, one create: 19 failures up to the cap, 1,311 s after the first, then one
+        // every 1000 s (five more before 7,200 s).
+        Assert.InRange(first, 60, 889);
+        Assert.All(sets, s => Assert.InRange(rs.Requeues(s), 19 + 5, 19 + 5 + lost.Count(p => c.Pods.Service[p] == s) - 1));
+        Assert.Equal(sets.Sum(rs.Requeues), rs.FailedSyncs);
+        Assert.Equal(rs.FailedSyncs, rs.CreatesSent);
+    }
+
+    [Fact]
+    public void After_a_long_outage_a_replicaset_waits_its_back_off_unless_a_deletion_queues_it_at_once()
     {
         var c = new SmallCluster();
         c.RunTo(60);
-        int[] tracked = TrackedOn(c, 5);
         var rs = c.Dp.ReplicaSets!;
-        rs.Client.Blocked = true;
-        c.Cluster.RemoveNodesFrom(5);
-        c.RunTo(70);
-        Assert.All(tracked, p => Assert.Equal((PodPhase.Gone, 0), (c.Pods.Phase[p], c.Pods.Incarnation[p])));
-        Assert.Equal(0, c.Dp.Scheduler!.Pending);
-        rs.Client.Blocked = false;   // the next try, 1 + 2 + 4 + 8 s after the first, lands
-        c.RunTo(74.9);
-        Assert.All(tracked, p => Assert.Equal(PodPhase.Gone, c.Pods.Phase[p]));
+        int[] lost = LoseTrackedPodsFrom(c, 5);
+        int set = c.Pods.Service[lost[0]];
+        c.RunTo(3600);
+        rs.Client.Blocked = false;
+        double retry = SimTime.ToSeconds(rs.NextRetryAt(set));
+        Assert.InRange(retry, 3660, 4600);   // well after the client can reach the API server again
+        c.RunTo(retry - 0.001);
+        Assert.All(lost.Where(p => c.Pods.Service[p] == set), p => Assert.Equal(PodPhase.Gone, c.Pods.Phase[p]));
+        c.RunTo(retry + 30);
+        Assert.All(lost.Where(p => c.Pods.Service[p] == set), p => Assert.Equal((PodPhase.Running, 1), (c.Pods.Phase[p], c.Pods.Incarnation[p])));
+        Assert.Equal((0, 0L), (rs.Requeues(set), rs.RetryTicks(set)));   // a sync that succeeds forgets the failures
+
+        // The same outage, but another pod of the ReplicaSet is deleted after it: the deletion queues it at once.
+        var d = new SmallCluster();
+        d.RunTo(60);
+        lost = LoseTrackedPodsFrom(d, 5);
+        d.RunTo(3600);
+        d.Dp.ReplicaSets!.Client.Blocked = false;
+        int other = Enumerable.Range(0, 5).Last(n => TrackedOn(d, n).Any(p => d.Pods.Service[p] == set));
+        int[] more = Enumerable.Range(other, 5 - other).SelectMany(n => TrackedOn(d, n)).ToArray();
+        d.Cluster.RemoveNodesFrom(other);
+        d.RunTo(3600 + 30);
+        Assert.All(lost.Concat(more).Where(p => d.Pods.Service[p] == set), p => Assert.Equal(PodPhase.Running, d.Pods.Phase[p]));
+    }
+
+    [Fact]
+    public void A_replicaset_creates_what_is_missing_in_slow_start_batches_of_1_2_4()
+    {
+        var c = new SmallCluster("products[0].replicas=12");
+        c.RunTo(60);
+        var rs = c.Dp.ReplicaSets!;
+        int backend = c.Service("backend");
+        int[] lost = LoseTrackedPodsFrom(c, 1).Where(p => c.Pods.Service[p] == backend).ToArray();
+        Assert.InRange(lost.Length, 8, 12);
+        FirstFailedSync(c);
+        long failed = rs.FailedSyncs;
+        rs.Client.Blocked = false;
+        // From the retry on, what is still to be created falls by whole batches: 1, then 2, then 4, then the rest.
+        var left = new List<int> { rs.Missing(backend) };
+        c.RunToTicks(rs.NextRetryAt(backend));
+        while (rs.Missing(backend) > 0 && c.Now < 70)
+        {
+            c.RunTo(c.Now + 0.0001);
+            if (rs.Missing(backend) != left[^1]) left.Add(rs.Missing(backend));
+        }
+        int n = lost.Length;
+        Assert.Equal(new[] { n, n - 1, n - 3, n - 7, 0 }, left);
         c.RunTo(90);
-        Assert.All(tracked, p => Assert.Equal((PodPhase.Running, 1), (c.Pods.Phase[p], c.Pods.Incarnation[p])));
-        Assert.All(tracked, p => Assert.True(c.Pods.ReadyInApi[p]));
+        Assert.Equal(failed, rs.FailedSyncs);
+        Assert.All(lost, p => Assert.Equal((PodPhase.Running, 1), (c.Pods.Phase[p], c.Pods.Incarnation[p])));
+
+        // Deletions that land at the same instant are one sync: its batches are 1 and 2, not 1, 1 and 1.
+        int[] three = [.. Enumerable.Range(c.Dp.Services.FirstPod[backend], 3)];
+        foreach (int p in three) c.Dp.Lifecycle.OnPodDeleted(p);
+        left = [rs.Missing(backend)];
+        while (rs.Missing(backend) > 0 && c.Now < 100)
+        {
+            c.RunTo(c.Now + 0.0001);
+            if (rs.Missing(backend) != left[^1]) left.Add(rs.Missing(backend));
+        }
+        Assert.Equal(new[] { 3, 2, 0 }, left);
     }
 
     [Fact]

@@ -166,10 +166,12 @@ public class KubeSchedulerTests
     public void At_most_max_bindings_in_flight_go_at_once_and_the_next_goes_as_soon_as_one_is_answered(int max)
     {
         // Each write takes etcd 1 s, so a binding is in flight for a second.
-        var c = new SmallCluster($"cluster.scheduler.maxBindingsInFlight={max}", "cluster.etcd.writeLatency=1s");
+        // One pod of each of three products: three ReplicaSets, whose first slow-start batches (one create each) go together.
+        var c = new SmallCluster($"cluster.scheduler.maxBindingsInFlight={max}", "cluster.etcd.writeLatency=1s",
+            "products[2]={name: batch, replicas: 1, requestRate: 0}");
         c.RunTo(30);
         var scheduler = c.Dp.Scheduler!;
-        int[] pods = [0, 1, 2];
+        int[] pods = [.. new[] { "backend", "web", "batch" }.Select(p => c.Dp.Services.FirstPod[c.Service(p)])];
         foreach (int p in pods) c.Dp.Lifecycle.OnPodDeleted(p);
         long bindings = scheduler.Bindings;
         var (most, idle) = Binding(c, pods, 8);
