@@ -120,6 +120,7 @@ public class ProcessorSharingTests
     {
         public int NextJob;
         public readonly Dictionary<long, int> RemovedAt = new();   // step → the job it took out
+        public readonly Dictionary<long, int[]> HeldAtPause = new(); // pause step → the jobs the server held then
         public void OnEvent(int kind, long arg)
         {
             var st = steps[arg];
@@ -136,7 +137,10 @@ public class ProcessorSharingTests
                         }
                     break;
                 case 2: cpu.SetCores(st.Cores); break;
-                case 3: cpu.Pause(); break;
+                case 3:
+                    HeldAtPause[arg] = [.. Enumerable.Range(0, NextJob).Where(cpu.Contains)];
+                    cpu.Pause();
+                    break;
                 default: cpu.Resume(); break;
             }
         }
@@ -151,7 +155,18 @@ public class ProcessorSharingTests
     public void The_server_agrees_with_a_fluid_reference_under_random_arrivals_removals_core_changes_and_pauses()
     {
         var gen = Gen.Choose(0, 1_000_000).ArrayOf();
-        Prop.ForAll(gen.ToArbitrary(), (int[] codes) =>
+        Prop.ForAll(gen.ToArbitrary(), (int[] codes) => AgreesWithFluid(codes)).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void The_server_agrees_with_the_fluid_reference_on_a_script_FsCheck_once_found_failing()
+    {
+        Assert.True(AgreesWithFluid([121372, 294873, 613397, 350869, 199894, 245523, 570957, 381999, 164109, 498385,
+            863026, 920837, 20368, 79011, 334769, 800508, 387812, 46595, 710765, 978009, 135904, 860356, 583227]));
+    }
+
+    private static bool AgreesWithFluid(int[] codes)
+    {
         {
             var steps = new List<Step>();
             long t = 0;
@@ -211,7 +226,17 @@ public class ProcessorSharingTests
                         if (script.RemovedAt.TryGetValue(i, out int gone) && !remaining.Remove(gone)) expected.Remove(gone);
                         break;
                     case 2: cores = st.Cores; break;
-                    case 3: paused = true; break;
+                    case 3:
+                        // A job the fluid finished within the server's rounding (a tick or two) before the pause may still be
+                        // on the server when it pauses: it finishes after the resume, at both.
+                        foreach (int held in script.HeldAtPause[i])
+                            if (expected.TryGetValue(held, out var e) && st.Time - e.At <= 2 + 1 / e.Rate)
+                            {
+                                expected.Remove(held);
+                                remaining[held] = 0;
+                            }
+                        paused = true;
+                        break;
                     default: paused = false; break;
                 }
             }
@@ -226,7 +251,7 @@ public class ProcessorSharingTests
                 throw new Xunit.Sdk.XunitException($"server finished {done.At.Count} jobs ({string.Join(",", done.At.Keys.Order())}), fluid {expected.Count} ({string.Join(",", expected.Keys.Order())})");
             // Busy core-ticks agree but for the rounding of each completion (a paused server's end is not the fluid's).
             return paused || Math.Abs(cpu.BusyCoreTicks - busy) <= 1e-6 * busy + 3 * Math.Max(1, cores) * (steps.Count + 1);
-        }).QuickCheckThrowOnFailure();
+        }
     }
 }
 
