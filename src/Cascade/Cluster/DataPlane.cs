@@ -65,7 +65,7 @@ public sealed class DataPlane : IEventHandler
         if (cfg.Scheduler)
         {
             Scheduler = new KubeScheduler(sim, api, this, cfg, controllers?.SchedulerPods, controllers?.SchedulerClient, out var replicaSetClient);
-            ReplicaSets = new ReplicaSetController(sim, api, this, Scheduler, replicaSetClient);
+            ReplicaSets = new ReplicaSetController(sim, api, this, Scheduler, replicaSetClient, controllers?.ManagerPods);
         }
         if (cfg.Dns)
             CoreDns = new CoreDns(sim, api, this, cfg, Services.FirstPod[Services.KubeDns], cfg.CoreDnsReplicas);
@@ -189,6 +189,7 @@ public sealed class DataPlane : IEventHandler
     {
         KubeProxies.Tick(Pods);
         Endpoints.Tick();
+        ReplicaSets?.Tick();
         Scheduler?.Tick();
         CountRunning();
         Caches.TickDirectLoad();

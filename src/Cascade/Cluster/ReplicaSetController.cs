@@ -9,7 +9,10 @@ namespace Cascade.Cluster;
 // Keeps:
 // - one workqueue key per ReplicaSet: each Service's pods (a product's, CoreDNS's) are one ReplicaSet, and the pods
 //   the data plane only counts are one more;
-// - a deletion that lands queues its ReplicaSet at once (deletePod → queue.Add), whatever back-off the key waits;
+// - a deletion reaches the controller through kube-controller-manager's pod informer: at once while it watches, else
+//   when it watches again (the relist delivers it, as it does to the EndpointSlice controller); it queues its
+//   ReplicaSet at once (deletePod → queue.Add), whatever back-off the key waits, and a pod is missing for the sync
+//   only once the controller has seen its deletion (the sync counts the pods in its informer's cache);
 // - a sync creates what is missing, at most 500 (burstReplicas), in slow-start batches of 1, 2, 4, ... creates in
 //   parallel, the next batch only when the whole batch landed (controller_utils.go slowStartBatch); a failed batch
 //   ends the sync with an error, and what it did not try waits for the next sync;
@@ -21,8 +24,8 @@ namespace Cascade.Cluster;
 // - each create a POST of a pod through the controller manager's own client (20 QPS, burst 30); then
 //   kube-scheduler binds it (KubeScheduler.cs).
 // Leaves out: expectations (a sync waits for its informer to observe the pods it created before creating more), the
-// controller's informer lag (a deletion reaches it when it lands), the rate limiter's overall 10 QPS bucket, and
-// deletes (the garbage collector's, GarbageCollector.cs).
+// watch's own delay while the informer watches, the rate limiter's overall 10 QPS bucket, and deletes (the garbage
+// collector's, GarbageCollector.cs).
 
 /// <summary>kube-controller-manager's ReplicaSet controller: creates a replacement for each deleted pod, one ReplicaSet's sync at a time.</summary>
 public sealed class ReplicaSetController : IApiCaller, IEventHandler
@@ -40,10 +43,14 @@ public sealed class ReplicaSetController : IApiCaller, IEventHandler
     private readonly KubeScheduler _scheduler;
     private readonly ApiClient _client;
     private readonly ApiCall _create;
+    private readonly Informer? _podInformer;
 
     // Per ReplicaSet (a Service's index; the last one stands for the pods the data plane only counts).
     private readonly Queue<int>[] _missing;          // tracked pods deleted and not yet created again, in deletion order
     private int _otherMissing;                       // the counted pods' ReplicaSet: how many
+    private readonly Queue<int>[] _unseen;           // deleted while the pod informer did not watch: not yet missing to the sync
+    private int _otherUnseen;
+    private bool _anyUnseen;
     private readonly bool[] _syncing, _dirty, _batchFailed, _queued;
     private readonly int[] _batch, _syncLeft, _outstanding;
     private readonly long[] _retry;
@@ -51,8 +58,10 @@ public sealed class ReplicaSetController : IApiCaller, IEventHandler
     private readonly EventHandle[] _retryEvent;
     private readonly int _other;
 
-    public ReplicaSetController(Simulation sim, ApiServerSet api, DataPlane dp, KubeScheduler scheduler, ApiClient client)
+    /// <param name="podInformer">kube-controller-manager's pod informer, through which deletions reach the controller (null: at once).</param>
+    public ReplicaSetController(Simulation sim, ApiServerSet api, DataPlane dp, KubeScheduler scheduler, ApiClient client, Informer? podInformer = null)
     {
+        _podInformer = podInformer;
         _sim = sim;
         _api = api;
         _dp = dp;
@@ -63,7 +72,12 @@ public sealed class ReplicaSetController : IApiCaller, IEventHandler
         int sets = dp.Services.Count + 1;
         _other = sets - 1;
         _missing = new Queue<int>[sets];
-        for (int s = 0; s < sets; s++) _missing[s] = new Queue<int>();
+        _unseen = new Queue<int>[sets];
+        for (int s = 0; s < sets; s++)
+        {
+            _missing[s] = new Queue<int>();
+            _unseen[s] = new Queue<int>();
+        }
         _syncing = new bool[sets];
         _dirty = new bool[sets];
         _batchFailed = new bool[sets];
@@ -100,19 +114,59 @@ public sealed class ReplicaSetController : IApiCaller, IEventHandler
     /// <summary>When ReplicaSet <paramref name="set"/>'s retry queues it (−1: none waits).</summary>
     internal long NextRetryAt(int set) => !_retryEvent[set].IsNone && _sim.IsPending(_retryEvent[set]) ? _sim.TimeOf(_retryEvent[set]) : -1;
 
-    /// <summary>Tracked pod <paramref name="pod"/>'s deletion landed: its ReplicaSet is queued.</summary>
+    /// <summary>Tracked pod <paramref name="pod"/>'s deletion landed: its ReplicaSet is queued once the controller sees it.</summary>
     public void Recreate(int pod)
     {
         int set = _dp.Pods.Service[pod];
-        _missing[set].Enqueue(pod);
-        Queue(set);
+        if (Seeing)
+        {
+            _missing[set].Enqueue(pod);
+            Queue(set);
+            return;
+        }
+        _unseen[set].Enqueue(pod);
+        _anyUnseen = true;
     }
 
-    /// <summary>A pod the data plane only counts was deleted: its ReplicaSet is queued.</summary>
+    /// <summary>A pod the data plane only counts was deleted: its ReplicaSet is queued once the controller sees it.</summary>
     public void RecreateOther()
     {
-        _otherMissing++;
-        Queue(_other);
+        if (Seeing)
+        {
+            _otherMissing++;
+            Queue(_other);
+            return;
+        }
+        _otherUnseen++;
+        _anyUnseen = true;
+    }
+
+    private bool Seeing => _podInformer is not { IsWatching: false };
+
+    /// <summary>Deleted pods the controller has not seen yet, of ReplicaSet <paramref name="set"/>.</summary>
+    internal int Unseen(int set) => set == _other ? _otherUnseen : _unseen[set].Count;
+
+    /// <summary>Once a second: deletions made while the pod informer did not watch are seen once it does.</summary>
+    public void Tick()
+    {
+        if (!_anyUnseen || !Seeing) return;
+        _anyUnseen = false;
+        for (int set = 0; set < _unseen.Length; set++)
+        {
+            bool any = false;
+            while (_unseen[set].TryDequeue(out int pod))
+            {
+                _missing[set].Enqueue(pod);
+                any = true;
+            }
+            if (set == _other && _otherUnseen > 0)
+            {
+                _otherMissing += _otherUnseen;
+                _otherUnseen = 0;
+                any = true;
+            }
+            if (any) Queue(set);
+        }
     }
 
     /// <summary>

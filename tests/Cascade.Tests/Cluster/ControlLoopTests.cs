@@ -135,6 +135,29 @@ public class ControlLoopTests
     }
 
     [Fact]
+    public void A_deletion_reaches_the_replicaset_controller_only_when_the_controller_managers_pod_informer_watches()
+    {
+        var c = new SmallCluster();
+        var ctl = c.Cluster.Controllers!;
+        var rs = c.Dp.ReplicaSets!;
+        c.RunTo(60);
+        ctl.Manager.Kill(SimTime.FromSeconds(60));   // kube-controller-manager down: its informers stop
+        c.RunTo(61);
+        Assert.False(ctl.ManagerPods.IsWatching);
+        int backend = c.Service("backend"), pod = c.Dp.Services.FirstPod[backend];
+        c.Dp.Lifecycle.OnPodDeleted(pod);
+        long sent = rs.CreatesSent;
+        c.RunTo(110);
+        Assert.Equal((1, 0, sent), (rs.Unseen(backend), rs.Missing(backend), rs.CreatesSent));
+        Assert.Equal((PodPhase.Gone, 0), (c.Pods.Phase[pod], c.Pods.Incarnation[pod]));
+        double watching = c.RunUntil(() => ctl.ManagerPods.IsWatching, 400) ?? throw new InvalidOperationException("never watched again");
+        c.RunTo(watching + 1.5);   // the next once-a-second look sees the deletion and the create goes
+        Assert.Equal((0, sent + 1), (rs.Unseen(backend), rs.CreatesSent));
+        c.RunTo(watching + 30);
+        Assert.Equal((PodPhase.Running, 1), (c.Pods.Phase[pod], c.Pods.Incarnation[pod]));
+    }
+
+    [Fact]
     public void Evicted_pods_the_data_plane_only_counts_are_recreated_and_bound_to_ready_nodes()
     {
         var c = new SmallCluster("cluster.nodeLifecycle.tolerationSeconds=0s");
