@@ -14,6 +14,9 @@ namespace Cascade.Cluster;
 // - slowStartBatch (pkg/controller/controller_utils.go): batches of 1, 2, 4, ... creates in parallel, the next
 //   batch only when the whole batch succeeded; a failure ends the sync, which the workqueue retries after its
 //   per-item back-off (5 ms doubling to 1000 s: client-go util/workqueue DefaultControllerRateLimiter);
+// - more pods wanted (a node registering for a DaemonSet, a scale-up) queue the controller's key at once (the
+//   informer's handler calls queue.Add), whatever back-off it waits; wanted while a batch is in flight, it is synced
+//   again as soon as the sync ends, failed or not (the workqueue's dirty set);
 // - each create a POST of a pod through the API server, on the controller's own client (kube-controller-manager
 //   --kube-api-qps 20 / --kube-api-burst 30: k8s.io/controller-manager config/v1alpha1 defaults), so the pods
 //   object count grows with each;
@@ -44,7 +47,8 @@ public sealed class PodWave : IApiCaller, IEventHandler
     private readonly string _what;
     private int _wanted, _created, _bound, _running, _toDelete, _deleted;
     private int _batch, _syncLeft, _outstanding;
-    private bool _syncing, _batchFailed, _ended;
+    private bool _batchFailed, _ended, _dirty;
+    private EventHandle _retryEvent;
     private long _retry, _startedAt;
 
     /// <summary>
@@ -66,6 +70,12 @@ public sealed class PodWave : IApiCaller, IEventHandler
         if (!daemonSet && cluster.DataPlane?.Scheduler is { } s) _schedulerWave = s.Register(this);
     }
 
+    /// <summary>The controller's client.</summary>
+    internal ApiClient Client => _client;
+
+    /// <summary>When the workqueue adds the controller's key again after its last failed sync (−1: it waits for none).</summary>
+    internal long NextRetryAt => !_retryEvent.IsNone && _cluster.Sim.IsPending(_retryEvent) ? _cluster.Sim.TimeOf(_retryEvent) : -1;
+
     /// <summary>The controller's pod create (its cost counters included).</summary>
     public ApiCall CreateCall => _create;
 
@@ -82,7 +92,14 @@ public sealed class PodWave : IApiCaller, IEventHandler
     {
         if (_wanted == _created && _toDelete == _deleted) _startedAt = _cluster.Sim.Now;
         _wanted += pods;
-        if (!_syncing) Sync();
+        Queue();
+    }
+
+    /// <summary>queue.Add: a sync now, unless a batch is in flight (then again once it is answered).</summary>
+    private void Queue()
+    {
+        if (_outstanding > 0) _dirty = true;
+        else Sync();
     }
 
     /// <summary>DaemonSet: node <paramref name="node"/> registered and needs its pod.</summary>
@@ -121,18 +138,10 @@ public sealed class PodWave : IApiCaller, IEventHandler
 
     private void Sync()
     {
-        if (_ended)
-        {
-            _syncing = false;
-            return;
-        }
+        _dirty = false;
+        if (_ended) return;
         int diff = Math.Min(_wanted - _created, _burstPerSync);
-        if (diff <= 0)
-        {
-            _syncing = false;
-            return;
-        }
-        _syncing = true;
+        if (diff <= 0) return;
         _syncLeft = diff;
         _batch = Math.Min(diff, SlowStartInitialBatchSize);
         SendBatch();
@@ -171,7 +180,8 @@ public sealed class PodWave : IApiCaller, IEventHandler
         {
             // slowStartBatch stops at the failed batch; the sync returns its error and the workqueue retries it.
             _retry = SyncRetry.Next(_retry);
-            _cluster.Sim.Schedule(_retry, this, SyncKind);
+            RetryAfter(_retry);
+            if (_dirty) Sync();
             return;
         }
         _retry = 0;
@@ -182,6 +192,18 @@ public sealed class PodWave : IApiCaller, IEventHandler
             SendBatch();
         }
         else Sync(); // a full sync done: the next one creates the rest
+    }
+
+    /// <summary>AddRateLimited: the key is added after <paramref name="delay"/>, unless it already waits to be added sooner (the delaying queue keeps the earlier).</summary>
+    private void RetryAfter(long delay)
+    {
+        var sim = _cluster.Sim;
+        if (!_retryEvent.IsNone && sim.IsPending(_retryEvent))
+        {
+            if (sim.TimeOf(_retryEvent) <= sim.Now + delay) return;
+            sim.Cancel(_retryEvent);
+        }
+        _retryEvent = sim.Schedule(delay, this, SyncKind);
     }
 
     private void OnCreated()
@@ -211,7 +233,8 @@ public sealed class PodWave : IApiCaller, IEventHandler
     {
         if (kind == SyncKind)
         {
-            Sync();
+            _retryEvent = EventHandle.None;
+            Queue();
             return;
         }
         if (kind == DeleteRetryKind)

@@ -155,6 +155,55 @@ public class ControlLoopTests
         Assert.Equal((0, sent + 1), (rs.Unseen(backend), rs.CreatesSent));
         c.RunTo(watching + 30);
         Assert.Equal((PodPhase.Running, 1), (c.Pods.Phase[pod], c.Pods.Incarnation[pod]));
+
+        // The same for a pod the data plane only counts.
+        int others = c.Pods.OtherPods.Sum(), other = rs.Services - 1;
+        ctl.Manager.Kill(SimTime.FromSeconds(60));
+        c.RunTo(c.Now + 1);
+        c.Dp.Lifecycle.OnOtherPodDeleted(0);
+        sent = rs.CreatesSent;
+        c.RunTo(c.Now + 30);
+        Assert.Equal((1, 0, sent, others - 1), (rs.Unseen(other), rs.Missing(other), rs.CreatesSent, c.Pods.OtherPods.Sum()));
+        watching = c.RunUntil(() => ctl.ManagerPods.IsWatching, c.Now + 300) ?? throw new InvalidOperationException("never watched again");
+        c.RunTo(watching + 30);
+        Assert.Equal((0, 0, sent + 1, others), (rs.Unseen(other), rs.Missing(other), rs.CreatesSent, c.Pods.OtherPods.Sum()));
+    }
+
+    [Fact]
+    public void A_replicaset_failing_again_keeps_its_earlier_retry_and_one_queued_during_a_failing_sync_syncs_at_once()
+    {
+        // A create takes etcd 1 s, so a batch is in flight for a second.
+        var c = new SmallCluster("products[0].replicas=12", "cluster.etcd.writeLatency=1s");
+        c.RunTo(60);
+        var rs = c.Dp.ReplicaSets!;
+        int backend = c.Service("backend");
+        int[] pods = [.. Enumerable.Range(c.Dp.Services.FirstPod[backend], 4)];
+
+        // Cut off: a deletion fails at once and waits 5 ms, 10, 20, ...; a further deletion queues it at once and fails
+        // again, and the retry stays where it was (the delaying queue keeps the earlier time).
+        rs.Client.Blocked = true;
+        c.Dp.Lifecycle.OnPodDeleted(pods[0]);
+        c.RunTo(62);
+        long retry = rs.NextRetryAt(backend);
+        int requeues = rs.Requeues(backend);
+        Assert.True(retry > c.Sim.Now);
+        c.Dp.Lifecycle.OnPodDeleted(pods[1]);
+        c.RunTo(62.0001);
+        Assert.Equal((requeues + 1, retry), (rs.Requeues(backend), rs.NextRetryAt(backend)));
+        c.RunTo(100);
+        rs.Client.Blocked = false;
+        c.RunTo(400);
+        Assert.Equal(0, rs.Missing(backend));
+
+        // A batch in flight fails (the API server dies under it); a deletion made meanwhile syncs again at once, without
+        // waiting the 5 ms back-off.
+        c.Dp.Lifecycle.OnPodDeleted(pods[2]);
+        c.RunTo(400.5);
+        c.Dp.Lifecycle.OnPodDeleted(pods[3]);
+        long sent = rs.CreatesSent;
+        c.Cluster.Api.StopReplica(0, SimTime.FromSeconds(30), "test");
+        c.RunTo(400.5001);
+        Assert.Equal((1, sent + 1), (rs.Requeues(backend), rs.CreatesSent));
     }
 
     [Fact]

@@ -42,6 +42,44 @@ public class PodWaveTests
     }
 
     [Fact]
+    public void A_node_that_registers_while_the_daemonset_controller_waits_its_back_off_gets_its_pod_at_once()
+    {
+        // Twice the same run: the DaemonSet controller cut off while node 6 joins, so its syncs fail and back off; then let
+        // back in, with or without node 7 joining.
+        (SmallCluster, Cascade.Cluster.PodWave, double Retry) CutOff()
+        {
+            var c = New();
+            c.RunTo(30);
+            var agent = c.Cluster.FindWorkload("agent")!;
+            c.Cluster.Deploy(agent);
+            c.RunTo(45);
+            var wave = c.Cluster.DaemonSetWave(agent)!;
+            Assert.Equal(6, wave.Created);
+            wave.Client.Blocked = true;
+            c.Cluster.AddNodes(7);
+            c.RunTo(1000);
+            Assert.Equal(6, wave.Created);
+            wave.Client.Blocked = false;
+            double retry = SimTime.ToSeconds(wave.NextRetryAt);
+            Assert.InRange(retry, 1100, 2000);   // the back-off has doubled past 100 s
+            return (c, wave, retry);
+        }
+
+        var (alone, lone, retry) = CutOff();
+        alone.RunTo(retry - 0.001);
+        Assert.Equal(6, lone.Created);           // node 6's pod waits for the back-off
+        alone.RunTo(retry + 5);
+        Assert.Equal(7, lone.Created);
+
+        var (joined, wave, late) = CutOff();
+        long before = joined.Cluster.Kubelets!.Registrations;
+        Assert.Equal(1, joined.Cluster.AddNodes(8));   // node 7 boots and registers: the informer's addNode queues the DaemonSet at once
+        double registered = joined.RunUntil(() => joined.Cluster.Kubelets!.Registrations > before, late - 10) ?? throw new InvalidOperationException("node 7 never registered");
+        double both = joined.RunUntil(() => wave.Created == 8, late - 10, 0.01) ?? throw new InvalidOperationException("no pod before the back-off ended");
+        Assert.InRange(both - registered, 0, 1);
+    }
+
+    [Fact]
     public void A_daemonset_pod_whose_node_goes_before_it_starts_never_starts()
     {
         var c = New();
