@@ -13,6 +13,16 @@ public class PodWaveTests
 {
     private static SmallCluster New(params string[] overrides) => SmallCluster.FromYaml(WorkloadTests.Yaml, overrides);
 
+    /// <summary>The agent DaemonSet rolled out at 30 s on the six nodes.</summary>
+    private static (SmallCluster C, Cascade.Cluster.DeployedWorkload Agent) Deployed()
+    {
+        var c = New();
+        c.RunTo(30);
+        var agent = c.Cluster.FindWorkload("agent")!;
+        c.Cluster.Deploy(agent);
+        return (c, agent);
+    }
+
     /// <summary>The seconds a log line ends with ("… in 2.3 s", "… 7.1 s after the wave began").</summary>
     private static double SecondsIn(string message) =>
         double.Parse(Regex.Match(message, @"(\d+\.\d) s( after the wave began)?$").Groups[1].Value, CultureInfo.InvariantCulture);
@@ -48,10 +58,7 @@ public class PodWaveTests
         // back in, with or without node 7 joining.
         (SmallCluster, Cascade.Cluster.PodWave, double Retry) CutOff()
         {
-            var c = New();
-            c.RunTo(30);
-            var agent = c.Cluster.FindWorkload("agent")!;
-            c.Cluster.Deploy(agent);
+            var (c, agent) = Deployed();
             c.RunTo(45);
             var wave = c.Cluster.DaemonSetWave(agent)!;
             Assert.Equal(6, wave.Created);
@@ -82,10 +89,7 @@ public class PodWaveTests
     [Fact]
     public void A_daemonset_pod_whose_node_goes_before_it_starts_never_starts()
     {
-        var c = New();
-        c.RunTo(30);
-        var agent = c.Cluster.FindWorkload("agent")!;
-        c.Cluster.Deploy(agent);
+        var (c, agent) = Deployed();
         // Every pod is created and bound within a second; each starts 5 s after (the kubelet's pod startup).
         c.RunTo(31.5);
         var wave = c.Cluster.DaemonSetWave(agent)!;
