@@ -199,11 +199,28 @@ public class ControlLoopTests
         // waiting the 5 ms back-off.
         c.Dp.Lifecycle.OnPodDeleted(pods[2]);
         c.RunTo(400.5);
-        c.Dp.Lifecycle.OnPodDeleted(pods[3]);
         long sent = rs.CreatesSent;
+        c.Dp.Lifecycle.OnPodDeleted(pods[3]);
+        c.RunTo(400.50001);
+        Assert.Equal((sent, 1), (rs.CreatesSent, rs.Missing(backend)));   // queued behind the batch in flight
         c.Cluster.Api.StopReplica(0, SimTime.FromSeconds(30), "test");
         c.RunTo(400.5001);
         Assert.Equal((1, sent + 1), (rs.Requeues(backend), rs.CreatesSent));
+
+        // Once the API server is back, the retries find nothing missing: a stale retry is a sync with nothing to do, and a
+        // deletion during a batch that lands is created right after it.
+        c.RunTo(1000);
+        Assert.Equal((0, 0), (rs.Missing(backend), rs.Requeues(backend)));
+        c.Dp.Lifecycle.OnPodDeleted(pods[0]);
+        c.RunTo(1000.5);
+        sent = rs.CreatesSent;
+        c.Dp.Lifecycle.OnPodDeleted(pods[1]);
+        c.RunTo(1000.50001);
+        Assert.Equal(sent, rs.CreatesSent);
+        double landed = c.RunUntil(() => rs.CreatesSent > sent, 1005, 0.0001) ?? throw new InvalidOperationException("never sent");
+        Assert.InRange(landed, 1001, 1001.1);   // the first create's second in etcd, then the next at once
+        c.RunTo(1030);
+        Assert.All(pods, p => Assert.Equal(PodPhase.Running, c.Pods.Phase[p]));
     }
 
     [Fact]

@@ -84,6 +84,32 @@ public class PodWaveTests
         double registered = joined.RunUntil(() => joined.Cluster.Kubelets!.Registrations > before, late - 10) ?? throw new InvalidOperationException("node 7 never registered");
         double both = joined.RunUntil(() => wave.Created == 8, late - 10, 0.01) ?? throw new InvalidOperationException("no pod before the back-off ended");
         Assert.InRange(both - registered, 0, 1);
+
+        // Still cut off when node 7 registers: the sync it queues fails too, and the retry stays the earlier one.
+        var (still, cut, first) = CutOff();
+        cut.Client.Blocked = true;
+        int batches = cut.Batches.Count;
+        still.Cluster.AddNodes(8);
+        still.RunUntil(() => cut.Batches.Count > batches, first - 10);
+        still.RunTo(still.Now + 0.01);
+        Assert.Equal(first, SimTime.ToSeconds(cut.NextRetryAt));
+    }
+
+    [Fact]
+    public void Pods_wanted_while_a_batch_is_in_flight_are_synced_at_once_when_that_batch_fails()
+    {
+        // Each etcd write takes 1 s: node 0's create is in flight when the other five nodes' pods are wanted (the same
+        // instant), and the API server dies under it.
+        var c = New("cluster.etcd.writeLatency=1s");
+        c.RunTo(30);
+        var agent = c.Cluster.FindWorkload("agent")!;
+        c.Cluster.Deploy(agent);
+        c.RunTo(30.5);
+        var wave = c.Cluster.DaemonSetWave(agent)!;
+        Assert.Equal([1], wave.Batches);
+        c.Cluster.Api.StopReplica(0, SimTime.FromSeconds(30), "test");
+        c.RunTo(30.5001);
+        Assert.Equal([1, 1], wave.Batches);   // the next sync went at once, not 5 ms later
     }
 
     [Fact]
