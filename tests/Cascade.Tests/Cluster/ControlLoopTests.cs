@@ -94,6 +94,17 @@ public class ControlLoopTests
         d.Cluster.RemoveNodesFrom(other);
         d.RunTo(3600 + 30);
         Assert.All(lost.Concat(more).Where(p => d.Pods.Service[p] == set), p => Assert.Equal(PodPhase.Running, d.Pods.Phase[p]));
+        // The retry still waiting fires with nothing to create: a sync that does nothing, after which a deletion is
+        // replaced as ever.
+        double stale = SimTime.ToSeconds(d.Dp.ReplicaSets!.NextRetryAt(set));
+        Assert.InRange(stale, 3660, 4600);
+        d.RunTo(stale + 1);
+        Assert.Equal((0, 0, -1L), (d.Dp.ReplicaSets.Missing(set), d.Dp.ReplicaSets.Requeues(set), d.Dp.ReplicaSets.NextRetryAt(set)));
+        int again = Enumerable.Range(d.Dp.Services.FirstPod[set], d.Dp.Services.Replicas[set]).First(p => d.Pods.Phase[p] == PodPhase.Running);
+        int incarnation = d.Pods.Incarnation[again];
+        d.Dp.Lifecycle.OnPodDeleted(again);
+        d.RunTo(stale + 30);
+        Assert.Equal((PodPhase.Running, incarnation + 1), (d.Pods.Phase[again], d.Pods.Incarnation[again]));
     }
 
     [Fact]
@@ -207,8 +218,7 @@ public class ControlLoopTests
         c.RunTo(400.5001);
         Assert.Equal((1, sent + 1), (rs.Requeues(backend), rs.CreatesSent));
 
-        // Once the API server is back, the retries find nothing missing: a stale retry is a sync with nothing to do, and a
-        // deletion during a batch that lands is created right after it.
+        // Once the API server is back: a deletion during a batch that lands is created right after it.
         c.RunTo(1000);
         Assert.Equal((0, 0), (rs.Missing(backend), rs.Requeues(backend)));
         c.Dp.Lifecycle.OnPodDeleted(pods[0]);
