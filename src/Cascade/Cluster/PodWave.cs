@@ -33,7 +33,7 @@ public sealed class PodWave : IApiCaller, IEventHandler
     private static readonly long DeleteRetryTicks = SimTime.TicksPerSecond; // assumption: a failed delete is retried by the next sync, within a second
     private const long TagCreate = 0, TagDelete = 1;
     private const int SlowStartInitialBatchSize = 1; // controller_utils.go SlowStartInitialBatchSize
-    private static readonly Backoff SyncRetry = new(SimTime.FromMilliseconds(5), SimTime.FromSeconds(1000)); // workqueue DefaultControllerRateLimiter
+    private static readonly Backoff SyncRetry = Backoff.ControllerWorkqueue;
 
     private readonly ClusterModel _cluster;
     private readonly ApiClient _client;
@@ -74,7 +74,7 @@ public sealed class PodWave : IApiCaller, IEventHandler
     internal ApiClient Client => _client;
 
     /// <summary>When the workqueue adds the controller's key again after its last failed sync (−1: it waits for none).</summary>
-    internal long NextRetryAt => !_retryEvent.IsNone && _cluster.Sim.IsPending(_retryEvent) ? _cluster.Sim.TimeOf(_retryEvent) : -1;
+    internal long NextRetryAt => _cluster.Sim.PendingAt(_retryEvent);
 
     /// <summary>The controller's pod create (its cost counters included).</summary>
     public ApiCall CreateCall => _create;
@@ -180,7 +180,7 @@ public sealed class PodWave : IApiCaller, IEventHandler
         {
             // slowStartBatch stops at the failed batch; the sync returns its error and the workqueue retries it.
             _retry = SyncRetry.Next(_retry);
-            RetryAfter(_retry);
+            _cluster.Sim.ScheduleNoLater(ref _retryEvent, _retry, this, SyncKind);   // AddRateLimited
             if (_dirty) Sync();
             return;
         }
@@ -192,18 +192,6 @@ public sealed class PodWave : IApiCaller, IEventHandler
             SendBatch();
         }
         else Sync(); // a full sync done: the next one creates the rest
-    }
-
-    /// <summary>AddRateLimited: the key is added after <paramref name="delay"/>, unless it already waits to be added sooner (the delaying queue keeps the earlier).</summary>
-    private void RetryAfter(long delay)
-    {
-        var sim = _cluster.Sim;
-        if (!_retryEvent.IsNone && sim.IsPending(_retryEvent))
-        {
-            if (sim.TimeOf(_retryEvent) <= sim.Now + delay) return;
-            sim.Cancel(_retryEvent);
-        }
-        _retryEvent = sim.Schedule(delay, this, SyncKind);
     }
 
     private void OnCreated()

@@ -34,8 +34,7 @@ public sealed class ReplicaSetController : IApiCaller, IEventHandler
     private const long TagCreate = 1, TagCreateOther = 2;
     private const int BurstReplicas = 500;               // replica_set.go BurstReplicas
     private const int SlowStartInitialBatchSize = 1;     // controller_utils.go SlowStartInitialBatchSize
-    /// <summary>The workqueue's per-item back-off (DefaultControllerRateLimiter: 5 ms doubling to 1000 s).</summary>
-    public static readonly Backoff SyncRetry = new(SimTime.FromMilliseconds(5), SimTime.FromSeconds(1000));
+    private static readonly Backoff SyncRetry = Backoff.ControllerWorkqueue;
 
     private readonly Simulation _sim;
     private readonly ApiServerSet _api;
@@ -112,7 +111,7 @@ public sealed class ReplicaSetController : IApiCaller, IEventHandler
     internal int Requeues(int set) => _requeues[set];
 
     /// <summary>When ReplicaSet <paramref name="set"/>'s retry queues it (−1: none waits).</summary>
-    internal long NextRetryAt(int set) => !_retryEvent[set].IsNone && _sim.IsPending(_retryEvent[set]) ? _sim.TimeOf(_retryEvent[set]) : -1;
+    internal long NextRetryAt(int set) => _sim.PendingAt(_retryEvent[set]);
 
     /// <summary>Tracked pod <paramref name="pod"/>'s deletion landed: its ReplicaSet is queued once the controller sees it.</summary>
     public void Recreate(int pod)
@@ -246,7 +245,7 @@ public sealed class ReplicaSetController : IApiCaller, IEventHandler
             _requeues[set]++;
             _syncing[set] = false;
             _retry[set] = SyncRetry.Next(_retry[set]);
-            RetryAfter(set, _retry[set]);
+            _sim.ScheduleNoLater(ref _retryEvent[set], _retry[set], this, RetryKind, set);   // AddRateLimited
             if (_dirty[set]) Sync(set);
             return;
         }
@@ -267,18 +266,6 @@ public sealed class ReplicaSetController : IApiCaller, IEventHandler
     {
         _retry[set] = 0;
         _requeues[set] = 0;
-    }
-
-    /// <summary>The key is added after <paramref name="delay"/>, unless it already waits to be added sooner.</summary>
-    private void RetryAfter(int set, long delay)
-    {
-        long at = _sim.Now + delay;
-        if (!_retryEvent[set].IsNone && _sim.IsPending(_retryEvent[set]))
-        {
-            if (_sim.TimeOf(_retryEvent[set]) <= at) return;
-            _sim.Cancel(_retryEvent[set]);
-        }
-        _retryEvent[set] = _sim.Schedule(delay, this, RetryKind, set);
     }
 
     public void OnEvent(int kind, long arg)

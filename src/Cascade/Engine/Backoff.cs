@@ -12,6 +12,9 @@ namespace Cascade.Engine;
 /// </summary>
 public readonly record struct Backoff(long InitialTicks, long MaxTicks)
 {
+    /// <summary>A controller's workqueue between failed syncs of one key: 5 ms doubling to 1000 s (client-go util/workqueue DefaultControllerRateLimiter).</summary>
+    public static readonly Backoff ControllerWorkqueue = new(SimTime.FromMilliseconds(5), SimTime.FromSeconds(1000));
+
     /// <summary>The delay after one more failure, given the delay used after the last one (0: none yet).</summary>
     public long Next(long current) => current <= 0 ? InitialTicks : Math.Min(MaxTicks, current * 2);
 

@@ -70,6 +70,24 @@ public sealed class Simulation
     /// <summary>When a pending event is due; <see cref="SimTime.Never"/> if it ran or was cancelled.</summary>
     public long TimeOf(EventHandle handle) => _queue.TimeOf(handle);
 
+    /// <summary>When <paramref name="handle"/>'s event is due, or −1 when it is none or no longer pending.</summary>
+    public long PendingAt(EventHandle handle) => !handle.IsNone && IsPending(handle) ? TimeOf(handle) : -1;
+
+    /// <summary>
+    /// Schedules the event after <paramref name="delayTicks"/> in <paramref name="handle"/>, unless the event it holds is
+    /// pending no later than that: of two adds to a delaying queue (client-go util/workqueue AddAfter) the earlier stands.
+    /// </summary>
+    public void ScheduleNoLater(ref EventHandle handle, long delayTicks, IEventHandler handler, int kind, long arg = 0)
+    {
+        long pending = PendingAt(handle);
+        if (pending >= 0)
+        {
+            if (pending <= Now + delayTicks) return;
+            Cancel(handle);
+        }
+        handle = Schedule(delayTicks, handler, kind, arg);
+    }
+
     /// <summary>
     /// Runs events in (time, insertion) order until the queue is empty, the next event lies after
     /// <paramref name="untilTicks"/>, or <paramref name="maxEvents"/> events have run. The clock ends

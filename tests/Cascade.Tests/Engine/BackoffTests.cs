@@ -18,6 +18,18 @@ public class BackoffTests
     }
 
     [Fact]
+    public void A_controllers_workqueue_backs_off_from_5_ms_doubling_to_1000_s()
+    {
+        long d = 0;
+        var seen = new List<long>();
+        for (int i = 0; i < 20; i++) seen.Add(d = Backoff.ControllerWorkqueue.Next(d));
+        Assert.Equal(SimTime.FromMilliseconds(5), seen[0]);
+        Assert.Equal(SimTime.FromMilliseconds(5) << 17, seen[17]);   // 655.36 s
+        Assert.Equal(SimTime.FromSeconds(1000), seen[18]);
+        Assert.Equal(SimTime.FromSeconds(1000), seen[19]);
+    }
+
+    [Fact]
     public void A_failure_after_a_quiet_period_starts_the_sequence_over_and_one_within_it_does_not()
     {
         long d = 0, last = -1, reset = SimTime.FromMinutes(2);

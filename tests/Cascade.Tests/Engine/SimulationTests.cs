@@ -77,6 +77,29 @@ public class SimulationTests
     }
 
     [Fact]
+    public void Of_two_delayed_adds_the_earlier_stands_and_a_fired_or_cancelled_one_is_no_longer_pending()
+    {
+        var sim = new Simulation(1);
+        var r = new Recorder(sim);
+        var h = EventHandle.None;
+        Assert.Equal(-1, sim.PendingAt(h));
+        sim.ScheduleNoLater(ref h, 10, r, 0, 1);
+        Assert.Equal(10, sim.PendingAt(h));
+        sim.ScheduleNoLater(ref h, 20, r, 0, 2);   // later: the pending one stands
+        sim.ScheduleNoLater(ref h, 10, r, 0, 3);   // as late: it stands too
+        Assert.Equal(10, sim.PendingAt(h));
+        sim.ScheduleNoLater(ref h, 4, r, 0, 4);    // earlier: it replaces the pending one
+        Assert.Equal(4, sim.PendingAt(h));
+        sim.Run();
+        Assert.Equal(new[] { (4L, 4L) }, r.Seen);
+        Assert.Equal(-1, sim.PendingAt(h));
+        sim.ScheduleNoLater(ref h, 50, r, 0, 5);   // the old one ran: a new one is scheduled
+        Assert.Equal(54, sim.PendingAt(h));
+        Assert.True(sim.Cancel(h));
+        Assert.Equal(-1, sim.PendingAt(h));
+    }
+
+    [Fact]
     public void A_lane_for_no_delay_or_a_negative_one_is_not_made_and_changes_nothing()
     {
         var sim = new Simulation(1);
