@@ -4,9 +4,12 @@ using Cascade.Engine;
 namespace Cascade.Cluster;
 
 /// <summary>
-/// Every node's kubelet as an API client (docs/sources.md §4): the node Lease renewed every 10 s by the
-/// heartbeat client (no rate limit, 10 s timeout), retried on failure with back-off from 200 ms doubling
-/// to 7 s; node status patched every 5 min; and a pod informer for the node's own pods (fieldSelector
+/// Every node's kubelet as an API client (docs/sources.md §4): the node Lease renewed by the heartbeat client (no
+/// rate limit, 10 s timeout, client-go's Retry-After retries within it) as upstream's lease controller does
+/// (component-helpers/apimachinery/lease/controller.go; docs/model-dataplane.md "Kubelets"): a sync every 10 s
+/// stretched by up to 4 %, timed from the end of the last; in a sync, up to 5 updates back to back; if all fail,
+/// GETs with back-off from 200 ms doubling to 7 s until one succeeds, then up to 5 updates more; node status patched
+/// every 5 min; and a pod informer for the node's own pods (fieldSelector
 /// spec.nodeName, one watcher per node on pods). Classified by APF as system:nodes (node-high for
 /// leases and node status, system for the rest). The kubelet keeps its containers running whatever the
 /// API server does; only its writes fail. With the data plane, the kubelet's status manager also patches
@@ -19,14 +22,18 @@ namespace Cascade.Cluster;
 /// </summary>
 public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlockWatcher
 {
-    private const int RenewLease = 0, PatchStatus = 1, PodStatusRetry = 2, OtherPodStatusRetry = 3, Register = 4, CreateLease = 5, LeaseRefused = 6, LeaseBlocked = 7, GoneTimedOut = 8;
-    private const long TagLease = 0, TagNodeStatus = 1, TagPodStatus = 2, TagOtherPodStatus = 3, TagRegister = 4, TagCreateLease = 5;
+    private const int RenewLease = 0, PatchStatus = 1, PodStatusRetry = 2, OtherPodStatusRetry = 3, Register = 4, CreateLease = 5, LeaseRefused = 6, LeaseBlocked = 7, GoneTimedOut = 8, EnsureLease = 9;
+    private const long TagLease = 0, TagNodeStatus = 1, TagPodStatus = 2, TagOtherPodStatus = 3, TagRegister = 4, TagCreateLease = 5, TagGetLease = 6;
+    /// <summary>lease/controller.go maxUpdateRetries: the updates a sync makes back to back before it falls back to GETs.</summary>
+    internal const int MaxUpdateRetries = 5;
+    /// <summary>lease/controller.go Run: wait.JitterUntil(sync, renewInterval, 0.04, sliding): each period stretched by up to 4 %.</summary>
+    internal const double RenewJitter = 0.04;
     private static readonly Backoff RegisterRetry = new(SimTime.FromMilliseconds(100), SimTime.FromSeconds(7)); // kubelet_node_status.go registerWithAPIServer: 100 ms doubling to 7 s
     /// <summary>Assumption: machines provisioned together start their kubelets within 10 s of each other.</summary>
     private static readonly long BootSpreadTicks = SimTime.FromSeconds(10);
     private const long ReadyBit = 1L << 31;
     private static readonly long StatusSyncTicks = SimTime.FromSeconds(10); // status_manager.go syncPeriod 10 s
-    private static readonly Backoff LeaseRetry = new(SimTime.FromMilliseconds(200), SimTime.FromSeconds(7)); // docs/model.md "Nodes": 200 ms → 7 s
+    private static readonly Backoff LeaseRetry = new(SimTime.FromMilliseconds(200), SimTime.FromSeconds(7)); // backoffEnsureLease: 100 ms doubled before each sleep, so 200 ms → 7 s (maxBackoff)
 
     private readonly Simulation _sim;
     private readonly ApiServerSet _api;
@@ -40,8 +47,13 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     private readonly Informer[] _pods;
     private readonly long _renewTicks, _statusTicks;
     private readonly long[] _retry;
-    private long _closedFormDelay = -1;
     private readonly long[] _renewedAt;
+    // A sync's progress: updates failed in its current round, and whether its GET has succeeded (its updates are then
+    // the second round, after which the sync ends).
+    private readonly byte[] _updatesFailed;
+    private readonly bool[] _ensured;
+    private readonly ulong _jitterKey;
+    private readonly ApiCall?[] _getLease;
     private readonly RandomStream _rng;
     private readonly bool[] _removed, _registered, _leaseCreated;
     private readonly int[] _life;   // bumped when a slot's node is removed or added: events of an earlier node are dropped
@@ -63,12 +75,17 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         _api = api;
         _renewTicks = renewTicks;
         _statusTicks = statusTicks;
-        // A lease, a status patch and a pod-status resync each recur at one fixed period per node: FIFO lanes (and
-        // a failing renewal at the back-off's cap, once one gets there: Retry).
-        sim.UseLane(renewTicks);
+        // A status patch and a pod-status resync each recur at one fixed period per node: FIFO lanes (and a failing
+        // attempt at the back-off's cap, once one gets there: Retry). A renewal's period is jittered: a timing wheel.
         sim.UseLane(statusTicks);
+        // The next sync is scheduled a jittered period after the last one's end: now, or a closed-form renewal's few ms ahead.
+        sim.UseWheel(renewTicks + (long)(RenewJitter * renewTicks) + SimTime.FromSeconds(1));
         sim.UseLane(StatusSyncTicks);
         _rng = sim.Random.Stream($"{api.Cluster}/kubelets");
+        // A period is drawn from a counter-based stream, by the node's place and the instant its sync ended: the same
+        // draw whichever order the renewals are answered in (in closed form at their send, on the request path at their
+        // answer), and nothing more to read.
+        _jitterKey = sim.Random.Stream($"{api.Cluster}/kubelets/lease-jitter").NextUInt64();
         _lease = new ApiCall[nodes];
         _status = new ApiCall[nodes];
         _heartbeat = new ApiClient[nodes];
@@ -77,6 +94,9 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         _pods = watchPods ? new Informer[nodes] : Array.Empty<Informer>();
         _retry = new long[nodes];
         _renewedAt = new long[nodes];
+        _updatesFailed = new byte[nodes];
+        _ensured = new bool[nodes];
+        _getLease = new ApiCall?[nodes];
         _removed = new bool[nodes];
         _registered = new bool[nodes];
         _leaseCreated = new bool[nodes];
@@ -103,7 +123,8 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         for (int p = 0; p < nodes; p++)
         {
             var id = Identity.Node($"node-{_nodeAt[p]}");
-            _heartbeat[p] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks, maxRetries: 0); // docs/sources.md §3: heartbeat client unlimited, 10 s timeout
+            // docs/sources.md §3: heartbeat client unlimited, 10 s timeout; client-go's default Retry-After retries, within it.
+            _heartbeat[p] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks);
             _heartbeat[p].WatchBlocked(this, p);
             _heartbeatId[p] = _heartbeat[p].Id;
             // All nodes classify alike; resolving once per node keeps each node its own flow (ByUser).
@@ -238,6 +259,9 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         return (_lease[p], _status[p], p < _podStatus.Length ? _podStatus[p] : null, _register[p], _createLease[p]);
     }
 
+    /// <summary>Node <paramref name="n"/>'s GET of its Lease (the lease controller's fallback), null until its first.</summary>
+    internal ApiCall? GetLeaseCall(int n) => _getLease[_placeOf[n]];
+
     /// <summary>When node <paramref name="n"/>'s lease was last renewed (ticks).</summary>
     public long LeaseRenewedAt(int n) => _renewedAt[_placeOf[n]];
 
@@ -313,6 +337,8 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         _removed[p] = false;
         _life[p]++;
         _retry[p] = 0;
+        _updatesFailed[p] = 0;
+        _ensured[p] = false;
         var id = Identity.Node($"node-{n}");
         _register[p] ??= _api.DefineCall("kubelet register node", id.User, id.Groups, "create", "nodes", null);
         _createLease[p] ??= _api.DefineCall("kubelet create lease", id.User, id.Groups, "create", "leases", "kube-node-lease");
@@ -340,22 +366,55 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
 
     /// <summary>
     /// The renewal of the node at place <paramref name="p"/> is answered at <paramref name="answeredAt"/> (now, or later for one served in
-    /// closed form, whose answer is known when it is sent): the next one follows a period after the answer.
+    /// closed form, whose answer is known when it is sent): the sync ends, and the next begins a period after the answer.
     /// </summary>
     private void Renewed(int p, long answeredAt)
     {
         LeaseRenewals++;
         _renewedAt[p] = answeredAt;
-        _retry[p] = 0;
-        long delay = answeredAt - _sim.Now + _renewTicks;
-        if (delay != _renewTicks && delay != _closedFormDelay)
-        {
-            // Renewals served in closed form take the same time as each other: their period has a FIFO lane too.
-            _closedFormDelay = delay;
-            _sim.UseLane(delay);
-        }
-        _sim.Schedule(delay, this, RenewLease, Arg(p));
+        SyncEnded(p, answeredAt);
     }
+
+    /// <summary>The sync of the node at place <paramref name="p"/> ends at <paramref name="endsAt"/>: the next begins one jittered period later (JitterUntil, sliding).</summary>
+    private void SyncEnded(int p, long endsAt)
+    {
+        _retry[p] = 0;
+        _updatesFailed[p] = 0;
+        _ensured[p] = false;
+        _sim.ScheduleTimer(endsAt - _sim.Now + Period(p, endsAt), this, RenewLease, Arg(p));
+    }
+
+    /// <summary>wait.Jitter(renewInterval, 0.04): the period plus up to 4 % of it, drawn for the sync of the node at place <paramref name="p"/> that ended at <paramref name="endsAt"/>.</summary>
+    private long Period(int p, long endsAt)
+    {
+        double u = RandomStream.UniformAt(_jitterKey ^ ((ulong)p * 0xD1B54A32D192ED03UL), (ulong)endsAt);
+        return _renewTicks + (long)(u * RenewJitter * _renewTicks);
+    }
+
+    /// <summary>The node at place <paramref name="p"/> updates its Lease: in closed form when nothing it meets is busy, else on the request path.</summary>
+    private void SendUpdate(int p)
+    {
+        long latency = _alikeLeases is null ? _api.TrySendClosedForm(_heartbeat[p], _lease[p]) : _api.TrySendClosedForm(_heartbeatId[p], _alikeLeases, p);
+        if (latency < 0) _api.Send(_heartbeat[p], _lease[p], this, Tag(TagLease, p));
+        else Renewed(p, _sim.Now + latency);
+    }
+
+    /// <summary>The node at place <paramref name="p"/> GETs its Lease (ensureLease; the Lease exists, so no create follows).</summary>
+    private void SendGet(int p)
+    {
+        var call = _getLease[p] ??= DefineGet(p);
+        _api.Send(_heartbeat[p], call, this, Tag(TagGetLease, p));
+    }
+
+    private ApiCall DefineGet(int p)
+    {
+        var id = Identity.Node($"node-{_nodeAt[p]}");
+        var call = _api.DefineCall("kubelet get lease", id.User, id.Groups, "get", "leases", "kube-node-lease");
+        _getShape ??= call;
+        return call;
+    }
+
+    private ApiCall? _getShape; // the first GET defined: every node's is alike to it but for its user
 
     private long Tag(long kind, int p) => ((long)_life[p] << 40) | (kind << 32) | (uint)p;
     public void OnEvent(int kind, long arg)
@@ -370,13 +429,8 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         if (kind != PodStatusRetry && kind != OtherPodStatusRetry && (_removed[p] || (int)(arg >> 32) != _life[p])) return;
         switch (kind)
         {
-            case RenewLease:
-            {
-                long latency = _alikeLeases is null ? _api.TrySendClosedForm(_heartbeat[p], _lease[p]) : _api.TrySendClosedForm(_heartbeatId[p], _alikeLeases, p);
-                if (latency < 0) _api.Send(_heartbeat[p], _lease[p], this, Tag(TagLease, p));
-                else Renewed(p, _sim.Now + latency);
-                break;
-            }
+            case RenewLease: SendUpdate(p); break;
+            case EnsureLease: SendGet(p); break;
             case PatchStatus: _api.Send(_main[p], _status[p], this, Tag(TagNodeStatus, p)); break;
             case Register: _api.Send(_main[p], _register[p]!, this, Tag(TagRegister, p)); break;
             case CreateLease: _api.Send(_heartbeat[p], _createLease[p]!, this, Tag(TagCreateLease, p)); break;
@@ -388,14 +442,10 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
                 break;
             }
             case OtherPodStatusRetry: PatchOtherPodStatusAt(p); break;
-            case LeaseRefused: LeaseFailed(p, RequestOutcome.Unavailable); break;
+            case LeaseRefused: GetFailed(p); break;
             case LeaseBlocked:
-                if (_blocked.AnswerTicks == 0) LeaseFailed(p, RequestOutcome.Unavailable);
-                else
-                {
-                    _api.CountClientTimeout();
-                    LeaseFailed(p, RequestOutcome.ClientTimeout);
-                }
+                if (_blocked.AnswerTicks > 0) _api.CountClientTimeout();
+                GetFailed(p);
                 break;
         }
     }
@@ -436,8 +486,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
                 _leaseCreated[p] = true;
                 _leasesResource.Count++;
                 _renewedAt[p] = _sim.Now;
-                _retry[p] = 0;
-                _sim.Schedule(_renewTicks, this, RenewLease, Arg(p));
+                SyncEnded(p, _sim.Now); // a Lease just created is not updated in the same sync
             }
             else
             {
@@ -480,18 +529,52 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
             }
             return;
         }
+        if (kind == TagGetLease)
+        {
+            if (outcome != RequestOutcome.Ok) GetFailed(p);
+            else
+            {
+                // backoffEnsureLease returns the Lease; retryUpdateLease makes the sync's second round of updates.
+                _ensured[p] = true;
+                _retry[p] = 0;
+                SendUpdate(p);
+            }
+            return;
+        }
         if (outcome == RequestOutcome.Ok) Renewed(p, _sim.Now);
-        else LeaseFailed(p, outcome);
+        else UpdateFailed(p);
     }
 
-    /// <summary>The renewal of the node at place <paramref name="p"/> failed now: retried after the next step of back-off, or parked when the next attempt cannot reach an API server either.</summary>
-    private void LeaseFailed(int p, RequestOutcome outcome)
+    /// <summary>
+    /// An update of the node at place <paramref name="p"/> failed now (retryUpdateLease): the next goes at once, up to
+    /// 5 in a round; after the first round the sync GETs its Lease, after the second (a GET had succeeded) it ends.
+    /// </summary>
+    private void UpdateFailed(int p)
+    {
+        _leaseFailures++;
+        if (++_updatesFailed[p] < MaxUpdateRetries)
+        {
+            SendUpdate(p);
+            return;
+        }
+        if (_ensured[p])
+        {
+            SyncEnded(p, _sim.Now);
+            return;
+        }
+        _updatesFailed[p] = 0;
+        _retry[p] = 0;
+        SendGet(p);
+    }
+
+    /// <summary>The GET of the node at place <paramref name="p"/> failed now: the next after one more step of back-off, or parked when it cannot reach an API server either.</summary>
+    private void GetFailed(int p)
     {
         _leaseFailures++;
         var client = _heartbeat[p];
         if (_api.ParkUnreachable && LeaseRetry.Next(_retry[p]) == LeaseRetry.MaxTicks && !client.Probed)
         {
-            // The next attempt, a capped back-off from now, is blocked at the network or refused for want of a replica,
+            // The next GET, a capped back-off from now, is blocked at the network or refused for want of a replica,
             // and so is every one after it until the block lifts or a replica serves: a fixed cycle (ParkedRenewals).
             var ring = client.Blocked ? _blocked : !_api.AnyReplicaUp ? _dark : null;
             if (ring is not null)
@@ -501,7 +584,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
                 return;
             }
         }
-        Retry(p, LeaseRetry, RenewLease);
+        Retry(p, LeaseRetry, EnsureLease);
     }
 
     // ---------------------------------------------------------------- renewals that cannot reach an API server
@@ -543,17 +626,14 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     private void Resume(int p, ParkedRenewals ring, long answerAt, bool sent, int failureKind)
     {
         if (sent) _sim.ScheduleAt(answerAt, this, failureKind, Arg(p));
-        else _sim.ScheduleAt(answerAt - ring.AnswerTicks, this, RenewLease, Arg(p));
+        else _sim.ScheduleAt(answerAt - ring.AnswerTicks, this, EnsureLease, Arg(p));
     }
 
     private sealed class DarkRenewals(Kubelets k) : IParkedOwner
     {
-        // A refused renewal reads, like one in closed form, the heartbeat client's id and the Lease calls' shape.
-        public void OnAttempt(int place)
-        {
-            if (k._alikeLeases is { } alike) k._api.CountRefused(k._heartbeatId[place], alike);
-            else k._api.CountRefused(k._heartbeat[place], k._lease[place]);
-        }
+        // A parked node is in backoffEnsureLease: each attempt is a GET of its Lease, defined by the GET that failed first.
+        // Every node's GET is alike in what a refusal counts (verb, exemption): it reads the first one's, and the client's id.
+        public void OnAttempt(int place) => k._api.CountRefused(k._heartbeatId[place], k._getShape!);
         public void OnFailure(int place) => k._leaseFailures++;
         public void Resume(int place, long answerAt, bool sent) => k.Resume(place, k._dark, answerAt, sent, LeaseRefused);
         public void Gone(int place, long answerAt, bool sent) { } // a refusal moves no counter when it is delivered

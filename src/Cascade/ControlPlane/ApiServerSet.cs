@@ -499,8 +499,11 @@ public sealed class ApiServerSet : IEventHandler, IApfHost
         CountRefused(client.Connections, client.ConnectionSlot, call.Class, call.Classification.Exempt);
 
     /// <summary>As <see cref="CountRefused(ApiClient, ApiCall)"/>, for the client of id <paramref name="client"/> (one of this cluster's) and a call of <paramref name="calls"/>: reads neither object.</summary>
-    internal void CountRefused(int client, AlikeCalls calls) =>
-        CountRefused(_connections, client, calls.Shape.Class, calls.Shape.Classification.Exempt);
+    internal void CountRefused(int client, AlikeCalls calls) => CountRefused(client, calls.Shape);
+
+    /// <summary>As <see cref="CountRefused(ApiClient, ApiCall)"/>, for the client of id <paramref name="client"/> (one of this cluster's) and a call alike to <paramref name="shape"/> in verb and exemption.</summary>
+    internal void CountRefused(int client, ApiCall shape) =>
+        CountRefused(_connections, client, shape.Class, shape.Classification.Exempt);
 
     private void CountRefused(ClientConnections connections, int slot, VerbClass verb, bool exempt)
     {

@@ -24,6 +24,12 @@ namespace Cascade.Engine;
 /// sift would otherwise climb through; popping takes the least of both tops and the lanes' heads, so the order is again
 /// exactly the one heap's. Which heap an event sits in is only where it waits.
 ///
+/// Beside them sits a timing wheel, for events scheduled a period ahead that is jittered, so that no lane can hold
+/// them (a Lease renewed every 10 s stretched by up to 4 %): buckets of 1,024 ticks over a horizon past the longest
+/// such delay, each bucket a list in (time, sequence) order. A push goes into its bucket's list, whose few entries it
+/// walks; the earliest entry is the first of the first non-empty bucket from now's, found through a bitmap. Its
+/// events cannot be cancelled. They too run in exactly the heap's order.
+///
 /// Memory, not arithmetic, is what an event costs in a large model: tens of thousands of events wait at once, so
 /// whatever is read per event at random is a cache miss. What the sifts touch (a slot's heap position, generation and
 /// free-list link) is kept in 16 bytes per slot apart from the payload, and a lane event touches only its own entry in
@@ -174,7 +180,10 @@ public sealed class EventQueue
         _nearTicks = nearTicks;
     }
 
-    public int Count => _near.Count + _far.Count + _laneEvents;
+    public int Count => _near.Count + _far.Count + _laneEvents + (_wheel?.Count ?? 0);
+
+    /// <summary>Events waiting on the timing wheel (for tests).</summary>
+    internal int WheelCount => _wheel?.Count ?? 0;
 
     /// <summary>Events waiting in the far heap (for tests: which heap holds an event changes nothing else).</summary>
     internal int FarCount => _far.Count;
@@ -391,6 +400,160 @@ public sealed class EventQueue
         return t < top.Time || (t == top.Time && _laneHeadSeq[lane] < top.Sequence);
     }
 
+    // ---------------------------------------------------------------- the timing wheel
+
+    // An event on the wheel: its key and payload, and the next entry of its bucket (or of the free list).
+    private struct WheelEntry
+    {
+        public long Time, Sequence, Arg;
+        public IEventHandler? Handler;
+        public int Kind, Next;
+    }
+
+    private sealed class Wheel
+    {
+        public const int Shift = 10;                  // buckets of 1,024 ticks
+        public readonly int Mask;                     // buckets - 1
+        public readonly int[] First;                  // per bucket: its first entry, -1 when empty
+        public readonly ulong[] Occupied;             // per bucket: a bit, set while it holds an entry
+        public WheelEntry[] Entries = new WheelEntry[256];
+        public int Free = -1, Used, Count;
+
+        public Wheel(long maxDelayTicks)
+        {
+            int buckets = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)((maxDelayTicks >> Shift) + 2));
+            Mask = buckets - 1;
+            First = new int[buckets];
+            Array.Fill(First, -1);
+            Occupied = new ulong[Math.Max(1, buckets >> 6)];
+        }
+
+        /// <summary>Events due this many ticks ahead or later go to the heap: the wheel's buckets would wrap onto now's.</summary>
+        public long Horizon => (long)Mask << Shift;
+    }
+
+    private Wheel? _wheel;
+    private long _wheelHeadTime = SimTime.Never, _wheelHeadSeq;
+    private int _wheelHeadBucket;
+    private bool _wheelHeadKnown = true;
+
+    /// <summary>Makes the timing wheel, for events up to <paramref name="maxDelayTicks"/> ahead (the first call sizes it).</summary>
+    public void UseWheel(long maxDelayTicks) => _wheel ??= new Wheel(maxDelayTicks);
+
+    /// <summary>Puts an event at <paramref name="time"/> on the wheel; false (nothing done) when there is none or the time lies past its horizon.</summary>
+    public bool TryPushWheel(long time, IEventHandler handler, int kind, long arg)
+    {
+        var w = _wheel;
+        if (w is null || time - _clock >= w.Horizon) return false;
+        int e = w.Free;
+        if (e >= 0) w.Free = w.Entries[e].Next;
+        else
+        {
+            if (w.Used == w.Entries.Length) Array.Resize(ref w.Entries, w.Used * 2);
+            e = w.Used++;
+        }
+        long seq = _nextSequence++;
+        var entries = w.Entries;
+        ref WheelEntry x = ref entries[e];
+        x.Time = time;
+        x.Sequence = seq;
+        x.Handler = handler;
+        x.Kind = kind;
+        x.Arg = arg;
+        // After every entry of the bucket due no later: those have smaller sequences.
+        int b = (int)(time >> Wheel.Shift) & w.Mask;
+        int prev = -1, next = w.First[b];
+        while (next >= 0 && entries[next].Time <= time)
+        {
+            prev = next;
+            next = entries[next].Next;
+        }
+        x.Next = next;
+        if (prev < 0) w.First[b] = e;
+        else entries[prev].Next = e;
+        w.Occupied[b >> 6] |= 1UL << b;
+        w.Count++;
+        if (_wheelHeadKnown && Before(time, seq, _wheelHeadTime, _wheelHeadSeq))
+        {
+            (_wheelHeadTime, _wheelHeadSeq) = (time, seq);
+            _wheelHeadBucket = b;
+        }
+        return true;
+    }
+
+    /// <summary>Finds the wheel's earliest entry: the first of the first non-empty bucket from now's on (every entry lies within the horizon from now).</summary>
+    private void FindWheelHead()
+    {
+        var w = _wheel!;
+        _wheelHeadKnown = true;
+        if (w.Count == 0)
+        {
+            _wheelHeadTime = SimTime.Never;
+            return;
+        }
+        int buckets = w.Mask + 1, from = (int)(_clock >> Wheel.Shift) & w.Mask;
+        var bits = w.Occupied;
+        int b;
+        if (buckets <= 64)
+        {
+            // One word: rotated so that now's bucket is bit 0.
+            ulong all = bits[0], mask = buckets == 64 ? ulong.MaxValue : (1UL << buckets) - 1;
+            b = (from + System.Numerics.BitOperations.TrailingZeroCount(((all >> from) | (all << (buckets - from))) & mask)) & w.Mask;
+        }
+        else
+            for (int at = from; ; at = (at + 64) & w.Mask)
+            {
+                // The 64 buckets from `at` on, as one word of the bitmap (wrapping round its end).
+                ulong word = bits[at >> 6] >> (at & 63);
+                if ((at & 63) != 0) word |= bits[((at >> 6) + 1) & (bits.Length - 1)] << (64 - (at & 63));
+                if (word != 0)
+                {
+                    b = (at + System.Numerics.BitOperations.TrailingZeroCount(word)) & w.Mask;
+                    break;
+                }
+            }
+        ref WheelEntry h = ref w.Entries[w.First[b]];
+        (_wheelHeadTime, _wheelHeadSeq, _wheelHeadBucket) = (h.Time, h.Sequence, b);
+    }
+
+    /// <summary>Takes the wheel's earliest entry off.</summary>
+    private void PopWheelHead(out IEventHandler handler, out int kind, out long arg)
+    {
+        var w = _wheel!;
+        int b = _wheelHeadBucket, e = w.First[b];
+        ref WheelEntry h = ref w.Entries[e];
+        handler = h.Handler!;
+        kind = h.Kind;
+        arg = h.Arg;
+        h.Handler = null;
+        int next = h.Next;
+        h.Next = w.Free;
+        w.Free = e;
+        w.Count--;
+        w.First[b] = next;
+        if (next >= 0)
+        {
+            ref WheelEntry n = ref w.Entries[next];
+            (_wheelHeadTime, _wheelHeadSeq) = (n.Time, n.Sequence);
+        }
+        else
+        {
+            w.Occupied[b >> 6] &= ~(1UL << b);
+            _wheelHeadKnown = false;
+        }
+    }
+
+    /// <summary>The wheel's earliest event comes before lane <paramref name="lane"/>'s head and heap <paramref name="heap"/>'s top (the wheel is not empty).</summary>
+    private bool WheelFirst(int lane, Heap heap)
+    {
+        if (!_wheelHeadKnown) FindWheelHead();
+        long t = _wheelHeadTime, q = _wheelHeadSeq;
+        if (lane >= 0 && !Before(t, q, _laneHeadTime[lane], _laneHeadSeq[lane])) return false;
+        if (heap.Count == 0) return true;
+        ref Entry top = ref heap.Items[0];
+        return Before(t, q, top.Time, top.Sequence);
+    }
+
     public EventHandle Push(long time, IEventHandler handler, int kind, long arg)
     {
         int s = AllocateSlot();
@@ -416,6 +579,7 @@ public sealed class EventQueue
         {
             int lane = _laneEvents == 0 ? -1 : EarliestLiveLane();
             var heap = EarlierHeap();
+            if (_wheel is { Count: > 0 } && WheelFirst(lane, heap)) return _wheelHeadTime;
             if (LaneFirst(lane, heap)) return _laneHeadTime[lane];
             return heap.Count == 0 ? SimTime.Never : heap.Items[0].Time;
         }
@@ -433,6 +597,23 @@ public sealed class EventQueue
         {
             int lane = _laneEvents == 0 ? -1 : EarliestLane();
             var heap = EarlierHeap();
+            if (_wheel is { Count: > 0 })
+            {
+                // A cancelled lane head must not stand in front of the wheel's: drop it first.
+                if (lane >= 0 && _lanes[lane].Ring[_lanes[lane].Head].Handler is null)
+                {
+                    PopLaneHead(lane, out _, out _, out _);
+                    continue;
+                }
+                if (WheelFirst(lane, heap))
+                {
+                    time = _wheelHeadTime;
+                    if (time > untilTime) return Nothing(out handler, out kind, out arg);
+                    PopWheelHead(out handler, out kind, out arg);
+                    _clock = time;
+                    return true;
+                }
+            }
             if (LaneFirst(lane, heap))
             {
                 time = _laneHeadTime[lane];
@@ -484,6 +665,12 @@ public sealed class EventQueue
             for (int k = 0; k < lane.Count; k++)
             {
                 ref LaneEntry e = ref lane.At(lane.Popped + k);
+                if (e.Handler is not null && e.Time < earliest && filter.Accepts(e.Handler, e.Kind)) earliest = e.Time;
+            }
+        if (_wheel is { } w)
+            for (int i = 0; i < w.Used; i++)
+            {
+                ref WheelEntry e = ref w.Entries[i];
                 if (e.Handler is not null && e.Time < earliest && filter.Accepts(e.Handler, e.Kind)) earliest = e.Time;
             }
         return earliest;

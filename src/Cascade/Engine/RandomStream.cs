@@ -35,6 +35,17 @@ public sealed class RandomStream
         return z ^ (z >> 31);
     }
 
+    /// <summary>
+    /// Uniform in [0, 1): the <paramref name="index"/>-th draw of the counter-based stream <paramref name="key"/>
+    /// (SplitMix64 of the key advanced <paramref name="index"/> + 1 steps). It depends on nothing but its arguments, so
+    /// a draw is the same whichever order the model makes it in, and an actor needs no stream object of its own.
+    /// </summary>
+    public static double UniformAt(ulong key, ulong index)
+    {
+        ulong x = key + index * 0x9E3779B97F4A7C15UL;
+        return (SplitMix64(ref x) >> 11) * (1.0 / (1UL << 53));
+    }
+
     /// <summary>Reads the state without drawing (to bring it into the cache ahead of a draw); the value means nothing.</summary>
     internal long Warm() => (long)_s0;
 

@@ -28,6 +28,9 @@ public sealed class Simulation
     /// <summary>Pending events in the event queue's far heap (for tests of the queue's split).</summary>
     internal int FarEvents => _queue.FarCount;
 
+    /// <summary>Pending events on the timing wheel (for tests: it changes only the speed).</summary>
+    internal int WheelEvents => _queue.WheelCount;
+
     /// <summary>The run's seed, split into named independent streams.</summary>
     public RandomStreams Random { get; }
 
@@ -51,6 +54,20 @@ public sealed class Simulation
     public void UseLane(long delayTicks)
     {
         if (delayTicks > 0) _queue.LaneFor(delayTicks);
+    }
+
+    /// <summary>
+    /// Says that this run will schedule many events up to <paramref name="maxDelayTicks"/> ahead at delays that vary (a
+    /// jittered period) through <see cref="ScheduleTimer"/>: they wait on a timing wheel beside the heap
+    /// (<see cref="EventQueue"/>), which is cheaper and runs them in the same order. Only the first call sizes it.
+    /// </summary>
+    public void UseWheel(long maxDelayTicks) => _queue.UseWheel(maxDelayTicks);
+
+    /// <summary>As <see cref="Schedule"/>, for an event that will not be cancelled: on the wheel when there is one and the delay is within it.</summary>
+    public void ScheduleTimer(long delayTicks, IEventHandler handler, int kind, long arg = 0)
+    {
+        if (delayTicks < 0) throw new ArgumentOutOfRangeException(nameof(delayTicks), delayTicks, "an event cannot be scheduled in the past");
+        if (!_queue.TryPushWheel(Now + delayTicks, handler, kind, arg)) Schedule(delayTicks, handler, kind, arg);
     }
 
     /// <summary>Whether events scheduled <paramref name="delayTicks"/> ahead wait in a lane (for tests: it changes only the speed).</summary>

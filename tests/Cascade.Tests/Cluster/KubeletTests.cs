@@ -7,12 +7,11 @@ namespace Cascade.Tests.Cluster;
 public class KubeletTests
 {
     [Fact]
-    public void A_kubelet_cut_off_fails_each_lease_renewal_at_its_10_s_timeout_and_retries_after_0_2_0_4_0_8_1_6_3_2_6_4_then_7_s()
+    public void A_kubelet_cut_off_makes_five_updates_each_failing_at_its_10_s_timeout_then_GETs_after_0_2_0_4_0_8_1_6_3_2_6_4_then_7_s()
     {
         var c = new SmallCluster();
         c.RunTo(60);
         long renewed = c.Kubelets.LeaseRenewedAt(5);
-        double sent = SimTime.ToSeconds(renewed) + 10;   // the next renewal, blocked
         c.Cluster.PartitionNodes(1, SimTime.FromSeconds(120));
         var failures = new List<double>();
         long seen = 0;
@@ -21,26 +20,34 @@ public class KubeletTests
             if (c.Kubelets.LeaseFailures > seen) { seen = c.Kubelets.LeaseFailures; failures.Add(c.Now); }
             return false;
         }, 190, 0.01);
-        double[] expected = { 10, 20.2, 30.6, 41.4, 53.0, 66.2, 82.6, 99.6, 116.6 };
+        // The sync after the block: five updates back to back, each given up at the 10 s timeout; then GETs, each
+        // also given up at 10 s, the sleep between them doubling from 200 ms to 7 s. Times from the first failure.
+        double[] expected = { 0, 10, 20, 30, 40, 50, 60.2, 70.6, 81.4, 93.0, 106.2 };
+        double first = failures[0];
+        // The blocked sync began one jittered period (10–10.4 s) after the last renewal before the block.
+        Assert.InRange(first - 10 - SimTime.ToSeconds(renewed), 10 - 0.011, 10.4 + 0.011);
         Assert.Equal(expected.Length, failures.Count);
-        for (int i = 0; i < expected.Length; i++) Assert.InRange(failures[i] - sent, expected[i] - 0.011, expected[i] + 0.011);
+        for (int i = 0; i < expected.Length; i++) Assert.InRange(failures[i] - first, expected[i] - 0.011, expected[i] + 0.011);
+        Assert.NotNull(c.Kubelets.GetLeaseCall(5));
         c.RunTo(200);
-        // After the partition healed at 180 s, the next attempt (7 s after a failure) lands.
+        // After the partition healed at 180 s, the next GET (6.4 s after a failure) lands, and the update after it.
         Assert.InRange(SimTime.ToSeconds(c.Kubelets.LeaseRenewedAt(5)), 180, 200);
+        Assert.Equal(1, c.Kubelets.GetLeaseCall(5)!.Dispatched);
         long failed = c.Kubelets.LeaseFailures;
-        Assert.InRange(failed, 9, 10);
+        Assert.Equal(11, failed);
         c.RunTo(260);
         Assert.Equal(failed, c.Kubelets.LeaseFailures);
-        Assert.InRange(SimTime.ToSeconds(c.Kubelets.LeaseRenewedAt(5)), 250, 260);   // every 10 s again
+        Assert.InRange(SimTime.ToSeconds(c.Kubelets.LeaseRenewedAt(5)), 249.5, 260);   // every 10–10.4 s again
+        Assert.Equal(1, c.Kubelets.GetLeaseCall(5)!.Dispatched);                        // and by updates alone
     }
 
     [Fact]
-    public void Each_kubelet_renews_its_lease_every_ten_seconds()
+    public void Each_kubelet_renews_its_lease_every_ten_seconds_stretched_by_up_to_4_percent()
     {
         var c = new SmallCluster();
         c.RunTo(600);
-        Assert.InRange(c.Kubelets.LeaseRenewals, 6 * 59, 6 * 60);
-        for (int n = 0; n < 6; n++) Assert.InRange(SimTime.ToSeconds(c.Kubelets.LeaseRenewedAt(n)), 590, 600);
+        Assert.InRange(c.Kubelets.LeaseRenewals, 6 * 57, 6 * 60);
+        for (int n = 0; n < 6; n++) Assert.InRange(SimTime.ToSeconds(c.Kubelets.LeaseRenewedAt(n)), 589.5, 600);
         Assert.Equal(6, c.Kubelets.PodInformers.Count);
         Assert.All(c.Kubelets.PodInformers, i => Assert.True(i.IsWatching));
         Assert.Equal(0, c.Kubelets.Relists);

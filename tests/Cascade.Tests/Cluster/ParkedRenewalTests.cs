@@ -105,7 +105,10 @@ public class ParkedRenewalTests
         Assert.Equal((0, 0), early.Fleet.Clusters[0].Kubelets!.ParkedNodes);
     }
 
-    /// <summary>One kubelet on a rig whose heartbeat gives up after <paramref name="timeoutSeconds"/>; its renewal fails <paramref name="failures"/> times, as a dying replica's victim would.</summary>
+    /// <summary>
+    /// One kubelet on a rig whose heartbeat gives up after <paramref name="timeoutSeconds"/>: a sync's five updates fail,
+    /// and then its GET fails <paramref name="failures"/> times, as a dying replica's victim's would.
+    /// </summary>
     private static (Cascade.Tests.ControlPlane.ApiServerRig Rig, Kubelets Kubelets) FailedRenewals(int failures, double timeoutSeconds = 10, bool allDown = false, bool blocked = false)
     {
         var rig = new Cascade.Tests.ControlPlane.ApiServerRig(replicas: 2);
@@ -113,14 +116,17 @@ public class ParkedRenewalTests
         if (allDown)
             for (int r = 0; r < rig.Api.ReplicaCount; r++) rig.Api.OomKill(r, "test");
         kubelets.HeartbeatClient(0).Blocked = blocked;
-        for (int i = 0; i < failures; i++) kubelets.OnResponse(0, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        for (int i = 0; i < Kubelets.MaxUpdateRetries; i++) kubelets.OnResponse(LeaseControllerTests.UpdateTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        for (int i = 0; i < failures; i++) kubelets.OnResponse(LeaseControllerTests.GetTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
         return (rig, kubelets);
     }
 
     [Fact]
     public void A_renewal_failing_at_the_capped_back_off_parks_only_where_the_next_one_cannot_get_through()
     {
-        // 200 ms doubling to 7 s (0.2, 0.4, 0.8, 1.6, 3.2, 6.4): the seventh failure in a row is the first at the cap.
+        // The GETs back off 200 ms doubling to 7 s (0.2, 0.4, 0.8, 1.6, 3.2, 6.4): the seventh failed GET in a row is
+        // the first at the cap. The sync's five updates before them never park.
+        Assert.Equal((0, 0), FailedRenewals(0, allDown: true).Kubelets.ParkedNodes);
         Assert.Equal((0, 0), FailedRenewals(6, allDown: true).Kubelets.ParkedNodes);
         Assert.Equal((1, 0), FailedRenewals(7, allDown: true).Kubelets.ParkedNodes);
         // A replica still serves: the next attempt may get through, so it stays an event.
@@ -142,8 +148,8 @@ public class ParkedRenewalTests
         Assert.Equal((0, 1), kubelets.ParkedNodes);
         rig.Api.Settle();
         long failed = kubelets.LeaseFailures;
-        // Ten minutes of failures: the climbing back-off, then one every timeout + 7 s.
-        Assert.InRange(failed, 600 / (timeoutSeconds + 7) - 1, 600 / (timeoutSeconds + 7) + 7);
+        // Ten minutes of failures: five updates, the GETs' climbing back-off, then one every timeout + 7 s.
+        Assert.InRange(failed, 600 / (timeoutSeconds + 7) - 1, 600 / (timeoutSeconds + 7) + 7 + Kubelets.MaxUpdateRetries);
         Assert.Equal(failed * timeoutsPerFailure, rig.Api.Metrics.ClientTimeouts);
         Assert.InRange(rig.Api.Metrics.BlockedAttempts, failed, failed + 1); // the last one may still be waiting for its timeout
     }

@@ -494,4 +494,88 @@ public class EventQueueTests
         Assert.Equal(new long[] { 10, 25, 30 }, r.Seen.Select(e => e.Time));
         Assert.Equal(3, sim.EventsProcessed);
     }
+
+    // Fires, logs, and sometimes schedules a follow-up timer.
+    private sealed class TimerChain(long[] delays) : IEventHandler
+    {
+        public readonly List<(long Time, int Kind, long Arg)> Log = new();
+        public Simulation Sim = null!;
+        public void OnEvent(int kind, long arg)
+        {
+            Log.Add((Sim.Now, kind, arg));
+            if (arg % 3 == 0 && arg < 1_000_000) Sim.ScheduleTimer(delays[arg % delays.Length], this, kind + 1, arg + 1_000_000);
+        }
+    }
+
+    /// <summary>
+    /// The timing wheel is only a faster container: any script of timers (within its horizon, at it and past it),
+    /// heap and lane events, cancels of those, and partial runs, including timers that schedule more, runs the same
+    /// events at the same times in the same order as the heap alone, and agrees on what is pending and when the next
+    /// event is due. Eight buckets make the wheel wrap round often; 256 make its bitmap span words.
+    /// </summary>
+    [Theory]
+    [InlineData(5_000L, new long[] { 0, 1, 1023, 1024, 1500, 3000, 7000, 7167, 7168, 9000 }, 2_000)]
+    [InlineData(200_000L, new long[] { 0, 5, 1024, 65_000, 66_560, 150_000, 199_000, 262_143, 270_000 }, 40_000)]
+    public void A_timing_wheel_runs_exactly_what_the_heap_alone_runs(long maxDelay, long[] delays, int runTicks)
+    {
+        var ops = Gen.Choose(0, 99).ArrayOf();
+        Prop.ForAll(ops.ToArbitrary(), codes =>
+        {
+            var plain = new TimerChain(delays) { Sim = new Simulation(0) };
+            var wheeled = new TimerChain(delays) { Sim = new Simulation(0) };
+            wheeled.Sim.UseWheel(maxDelay);
+            wheeled.Sim.UseLane(5);
+            var handles = new List<(EventHandle A, EventHandle B)>();
+            long id = 0;
+            foreach (int code in codes)
+            {
+                if (code < 40)
+                {
+                    long d = delays[code % delays.Length];
+                    plain.Sim.ScheduleTimer(d, plain, 0, id);
+                    wheeled.Sim.ScheduleTimer(d, wheeled, 0, id);
+                    id++;
+                }
+                else if (code < 55)
+                {
+                    long d = code % 2 == 0 ? 5 : code * 37 % 5_000;
+                    handles.Add((plain.Sim.Schedule(d, plain, 9, id), wheeled.Sim.Schedule(d, wheeled, 9, id)));
+                    id++;
+                }
+                else if (code < 65 && handles.Count > 0)
+                {
+                    var (x, y) = handles[code % handles.Count];
+                    if (plain.Sim.Cancel(x) != wheeled.Sim.Cancel(y)) return false;
+                }
+                else
+                {
+                    long until = plain.Sim.Now + (code * 7919 % runTicks);
+                    if (plain.Sim.Run(until) != wheeled.Sim.Run(until)) return false;
+                }
+                if (plain.Sim.PendingEvents != wheeled.Sim.PendingEvents || plain.Sim.NextEventTime != wheeled.Sim.NextEventTime) return false;
+            }
+            plain.Sim.Run();
+            wheeled.Sim.Run();
+            return plain.Log.SequenceEqual(wheeled.Log) && wheeled.Sim.PendingEvents == 0;
+        }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void A_timer_is_found_by_a_filter_and_one_past_the_wheels_horizon_waits_in_the_heap()
+    {
+        var sim = new Simulation(0);
+        sim.UseWheel(5_000);   // eight buckets of 1,024 ticks: a horizon of 7,168
+        var r = new Recorder(sim);
+        sim.ScheduleTimer(7_167, r, 1, 10);
+        Assert.Equal(1, sim.WheelEvents);
+        sim.ScheduleTimer(7_168, r, 2, 20);
+        Assert.Equal(1, sim.WheelEvents);                     // past the horizon: the heap
+        sim.ScheduleTimer(3_000, r, 3, 30);
+        Assert.Equal((2, 3), (sim.WheelEvents, sim.PendingEvents));
+        Assert.Equal(3_000, sim.NextEventTime);
+        Assert.Equal(7_167, sim.NextEventTimeWhere(new KindFilter(r, 1)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => sim.ScheduleTimer(-1, r, 4, 40));
+        sim.Run();
+        Assert.Equal([(3_000L, 3, 30L), (7_167L, 1, 10L), (7_168L, 2, 20L)], r.Seen);
+    }
 }

@@ -149,4 +149,20 @@ public class RandomStreamTests
         var ahead = Enumerable.Range(0, 5).Select(_ => copy.NextUInt64()).ToList();
         Assert.Equal(ahead, Enumerable.Range(0, 5).Select(_ => r.NextUInt64()).ToList());
     }
+
+    [Fact]
+    public void A_counter_based_draw_is_the_index_th_SplitMix64_output_of_its_key_whatever_order_it_is_asked_in()
+    {
+        static double Top53(ulong w) => (w >> 11) * (1.0 / (1UL << 53));
+        Assert.Equal(Top53(0xE220A8397B1DCDAFUL), RandomStream.UniformAt(0, 0));   // the reference's first output
+        ulong x = 42;
+        var sequence = Enumerable.Range(0, 5).Select(_ => Top53(RandomStream.SplitMix64(ref x))).ToList();
+        int[] order = [3, 0, 4, 1, 2];
+        Assert.Equal(order.Select(i => sequence[i]), order.Select(i => RandomStream.UniformAt(42, (ulong)i)));
+        Assert.NotEqual(RandomStream.UniformAt(42, 0), RandomStream.UniformAt(43, 0));
+        var draws = Enumerable.Range(0, 100_000).Select(i => RandomStream.UniformAt(7, (ulong)i)).ToList();
+        Assert.All(draws, d => Assert.InRange(d, 0, Math.BitDecrement(1.0)));
+        Assert.InRange(draws.Average(), 0.495, 0.505);
+        Assert.InRange(draws.Count(d => d < 0.1), 9_500, 10_500);
+    }
 }

@@ -1,0 +1,160 @@
+using Cascade.Cluster;
+using Cascade.ControlPlane;
+using Cascade.Engine;
+using Cascade.Tests.ControlPlane;
+
+namespace Cascade.Tests.Cluster;
+
+/// <summary>
+/// The kubelet's Lease as upstream's lease controller keeps it (component-helpers/apimachinery/lease/controller.go;
+/// docs/model-dataplane.md "Kubelets"): a sync every 10 s stretched by up to 4 %, timed from the last one's end; in a
+/// sync, up to five updates back to back; when all five fail, GETs on a 200 ms → 7 s back-off until one lands; then up
+/// to five updates more, after which the sync ends whatever they did.
+/// </summary>
+public class LeaseControllerTests
+{
+    /// <summary>The response tags of node 0's update and GET, as the kubelets make them for a node of the first life.</summary>
+    internal const long UpdateTag = 0, GetTag = 6L << 32;
+
+    private static (ApiServerRig Rig, Kubelets Kubelets) OneNode(double timeoutSeconds = 10)
+    {
+        var rig = new ApiServerRig(replicas: 1);
+        var kubelets = new Kubelets(rig.Sim, rig.Api, 1, SimTime.FromSeconds(10), SimTime.FromSeconds(timeoutSeconds), SimTime.FromMinutes(5), watchPods: false);
+        return (rig, kubelets);
+    }
+
+    [Fact]
+    public void A_refused_sync_makes_five_updates_at_once_then_GETs_on_the_back_off_and_updates_after_the_first_GET_that_lands()
+    {
+        var (rig, k) = OneNode();
+        k.Start();
+        rig.Sim.Run(untilTicks: SimTime.FromSeconds(30));
+        rig.Api.StopReplica(0, SimTime.FromSeconds(60), "test");
+        var failures = new List<long>();
+        long seen = 0;
+        for (long t = SimTime.FromSeconds(30); t < SimTime.FromSeconds(89); t += SimTime.FromMilliseconds(0.5))
+        {
+            rig.Sim.Run(untilTicks: t);
+            for (long f = k.LeaseFailures; seen < f; seen++) failures.Add(t);
+        }
+        // Each refusal comes 1 ms after its attempt. Five updates, one after another; the first GET at once after the
+        // fifth; then the GETs' sleeps, 0.2, 0.4, 0.8, 1.6, 3.2 and 6.4 s, and 7 s from then on.
+        long ms = SimTime.TicksPerMillisecond;
+        long[] expected = [0, 1, 2, 3, 4, 5, 206, 607, 1408, 3009, 6210, 12611, 19612, 26613, 33614, 40615, 47616];
+        Assert.InRange(failures.Count, expected.Length, expected.Length + 1);
+        for (int i = 0; i < expected.Length; i++) Assert.InRange(failures[i] - failures[0], expected[i] * ms - ms, expected[i] * ms + ms);
+        Assert.InRange(failures[0], SimTime.FromSeconds(30), SimTime.FromSeconds(40.5)); // the first sync after the stop
+        Assert.Equal(0, k.GetLeaseCall(0)!.Dispatched);
+
+        // The replica serves again at 90 s: the pending GET lands, then the update it was waiting for.
+        rig.Sim.Run(untilTicks: SimTime.FromSeconds(100));
+        Assert.Equal(1, k.GetLeaseCall(0)!.Dispatched);
+        Assert.InRange(k.LeaseRenewedAt(0), SimTime.FromSeconds(90), SimTime.FromSeconds(98));
+        long failed = k.LeaseFailures;
+        rig.Sim.Run(untilTicks: SimTime.FromSeconds(200));
+        Assert.Equal(failed, k.LeaseFailures);
+        Assert.Equal(1, k.GetLeaseCall(0)!.Dispatched);   // healthy again: updates alone
+    }
+
+    [Fact]
+    public void After_a_GET_lands_five_more_failed_updates_end_the_sync_and_the_next_begins_a_jittered_period_later()
+    {
+        // Blocked with an hour's timeout: nothing the test sends is answered; the test answers for the API server.
+        var (rig, k) = OneNode(timeoutSeconds: 3600);
+        k.HeartbeatClient(0).Blocked = true;
+        long Attempts() => rig.Api.Metrics.BlockedAttempts;
+
+        for (int i = 1; i < Kubelets.MaxUpdateRetries; i++)
+        {
+            k.OnResponse(UpdateTag, RequestOutcome.TooManyRequests, 0, WatchHandle.None);
+            Assert.Equal(i, Attempts());   // each failed update is followed at once by the next
+        }
+        Assert.Null(k.GetLeaseCall(0));
+        k.OnResponse(UpdateTag, RequestOutcome.TooManyRequests, 0, WatchHandle.None);
+        Assert.Equal(5, Attempts());       // the fifth failure: a GET, at once
+        Assert.NotNull(k.GetLeaseCall(0));
+
+        k.OnResponse(GetTag, RequestOutcome.Ok, 0, WatchHandle.None);
+        Assert.Equal(6, Attempts());       // the GET landed: an update at once
+        for (int i = 1; i < Kubelets.MaxUpdateRetries; i++) k.OnResponse(UpdateTag, RequestOutcome.ServerTimeout, 0, WatchHandle.None);
+        Assert.Equal(10, Attempts());
+        k.OnResponse(UpdateTag, RequestOutcome.ServerTimeout, 0, WatchHandle.None);
+        Assert.Equal(10, Attempts());      // the second round failed: no GET, the sync is over
+        Assert.Equal(10, k.LeaseFailures);
+
+        rig.Sim.Run(untilTicks: SimTime.FromSeconds(10) - 1);
+        Assert.Equal(10, Attempts());
+        rig.Sim.Run(untilTicks: SimTime.FromSeconds(10.4) + 1);
+        Assert.Equal(11, Attempts());      // the next sync's first update, 10–10.4 s after the last one's end
+    }
+
+    [Fact]
+    public void A_GET_that_fails_backs_off_and_one_that_lands_restarts_the_updates_with_a_fresh_count()
+    {
+        var (rig, k) = OneNode(timeoutSeconds: 3600);
+        k.HeartbeatClient(0).Blocked = true;
+        long Attempts() => rig.Api.Metrics.BlockedAttempts;
+        for (int i = 0; i < Kubelets.MaxUpdateRetries; i++) k.OnResponse(UpdateTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        Assert.Equal(5, Attempts());
+        k.OnResponse(GetTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        Assert.Equal(5, Attempts());       // the next GET waits its back-off
+        rig.Sim.Run(untilTicks: SimTime.FromMilliseconds(200) - 1);
+        Assert.Equal(5, Attempts());
+        rig.Sim.Run(untilTicks: SimTime.FromMilliseconds(200));
+        Assert.Equal(6, Attempts());
+        k.OnResponse(GetTag, RequestOutcome.Ok, 0, WatchHandle.None);
+        // Four failed updates send four more; the fifth ends the sync. The first round's failures did not carry over.
+        for (int i = 0; i < Kubelets.MaxUpdateRetries - 1; i++) k.OnResponse(UpdateTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        Assert.Equal(11, Attempts());
+        k.OnResponse(UpdateTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        Assert.Equal(11, Attempts());
+    }
+
+    /// <summary>Each node's renewal times over <paramref name="seconds"/>, seen every 5 ms.</summary>
+    private static List<double>[] Renewals(SmallCluster c, double seconds)
+    {
+        var times = Enumerable.Range(0, 6).Select(_ => new List<double>()).ToArray();
+        c.RunUntil(() =>
+        {
+            for (int n = 0; n < 6; n++)
+            {
+                double at = SimTime.ToSeconds(c.Kubelets.LeaseRenewedAt(n));
+                if (times[n].Count == 0 || times[n][^1] != at) times[n].Add(at);
+            }
+            return false;
+        }, seconds, 0.005);
+        return times;
+    }
+
+    [Fact]
+    public void A_healthy_nodes_renewals_come_10_to_10_4_s_apart_each_node_drawing_its_own_stretch()
+    {
+        var times = Renewals(new SmallCluster(), 1200);
+        var gaps = times.Select(t => t.Skip(1).Zip(t.Skip(2), (a, b) => b - a).ToList()).ToArray();   // from the first renewal on
+        var all = gaps.SelectMany(g => g).ToList();
+        Assert.True(all.Count > 600, $"{all.Count} gaps");
+        // A period is 10 s plus up to 4 %, from one answer to the next attempt; the answer takes a few ms more.
+        Assert.All(all, g => Assert.InRange(g, 10, 10.4 + 0.05));
+        Assert.InRange(all.Average(), 10.17, 10.24);                 // uniform stretch: 10.2 s on average
+        Assert.True(all.Count(g => g < 10.1) > all.Count / 8);       // the whole range is used
+        Assert.True(all.Count(g => g > 10.3) > all.Count / 8);
+        // No node keeps one stretch, and no two nodes draw the same ones.
+        Assert.All(gaps, g => Assert.True(g.Distinct().Count() > g.Count / 2));
+        for (int a = 0; a < 6; a++)
+            for (int b = a + 1; b < 6; b++)
+                Assert.True(gaps[a].Zip(gaps[b], (x, y) => Math.Abs(x - y) < 1e-3).Count(same => same) < 5);
+    }
+
+    [Fact]
+    public void The_stretch_is_the_same_whether_renewals_go_in_closed_form_or_on_the_request_path()
+    {
+        // A closed-form renewal is answered (and its next period drawn) when it is sent, one on the request path when
+        // its answer arrives; the draw is the node's own n-th, so the renewal times agree.
+        var closed = new SmallCluster();
+        var path = new SmallCluster("cluster.apiServer.closedFormLeases=false");
+        closed.RunTo(900);
+        path.RunTo(900);
+        for (int n = 0; n < 6; n++) Assert.Equal(path.Kubelets.LeaseRenewedAt(n), closed.Kubelets.LeaseRenewedAt(n));
+        Assert.Equal(path.Kubelets.LeaseRenewals, closed.Kubelets.LeaseRenewals);
+    }
+}
