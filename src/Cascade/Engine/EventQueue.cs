@@ -434,8 +434,7 @@ public sealed class EventQueue
 
     private Wheel? _wheel;
     private long _wheelHeadTime = SimTime.Never, _wheelHeadSeq;
-    private int _wheelHeadBucket;
-    private bool _wheelHeadKnown = true;
+    private int _wheelHeadBucket;   // the wheel's earliest entry is the first of this bucket (Never: the wheel is empty)
 
     /// <summary>Makes the timing wheel, for events up to <paramref name="maxDelayTicks"/> ahead (the first call sizes it).</summary>
     public void UseWheel(long maxDelayTicks) => _wheel ??= new Wheel(maxDelayTicks);
@@ -473,7 +472,7 @@ public sealed class EventQueue
         else entries[prev].Next = e;
         w.Occupied[b >> 6] |= 1UL << b;
         w.Count++;
-        if (_wheelHeadKnown && Before(time, seq, _wheelHeadTime, _wheelHeadSeq))
+        if (Before(time, seq, _wheelHeadTime, _wheelHeadSeq))
         {
             (_wheelHeadTime, _wheelHeadSeq) = (time, seq);
             _wheelHeadBucket = b;
@@ -485,7 +484,6 @@ public sealed class EventQueue
     private void FindWheelHead()
     {
         var w = _wheel!;
-        _wheelHeadKnown = true;
         if (w.Count == 0)
         {
             _wheelHeadTime = SimTime.Never;
@@ -538,15 +536,16 @@ public sealed class EventQueue
         }
         else
         {
+            // The next head is looked for now, not at the next pop: its entry, written a period ago, is a cache miss,
+            // which then overlaps the handling of this event instead of stalling the next pop.
             w.Occupied[b >> 6] &= ~(1UL << b);
-            _wheelHeadKnown = false;
+            FindWheelHead();
         }
     }
 
     /// <summary>The wheel's earliest event comes before lane <paramref name="lane"/>'s head and heap <paramref name="heap"/>'s top (the wheel is not empty).</summary>
     private bool WheelFirst(int lane, Heap heap)
     {
-        if (!_wheelHeadKnown) FindWheelHead();
         long t = _wheelHeadTime, q = _wheelHeadSeq;
         if (lane >= 0 && !Before(t, q, _laneHeadTime[lane], _laneHeadSeq[lane])) return false;
         if (heap.Count == 0) return true;
@@ -609,8 +608,8 @@ public sealed class EventQueue
                 {
                     time = _wheelHeadTime;
                     if (time > untilTime) return Nothing(out handler, out kind, out arg);
+                    _clock = time;   // first: the next head is found from now's bucket
                     PopWheelHead(out handler, out kind, out arg);
-                    _clock = time;
                     return true;
                 }
             }
