@@ -157,4 +157,36 @@ public class LeaseControllerTests
         for (int n = 0; n < 6; n++) Assert.Equal(path.Kubelets.LeaseRenewedAt(n), closed.Kubelets.LeaseRenewedAt(n));
         Assert.Equal(path.Kubelets.LeaseRenewals, closed.Kubelets.LeaseRenewals);
     }
+
+    [Fact]
+    public void Nodes_whose_syncs_end_together_renew_spread_over_the_jitter_and_drift_further_apart_every_period()
+    {
+        // A replica's death fails every renewal on it at once; here 200 nodes' syncs end at one instant instead (their
+        // updates answered together). Without jitter they would renew together every 10 s from then on, a herd; each
+        // period's own draw spreads them by its 0.4 s, and the spreads add up as a random walk (by about √n).
+        const int nodes = 200;
+        var rig = new ApiServerRig(replicas: 1);
+        var k = new Kubelets(rig.Sim, rig.Api, nodes, SimTime.FromSeconds(10), SimTime.FromSeconds(10), SimTime.FromMinutes(5), watchPods: false);
+        for (int p = 0; p < nodes; p++) k.OnResponse(p, RequestOutcome.Ok, 0, WatchHandle.None);
+        var renewals = Enumerable.Range(0, nodes).Select(_ => new List<long>()).ToArray();
+        for (long t = 0; t <= SimTime.FromSeconds(320); t += SimTime.FromMilliseconds(5))
+        {
+            rig.Sim.Run(untilTicks: t);
+            for (int n = 0; n < nodes; n++)
+                if (k.LeaseRenewedAt(n) is long at && at > 0 && (renewals[n].Count == 0 || renewals[n][^1] != at)) renewals[n].Add(at);
+        }
+        static double StdDev(IEnumerable<long> xs)
+        {
+            var s = xs.Select(SimTime.ToSeconds).ToList();
+            double mean = s.Average();
+            return Math.Sqrt(s.Sum(x => (x - mean) * (x - mean)) / s.Count);
+        }
+        Assert.All(renewals, r => Assert.True(r.Count >= 30, $"{r.Count} renewals"));
+        var first = renewals.Select(r => r[0]).ToList();
+        Assert.All(first, at => Assert.InRange(at, SimTime.FromSeconds(10), SimTime.FromSeconds(10.45)));
+        Assert.True(first.Max() - first.Min() > SimTime.FromSeconds(0.3), "the first period alone spreads them over its 0.4 s");
+        double one = StdDev(first), thirty = StdDev(renewals.Select(r => r[29]));
+        Assert.InRange(one, 0.08, 0.15);          // uniform over 0.4 s: 0.115 s
+        Assert.InRange(thirty / one, 3.5, 8);     // thirty periods: √30 ≈ 5.5 times as spread
+    }
 }
