@@ -39,24 +39,31 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     private readonly ApiServerSet _api;
     private readonly ApiCall[] _lease, _status;
     private readonly AlikeCalls? _alikeLeases;
-    private readonly int[] _heartbeatId;   // the heartbeat clients' ids: a renewal in closed form reads no client object
     private ApiCall[] _podStatus = Array.Empty<ApiCall>();
     private PodTable? _podTable;
     private IPodStatusListener? _listener;
     private readonly ApiClient[] _heartbeat, _main;
     private readonly Informer[] _pods;
     private readonly long _renewTicks, _statusTicks;
-    private readonly long[] _retry;
-    private readonly long[] _renewedAt;
-    // A sync's progress: updates failed in its current round, and whether its GET has succeeded (its updates are then
-    // the second round, after which the sync ends).
-    private readonly byte[] _updatesFailed;
-    private readonly bool[] _ensured;
     private readonly ulong _jitterKey;
     private readonly ApiCall?[] _getLease;
     private readonly RandomStream _rng;
-    private readonly bool[] _removed, _registered, _leaseCreated;
-    private readonly int[] _life;   // bumped when a slot's node is removed or added: events of an earlier node are dropped
+    private readonly bool[] _registered, _leaseCreated;
+    // What a renewal reads and writes of its node, side by side (32 bytes, two nodes to a cache line): once the jittered
+    // periods have shuffled renewals out of the order of places, each renewal misses the cache once for its node rather
+    // than once for each of seven arrays.
+    private struct NodeState
+    {
+        public long RenewedAt;      // when its Lease was last renewed
+        public long Retry;          // its back-off's step: registration, the Lease's creation, the sync's GETs
+        public int Life;            // bumped when the slot's node is removed or added: events of an earlier node are dropped
+        public int HeartbeatId;     // the heartbeat client's id: a renewal in closed form reads no client object
+        public byte UpdatesFailed;  // updates failed in the sync's current round
+        public bool Ensured;        // the sync's GET has succeeded: its updates are the second round, after which it ends
+        public bool Removed;        // no node in this slot (removed, dead, or not added yet)
+    }
+
+    private readonly NodeState[] _node;
     private readonly ApiCall?[] _register, _createLease;
     private readonly ApiResource _nodesResource, _leasesResource;
     // Every per-node array above is kept in renewal order, by place rather than by node: node n sits at _placeOf[n], and
@@ -89,18 +96,12 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         _lease = new ApiCall[nodes];
         _status = new ApiCall[nodes];
         _heartbeat = new ApiClient[nodes];
-        _heartbeatId = new int[nodes];
         _main = new ApiClient[nodes];
         _pods = watchPods ? new Informer[nodes] : Array.Empty<Informer>();
-        _retry = new long[nodes];
-        _renewedAt = new long[nodes];
-        _updatesFailed = new byte[nodes];
-        _ensured = new bool[nodes];
         _getLease = new ApiCall?[nodes];
-        _removed = new bool[nodes];
+        _node = new NodeState[nodes];
         _registered = new bool[nodes];
         _leaseCreated = new bool[nodes];
-        _life = new int[nodes];
         _register = new ApiCall?[nodes];
         _createLease = new ApiCall?[nodes];
         _dark = new ParkedRenewals(nodes, ApiServerSet.RefusedTicks, ApiServerSet.RefusedTicks + LeaseRetry.MaxTicks, new DarkRenewals(this));
@@ -117,7 +118,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         for (int p = 0; p < nodes; p++) _placeOf[_nodeAt[p]] = p;
         for (int p = 0; p < nodes; p++)
         {
-            _removed[p] = _nodeAt[p] >= initial;
+            _node[p].Removed = _nodeAt[p] >= initial;
             _registered[p] = _leaseCreated[p] = _nodeAt[p] < initial;
         }
         for (int p = 0; p < nodes; p++)
@@ -126,7 +127,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
             // docs/sources.md §3: heartbeat client unlimited, 10 s timeout; client-go's default Retry-After retries, within it.
             _heartbeat[p] = api.CreateClient(double.PositiveInfinity, 1, leaseTimeoutTicks);
             _heartbeat[p].WatchBlocked(this, p);
-            _heartbeatId[p] = _heartbeat[p].Id;
+            _node[p].HeartbeatId = _heartbeat[p].Id;
             // All nodes classify alike; resolving once per node keeps each node its own flow (ByUser).
             _lease[p] = api.DefineCall("kubelet lease", id.User, id.Groups, "update", "leases", "kube-node-lease");
         }
@@ -225,7 +226,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     {
         var t = _podTable!;
         t.WantReady[pod] = ready;
-        if (t.StatusInFlight[pod] || t.ReadyInApi[pod] == ready || t.Node[pod] < 0 || _removed[_placeOf[t.Node[pod]]]) return;
+        if (t.StatusInFlight[pod] || t.ReadyInApi[pod] == ready || t.Node[pod] < 0 || _node[_placeOf[t.Node[pod]]].Removed) return;
         SendPodStatus(pod);
     }
 
@@ -234,7 +235,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
 
     private void PatchOtherPodStatusAt(int p)
     {
-        if (!_removed[p]) _api.Send(_main[p], _podStatus[p], this, (TagOtherPodStatus << 32) | (uint)p);
+        if (!_node[p].Removed) _api.Send(_main[p], _podStatus[p], this, (TagOtherPodStatus << 32) | (uint)p);
     }
 
     private void SendPodStatus(int pod)
@@ -263,13 +264,13 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     internal ApiCall? GetLeaseCall(int n) => _getLease[_placeOf[n]];
 
     /// <summary>When node <paramref name="n"/>'s lease was last renewed (ticks).</summary>
-    public long LeaseRenewedAt(int n) => _renewedAt[_placeOf[n]];
+    public long LeaseRenewedAt(int n) => _node[_placeOf[n]].RenewedAt;
 
     /// <summary>Raises each node's <paramref name="observed"/> (by node) to when its lease was last renewed, if it is earlier.</summary>
     internal void ObserveRenewals(Span<long> observed)
     {
         var placeOf = _placeOf.AsSpan(0, observed.Length);
-        for (int n = 0; n < placeOf.Length; n++) observed[n] = Math.Max(observed[n], _renewedAt[placeOf[n]]);
+        for (int n = 0; n < placeOf.Length; n++) observed[n] = Math.Max(observed[n], _node[placeOf[n]].RenewedAt);
     }
 
     public void Start()
@@ -277,8 +278,8 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
         for (int n = 0; n < Nodes; n++)
         {
             int p = _placeOf[n];
-            if (_removed[p]) continue;
-            _renewedAt[p] = _sim.Now;
+            if (_node[p].Removed) continue;
+            _node[p].RenewedAt = _sim.Now;
             _sim.Schedule(StartPhase(_rng, _renewTicks), this, RenewLease, p);
             _sim.Schedule(StartPhase(_rng, _statusTicks), this, PatchStatus, p);
             if (_pods.Length > 0) _pods[n].StartSynced(StartPhase(_rng, _renewTicks));
@@ -289,26 +290,26 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     public void RemoveNode(int n)
     {
         int p = _placeOf[n];
-        if (_removed[p]) return;
+        if (_node[p].Removed) return;
         Unpark(p, resume: false);
-        _removed[p] = true;
-        _life[p]++;
+        _node[p].Removed = true;
+        _node[p].Life++;
         if (_pods.Length > 0) _pods[n].Stop();
         if (_registered[p]) _nodesResource.Count--;
         if (_leaseCreated[p]) _leasesResource.Count--;
         _registered[p] = _leaseCreated[p] = false;
     }
 
-    public bool NodeRemoved(int n) => _removed[_placeOf[n]];
+    public bool NodeRemoved(int n) => _node[_placeOf[n]].Removed;
 
     /// <summary>The machine died (a lost node): its kubelet stops calling, but its Node and Lease objects stay.</summary>
     public void NodeDied(int n)
     {
         int p = _placeOf[n];
-        if (_removed[p]) return;
+        if (_node[p].Removed) return;
         Unpark(p, resume: false);
-        _removed[p] = true;
-        _life[p]++;
+        _node[p].Removed = true;
+        _node[p].Life++;
         if (_pods.Length > 0) _pods[n].Stop();
     }
 
@@ -333,12 +334,12 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     public void AddNode(int n)
     {
         int p = _placeOf[n];
-        if (!_removed[p]) return;
-        _removed[p] = false;
-        _life[p]++;
-        _retry[p] = 0;
-        _updatesFailed[p] = 0;
-        _ensured[p] = false;
+        if (!_node[p].Removed) return;
+        _node[p].Removed = false;
+        _node[p].Life++;
+        _node[p].Retry = 0;
+        _node[p].UpdatesFailed = 0;
+        _node[p].Ensured = false;
         var id = Identity.Node($"node-{n}");
         _register[p] ??= _api.DefineCall("kubelet register node", id.User, id.Groups, "create", "nodes", null);
         _createLease[p] ??= _api.DefineCall("kubelet create lease", id.User, id.Groups, "create", "leases", "kube-node-lease");
@@ -352,17 +353,17 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     /// <summary>The attempt of the node at place <paramref name="p"/> failed: the next one (<paramref name="kind"/>) after one more step of <paramref name="backoff"/>.</summary>
     private void Retry(int p, Backoff backoff, int kind)
     {
-        _retry[p] = backoff.Next(_retry[p]);
-        if (!_cappedLane && _retry[p] == backoff.MaxTicks)
+        _node[p].Retry = backoff.Next(_node[p].Retry);
+        if (!_cappedLane && _node[p].Retry == backoff.MaxTicks)
         {
             // Nodes that keep failing retry a cap apart, many at once while the control plane is down: a lane.
             _cappedLane = true;
             _sim.UseLane(backoff.MaxTicks);
         }
-        _sim.Schedule(_retry[p], this, kind, Arg(p));
+        _sim.Schedule(_node[p].Retry, this, kind, Arg(p));
     }
 
-    private long Arg(int p) => ((long)_life[p] << 32) | (uint)p;
+    private long Arg(int p) => ((long)_node[p].Life << 32) | (uint)p;
 
     /// <summary>
     /// The renewal of the node at place <paramref name="p"/> is answered at <paramref name="answeredAt"/> (now, or later for one served in
@@ -371,16 +372,16 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     private void Renewed(int p, long answeredAt)
     {
         LeaseRenewals++;
-        _renewedAt[p] = answeredAt;
+        _node[p].RenewedAt = answeredAt;
         SyncEnded(p, answeredAt);
     }
 
     /// <summary>The sync of the node at place <paramref name="p"/> ends at <paramref name="endsAt"/>: the next begins one jittered period later (JitterUntil, sliding).</summary>
     private void SyncEnded(int p, long endsAt)
     {
-        _retry[p] = 0;
-        _updatesFailed[p] = 0;
-        _ensured[p] = false;
+        _node[p].Retry = 0;
+        _node[p].UpdatesFailed = 0;
+        _node[p].Ensured = false;
         _sim.ScheduleTimer(endsAt - _sim.Now + Period(p, endsAt), this, RenewLease, Arg(p));
     }
 
@@ -394,7 +395,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     /// <summary>The node at place <paramref name="p"/> updates its Lease: in closed form when nothing it meets is busy, else on the request path.</summary>
     private void SendUpdate(int p)
     {
-        long latency = _alikeLeases is null ? _api.TrySendClosedForm(_heartbeat[p], _lease[p]) : _api.TrySendClosedForm(_heartbeatId[p], _alikeLeases, p);
+        long latency = _alikeLeases is null ? _api.TrySendClosedForm(_heartbeat[p], _lease[p]) : _api.TrySendClosedForm(_node[p].HeartbeatId, _alikeLeases, p);
         if (latency < 0) _api.Send(_heartbeat[p], _lease[p], this, Tag(TagLease, p));
         else Renewed(p, _sim.Now + latency);
     }
@@ -416,7 +417,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
 
     private ApiCall? _getShape; // the first GET defined: every node's is alike to it but for its user
 
-    private long Tag(long kind, int p) => ((long)_life[p] << 40) | (kind << 32) | (uint)p;
+    private long Tag(long kind, int p) => ((long)_node[p].Life << 40) | (kind << 32) | (uint)p;
     public void OnEvent(int kind, long arg)
     {
         int p = (int)(arg & 0xFFFFFFFF);
@@ -426,7 +427,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
             _api.CountClientTimeout();
             return;
         }
-        if (kind != PodStatusRetry && kind != OtherPodStatusRetry && (_removed[p] || (int)(arg >> 32) != _life[p])) return;
+        if (kind != PodStatusRetry && kind != OtherPodStatusRetry && (_node[p].Removed || (int)(arg >> 32) != _node[p].Life)) return;
         switch (kind)
         {
             case RenewLease: SendUpdate(p); break;
@@ -438,7 +439,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
             {
                 var t = _podTable!;
                 int pod = p; // this event's argument is a pod
-                if (t.Phase[pod] != PodPhase.Gone && t.Node[pod] >= 0 && !_removed[_placeOf[t.Node[pod]]] && !t.StatusInFlight[pod] && t.WantReady[pod] != t.ReadyInApi[pod]) SendPodStatus(pod);
+                if (t.Phase[pod] != PodPhase.Gone && t.Node[pod] >= 0 && !_node[_placeOf[t.Node[pod]]].Removed && !t.StatusInFlight[pod] && t.WantReady[pod] != t.ReadyInApi[pod]) SendPodStatus(pod);
                 break;
             }
             case OtherPodStatusRetry: PatchOtherPodStatusAt(p); break;
@@ -454,7 +455,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     {
         int p = (int)(tag & 0x7FFFFFFF);
         long kind = (tag >> 32) & 0xFF;
-        if (kind != TagPodStatus && kind != TagOtherPodStatus && (_removed[p] || (int)(tag >> 40) != _life[p])) return;
+        if (kind != TagPodStatus && kind != TagOtherPodStatus && (_node[p].Removed || (int)(tag >> 40) != _node[p].Life)) return;
         if (kind == TagNodeStatus)
         {
             _sim.Schedule(_statusTicks, this, PatchStatus, Arg(p));
@@ -467,7 +468,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
                 Registrations++;
                 _registered[p] = true;
                 _nodesResource.Count++;
-                _retry[p] = 0;
+                _node[p].Retry = 0;
                 _sim.Schedule(0, this, CreateLease, Arg(p));
                 _sim.Schedule((long)(_rng.NextDouble() * _statusTicks), this, PatchStatus, Arg(p));
                 Listener?.OnNodeRegistered(_nodeAt[p]);
@@ -485,7 +486,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
             {
                 _leaseCreated[p] = true;
                 _leasesResource.Count++;
-                _renewedAt[p] = _sim.Now;
+                _node[p].RenewedAt = _sim.Now;
                 SyncEnded(p, _sim.Now); // a Lease just created is not updated in the same sync
             }
             else
@@ -535,8 +536,8 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
             else
             {
                 // backoffEnsureLease returns the Lease; retryUpdateLease makes the sync's second round of updates.
-                _ensured[p] = true;
-                _retry[p] = 0;
+                _node[p].Ensured = true;
+                _node[p].Retry = 0;
                 SendUpdate(p);
             }
             return;
@@ -552,18 +553,18 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     private void UpdateFailed(int p)
     {
         _leaseFailures++;
-        if (++_updatesFailed[p] < MaxUpdateRetries)
+        if (++_node[p].UpdatesFailed < MaxUpdateRetries)
         {
             SendUpdate(p);
             return;
         }
-        if (_ensured[p])
+        if (_node[p].Ensured)
         {
             SyncEnded(p, _sim.Now);
             return;
         }
-        _updatesFailed[p] = 0;
-        _retry[p] = 0;
+        _node[p].UpdatesFailed = 0;
+        _node[p].Retry = 0;
         SendGet(p);
     }
 
@@ -572,14 +573,14 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     {
         _leaseFailures++;
         var client = _heartbeat[p];
-        if (_api.ParkUnreachable && LeaseRetry.Next(_retry[p]) == LeaseRetry.MaxTicks && !client.Probed)
+        if (_api.ParkUnreachable && LeaseRetry.Next(_node[p].Retry) == LeaseRetry.MaxTicks && !client.Probed)
         {
             // The next GET, a capped back-off from now, is blocked at the network or refused for want of a replica,
             // and so is every one after it until the block lifts or a replica serves: a fixed cycle (ParkedRenewals).
             var ring = client.Blocked ? _blocked : !_api.AnyReplicaUp ? _dark : null;
             if (ring is not null)
             {
-                _retry[p] = LeaseRetry.MaxTicks;
+                _node[p].Retry = LeaseRetry.MaxTicks;
                 ring.Park(p, _sim.Now);
                 return;
             }
@@ -633,7 +634,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     {
         // A parked node is in backoffEnsureLease: each attempt is a GET of its Lease, defined by the GET that failed first.
         // Every node's GET is alike in what a refusal counts (verb, exemption): it reads the first one's, and the client's id.
-        public void OnAttempt(int place) => k._api.CountRefused(k._heartbeatId[place], k._getShape!);
+        public void OnAttempt(int place) => k._api.CountRefused(k._node[place].HeartbeatId, k._getShape!);
         public void OnFailure(int place) => k._leaseFailures++;
         public void Resume(int place, long answerAt, bool sent) => k.Resume(place, k._dark, answerAt, sent, LeaseRefused);
         public void Gone(int place, long answerAt, bool sent) { } // a refusal moves no counter when it is delivered
