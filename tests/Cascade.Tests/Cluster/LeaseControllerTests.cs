@@ -189,4 +189,41 @@ public class LeaseControllerTests
         Assert.InRange(one, 0.08, 0.15);          // uniform over 0.4 s: 0.115 s
         Assert.InRange(thirty / one, 3.5, 8);     // thirty periods: √30 ≈ 5.5 times as spread
     }
+
+    [Fact]
+    public void The_GET_is_the_nodes_own_at_node_high_made_once_and_reused_by_every_later_fallback()
+    {
+        var (rig, k) = OneNode(timeoutSeconds: 3600);
+        k.HeartbeatClient(0).Blocked = true;
+        for (int i = 0; i < Kubelets.MaxUpdateRetries; i++) k.OnResponse(UpdateTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        var get = k.GetLeaseCall(0)!;
+        var lease = k.CallsOf(0).Lease;
+        Assert.Equal(("kubelet get lease", "get", "leases", VerbClass.Get, false), (get.Name, get.Verb, get.Resource.Name, get.Class, get.ClusterScope));
+        Assert.Equal(lease.Classification.PriorityLevel, get.Classification.PriorityLevel);   // node-high, as the update
+        Assert.Equal(lease.Classification.FlowHash, get.Classification.FlowHash);             // and in the node's own flow
+        // The GET lands, the second round fails, the sync ends; the next sync's first round fails too: the same call.
+        k.OnResponse(GetTag, RequestOutcome.Ok, 0, WatchHandle.None);
+        for (int i = 0; i < Kubelets.MaxUpdateRetries; i++) k.OnResponse(UpdateTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        for (int i = 0; i < Kubelets.MaxUpdateRetries; i++) k.OnResponse(UpdateTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        Assert.Same(get, k.GetLeaseCall(0));
+        Assert.Equal(15, rig.Api.Metrics.BlockedAttempts);   // four updates and the GET; the update after it and four more; four and the GET
+    }
+
+    [Fact]
+    public void A_node_added_again_starts_its_syncs_afresh_and_its_first_failed_round_falls_back_to_a_GET()
+    {
+        // Removed in the middle of a sync's second round (its GET had landed), then added again: the new node's
+        // first five failed updates are a first round, so a GET follows, not the end of the sync.
+        var (rig, k) = OneNode(timeoutSeconds: 3600);
+        k.HeartbeatClient(0).Blocked = true;
+        for (int i = 0; i < Kubelets.MaxUpdateRetries; i++) k.OnResponse(UpdateTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        k.OnResponse(GetTag, RequestOutcome.Ok, 0, WatchHandle.None);
+        k.OnResponse(UpdateTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        k.RemoveNode(0);
+        k.AddNode(0);
+        const long secondLife = 2L << 40;   // removed and added: the node's life counts 2
+        long before = rig.Api.Metrics.BlockedAttempts;
+        for (int i = 0; i < Kubelets.MaxUpdateRetries; i++) k.OnResponse(secondLife | UpdateTag, RequestOutcome.Unavailable, 0, WatchHandle.None);
+        Assert.Equal(before + Kubelets.MaxUpdateRetries, rig.Api.Metrics.BlockedAttempts);   // four updates, then the GET
+    }
 }
