@@ -575,7 +575,31 @@ public class EventQueueTests
         Assert.Equal(3_000, sim.NextEventTime);
         Assert.Equal(7_167, sim.NextEventTimeWhere(new KindFilter(r, 1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => sim.ScheduleTimer(-1, r, 4, 40));
+        sim.UseWheel(100);                                    // a second call keeps the first wheel and what waits on it
         sim.Run();
         Assert.Equal([(3_000L, 3, 30L), (7_167L, 1, 10L), (7_168L, 2, 20L)], r.Seen);
+
+        // The horizon is counted from now, not from zero.
+        sim.Run(untilTicks: 50_000);
+        sim.ScheduleTimer(7_167, r, 5, 50);
+        sim.ScheduleTimer(7_168, r, 6, 60);
+        Assert.Equal((1, 2), (sim.WheelEvents, sim.PendingEvents));
+        sim.Run();
+        Assert.Equal([(57_167L, 5, 50L), (57_168L, 6, 60L)], r.Seen.Skip(3));
+    }
+
+    [Fact]
+    public void A_wheel_holding_more_timers_than_its_first_entries_runs_them_all_in_order()
+    {
+        // 1,000 timers pending at once (the wheel starts with 256 entries), scheduled out of order.
+        var sim = new Simulation(0);
+        sim.UseWheel(20_000);
+        var r = new Recorder(sim);
+        var delays = Enumerable.Range(0, 1_000).Select(i => (long)(i * 7_919 % 19_000)).ToList();
+        for (int i = 0; i < delays.Count; i++) sim.ScheduleTimer(delays[i], r, 0, i);
+        Assert.Equal(1_000, sim.WheelEvents);
+        sim.Run();
+        var expected = Enumerable.Range(0, 1_000).OrderBy(i => delays[i]).ThenBy(i => i).Select(i => (delays[i], 0, (long)i));
+        Assert.Equal(expected, r.Seen);
     }
 }
