@@ -433,6 +433,7 @@ public sealed class EventQueue
     }
 
     private Wheel? _wheel;
+    private int _wheelEvents;   // the wheel's Count, kept here so that a pop tests one field
     private long _wheelHeadTime = SimTime.Never, _wheelHeadSeq;
     private int _wheelHeadBucket;   // the wheel's earliest entry is the first of this bucket (Never: the wheel is empty)
 
@@ -472,6 +473,7 @@ public sealed class EventQueue
         else entries[prev].Next = e;
         w.Occupied[b >> 6] |= 1UL << b;
         w.Count++;
+        _wheelEvents++;
         if (Before(time, seq, _wheelHeadTime, _wheelHeadSeq))
         {
             (_wheelHeadTime, _wheelHeadSeq) = (time, seq);
@@ -528,6 +530,7 @@ public sealed class EventQueue
         h.Next = w.Free;
         w.Free = e;
         w.Count--;
+        _wheelEvents--;
         w.First[b] = next;
         if (next >= 0)
         {
@@ -541,6 +544,32 @@ public sealed class EventQueue
             w.Occupied[b >> 6] &= ~(1UL << b);
             FindWheelHead();
         }
+    }
+
+    private const int WheelPopped = 1, WheelNotDue = 2;
+
+    /// <summary>
+    /// Pops the wheel's earliest event if it comes first (<see cref="WheelPopped"/>), or says it comes first but after
+    /// <paramref name="untilTime"/> (<see cref="WheelNotDue"/>), or that the heap or a lane comes first (0), or that a
+    /// cancelled lane head was dropped and the look must start again (-1).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private int TryPopWheel(int lane, Heap heap, long untilTime, out long time, out IEventHandler handler, out int kind, out long arg)
+    {
+        time = 0;
+        Nothing(out handler, out kind, out arg);
+        // A cancelled lane head must not stand in front of the wheel's: drop it first.
+        if (lane >= 0 && _lanes[lane].Ring[_lanes[lane].Head].Handler is null)
+        {
+            PopLaneHead(lane, out _, out _, out _);
+            return -1;
+        }
+        if (!WheelFirst(lane, heap)) return 0;
+        time = _wheelHeadTime;
+        if (time > untilTime) return WheelNotDue;
+        _clock = time;   // first: the next head is found from now's bucket
+        PopWheelHead(out handler, out kind, out arg);
+        return WheelPopped;
     }
 
     /// <summary>The wheel's earliest event comes before lane <paramref name="lane"/>'s head and heap <paramref name="heap"/>'s top (the wheel is not empty).</summary>
@@ -578,7 +607,7 @@ public sealed class EventQueue
         {
             int lane = _laneEvents == 0 ? -1 : EarliestLiveLane();
             var heap = EarlierHeap();
-            if (_wheel is { Count: > 0 } && WheelFirst(lane, heap)) return _wheelHeadTime;
+            if (_wheelEvents != 0 && WheelFirst(lane, heap)) return _wheelHeadTime;
             if (LaneFirst(lane, heap)) return _laneHeadTime[lane];
             return heap.Count == 0 ? SimTime.Never : heap.Items[0].Time;
         }
@@ -596,22 +625,12 @@ public sealed class EventQueue
         {
             int lane = _laneEvents == 0 ? -1 : EarliestLane();
             var heap = EarlierHeap();
-            if (_wheel is { Count: > 0 })
+            if (_wheelEvents != 0)
             {
-                // A cancelled lane head must not stand in front of the wheel's: drop it first.
-                if (lane >= 0 && _lanes[lane].Ring[_lanes[lane].Head].Handler is null)
-                {
-                    PopLaneHead(lane, out _, out _, out _);
-                    continue;
-                }
-                if (WheelFirst(lane, heap))
-                {
-                    time = _wheelHeadTime;
-                    if (time > untilTime) return Nothing(out handler, out kind, out arg);
-                    _clock = time;   // first: the next head is found from now's bucket
-                    PopWheelHead(out handler, out kind, out arg);
-                    return true;
-                }
+                // Out of line: a queue without timers (the kernel's) pays one test for the wheel.
+                int taken = TryPopWheel(lane, heap, untilTime, out time, out handler, out kind, out arg);
+                if (taken > 0) return taken == WheelPopped;
+                if (taken < 0) continue;
             }
             if (LaneFirst(lane, heap))
             {
