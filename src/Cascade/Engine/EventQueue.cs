@@ -10,7 +10,7 @@ namespace Cascade.Engine;
 /// <see cref="EventHandle"/> can never cancel a newer event. Nothing here allocates once the arrays have
 /// grown to the run's high-water mark.
 ///
-/// Beside the heap sit a few FIFO lanes, one per fixed delay a model schedules at over and over (a lease
+/// Beside the heap sit a few FIFO lanes, one per fixed delay a model schedules at over and over (a status
 /// period, APF's queue-wait limit, a Retry-After). Every event a lane holds was scheduled at now + the same
 /// delay, and now never runs backwards, so a lane is already in (time, sequence) order: appending is O(1),
 /// and popping takes the least of the heap's top and the lanes' heads, so events run in exactly the order the
@@ -288,7 +288,7 @@ public sealed class EventQueue
 
     // Which lane's head is earliest is remembered between pops, with the earliest head of the other lanes: popping
     // the earliest lane keeps it earliest while its next head still comes before that second one (a dense lane, such
-    // as the Lease renewals', is popped many times in a row), and a push to an empty lane is compared with both.
+    // as a storm's queue-wait time-outs, is popped many times in a row), and a push to an empty lane is compared with both.
     // Anything else sends the next look to a scan of the heads.
     private int _best = -1;
     private bool _bestKnown;
