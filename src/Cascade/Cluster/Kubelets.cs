@@ -178,7 +178,7 @@ public sealed class Kubelets : IApiCaller, IEventHandler, IParkedClients, IBlock
     /// <summary>Hears each added node's Node object land in the API server.</summary>
     public INodeRegistrationListener? Listener { get; set; }
     public long LeaseRenewals { get; private set; }
-    /// <summary>Lease renewals that failed so far, those of parked nodes included (counted up to now, exclusive).</summary>
+    /// <summary>Lease requests that failed so far (a sync's updates, the GETs after them, a new node's creates), those of parked nodes included (counted up to now, exclusive).</summary>
     public long LeaseFailures
     {
         get

@@ -249,7 +249,10 @@ public sealed class DataPlaneResult
 
 public sealed class KubeletResult
 {
+    /// <summary>Lease updates that landed.</summary>
     public long LeaseRenewals { get; init; }
+
+    /// <summary>Lease requests that failed: a sync's updates (up to five in a round), the GETs after them, a new node's creates.</summary>
     public long LeaseFailures { get; init; }
 }
 
