@@ -149,7 +149,10 @@ public class LeaseControllerTests
     public void The_stretch_is_the_same_whether_renewals_go_in_closed_form_or_on_the_request_path()
     {
         // A closed-form renewal is answered (and its next period drawn) when it is sent, one on the request path when
-        // its answer arrives; the draw is the node's own n-th, so the renewal times agree.
+        // its answer arrives, with the same latency on a quiet cluster: the renewal times agree, jitter included. (This
+        // does not tell the node's own draws from one shared stream: on a quiet cluster answers come in the order of
+        // the sends, so a shared stream would be drawn in the same order too; RandomStreamTests checks the draws'
+        // independence of order.)
         var closed = new SmallCluster();
         var path = new SmallCluster("cluster.apiServer.closedFormLeases=false");
         closed.RunTo(900);
